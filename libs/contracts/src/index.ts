@@ -1,0 +1,4 @@
+export * from './orders';
+export * from './events';
+export * from './topology';
+export * from './demo-catalog';

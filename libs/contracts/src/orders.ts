@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/** Limits a shop would set; each one is a 4xx naming the field when exceeded. */
+export const ORDER_LIMITS = {
+  maxLines: 50,
+  maxQuantityPerLine: 100,
+  maxNameLength: 120,
+  maxEmailLength: 254,
+  maxIdempotencyKeyLength: 128,
+} as const;
+
+export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,31}$/;
+export const skuSchema = z.string().regex(SKU_PATTERN, 'must be an uppercase sku such as "MUG-001"');
+
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED'] as const;
+export const orderStatusSchema = z.enum(ORDER_STATUSES);
+export type OrderStatus = z.infer<typeof orderStatusSchema>;
+
+export const orderLineInputSchema = z.strictObject({
+  sku: skuSchema,
+  quantity: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(ORDER_LIMITS.maxQuantityPerLine, `must be at most ${ORDER_LIMITS.maxQuantityPerLine}`),
+});
+
+/** Body of POST /api/orders. Prices are never taken from the client. */
+export const createOrderRequestSchema = z.strictObject({
+  customer: z.strictObject({
+    name: z.string().trim().min(1, 'is required').max(ORDER_LIMITS.maxNameLength, 'is too long'),
+    email: z
+      .string()
+      .trim()
+      .max(ORDER_LIMITS.maxEmailLength, 'is too long')
+      .pipe(z.email('must be a valid email address'))
+      .transform((email) => email.toLowerCase()),
+  }),
+  lines: z
+    .array(orderLineInputSchema)
+    .min(1, 'must contain at least one line')
+    .max(ORDER_LIMITS.maxLines, `must contain at most ${ORDER_LIMITS.maxLines} lines`)
+    .superRefine((lines, ctx) => {
+      const seen = new Set<string>();
+      lines.forEach((line, index) => {
+        if (seen.has(line.sku)) {
+          ctx.addIssue({ code: 'custom', path: [index, 'sku'], message: `duplicates sku ${line.sku}; raise the quantity instead` });
+        }
+        seen.add(line.sku);
+      });
+    }),
+});
+export type CreateOrderRequest = z.infer<typeof createOrderRequestSchema>;
+
+/** Header that makes POST /api/orders safe to retry. */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const idempotencyKeySchema = z
+  .string({ error: 'header is required' })
+  .min(1, 'header is required')
+  .max(ORDER_LIMITS.maxIdempotencyKeyLength, `must be at most ${ORDER_LIMITS.maxIdempotencyKeyLength} characters`)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export interface OrderLineView {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface OrderView {
+  id: string;
+  status: OrderStatus;
+  statusReason: string | null;
+  customer: { name: string; email: string };
+  lines: OrderLineView[];
+  totalCents: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One server-sent event on GET /api/orders/:id/events. */
+export interface OrderStatusEvent {
+  orderId: string;
+  status: OrderStatus;
+  statusReason: string | null;
+  updatedAt: string;
+}
+
+export interface ProductView {
+  sku: string;
+  name: string;
+  description: string;
+  priceCents: number;
+  imageUrl: string;
+}
+
+export interface StockLevelView {
+  sku: string;
+  available: number;
+  updatedAt: string;
+}
+
+export const restockRequestSchema = z.strictObject({
+  quantity: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000, 'must be at most 100000'),
+});
+export type RestockRequest = z.infer<typeof restockRequestSchema>;
+
+/** GET /api/system/status: what the shop can tell a shopper about the parts behind it. */
+export interface SystemStatusView {
+  broker: { reachable: boolean };
+  outbox: { backlog: number; oldestAgeSeconds: number | null };
+  inventory: {
+    /** An inventory consumer is attached to its queue. */
+    online: boolean;
+    queueDepth: number | null;
+    consumers: number | null;
+  };
+  checkedAt: string;
+}
+
+/** Error body of every 4xx: `field` names what to fix. */
+export interface ApiErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  issues?: { field: string; message: string }[];
+}
