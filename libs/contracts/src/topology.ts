@@ -48,6 +48,10 @@ export interface QueueSpec {
 export interface Topology {
   exchanges: ExchangeSpec[];
   queues: QueueSpec[];
+  /** Direct exchange that routes a failed message to the retry queue of its delay. */
+  retryExchange: string;
+  /** Direct exchange that routes dead letters to `<queue>.dlq`. */
+  deadLetterExchange: string;
 }
 
 const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
@@ -55,6 +59,8 @@ const MAX_ATTEMPTS = 5;
 
 /** The whole broker topology as data; every service declares all of it at start. */
 export const TOPOLOGY: Topology = {
+  retryExchange: EXCHANGES.retry,
+  deadLetterExchange: EXCHANGES.deadLetter,
   exchanges: [
     { name: EXCHANGES.orders, type: 'topic' },
     { name: EXCHANGES.inventory, type: 'topic' },
@@ -83,4 +89,9 @@ export const TOPOLOGY: Topology = {
 /** Payload schema of a message type, for consumers that validate at the boundary. */
 export function eventSchemaFor(type: string): z.ZodType | undefined {
   return (EVENTS as Record<string, { schema: z.ZodType }>)[type]?.schema;
+}
+
+/** The same topology with other retry delays and attempts (configuration knobs, e.g. for fast tests). */
+export function withRetryPolicy(topology: Topology, retryDelaysMs: number[], maxAttempts: number): Topology {
+  return { ...topology, queues: topology.queues.map((queue) => ({ ...queue, retryDelaysMs, maxAttempts })) };
 }

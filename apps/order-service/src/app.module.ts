@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { serviceInfrastructure } from '@shop/platform';
+import { CatalogModule } from './catalog/catalog.module';
+import { Product } from './catalog/product.entity';
+import type { OrderServiceConfig } from './config';
+import { CreateCatalog1732500000001 } from './database/migrations/1732500000001-create-catalog';
+import { CreateOrders1732500000002 } from './database/migrations/1732500000002-create-orders';
+import { OrderLine } from './orders/order-line.entity';
+import { Order } from './orders/order.entity';
+import { OrdersModule } from './orders/orders.module';
+import { SystemModule } from './system/system.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: OrderServiceConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ...serviceInfrastructure(config, {
+          name: 'order-service',
+          entities: [Product, Order, OrderLine],
+          migrations: [CreateCatalog1732500000001, CreateOrders1732500000002],
+        }),
+        CatalogModule,
+        OrdersModule,
+        SystemModule,
+      ],
+    };
+  }
+}

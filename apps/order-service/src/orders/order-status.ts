@@ -1,0 +1,23 @@
+import { ROUTING_KEYS, type OrderStatus } from '@shop/contracts';
+
+export type StockResultType = typeof ROUTING_KEYS.stockReserved | typeof ROUTING_KEYS.stockRejected;
+
+/**
+ * The order state machine, in one table: the status an event moves an order to, by current status.
+ * Anything not in the table (a late duplicate, an event for a final order) is a logged no-op.
+ */
+const TRANSITIONS: Record<OrderStatus, Partial<Record<StockResultType, OrderStatus>>> = {
+  PENDING: {
+    [ROUTING_KEYS.stockReserved]: 'CONFIRMED',
+    [ROUTING_KEYS.stockRejected]: 'REJECTED',
+  },
+  CONFIRMED: {},
+  REJECTED: {},
+};
+
+/** The next status, or null when the event does not apply to an order in `current`. */
+export function nextStatus(current: OrderStatus, event: StockResultType): OrderStatus | null {
+  return TRANSITIONS[current][event] ?? null;
+}
+
+export const isFinal = (status: OrderStatus): boolean => Object.keys(TRANSITIONS[status]).length === 0;

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import type { OrderStatus } from '@shop/contracts';
+import type { EntityManager } from 'typeorm';
+import { OrderLine } from './order-line.entity';
+import { Order } from './order.entity';
+import type { PricedLine } from './pricing';
+
+/** Channel on which every status change is announced at commit (read by OrderStatusStream). */
+export const ORDER_STATUS_CHANNEL = 'order_status';
+
+export interface NewOrder {
+  id: string;
+  customerName: string;
+  customerEmail: string;
+  totalCents: number;
+  idempotencyKey: string;
+  requestHash: string;
+}
+
+/** The SQL of orders. Every method runs on the caller's manager, so it joins the caller's transaction. */
+@Injectable()
+export class OrdersRepository {
+  /** Inserts a PENDING order unless its idempotency key is taken: its creation time, or null if it was. */
+  async insertUnlessKeyExists(manager: EntityManager, order: NewOrder): Promise<Date | null> {
+    const inserted: { created_at: Date }[] = await manager.query(
+      `INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, 'PENDING', $4, $5, $6)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING created_at`,
+      [order.id, order.customerName, order.customerEmail, order.totalCents, order.idempotencyKey, order.requestHash],
+    );
+    return inserted[0]?.created_at ?? null;
+  }
+
+  async insertLines(manager: EntityManager, orderId: string, lines: PricedLine[]): Promise<void> {
+    await manager.insert(
+      OrderLine,
+      lines.map((line) => ({ orderId, ...line })),
+    );
+  }
+
+  findById(manager: EntityManager, id: string): Promise<Order | null> {
+    return manager.findOne(Order, { where: { id }, relations: { lines: true } });
+  }
+
+  findByIdempotencyKey(manager: EntityManager, idempotencyKey: string): Promise<Order | null> {
+    return manager.findOne(Order, { where: { idempotencyKey }, relations: { lines: true } });
+  }
+
+  findByEmail(manager: EntityManager, email: string, limit: number): Promise<Order[]> {
+    return manager.find(Order, { where: { customerEmail: email }, relations: { lines: true }, order: { createdAt: 'DESC' }, take: limit });
+  }
+
+  /** The order's status, row-locked until the transaction ends so transitions never interleave. */
+  async lockStatus(manager: EntityManager, id: string): Promise<OrderStatus | null> {
+    const rows: { status: OrderStatus }[] = await manager.query(`SELECT status FROM orders WHERE id = $1 FOR UPDATE`, [id]);
+    return rows[0]?.status ?? null;
+  }
+
+  /** Sets the status and announces it to listeners when the transaction commits. */
+  async updateStatus(manager: EntityManager, id: string, status: OrderStatus, reason: string | null): Promise<void> {
+    await manager.query(
+      `WITH updated AS (
+         UPDATE orders SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1
+         RETURNING id, status, status_reason, updated_at
+       )
+       SELECT pg_notify($4, json_build_object(
+         'orderId', id, 'status', status, 'statusReason', status_reason, 'updatedAt', updated_at
+       )::text) FROM updated`,
+      [id, status, reason, ORDER_STATUS_CHANNEL],
+    );
+  }
+}

@@ -1,0 +1,133 @@
+import { Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { EVENTS, QUEUES, ROUTING_KEYS, type CreateOrderRequest, type OrderPlaced, type OrderView } from '@shop/contracts';
+import { InboxService, OutboxService } from '@shop/outbox';
+import { singletonMetric } from '@shop/platform';
+import { createHash, randomUUID } from 'node:crypto';
+import { Counter } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { CatalogService } from '../catalog/catalog.service';
+import { nextStatus, type StockResultType } from './order-status';
+import { Order } from './order.entity';
+import { toOrderView } from './order.view';
+import { OrdersRepository } from './orders.repository';
+import { priceLines } from './pricing';
+
+const ordersPlaced = singletonMetric('orders_placed_total', () => new Counter({ name: 'orders_placed_total', help: 'Orders accepted (201)' }));
+const ordersSettled = singletonMetric(
+  'orders_settled_total',
+  () => new Counter({ name: 'orders_settled_total', help: 'Orders that reached a final status', labelNames: ['status'] }),
+);
+
+export interface PlacedOrder {
+  order: OrderView;
+  /** True when the idempotency key was seen before and this is the original order. */
+  replayed: boolean;
+}
+
+export interface StockResult {
+  messageId: string;
+  type: StockResultType;
+  orderId: string;
+  reason: string | null;
+}
+
+@Injectable()
+export class OrdersService {
+  private readonly logger = new Logger(OrdersService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orders: OrdersRepository,
+    private readonly catalog: CatalogService,
+    private readonly outbox: OutboxService,
+    private readonly inbox: InboxService,
+  ) {}
+
+  /**
+   * Stores the order, its lines and its `order.placed` message in one transaction. Nothing here
+   * talks to the broker or to inventory, so an order is accepted whenever the database is up.
+   */
+  async placeOrder(idempotencyKey: string, request: CreateOrderRequest): Promise<PlacedOrder> {
+    const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    return this.dataSource.transaction(async (manager) => {
+      const priced = priceLines(request.lines, await this.catalog.findBySkus(manager, request.lines.map((line) => line.sku)));
+      if (!priced.ok) {
+        throw unprocessable(priced.unknownLineIndexes.map((index) => ({ field: `lines.${index}.sku`, message: `unknown sku "${request.lines[index].sku}"` })));
+      }
+
+      const id = randomUUID();
+      const newOrder = {
+        id,
+        customerName: request.customer.name,
+        customerEmail: request.customer.email,
+        totalCents: priced.totalCents,
+        idempotencyKey,
+        requestHash,
+      };
+      const createdAt = await this.orders.insertUnlessKeyExists(manager, newOrder);
+      if (!createdAt) {
+        const original = (await this.orders.findByIdempotencyKey(manager, idempotencyKey))!;
+        if (original.requestHash !== requestHash) {
+          throw unprocessable([{ field: 'Idempotency-Key', message: 'was already used with a different request body' }]);
+        }
+        return { order: toOrderView(original), replayed: true };
+      }
+
+      await this.orders.insertLines(manager, id, priced.lines);
+      const event: OrderPlaced = {
+        schemaVersion: 1,
+        orderId: id,
+        lines: priced.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+        placedAt: new Date().toISOString(),
+      };
+      await this.outbox.enqueue(manager, { exchange: EVENTS[ROUTING_KEYS.orderPlaced].exchange, routingKey: ROUTING_KEYS.orderPlaced, payload: event, correlationId: id });
+      ordersPlaced.inc();
+      const order = Object.assign(new Order(), newOrder, { status: 'PENDING', statusReason: null, createdAt, updatedAt: createdAt, lines: priced.lines });
+      return { order: toOrderView(order), replayed: false };
+    });
+  }
+
+  async getOrder(id: string): Promise<OrderView> {
+    const order = await this.orders.findById(this.dataSource.manager, id);
+    if (!order) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `order ${id} does not exist` });
+    return toOrderView(order);
+  }
+
+  async listByEmail(email: string): Promise<OrderView[]> {
+    return (await this.orders.findByEmail(this.dataSource.manager, email, 50)).map(toOrderView);
+  }
+
+  /**
+   * Applies `stock.reserved` / `stock.rejected` once per message: the inbox row, the transition and
+   * its notification commit together. An event that does not fit the order's status is a no-op.
+   */
+  async applyStockResult(result: StockResult): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const outcome = await this.inbox.runOnce(manager, QUEUES.ordersStockResults, result.messageId, async () => {
+        const current = await this.orders.lockStatus(manager, result.orderId);
+        if (!current) {
+          this.logger.warn(`${result.type} for unknown order ${result.orderId}: ignored`);
+          return;
+        }
+        const next = nextStatus(current, result.type);
+        if (!next) {
+          this.logger.warn(`${result.type} does not apply to order ${result.orderId} in status ${current}: ignored`);
+          return;
+        }
+        await this.orders.updateStatus(manager, result.orderId, next, result.reason);
+        ordersSettled.inc({ status: next });
+      });
+      if (outcome.duplicate) this.logger.log(`duplicate ${result.type} ${result.messageId} for order ${result.orderId}: already applied`);
+    });
+  }
+}
+
+function unprocessable(issues: { field: string; message: string }[]): UnprocessableEntityException {
+  return new UnprocessableEntityException({
+    statusCode: 422,
+    error: 'Unprocessable Entity',
+    message: issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '),
+    issues,
+  });
+}

@@ -1,0 +1,53 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Link, Route, Routes } from 'react-router';
+import { CartPage } from './cart/cart-page';
+import { CartProvider } from './cart/cart-context';
+import { CatalogPage } from './catalog/catalog-page';
+import { CheckoutPage } from './checkout/checkout-page';
+import { AppLayout } from './layout/app-layout';
+import { usePageTitle } from './layout/use-page-title';
+import { MyOrdersPage } from './orders/my-orders-page';
+import { OrderPage } from './orders/order-page';
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: true } } });
+}
+
+export function ShopRoutes() {
+  return (
+    <Routes>
+      <Route element={<AppLayout />}>
+        <Route index element={<CatalogPage />} />
+        <Route path="cart" element={<CartPage />} />
+        <Route path="checkout" element={<CheckoutPage />} />
+        <Route path="orders" element={<MyOrdersPage />} />
+        <Route path="orders/:orderId" element={<OrderPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}
+
+export function App({ queryClient }: { queryClient: QueryClient }) {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <CartProvider>
+        <BrowserRouter>
+          <ShopRoutes />
+        </BrowserRouter>
+      </CartProvider>
+    </QueryClientProvider>
+  );
+}
+
+function NotFoundPage() {
+  usePageTitle('Page not found');
+  return (
+    <div className="page page--narrow">
+      <h1 tabIndex={-1}>Page not found</h1>
+      <p>
+        There is nothing at this address. <Link to="/">Back to the shop</Link>
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+import type { ProductView } from '@shop/contracts';
+import { useCart } from '../cart/cart-context';
+import { formatPrice } from '../format';
+import { StockBadge } from './stock-badge';
+
+interface ProductCardProps {
+  product: ProductView;
+  available: number | undefined;
+  inventoryOffline: boolean;
+}
+
+export function ProductCard({ product, available, inventoryOffline }: ProductCardProps) {
+  const cart = useCart();
+  const inCart = cart.quantityOf(product.sku);
+  const headingId = `product-${product.sku}`;
+  const soldOut = !inventoryOffline && available === 0;
+
+  return (
+    <article className="product-card" aria-labelledby={headingId}>
+      {/* The name follows as a heading, so the illustration is decorative. */}
+      <img className="product-card__image" src={product.imageUrl} alt="" width={400} height={300} loading="lazy" />
+      <div className="product-card__body">
+        <div className="product-card__title-row">
+          <h2 id={headingId} className="product-card__name">
+            {product.name}
+          </h2>
+          <p className="product-card__price">{formatPrice(product.priceCents)}</p>
+        </div>
+        <p className="product-card__description">{product.description}</p>
+        <div className="product-card__actions">
+          <StockBadge available={available} inventoryOffline={inventoryOffline} />
+          <button
+            type="button"
+            className="button button--primary"
+            onClick={() => cart.add(product.sku)}
+            disabled={soldOut}
+            aria-describedby={inCart > 0 ? `${headingId}-in-cart` : undefined}
+          >
+            {soldOut ? 'Sold out' : 'Add to cart'}
+            <span className="visually-hidden">: {product.name}</span>
+          </button>
+        </div>
+        <p id={`${headingId}-in-cart`} className="product-card__in-cart" role="status">
+          {inCart > 0 ? `${inCart} in your cart` : ''}
+        </p>
+      </div>
+    </article>
+  );
+}

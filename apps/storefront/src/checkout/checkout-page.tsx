@@ -1,0 +1,104 @@
+import { useState, type FormEvent } from 'react';
+import { useNavigate } from 'react-router';
+import { createOrderRequestSchema } from '@shop/contracts';
+import { useSystemStatus } from '../api/queries';
+import { usePricedCart } from '../cart/use-priced-cart';
+import { formatPrice } from '../format';
+import { TextField } from '../layout/text-field';
+import { usePageTitle } from '../layout/use-page-title';
+import { CHECKOUT_FIELD_IDS, describeFailure, issuesFromZod, placeIssues, type FieldIssue } from './checkout-issues';
+import { ErrorSummary } from './error-summary';
+import { OrderReview } from './order-review';
+import { loadCustomer, saveCustomer } from './saved-customer';
+import { usePlaceOrder } from './use-place-order';
+
+export function CheckoutPage() {
+  usePageTitle('Checkout');
+  const navigate = useNavigate();
+  const { cart, lines, totalCents } = usePricedCart();
+  const placeOrder = usePlaceOrder();
+  const inventoryOffline = useSystemStatus().data?.inventory.online === false;
+
+  const [customer, setCustomer] = useState(loadCustomer);
+  const [issues, setIssues] = useState<FieldIssue[]>([]);
+  // Each failed attempt remounts the error summary, which then takes focus.
+  const [failedAttempts, setFailedAttempts] = useState(0);
+
+  const placed = placeIssues(issues, lines);
+  const errorOf = (field: string) => placed.find((issue) => issue.field === field)?.text;
+
+  const showIssues = (found: FieldIssue[]) => {
+    setIssues(found);
+    setFailedAttempts((count) => count + 1);
+  };
+
+  const editCustomer = (field: 'name' | 'email', value: string) => {
+    setCustomer((current) => ({ ...current, [field]: value }));
+    setIssues((current) => current.filter((issue) => issue.field !== `customer.${field}`));
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (placeOrder.isPending) return;
+
+    // The same schema the server validates with, so the messages match the server's word for word.
+    const parsed = createOrderRequestSchema.safeParse({ customer, lines: cart.lines });
+    const discontinued = lines.flatMap((line, index) =>
+      line.discontinued ? [{ field: `lines.${index}.sku`, message: 'is no longer sold: remove it from your cart' }] : [],
+    );
+    if (!parsed.success || discontinued.length > 0) {
+      showIssues([...(parsed.success ? [] : issuesFromZod(parsed.error.issues)), ...discontinued]);
+      return;
+    }
+
+    setIssues([]);
+    placeOrder.mutate(parsed.data, {
+      onSuccess: (order) => {
+        cart.clear();
+        saveCustomer(parsed.data.customer);
+        navigate(`/orders/${order.id}`, { state: { justPlaced: true } });
+      },
+      onError: (error) => showIssues(describeFailure(error)),
+    });
+  };
+
+  return (
+    <div className="page">
+      <h1 tabIndex={-1}>Checkout</h1>
+      <div className="checkout-layout">
+        <form className="checkout-form" onSubmit={submit} noValidate aria-labelledby="your-details-title">
+          <ErrorSummary key={failedAttempts} issues={placed} />
+          <h2 id="your-details-title">Your details</h2>
+          <TextField
+            id={CHECKOUT_FIELD_IDS.name}
+            label="Name"
+            autoComplete="name"
+            value={customer.name}
+            onChange={(event) => editCustomer('name', event.target.value)}
+            error={errorOf('customer.name')}
+          />
+          <TextField
+            id={CHECKOUT_FIELD_IDS.email}
+            label="Email"
+            type="email"
+            autoComplete="email"
+            hint="We send no marketing. You can look up your orders with it."
+            value={customer.email}
+            onChange={(event) => editCustomer('email', event.target.value)}
+            error={errorOf('customer.email')}
+          />
+          {inventoryOffline && (
+            <p className="notice notice--info">
+              Our inventory system is offline for a moment. We will take your order now and confirm it automatically
+              as soon as it is back.
+            </p>
+          )}
+          <button type="submit" className="button button--primary button--large" disabled={placeOrder.isPending}>
+            {placeOrder.isPending ? 'Placing your order…' : `Place order · ${formatPrice(totalCents)}`}
+          </button>
+        </form>
+        <OrderReview lines={lines} totalCents={totalCents} issues={placed} />
+      </div>
+    </div>
+  );
+}

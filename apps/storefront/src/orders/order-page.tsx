@@ -1,0 +1,87 @@
+import { Link, useLocation, useParams } from 'react-router';
+import type { OrderView } from '@shop/contracts';
+import { ApiError } from '../api/http';
+import { useOrder, useSystemStatus } from '../api/queries';
+import { formatDateTime, shortOrderId } from '../format';
+import { QueryFailure } from '../layout/query-failure';
+import { usePageTitle } from '../layout/use-page-title';
+import { OrderLines } from './order-lines';
+import { useOrderStatusStream, type StreamState } from './order-status-stream';
+import { StatusTimeline } from './status-timeline';
+
+export function OrderPage() {
+  const { orderId = '' } = useParams();
+  const justPlaced = (useLocation().state as { justPlaced?: boolean } | null)?.justPlaced === true;
+  usePageTitle(`Order ${shortOrderId(orderId)}`);
+
+  const order = useOrder(orderId);
+  const stream = useOrderStatusStream(orderId, order.data?.status === 'PENDING');
+  const inventoryOffline = useSystemStatus().data?.inventory.online === false;
+
+  return (
+    <div className="page page--narrow">
+      <h1 tabIndex={-1}>
+        {justPlaced ? 'Thank you for your order' : 'Your order'}
+        {order.data && <span className="page-subtitle">No. {shortOrderId(order.data.id)}</span>}
+      </h1>
+      {order.isPending && <p className="muted">Loading your order…</p>}
+      {order.isError && <OrderLoadFailure error={order.error} onRetry={() => order.refetch()} />}
+      {order.data && (
+        <>
+          {/* Announced when the status changes, e.g. when the order is confirmed while the shopper waits. */}
+          <p className={`order-headline order-headline--${order.data.status.toLowerCase()}`} role="status">
+            {headline(order.data)}
+          </p>
+          <StatusTimeline order={order.data} inventoryOffline={inventoryOffline} />
+          <StreamNote state={stream} pending={order.data.status === 'PENDING'} />
+          {order.data.status === 'REJECTED' && (
+            <p>
+              Nothing was reserved. <Link to="/cart">Adjust your cart</Link> or <Link to="/">keep shopping</Link>.
+            </p>
+          )}
+          <section className="order-details" aria-labelledby="order-details-title">
+            <h2 id="order-details-title">Details</h2>
+            <p className="muted">
+              Placed {formatDateTime(order.data.createdAt)} by {order.data.customer.name} ({order.data.customer.email})
+            </p>
+            <OrderLines order={order.data} />
+          </section>
+        </>
+      )}
+    </div>
+  );
+}
+
+function headline(order: OrderView): string {
+  switch (order.status) {
+    case 'PENDING':
+      return 'Your order is accepted and waiting for confirmation.';
+    case 'CONFIRMED':
+      return 'Your order is confirmed.';
+    case 'REJECTED':
+      return 'Sorry, we could not confirm your order.';
+  }
+}
+
+function StreamNote({ state, pending }: { state: StreamState; pending: boolean }) {
+  if (!pending) return null;
+  const text: Record<StreamState, string> = {
+    connecting: 'Connecting for live updates…',
+    live: 'This page updates by itself; no need to reload.',
+    reconnecting: 'Live updates paused; reconnecting…',
+    failed: 'Live updates are unavailable; checking for changes every few seconds.',
+    done: '',
+  };
+  return <p className="muted small live-note">{text[state]}</p>;
+}
+
+function OrderLoadFailure({ error, onRetry }: { error: Error; onRetry: () => void }) {
+  if (error instanceof ApiError && (error.status === 404 || error.status === 400)) {
+    return (
+      <div className="notice notice--error" role="alert">
+        <p>We could not find this order. Check the link, or look it up under <Link to="/orders">My orders</Link>.</p>
+      </div>
+    );
+  }
+  return <QueryFailure what="your order" onRetry={onRetry} />;
+}

@@ -1,0 +1,7 @@
+import type { OrderStatus } from '@shop/contracts';
+
+const LABELS: Record<OrderStatus, string> = { PENDING: 'Waiting for confirmation', CONFIRMED: 'Confirmed', REJECTED: 'Not confirmed' };
+
+export function OrderStatusPill({ status }: { status: OrderStatus }) {
+  return <span className={`status-pill status-pill--${status.toLowerCase()}`}>{LABELS[status]}</span>;
+}

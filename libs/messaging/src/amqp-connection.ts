@@ -1,0 +1,149 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { connect, type Channel, type ChannelModel, type ConfirmChannel, type Options, type Replies } from 'amqplib';
+import { BrokerUnavailableError, PublishTimeoutError, UnroutableMessageError } from './errors';
+import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
+import { declareTopology } from './topology';
+
+type RecoveringConnection = Awaited<ReturnType<typeof connect>> & { waitForConnect(): Promise<unknown> };
+
+/** Runs after every (re)connect, once topology is declared: consumers subscribe here. */
+export type ConnectHook = (connection: ChannelModel) => Promise<void>;
+
+/**
+ * One connection to RabbitMQ per service, recovering by itself (amqplib's recovery, with backoff)
+ * after a broker restart or a network cut. Each reconnect declares the topology again, opens a
+ * fresh confirm channel for publishing and runs the consumers' hooks. While disconnected, publishing
+ * fails at once, so a caller such as the outbox relay keeps its message and retries later.
+ */
+@Injectable()
+export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(AmqpConnection.name);
+  private readonly connectHooks: ConnectHook[] = [];
+  /** Message ids the broker returned as unroutable; checked when their confirm arrives. */
+  private readonly returned = new Set<string>();
+  private recovering: RecoveringConnection | null = null;
+  private live: ChannelModel | null = null;
+  private publishChannel: ConfirmChannel | null = null;
+  private stopping = false;
+
+  constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {}
+
+  /** Starts connecting without waiting for the broker: a service must start while it is down. */
+  async onModuleInit(): Promise<void> {
+    const { reconnect } = this.options;
+    const recovering = (await connect(this.options.url, {
+      clientProperties: { connection_name: this.options.connectionName },
+      recovery: {
+        initialDelay: reconnect?.initialDelayMs ?? 250,
+        maxDelay: reconnect?.maxDelayMs ?? 5_000,
+        factor: 2,
+        jitter: 0.2,
+        waitForConnect: false,
+        setup: (connection: ChannelModel) => this.setUp(connection),
+      },
+    })) as RecoveringConnection;
+    recovering.on('connect', () => this.logger.log(`connected to the broker as ${this.options.connectionName}`));
+    recovering.on('disconnect', (err: Error) => {
+      this.live = null;
+      this.publishChannel = null;
+      if (!this.stopping) this.logger.warn(`broker connection lost (${err.message}); reconnecting`);
+    });
+    recovering.on('connect-failed', (err: Error) => this.logger.warn(`broker connection attempt failed: ${err.message}`));
+    recovering.on('error', (err: Error) => this.logger.warn(`broker connection error: ${err.message}`));
+    this.recovering = recovering;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.recovering?.close().catch(() => undefined);
+    this.live = null;
+    this.publishChannel = null;
+  }
+
+  isConnected(): boolean {
+    return this.live !== null;
+  }
+
+  /** Resolves once connected (tests and tools; services never wait for the broker). */
+  async waitUntilConnected(): Promise<void> {
+    await this.recovering?.waitForConnect();
+    while (!this.live) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  /** Registers a hook that runs on the current connection (if any) and after every reconnect. */
+  async onConnect(hook: ConnectHook): Promise<void> {
+    this.connectHooks.push(hook);
+    if (this.live) await hook(this.live);
+  }
+
+  /** Messages ready and consumers attached to a queue, or null while the broker is unreachable. */
+  async inspectQueue(queue: string): Promise<Replies.AssertQueue | null> {
+    const connection = this.live;
+    if (!connection) return null;
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return await channel.checkQueue(queue);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Publishes and resolves when the broker has confirmed the message to disk; rejects when it is
+   * unreachable, returns the message as unroutable (`mandatory`), or does not confirm in time.
+   */
+  publishConfirmed(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish & { messageId: string }): Promise<void> {
+    const channel = this.publishChannel;
+    if (!channel) return Promise.reject(new BrokerUnavailableError('not connected to the broker'));
+    const timeoutMs = this.options.publishTimeoutMs ?? 10_000;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new PublishTimeoutError(`no confirm within ${timeoutMs} ms`)), timeoutMs);
+      try {
+        channel.publish(exchange, routingKey, content, { ...properties, mandatory: true, persistent: true }, (err) => {
+          clearTimeout(timer);
+          const wasReturned = this.returned.delete(properties.messageId);
+          if (err) reject(err instanceof Error ? err : new BrokerUnavailableError(String(err)));
+          else if (wasReturned) reject(new UnroutableMessageError(`no queue is bound to ${exchange} for "${routingKey}"`));
+          else resolve();
+        });
+      } catch (err) {
+        // amqplib throws synchronously when the channel closed between our check and the call.
+        clearTimeout(timer);
+        reject(new BrokerUnavailableError((err as Error).message));
+      }
+    });
+  }
+
+  private async setUp(connection: ChannelModel): Promise<void> {
+    const admin = await connection.createChannel();
+    await declareTopology(admin, this.options.topology);
+    await admin.close();
+
+    const publishChannel = await connection.createConfirmChannel();
+    // The broker sends basic.return before the confirm of the same message.
+    publishChannel.on('return', (message) => {
+      if (message.properties.messageId) this.returned.add(message.properties.messageId);
+    });
+    this.watchChannel(connection, publishChannel, 'publish');
+
+    for (const hook of this.connectHooks) await hook(connection);
+    this.live = connection;
+    this.publishChannel = publishChannel;
+  }
+
+  /**
+   * A channel can close while its connection lives on (a protocol error, a deleted queue). Rather
+   * than repair channels one by one, close the connection: recovery then rebuilds everything.
+   */
+  watchChannel(connection: ChannelModel, channel: Channel, purpose: string): void {
+    channel.on('error', (err: Error) => this.logger.warn(`${purpose} channel error: ${err.message}`));
+    channel.on('close', () => {
+      if (this.stopping || this.live !== connection) return;
+      this.logger.warn(`${purpose} channel closed unexpectedly; reconnecting`);
+      this.live = null;
+      this.publishChannel = null;
+      connection.close().catch(() => undefined);
+    });
+  }
+}

@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto';
+
+/** Message headers this library reads or writes. */
+export const HEADERS = {
+  correlationId: 'x-correlation-id',
+  traceparent: 'traceparent',
+  /** Deliveries so far, counting the first; set when a failed message is sent to a retry queue. */
+  attempt: 'x-attempt',
+  lastError: 'x-last-error',
+  /** Why a message is in a dead-letter queue. */
+  deadLetterReason: 'x-dead-letter-reason',
+  deadLetteredFrom: 'x-dead-lettered-from',
+} as const;
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** A W3C traceparent continuing `parent`'s trace with a new span, or starting a new trace. */
+export function childTraceparent(parent?: string): string {
+  const match = parent ? TRACEPARENT.exec(parent) : null;
+  const traceId = match?.[1] ?? randomBytes(16).toString('hex');
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-${match?.[3] ?? '01'}`;
+}

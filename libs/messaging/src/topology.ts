@@ -1,0 +1,61 @@
+import type { Channel } from 'amqplib';
+import type { QueueSpec, Topology } from '@shop/contracts';
+
+/** Where dead letters of a queue are kept for an operator to inspect and replay. */
+export const deadLetterQueueName = (queue: string) => `${queue}.dlq`;
+
+/** One waiting queue per retry delay, e.g. `inventory.order-placed.retry.5s`. */
+export const retryQueueName = (queue: string, delayMs: number) =>
+  `${queue}.retry.${delayMs % 1000 === 0 ? `${delayMs / 1000}s` : `${delayMs}ms`}`;
+
+/** Redeliveries the broker allows before it dead-letters a message that crashes its consumer. */
+const BROKER_DELIVERY_LIMIT = 20;
+
+// Quorum queues replicate and fsync; at-least-once dead-lettering (which needs reject-publish)
+// makes the hop from a retry queue back to its main queue as safe as a publish with confirms.
+const quorumArguments = (deadLetterExchange: string, deadLetterRoutingKey: string) => ({
+  'x-queue-type': 'quorum',
+  'x-dead-letter-exchange': deadLetterExchange,
+  'x-dead-letter-routing-key': deadLetterRoutingKey,
+  'x-dead-letter-strategy': 'at-least-once',
+  'x-overflow': 'reject-publish',
+});
+
+/**
+ * Declares exchanges, queues, retry and dead-letter queues, and bindings. Every declaration is
+ * idempotent, so each service declares the whole topology at start: an event published before its
+ * consumer ever ran is kept. Arguments are explicit, never a broker version's defaults.
+ */
+export async function declareTopology(channel: Channel, topology: Topology): Promise<void> {
+  for (const exchange of topology.exchanges) {
+    await channel.assertExchange(exchange.name, exchange.type, { durable: true });
+  }
+  for (const queue of topology.queues) {
+    await declareQueue(channel, queue, topology.deadLetterExchange, topology.retryExchange);
+  }
+}
+
+async function declareQueue(channel: Channel, queue: QueueSpec, deadLetterExchange: string, retryExchange: string) {
+  await channel.assertQueue(queue.name, {
+    durable: true,
+    arguments: { ...quorumArguments(deadLetterExchange, queue.name), 'x-delivery-limit': BROKER_DELIVERY_LIMIT },
+  });
+  for (const binding of queue.bindings) {
+    await channel.bindQueue(queue.name, binding.exchange, binding.routingKey);
+  }
+
+  const dlq = deadLetterQueueName(queue.name);
+  await channel.assertQueue(dlq, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.bindQueue(dlq, deadLetterExchange, queue.name);
+
+  for (const delayMs of queue.retryDelaysMs) {
+    const name = retryQueueName(queue.name, delayMs);
+    // Nobody consumes a retry queue: a message waits out its TTL, then is dead-lettered back
+    // to the main queue through the default exchange.
+    await channel.assertQueue(name, {
+      durable: true,
+      arguments: { ...quorumArguments('', queue.name), 'x-message-ttl': delayMs },
+    });
+    await channel.bindQueue(name, retryExchange, name);
+  }
+}

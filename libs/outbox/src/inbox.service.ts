@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+export type InboxOutcome<T> = { duplicate: false; result: T } | { duplicate: true };
+
+/**
+ * The idempotent consumer: records (consumer, messageId) in the caller's transaction before the
+ * effect runs. A redelivered message finds its row and stops; a concurrent duplicate waits on the
+ * primary key until the first transaction commits, then stops too.
+ */
+@Injectable()
+export class InboxService {
+  async runOnce<T>(manager: EntityManager, consumer: string, messageId: string, effect: () => Promise<T>): Promise<InboxOutcome<T>> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('InboxService.runOnce must run inside the transaction of the effect');
+    }
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING message_id`,
+      [consumer, messageId],
+    );
+    if (inserted.length === 0) return { duplicate: true };
+    return { duplicate: false, result: await effect() };
+  }
+}

@@ -1,0 +1,7 @@
+export * from './inbox.service';
+export * from './migrations/1732500000000-create-outbox-and-inbox';
+export * from './outbox.module';
+export * from './outbox.options';
+export * from './outbox.relay';
+export * from './outbox.service';
+export * from './pg-listener';

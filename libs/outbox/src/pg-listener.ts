@@ -1,0 +1,63 @@
+import { Logger } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import type { DataSource } from 'typeorm';
+
+/**
+ * LISTENs on a PostgreSQL channel on a dedicated pooled connection and calls `onNotification` with
+ * each payload. After a database restart it listens again with backoff; callers that must not miss
+ * a change also poll or re-read, because notifications sent while disconnected are gone.
+ */
+export class PgListener {
+  private readonly logger = new Logger(PgListener.name);
+  private client: PoolClient | null = null;
+  private running = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly channel: string,
+    private readonly onNotification: (payload: string) => void,
+    private readonly retryDelayMs = 2_000,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.release();
+  }
+
+  private async connect(): Promise<void> {
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    while (this.running && !this.client) {
+      let client: PoolClient | null = null;
+      try {
+        client = await pool.connect();
+        client.on('notification', (message) => this.onNotification(message.payload ?? ''));
+        client.on('error', (err) => this.onConnectionLost(err));
+        await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
+        this.client = client;
+      } catch (err) {
+        client?.release(true);
+        this.logger.warn(`cannot LISTEN on "${this.channel}" (${(err as Error).message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
+      }
+    }
+  }
+
+  private onConnectionLost(err: Error): void {
+    this.logger.warn(`LISTEN connection for "${this.channel}" lost (${err.message}); reconnecting`);
+    this.release(err);
+    if (this.running) setTimeout(() => void this.connect(), this.retryDelayMs).unref();
+  }
+
+  private release(err?: Error): void {
+    const client = this.client;
+    this.client = null;
+    if (!client) return;
+    client.removeAllListeners('notification');
+    client.release(err ?? true);
+  }
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/** A start-up failure that names every variable that is missing or wrong. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment once, validates it, and fails with the names of the bad variables. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+  }
+  return parsed.data;
+}
+
+/** Environment building blocks shared by the services. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  url: (protocols: string[], fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .refine((value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`),
+  positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  intList: (fallback: number[]) =>
+    z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined || value.trim() === '') return fallback;
+        const numbers = value.split(',').map((part) => Number(part.trim()));
+        if (numbers.some((n) => !Number.isInteger(n) || n <= 0)) {
+          ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of positive whole numbers' });
+          return z.NEVER;
+        }
+        return numbers;
+      }),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+/** Variables every service reads: where it listens, its database, the broker and messaging knobs. */
+export function serviceEnvSchema(defaults: { port: number; database: string }) {
+  return z.object({
+    PORT: env.port(defaults.port),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: env.url(['postgres:', 'postgresql:'], `postgres://postgres@127.0.0.1:5432/${defaults.database}`),
+    DATABASE_POOL_SIZE: env.positiveInt(20),
+    RABBITMQ_URL: env.url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+    LOG_LEVEL: env.logLevel(),
+    /** Unacknowledged deliveries a consumer holds at once. */
+    CONSUMER_PREFETCH: env.positiveInt(50),
+    /** Waits before each delayed retry of a failed message. */
+    RETRY_DELAYS_MS: env.intList([1_000, 5_000, 30_000]),
+    /** Deliveries before a failing message goes to its dead-letter queue. */
+    MAX_ATTEMPTS: env.positiveInt(5),
+    OUTBOX_POLL_INTERVAL_MS: env.positiveInt(1_000),
+    OUTBOX_BATCH_SIZE: env.positiveInt(200),
+  });
+}
+export type ServiceEnv = z.infer<ReturnType<typeof serviceEnvSchema>>;
