@@ -1,14 +1,10 @@
-import { QUEUES, eventSchemaFor } from '@shop/contracts';
-import { connectConsumers } from '@shop/messaging';
-import { createHttpApp, type HttpAppOptions } from '@shop/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { QUEUES } from '@shop/contracts';
+import { createServiceApp, type HttpAppOptions } from '@shop/platform';
 import { AppModule } from './app.module';
 import type { OrderServiceConfig } from './config';
 
-/** The order service, wired and consuming, not yet listening (main.ts and the tests listen). */
-export async function createOrderService(config: OrderServiceConfig, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(AppModule.forRoot(config), options);
-  connectConsumers(app, { queues: [QUEUES.ordersStockResults], schemaFor: eventSchemaFor });
-  await app.startAllMicroservices();
-  return app;
+/** The order service, wired and consuming stock results, not yet listening (main.ts and the tests listen). */
+export function createOrderService(config: OrderServiceConfig, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
+  return createServiceApp(AppModule.forRoot(config), [QUEUES.ordersStockResults], options);
 }

@@ -1,7 +1,10 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { eventSchemaFor } from '@shop/contracts';
+import { connectConsumers } from '@shop/messaging';
 import { Logger } from 'nestjs-pino';
+import { ConfigError } from './config';
 
 export interface HttpAppOptions {
   /** Largest accepted request body; larger ones get 413 before any handler runs. */
@@ -30,4 +33,20 @@ export async function listen(app: INestApplication, port: number, host: string):
   const url = await app.getUrl();
   app.get(Logger).log(`listening on ${url}`);
   return url;
+}
+
+/** A service app with its `@EventPattern` handlers consuming `queues`; not yet listening for HTTP. */
+export async function createServiceApp(module: DynamicModule, queues: string[], options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(module, options);
+  connectConsumers(app, { queues, schemaFor: eventSchemaFor });
+  await app.startAllMicroservices();
+  return app;
+}
+
+/** Runs a service's main; a configuration error prints the variables to fix, without a stack trace. */
+export function runMain(service: string, main: () => Promise<unknown>): void {
+  main().catch((err: unknown) => {
+    console.error(err instanceof ConfigError ? `${service}: ${err.message}` : err);
+    process.exit(1);
+  });
 }

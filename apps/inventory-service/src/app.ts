@@ -1,0 +1,10 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { QUEUES } from '@shop/contracts';
+import { createServiceApp, type HttpAppOptions } from '@shop/platform';
+import { AppModule } from './app.module';
+import type { InventoryServiceConfig } from './config';
+
+/** The inventory service, wired and consuming placed orders, not yet listening (main.ts and the tests listen). */
+export function createInventoryService(config: InventoryServiceConfig, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
+  return createServiceApp(AppModule.forRoot(config), [QUEUES.inventoryOrderPlaced], options);
+}

@@ -1,0 +1,10 @@
+import { loadConfig, serviceEnvSchema } from '@shop/platform';
+import { z } from 'zod';
+
+export const inventoryServiceEnvSchema = serviceEnvSchema({ port: 3002, database: 'inventory' }).extend({
+  /** Bearer token for POST /api/stock/:sku/restock; without it restocking is switched off. */
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+export type InventoryServiceConfig = z.infer<typeof inventoryServiceEnvSchema>;
+
+export const loadInventoryServiceConfig = (env: NodeJS.ProcessEnv = process.env): InventoryServiceConfig => loadConfig(inventoryServiceEnvSchema, env);

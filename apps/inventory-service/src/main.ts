@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+import { listen, runMain } from '@shop/platform';
+import { createInventoryService } from './app';
+import { loadInventoryServiceConfig } from './config';
+
+runMain('inventory-service', async () => {
+  const config = loadInventoryServiceConfig();
+  const app = await createInventoryService(config, { shutdownHooks: true });
+  await listen(app, config.PORT, config.HOST);
+});

@@ -1,0 +1,17 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ADMIN_TOKEN, AdminTokenGuard } from './admin-token.guard';
+import { OrderPlacedConsumer } from './order-placed.consumer';
+import { StockController } from './stock.controller';
+import { StockRepository } from './stock.repository';
+import { StockService } from './stock.service';
+
+@Module({})
+export class StockModule {
+  static forRoot(adminToken: string | undefined): DynamicModule {
+    return {
+      module: StockModule,
+      controllers: [StockController, OrderPlacedConsumer],
+      providers: [StockService, StockRepository, AdminTokenGuard, { provide: ADMIN_TOKEN, useValue: adminToken }],
+    };
+  }
+}
