@@ -1,5 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Link, Route, Routes } from 'react-router';
+import { ApiError } from './api/http';
 import { CartPage } from './cart/cart-page';
 import { CartProvider } from './cart/cart-context';
 import { CatalogPage } from './catalog/catalog-page';
@@ -10,7 +11,12 @@ import { MyOrdersPage } from './orders/my-orders-page';
 import { OrderPage } from './orders/order-page';
 
 export function createQueryClient(): QueryClient {
-  return new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: true } } });
+  return new QueryClient({ defaultOptions: { queries: { retry: retryOnceUnlessRefused } } });
+}
+
+/** A network error or a 5xx may pass; a 4xx says the request itself is wrong, so asking again is pointless. */
+function retryOnceUnlessRefused(failureCount: number, error: Error): boolean {
+  return failureCount < 1 && !(error instanceof ApiError && error.status < 500);
 }
 
 export function ShopRoutes() {

@@ -136,10 +136,10 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
    * A channel can close while its connection lives on (a protocol error, a deleted queue). Rather
    * than repair channels one by one, close the connection: recovery then rebuilds everything.
    */
-  watchChannel(connection: ChannelModel, channel: Channel, purpose: string): void {
+  watchChannel(connection: ChannelModel, channel: Channel, purpose: string, closedOnPurpose: () => boolean = () => false): void {
     channel.on('error', (err: Error) => this.logger.warn(`${purpose} channel error: ${err.message}`));
     channel.on('close', () => {
-      if (this.stopping || this.live !== connection) return;
+      if (this.stopping || closedOnPurpose() || this.live !== connection) return;
       this.logger.warn(`${purpose} channel closed unexpectedly; reconnecting`);
       this.live = null;
       this.publishChannel = null;

@@ -82,7 +82,7 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
     if (this.closing) return;
     for (const queue of this.queues) {
       const channel = await connection.createChannel();
-      this.connection.watchChannel(connection, channel, `consumer ${queue.name}`);
+      this.connection.watchChannel(connection, channel, `consumer ${queue.name}`, () => this.closing);
       await channel.prefetch(this.messagingOptions.prefetch ?? 20);
       const { consumerTag } = await channel.consume(queue.name, (message) => {
         if (!message) return; // the broker cancelled us (queue deleted); the channel watch reconnects

@@ -1,4 +1,5 @@
-import { Catch, DynamicModule, Global, INestApplication, Module, RpcExceptionFilter } from '@nestjs/common';
+import { Catch, DynamicModule, Global, INestApplication, Module, type ArgumentsHost } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
 import { throwError } from 'rxjs';
 import { AmqpConnection } from './amqp-connection';
@@ -21,19 +22,21 @@ export class MessagingModule {
 
 /**
  * Nest's default RPC filter replaces a handler's error with "Internal server error"; the consumer
- * needs the real error to decide between retry and dead letter and to record the reason.
+ * needs the real error to choose between retry and dead letter, and to record the reason. HTTP
+ * errors keep Nest's default handling.
  */
 @Catch()
-class PassHandlerErrorsToTransport implements RpcExceptionFilter {
-  catch(exception: unknown) {
-    return throwError(() => exception);
+class PassHandlerErrorsToTransport extends BaseExceptionFilter {
+  override catch(exception: unknown, host: ArgumentsHost) {
+    if (host.getType() === 'rpc') return throwError(() => exception);
+    return super.catch(exception, host);
   }
 }
 
 /** Attaches the `@EventPattern` handlers of `app` to RabbitMQ queues. Call before `app.startAllMicroservices()`. */
 export function connectConsumers(app: INestApplication, options: ConsumerOptions): INestMicroservice {
   const strategy = new AmqpConsumerServer(app.get(AmqpConnection), app.get<MessagingOptions>(MESSAGING_OPTIONS), options);
-  const microservice = app.connectMicroservice({ strategy });
-  microservice.useGlobalFilters(new PassHandlerErrorsToTransport());
-  return microservice;
+  // Filters are bound to handlers when the microservice is connected, so register this one first, app-wide.
+  app.useGlobalFilters(new PassHandlerErrorsToTransport(app.getHttpAdapter()));
+  return app.connectMicroservice({ strategy }, { inheritAppConfig: true });
 }

@@ -30,7 +30,7 @@ export function useStockLevels() {
     retry: false,
     refetchInterval: STOCK_POLL_MS,
   });
-  return { availableBySku: query.data, offline: query.isError, loading: query.isPending };
+  return { availableBySku: query.data, offline: query.isError, checking: query.isPending };
 }
 
 export function useSystemStatus() {

@@ -1,11 +1,4 @@
-import type {
-  CreateOrderRequest,
-  OrderStatusEvent,
-  OrderView,
-  ProductView,
-  StockLevelView,
-  SystemStatusView,
-} from '@shop/contracts';
+import type { CreateOrderRequest, OrderStatusEvent, OrderView, ProductView, StockLevelView, SystemStatusView } from '@shop/contracts';
 import { IDEMPOTENCY_KEY_HEADER, orderStatusSchema } from '@shop/contracts';
 import { requestJson } from './http';
 

@@ -14,7 +14,11 @@ export function CatalogPage() {
         <h1 tabIndex={-1}>Everyday goods, made to last</h1>
         <p className="lede">Order any time. We confirm your stock the moment our warehouse has checked it.</p>
       </header>
-      {products.isPending && <p className="muted" role="status">Loading products…</p>}
+      {products.isPending && (
+        <p className="muted" role="status">
+          Loading products…
+        </p>
+      )}
       {products.isError && <QueryFailure what="the products" onRetry={() => products.refetch()} />}
       {products.data && (
         <ul className="product-grid" aria-label="Products">
@@ -24,6 +28,7 @@ export function CatalogPage() {
                 product={product}
                 available={stock.availableBySku?.get(product.sku)}
                 inventoryOffline={stock.offline}
+                checkingStock={stock.checking}
               />
             </li>
           ))}

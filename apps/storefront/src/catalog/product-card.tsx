@@ -7,13 +7,15 @@ interface ProductCardProps {
   product: ProductView;
   available: number | undefined;
   inventoryOffline: boolean;
+  checkingStock: boolean;
 }
 
-export function ProductCard({ product, available, inventoryOffline }: ProductCardProps) {
+export function ProductCard({ product, available, inventoryOffline, checkingStock }: ProductCardProps) {
   const cart = useCart();
   const inCart = cart.quantityOf(product.sku);
   const headingId = `product-${product.sku}`;
   const soldOut = !inventoryOffline && available === 0;
+  const buttonText = soldOut ? 'Sold out' : 'Add to cart';
 
   return (
     <article className="product-card" aria-labelledby={headingId}>
@@ -28,16 +30,16 @@ export function ProductCard({ product, available, inventoryOffline }: ProductCar
         </div>
         <p className="product-card__description">{product.description}</p>
         <div className="product-card__actions">
-          <StockBadge available={available} inventoryOffline={inventoryOffline} />
+          <StockBadge available={available} inventoryOffline={inventoryOffline} checking={checkingStock} />
           <button
             type="button"
             className="button button--primary"
             onClick={() => cart.add(product.sku)}
             disabled={soldOut}
-            aria-describedby={inCart > 0 ? `${headingId}-in-cart` : undefined}
+            // Twelve "Add to cart" buttons need the product in their name to be told apart.
+            aria-label={`${buttonText}: ${product.name}`}
           >
-            {soldOut ? 'Sold out' : 'Add to cart'}
-            <span className="visually-hidden">: {product.name}</span>
+            {buttonText}
           </button>
         </div>
         <p id={`${headingId}-in-cart`} className="product-card__in-cart" role="status">

@@ -89,8 +89,7 @@ export function CheckoutPage() {
           />
           {inventoryOffline && (
             <p className="notice notice--info">
-              Our inventory system is offline for a moment. We will take your order now and confirm it automatically
-              as soon as it is back.
+              Our inventory system is offline for a moment. We will take your order now and confirm it automatically as soon as it is back.
             </p>
           )}
           <button type="submit" className="button button--primary button--large" disabled={placeOrder.isPending}>

@@ -22,8 +22,7 @@ export function OrderReview({ lines, totalCents, issues }: OrderReviewProps) {
       </div>
       {cartIssues.map((issue) => (
         <p key={issue.text} className="field__error">
-          <span className="visually-hidden">Error: </span>
-          {issue.text}
+          <span className="visually-hidden">Error:</span> {issue.text}
         </p>
       ))}
       {lines.length === 0 ? (
@@ -40,8 +39,7 @@ export function OrderReview({ lines, totalCents, issues }: OrderReviewProps) {
               <span>{line.product ? formatPrice(line.product.priceCents * line.quantity) : ''}</span>
               {issuesOf(line.sku).map((issue) => (
                 <p key={issue.text} className="field__error review-line__error">
-                  <span className="visually-hidden">Error: </span>
-                  {issue.text}
+                  <span className="visually-hidden">Error:</span> {issue.text}
                 </p>
               ))}
             </li>

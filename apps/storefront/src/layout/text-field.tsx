@@ -23,8 +23,7 @@ export function TextField({ id, label, hint, error, ...input }: TextFieldProps) 
       )}
       {error && (
         <p id={errorId} className="field__error">
-          <span className="visually-hidden">Error: </span>
-          {error}
+          <span className="visually-hidden">Error:</span> {error}
         </p>
       )}
       <input

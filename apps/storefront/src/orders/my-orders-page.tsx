@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { OrderView } from '@shop/contracts';
+import { ApiError } from '../api/http';
 import { isAwaitingStock, useOrdersByEmail } from '../api/queries';
 import { loadCustomer } from '../checkout/saved-customer';
 import { formatDateTime, formatPrice, plural, shortOrderId } from '../format';
@@ -16,6 +17,8 @@ export function MyOrdersPage() {
   const email = searchParams.get('email') ?? '';
   const [draft, setDraft] = useState(() => email || loadCustomer().email);
   const orders = useOrdersByEmail(email);
+  // The server validates the email; its 400 names the problem, which belongs under the field.
+  const emailError = orders.error instanceof ApiError && orders.error.status === 400 ? orders.error.body?.issues?.[0] : undefined;
 
   const lookUp = (event: FormEvent) => {
     event.preventDefault();
@@ -34,6 +37,7 @@ export function MyOrdersPage() {
           autoComplete="email"
           value={draft}
           onChange={(event) => setDraft(event.target.value)}
+          error={emailError && `Email ${emailError.message}`}
           required
         />
         <button type="submit" className="button button--primary">
@@ -41,7 +45,7 @@ export function MyOrdersPage() {
         </button>
       </form>
       {email && orders.isPending && <p className="muted">Looking up orders for {email}…</p>}
-      {orders.isError && <QueryFailure what="your orders" onRetry={() => orders.refetch()} />}
+      {orders.isError && !emailError && <QueryFailure what="your orders" onRetry={() => orders.refetch()} />}
       {orders.data && <OrderList email={email} orders={orders.data} />}
     </div>
   );
@@ -70,7 +74,11 @@ function OrderList({ email, orders }: { email: string; orders: OrderView[] }) {
                 Order {shortOrderId(order.id)}
               </Link>
               <p className="muted small">
-                {formatDateTime(order.createdAt)} · {plural(order.lines.reduce((sum, line) => sum + line.quantity, 0), 'item')}
+                {formatDateTime(order.createdAt)} ·{' '}
+                {plural(
+                  order.lines.reduce((sum, line) => sum + line.quantity, 0),
+                  'item',
+                )}
               </p>
             </div>
             <OrderStatusPill status={order.status} />

@@ -21,7 +21,7 @@ export function OrderLines({ order }: { order: OrderView }) {
         {order.lines.map((line) => (
           <tr key={line.sku}>
             <th scope="row">
-              {line.name} <span className="muted small">{line.sku}</span>
+              {line.name} <span className="muted small sku">{line.sku}</span>
             </th>
             <td className="numeric">{line.quantity}</td>
             <td className="numeric">{formatPrice(line.unitPriceCents * line.quantity)}</td>

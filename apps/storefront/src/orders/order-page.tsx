@@ -1,7 +1,8 @@
-import { Link, useLocation, useParams } from 'react-router';
+import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import type { OrderView } from '@shop/contracts';
 import { ApiError } from '../api/http';
 import { useOrder, useSystemStatus } from '../api/queries';
+import { useCart } from '../cart/cart-context';
 import { formatDateTime, shortOrderId } from '../format';
 import { QueryFailure } from '../layout/query-failure';
 import { usePageTitle } from '../layout/use-page-title';
@@ -34,11 +35,7 @@ export function OrderPage() {
           </p>
           <StatusTimeline order={order.data} inventoryOffline={inventoryOffline} />
           <StreamNote state={stream} pending={order.data.status === 'PENDING'} />
-          {order.data.status === 'REJECTED' && (
-            <p>
-              Nothing was reserved. <Link to="/cart">Adjust your cart</Link> or <Link to="/">keep shopping</Link>.
-            </p>
-          )}
+          {order.data.status === 'REJECTED' && <ReorderOffer order={order.data} />}
           <section className="order-details" aria-labelledby="order-details-title">
             <h2 id="order-details-title">Details</h2>
             <p className="muted">
@@ -46,6 +43,10 @@ export function OrderPage() {
             </p>
             <OrderLines order={order.data} />
           </section>
+          <p className="order-actions">
+            <Link to="/">Continue shopping</Link>
+            <Link to={`/orders?email=${encodeURIComponent(order.data.customer.email)}`}>All orders for {order.data.customer.email}</Link>
+          </p>
         </>
       )}
     </div>
@@ -61,6 +62,24 @@ function headline(order: OrderView): string {
     case 'REJECTED':
       return 'Sorry, we could not confirm your order.';
   }
+}
+
+/** Checkout emptied the cart; a rejected order's items go back into it so the shopper can adjust and retry. */
+function ReorderOffer({ order }: { order: OrderView }) {
+  const cart = useCart();
+  const navigate = useNavigate();
+  const putBack = () => {
+    for (const line of order.lines) cart.add(line.sku, line.quantity);
+    navigate('/cart');
+  };
+  return (
+    <div className="notice notice--neutral">
+      <p>Nothing was reserved. Put the items back in your cart to change them and order again.</p>
+      <button type="button" className="button" onClick={putBack}>
+        Put these items back in my cart
+      </button>
+    </div>
+  );
 }
 
 function StreamNote({ state, pending }: { state: StreamState; pending: boolean }) {
@@ -79,7 +98,9 @@ function OrderLoadFailure({ error, onRetry }: { error: Error; onRetry: () => voi
   if (error instanceof ApiError && (error.status === 404 || error.status === 400)) {
     return (
       <div className="notice notice--error" role="alert">
-        <p>We could not find this order. Check the link, or look it up under <Link to="/orders">My orders</Link>.</p>
+        <p>
+          We could not find this order. Check the link, or look it up under <Link to="/orders">My orders</Link>.
+        </p>
       </div>
     );
   }

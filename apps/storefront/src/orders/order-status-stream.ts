@@ -39,10 +39,7 @@ export function useOrderStatusStream(orderId: string, enabled: boolean): StreamS
 
   useEffect(() => {
     if (!enabled || state !== 'failed') return;
-    const timer = setInterval(
-      () => queryClient.invalidateQueries({ queryKey: queryKeys.order(orderId) }),
-      PENDING_ORDERS_POLL_MS,
-    );
+    const timer = setInterval(() => queryClient.invalidateQueries({ queryKey: queryKeys.order(orderId) }), PENDING_ORDERS_POLL_MS);
     return () => clearInterval(timer);
   }, [orderId, enabled, state, queryClient]);
 

@@ -30,16 +30,14 @@ export function describeSystemStatus(status: SystemStatusView | undefined, unrea
   if (!status.broker.reachable) {
     return {
       tone: 'degraded',
-      headline:
-        'Orders are accepted and saved as usual. Confirmations are taking a little longer and will arrive automatically.',
+      headline: 'Orders are accepted and saved as usual. Confirmations are taking a little longer and will arrive automatically.',
       facts,
     };
   }
   if (!status.inventory.online) {
     return {
       tone: 'degraded',
-      headline:
-        'Inventory is offline for a moment. Your orders are still accepted and will be confirmed automatically when it is back.',
+      headline: 'Inventory is offline for a moment. Your orders are still accepted and will be confirmed automatically when it is back.',
       facts,
     };
   }

@@ -9,11 +9,11 @@ export function SystemStatusStrip() {
   return (
     <section className={`status-strip status-strip--${summary.tone}`} aria-label="Shop status">
       <div className="status-strip__inner">
-        <span className="status-strip__dot" aria-hidden="true" />
-        {/* role=status announces a change of headline (inventory going offline or back) without moving focus. */}
-        <p className="status-strip__headline" role="status">
-          {summary.headline}
-        </p>
+        <div className="status-strip__message">
+          <span className="status-strip__dot" aria-hidden="true" />
+          {/* role=status announces a change of headline (inventory going offline or back) without moving focus. */}
+          <p role="status">{summary.headline}</p>
+        </div>
         {summary.facts.length > 0 && (
           <dl className="status-strip__facts">
             {summary.facts.map((fact) => (

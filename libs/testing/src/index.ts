@@ -1,0 +1,3 @@
+export * from './services';
+export * from './tcp-proxy';
+export * from './wait';

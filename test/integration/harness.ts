@@ -1,0 +1,148 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createDatabase, createVhost, TEST_RABBITMQ_URL, TcpProxy } from '@shop/testing';
+import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { Pool } from 'pg';
+import { createInventoryService } from '../../apps/inventory-service/src/app';
+import { loadInventoryServiceConfig } from '../../apps/inventory-service/src/config';
+import { createOrderService } from '../../apps/order-service/src/app';
+import { loadOrderServiceConfig } from '../../apps/order-service/src/config';
+
+export const ADMIN_TOKEN = 'integration-test-admin-token';
+
+export interface HarnessOptions {
+  /** Retry delays for failed messages (short, so retry tests run in seconds). */
+  retryDelaysMs?: number[];
+  maxAttempts?: number;
+}
+
+/**
+ * The shop for one test file: its own `orders` and `inventory` databases and its own vhost on the
+ * machine's real PostgreSQL and RabbitMQ, with both services started in-process on free ports.
+ */
+export class ShopHarness {
+  orderService: NestFastifyApplication | null = null;
+  inventoryService: NestFastifyApplication | null = null;
+  orderUrl = '';
+  inventoryUrl = '';
+  readonly orders: Pool;
+  readonly inventory: Pool;
+  private amqp: ChannelModel | null = null;
+
+  private constructor(
+    private readonly ordersDb: Awaited<ReturnType<typeof createDatabase>>,
+    private readonly inventoryDb: Awaited<ReturnType<typeof createDatabase>>,
+    readonly vhost: Awaited<ReturnType<typeof createVhost>>,
+    private readonly options: HarnessOptions,
+  ) {
+    this.orders = new Pool({ connectionString: ordersDb.url, max: 4 });
+    this.inventory = new Pool({ connectionString: inventoryDb.url, max: 4 });
+  }
+
+  /** Databases migrated and seeded (each service started once), nothing running. */
+  static async create(options: HarnessOptions = {}): Promise<ShopHarness> {
+    const [ordersDb, inventoryDb, vhost] = await Promise.all([createDatabase('orders_it'), createDatabase('inventory_it'), createVhost('shop-it')]);
+    const shop = new ShopHarness(ordersDb, inventoryDb, vhost, options);
+    // One after the other: two Nest apps bootstrapping at once in one process can stall.
+    await shop.startOrderService();
+    await shop.startInventoryService();
+    await shop.stopOrderService();
+    await shop.stopInventoryService();
+    return shop;
+  }
+
+  private env(database: string, brokerUrl: string): NodeJS.ProcessEnv {
+    return {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: database,
+      RABBITMQ_URL: brokerUrl,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+      RETRY_DELAYS_MS: (this.options.retryDelaysMs ?? [200, 500]).join(','),
+      MAX_ATTEMPTS: String(this.options.maxAttempts ?? 3),
+      OUTBOX_POLL_INTERVAL_MS: '200',
+    };
+  }
+
+  /** Starts the order service; `brokerUrl` lets a test route it through a TcpProxy. */
+  async startOrderService(brokerUrl = this.vhost.url): Promise<void> {
+    const app = await createOrderService(loadOrderServiceConfig(this.env(this.ordersDb.url, brokerUrl)));
+    await app.listen(0, '127.0.0.1');
+    this.orderService = app;
+    this.orderUrl = await app.getUrl();
+  }
+
+  async stopOrderService(): Promise<void> {
+    await this.orderService?.close();
+    this.orderService = null;
+  }
+
+  async startInventoryService(): Promise<void> {
+    const app = await createInventoryService(loadInventoryServiceConfig({ ...this.env(this.inventoryDb.url, this.vhost.url), ADMIN_TOKEN }));
+    await app.listen(0, '127.0.0.1');
+    this.inventoryService = app;
+    this.inventoryUrl = await app.getUrl();
+  }
+
+  async stopInventoryService(): Promise<void> {
+    await this.inventoryService?.close();
+    this.inventoryService = null;
+  }
+
+  /** A channel on this harness's vhost, for inspecting and publishing as a test. */
+  async channel(): Promise<Channel> {
+    this.amqp ??= await connect(this.vhost.url);
+    const channel = await this.amqp.createChannel();
+    channel.on('error', () => undefined);
+    return channel;
+  }
+
+  async queueDepth(queue: string): Promise<number> {
+    const channel = await this.channel();
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /** A proxy to the broker that the test can cut, and the vhost URL through it. */
+  async brokerProxy(): Promise<{ proxy: TcpProxy; url: string }> {
+    const broker = new URL(TEST_RABBITMQ_URL);
+    const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
+    const port = await proxy.start();
+    const url = new URL(this.vhost.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(port);
+    return { proxy, url: url.toString() };
+  }
+
+  async placeOrder(body: unknown, idempotencyKey: string | null = crypto.randomUUID(), headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+    const response = await fetch(`${this.orderUrl}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}), ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json().catch(() => null), headers: response.headers };
+  }
+
+  async orderStatus(id: string): Promise<string> {
+    const { rows } = await this.orders.query<{ status: string }>(`SELECT status FROM orders WHERE id = $1`, [id]);
+    return rows[0]?.status;
+  }
+
+  async available(sku: string): Promise<number> {
+    const { rows } = await this.inventory.query<{ available: number }>(`SELECT available FROM stock WHERE sku = $1`, [sku]);
+    return rows[0].available;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stopOrderService();
+    await this.stopInventoryService();
+    await this.amqp?.close().catch(() => undefined);
+    await this.orders.end();
+    await this.inventory.end();
+    await Promise.all([this.ordersDb.drop(), this.inventoryDb.drop(), this.vhost.remove()]);
+  }
+}
+
+export const anOrder = (lines: { sku: string; quantity: number }[], email = 'ada@example.com') => ({ customer: { name: 'Ada Lovelace', email }, lines });

@@ -1,0 +1,5 @@
+module.exports = {
+  ...require('../../jest.preset'),
+  displayName: 'integration',
+  testMatch: ['<rootDir>/**/*.spec.ts'],
+};

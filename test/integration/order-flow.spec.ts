@@ -1,0 +1,114 @@
+import { QUEUES } from '@shop/contracts';
+import { waitFor } from '@shop/testing';
+import { anOrder, ShopHarness } from './harness';
+
+describe('an order travels from order-service to inventory-service and back', () => {
+  let shop: ShopHarness;
+
+  beforeAll(async () => {
+    shop = await ShopHarness.create();
+  });
+
+  afterAll(async () => {
+    await shop.dispose();
+  });
+
+  afterEach(async () => {
+    await shop.stopOrderService();
+    await shop.stopInventoryService();
+  });
+
+  it('a. accepts an order while inventory is down; inventory reserves it once when it starts', async () => {
+    await shop.startOrderService();
+    const before = await shop.available('MUG-001');
+
+    const placed = await shop.placeOrder(anOrder([{ sku: 'MUG-001', quantity: 3 }]));
+    expect(placed.status).toBe(201);
+    expect(placed.body).toMatchObject({ status: 'PENDING', totalCents: 3 * 1800 });
+
+    // The message waits in inventory's queue, nobody consuming it.
+    await waitFor(async () => (await shop.queueDepth(QUEUES.inventoryOrderPlaced)) === 1, { what: 'order.placed in the queue' });
+    expect(await shop.orderStatus(placed.body.id)).toBe('PENDING');
+
+    await shop.startInventoryService();
+    await waitFor(async () => (await shop.orderStatus(placed.body.id)) === 'CONFIRMED', { what: 'CONFIRMED' });
+    expect(await shop.available('MUG-001')).toBe(before - 3);
+    const { rows } = await shop.inventory.query(`SELECT sku, quantity FROM reservations WHERE order_id = $1`, [placed.body.id]);
+    expect(rows).toEqual([{ sku: 'MUG-001', quantity: 3 }]);
+  });
+
+  it('b. accepts an order while the broker is unreachable; the outbox publishes it when the broker is back', async () => {
+    const { proxy, url } = await shop.brokerProxy();
+    try {
+      await shop.startInventoryService();
+      await shop.startOrderService(url);
+      proxy.cut();
+      await waitFor(async () => (await (await fetch(`${shop.orderUrl}/api/system/status`)).json()).broker.reachable === false, { what: 'broker unreachable' });
+
+      const placed = await shop.placeOrder(anOrder([{ sku: 'TEE-002', quantity: 1 }]));
+      expect(placed.status).toBe(201);
+      // The relay has tried and failed; the row is kept, unpublished.
+      await waitFor(async () => {
+        const { rows } = await shop.orders.query(`SELECT published_at, publish_attempts FROM outbox WHERE payload->>'orderId' = $1`, [placed.body.id]);
+        return rows.length === 1 && rows[0].published_at === null && rows[0].publish_attempts > 0;
+      }, { what: 'a failed publish attempt on a kept outbox row' });
+
+      proxy.restore();
+      await waitFor(async () => (await shop.orderStatus(placed.body.id)) === 'CONFIRMED', { what: 'CONFIRMED after the broker came back' });
+      const { rows } = await shop.orders.query(`SELECT count(*)::int AS unpublished FROM outbox WHERE published_at IS NULL`);
+      expect(rows[0].unpublished).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('f. 200 concurrent orders for a sku with 50 in stock reserve exactly 50 units and reject the rest', async () => {
+    await shop.inventory.query(`UPDATE stock SET available = 50 WHERE sku = 'CND-009'`);
+    await shop.startOrderService();
+    await shop.startInventoryService();
+
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => shop.placeOrder(anOrder([{ sku: 'CND-009', quantity: 1 }], `buyer${i}@example.com`))));
+    expect(results.map((result) => result.status)).toEqual(Array(200).fill(201));
+    const ids = results.map((result) => result.body.id as string);
+
+    const statuses = await waitFor(async () => {
+      const { rows } = await shop.orders.query<{ status: string; count: number }>(
+        `SELECT status, count(*)::int AS count FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'PENDING' GROUP BY status`,
+        [ids],
+      );
+      const settled = Object.fromEntries(rows.map((row) => [row.status, row.count]));
+      return (settled.CONFIRMED ?? 0) + (settled.REJECTED ?? 0) === 200 ? settled : undefined;
+    }, { timeoutMs: 60_000, what: 'all 200 orders settled' });
+
+    expect(statuses).toEqual({ CONFIRMED: 50, REJECTED: 150 });
+    expect(await shop.available('CND-009')).toBe(0);
+    const { rows } = await shop.inventory.query(`SELECT coalesce(sum(quantity), 0)::int AS reserved FROM reservations WHERE sku = 'CND-009'`);
+    expect(rows[0].reserved).toBe(50);
+    const rejected = await shop.orders.query(`SELECT DISTINCT status_reason FROM orders WHERE id = ANY($1::uuid[]) AND status = 'REJECTED'`, [ids]);
+    expect(rejected.rows.every((row) => /CND-009 is out of stock/.test(row.status_reason))).toBe(true);
+  });
+
+  it('g. the same Idempotency-Key and body return the same order, once; a different body is refused', async () => {
+    await shop.startOrderService();
+    const key = `checkout-${Date.now()}`;
+    const body = anOrder([{ sku: 'PEN-006', quantity: 2 }], 'grace@example.com');
+
+    const attempts = await Promise.all([shop.placeOrder(body, key), shop.placeOrder(body, key), shop.placeOrder(body, key)]);
+    expect(attempts.map((attempt) => attempt.status)).toEqual([201, 201, 201]);
+    const ids = new Set(attempts.map((attempt) => attempt.body.id));
+    expect(ids.size).toBe(1);
+    expect(attempts.filter((attempt) => attempt.headers.get('idempotent-replayed') === 'true')).toHaveLength(2);
+
+    const [id] = ids;
+    const orders = await shop.orders.query(`SELECT count(*)::int AS n FROM orders WHERE idempotency_key = $1`, [key]);
+    const outbox = await shop.orders.query(`SELECT count(*)::int AS n FROM outbox WHERE payload->>'orderId' = $1`, [id]);
+    expect(orders.rows[0].n).toBe(1);
+    expect(outbox.rows[0].n).toBe(1);
+
+    const different = await shop.placeOrder(anOrder([{ sku: 'PEN-006', quantity: 3 }], 'grace@example.com'), key);
+    expect(different.status).toBe(422);
+    expect(different.body.issues).toEqual([{ field: 'Idempotency-Key', message: 'was already used with a different request body' }]);
+    const after = await shop.orders.query(`SELECT count(*)::int AS n FROM orders WHERE idempotency_key = $1`, [key]);
+    expect(after.rows[0].n).toBe(1);
+  });
+});
