@@ -1,0 +1,35 @@
+import { DEMO_CATALOG } from './demo-catalog';
+import { eventSchemaFor, EVENTS, ROUTING_KEYS, TOPOLOGY, withRetryPolicy } from './topology';
+
+describe('the topology', () => {
+  it('binds every event to exactly one consumer queue', () => {
+    for (const [routingKey, { exchange }] of Object.entries(EVENTS)) {
+      const queues = TOPOLOGY.queues.filter((queue) => queue.bindings.some((binding) => binding.exchange === exchange && binding.routingKey === routingKey));
+      expect(queues).toHaveLength(1);
+    }
+  });
+
+  it('declares every exchange a binding or event names', () => {
+    const declared = new Set(TOPOLOGY.exchanges.map((exchange) => exchange.name));
+    const used = [...Object.values(EVENTS).map((event) => event.exchange), TOPOLOGY.retryExchange, TOPOLOGY.deadLetterExchange];
+    expect(used.filter((name) => !declared.has(name))).toEqual([]);
+  });
+
+  it('can take another retry policy without changing anything else', () => {
+    const fast = withRetryPolicy(TOPOLOGY, [100], 2);
+    expect(fast.queues.map((queue) => [queue.retryDelaysMs, queue.maxAttempts])).toEqual(TOPOLOGY.queues.map(() => [[100], 2]));
+    expect(fast.exchanges).toEqual(TOPOLOGY.exchanges);
+  });
+
+  it('validates payloads by message type and knows no others', () => {
+    const placed = { schemaVersion: 1, orderId: '0d5c6f5e-2b1f-4a5e-9a53-0f6c2a1d9b11', lines: [{ sku: 'MUG-001', quantity: 1 }], placedAt: new Date().toISOString() };
+    expect(eventSchemaFor(ROUTING_KEYS.orderPlaced)?.safeParse(placed).success).toBe(true);
+    expect(eventSchemaFor(ROUTING_KEYS.orderPlaced)?.safeParse({ ...placed, schemaVersion: 2 }).success).toBe(false);
+    expect(eventSchemaFor('order.cancelled')).toBeUndefined();
+  });
+
+  it('seeds twelve distinct skus with stock', () => {
+    expect(new Set(DEMO_CATALOG.map((product) => product.sku)).size).toBe(12);
+    expect(DEMO_CATALOG.every((product) => product.initialStock > 0 && product.priceCents > 0)).toBe(true);
+  });
+});

@@ -1,0 +1,150 @@
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Topology } from '@shop/contracts';
+import { createVhost, TcpProxy, TEST_RABBITMQ_URL, waitFor } from '@shop/testing';
+import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AmqpConnection, AmqpContext, BrokerUnavailableError, connectConsumers, MessagingModule, Publisher, UnroutableMessageError } from '../src';
+
+const TOPOLOGY: Topology = {
+  retryExchange: 'test.retry',
+  deadLetterExchange: 'test.dlx',
+  exchanges: [
+    { name: 'test.events', type: 'topic' },
+    { name: 'test.retry', type: 'direct' },
+    { name: 'test.dlx', type: 'direct' },
+  ],
+  queues: [{ name: 'test.work', bindings: [{ exchange: 'test.events', routingKey: 'work.*' }], retryDelaysMs: [100, 300], maxAttempts: 3 }],
+};
+
+/** What the handlers saw, per job id: the attempt number of each call. */
+const attemptsById = new Map<string, number[]>();
+const completed: string[] = [];
+
+@Controller()
+class WorkConsumer {
+  /** Fails on its first two attempts (a dependency briefly down), then succeeds. */
+  @EventPattern('work.flaky')
+  async flaky(@Payload() job: { id: string }, @Ctx() context: AmqpContext) {
+    attemptsById.set(job.id, [...(attemptsById.get(job.id) ?? []), context.getAttempt()]);
+    if (context.getAttempt() < 3) throw new Error('dependency briefly unavailable');
+    completed.push(job.id);
+  }
+
+  @EventPattern('work.doomed')
+  doomed(@Payload() job: { id: string }, @Ctx() context: AmqpContext) {
+    attemptsById.set(job.id, [...(attemptsById.get(job.id) ?? []), context.getAttempt()]);
+    throw new Error('this job can never succeed');
+  }
+
+  @EventPattern('work.simple')
+  simple(@Payload() job: { id: string }) {
+    completed.push(job.id);
+  }
+}
+
+async function startApp(url: string): Promise<NestFastifyApplication> {
+  @Module({ imports: [MessagingModule.forRoot({ url, connectionName: 'messaging-test', topology: TOPOLOGY, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } })], controllers: [WorkConsumer] })
+  class TestModule {}
+  const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
+  connectConsumers(app, { queues: ['test.work'], schemaFor: (type) => (type.startsWith('work.') ? z.object({ id: z.string() }) : undefined) });
+  await app.startAllMicroservices();
+  await app.init();
+  await app.get(AmqpConnection).waitUntilConnected();
+  return app;
+}
+
+describe('libs/messaging against a real RabbitMQ', () => {
+  let vhost: Awaited<ReturnType<typeof createVhost>>;
+  let app: NestFastifyApplication;
+  let client: ChannelModel;
+  let channel: Channel;
+
+  const send = (routingKey: string, id = randomUUID()) => {
+    channel.publish('test.events', routingKey, Buffer.from(JSON.stringify({ id })), { messageId: randomUUID(), type: routingKey, persistent: true });
+    return id;
+  };
+
+  beforeAll(async () => {
+    vhost = await createVhost('messaging-test');
+    app = await startApp(vhost.url);
+    client = await connect(vhost.url);
+    channel = await client.createChannel();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await client.close();
+    await vhost.remove();
+  });
+
+  it('e. retries a failing handler through the delay queues until it succeeds', async () => {
+    const id = send('work.flaky');
+    await waitFor(() => completed.includes(id), { what: 'the flaky job to complete' });
+    expect(attemptsById.get(id)).toEqual([1, 2, 3]);
+    expect((await channel.checkQueue('test.work.dlq')).messageCount).toBe(0);
+  });
+
+  it('e. dead-letters a handler that always fails after maxAttempts, with the last error as reason', async () => {
+    const id = send('work.doomed');
+    await waitFor(async () => (await channel.checkQueue('test.work.dlq')).messageCount === 1, { what: 'a dead letter' });
+    expect(attemptsById.get(id)).toEqual([1, 2, 3]);
+    const dead = await channel.get('test.work.dlq', { noAck: true });
+    expect(dead && JSON.parse(dead.content.toString())).toEqual({ id });
+    expect(dead && dead.properties.headers?.['x-dead-letter-reason']).toBe('failed 3 attempts; last error: this job can never succeed');
+    expect((await channel.checkQueue('test.work')).messageCount).toBe(0);
+  });
+
+  it('declares retry and dead-letter queues for each queue of the topology', async () => {
+    for (const queue of ['test.work', 'test.work.dlq', 'test.work.retry.100ms', 'test.work.retry.300ms']) {
+      await expect(channel.checkQueue(queue)).resolves.toMatchObject({ queue });
+    }
+  });
+
+  it('publishes with confirms, and refuses a message no queue would receive', async () => {
+    const publisher = app.get(Publisher);
+    const id = randomUUID();
+    await publisher.publish({ exchange: 'test.events', routingKey: 'work.simple', messageId: randomUUID(), payload: { id } });
+    await waitFor(() => completed.includes(id), { what: 'the published job' });
+    await expect(publisher.publish({ exchange: 'test.events', routingKey: 'nobody.listens', messageId: randomUUID(), payload: {} })).rejects.toBeInstanceOf(
+      UnroutableMessageError,
+    );
+  });
+});
+
+describe('libs/messaging when the broker goes away', () => {
+  it('fails publishes fast while disconnected, then reconnects and consumes again', async () => {
+    const vhost = await createVhost('messaging-recovery');
+    const broker = new URL(TEST_RABBITMQ_URL);
+    const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
+    const url = new URL(vhost.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(await proxy.start());
+    const app = await startApp(url.toString());
+    const client = await connect(vhost.url);
+    const channel = await client.createChannel();
+    try {
+      const connection = app.get(AmqpConnection);
+      proxy.cut();
+      await waitFor(() => !connection.isConnected(), { what: 'the connection to drop' });
+      await expect(app.get(Publisher).publish({ exchange: 'test.events', routingKey: 'work.simple', messageId: randomUUID(), payload: { id: 'x' } })).rejects.toBeInstanceOf(
+        BrokerUnavailableError,
+      );
+
+      // Published while the consumer is cut off; consumed once it is back.
+      const id = randomUUID();
+      channel.publish('test.events', 'work.simple', Buffer.from(JSON.stringify({ id })), { messageId: randomUUID(), type: 'work.simple', persistent: true });
+      proxy.restore();
+      await waitFor(() => completed.includes(id), { what: 'the job consumed after reconnecting' });
+      expect(connection.isConnected()).toBe(true);
+    } finally {
+      await app.close();
+      await client.close();
+      await proxy.stop();
+      await vhost.remove();
+    }
+  });
+});

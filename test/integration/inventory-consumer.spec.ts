@@ -1,0 +1,99 @@
+import { EXCHANGES, QUEUES, ROUTING_KEYS, type OrderPlaced } from '@shop/contracts';
+import { waitFor } from '@shop/testing';
+import type { Channel } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import { ShopHarness } from './harness';
+
+const orderPlaced = (orderId: string, lines: OrderPlaced['lines']): OrderPlaced => ({ schemaVersion: 1, orderId, lines, placedAt: new Date().toISOString() });
+
+describe('inventory-service consuming order.placed', () => {
+  let shop: ShopHarness;
+  let channel: Channel;
+
+  const publish = (content: Buffer | object, messageId: string, type: string = ROUTING_KEYS.orderPlaced) =>
+    channel.publish(EXCHANGES.orders, ROUTING_KEYS.orderPlaced, Buffer.isBuffer(content) ? content : Buffer.from(JSON.stringify(content)), {
+      messageId,
+      type,
+      persistent: true,
+      contentType: 'application/json',
+    });
+
+  /** Handled order.placed messages by outcome, from the service's own /metrics. */
+  const outcomes = async (): Promise<Record<string, number>> => {
+    const text = await (await fetch(`${shop.inventoryUrl}/metrics`)).text();
+    return Object.fromEntries([...text.matchAll(/^stock_reservations_total\{outcome="(\w[\w-]*)"\} (\d+)$/gm)].map((match) => [match[1], Number(match[2])]));
+  };
+
+  beforeAll(async () => {
+    shop = await ShopHarness.create();
+    await shop.startInventoryService();
+    channel = await shop.channel();
+  });
+
+  afterAll(async () => {
+    await channel.close();
+    await shop.dispose();
+  });
+
+  it('c. the same message delivered three times makes one reservation, one decrement and one result event', async () => {
+    const before = await shop.available('LMP-011');
+    const orderId = randomUUID();
+    const messageId = randomUUID();
+    const event = orderPlaced(orderId, [{ sku: 'LMP-011', quantity: 2 }]);
+    for (let i = 0; i < 3; i++) publish(event, messageId);
+
+    await waitFor(async () => (await outcomes()).duplicate === 2, { what: 'two duplicates recognised' });
+    expect((await outcomes()).reserved).toBe(1);
+    expect(await shop.available('LMP-011')).toBe(before - 2);
+    const reservations = await shop.inventory.query(`SELECT sku, quantity FROM reservations WHERE order_id = $1`, [orderId]);
+    expect(reservations.rows).toEqual([{ sku: 'LMP-011', quantity: 2 }]);
+    const inbox = await shop.inventory.query(`SELECT count(*)::int AS n FROM inbox WHERE message_id = $1`, [messageId]);
+    expect(inbox.rows[0].n).toBe(1);
+    const results = await shop.inventory.query(`SELECT routing_key FROM outbox WHERE payload->>'orderId' = $1`, [orderId]);
+    expect(results.rows).toEqual([{ routing_key: ROUTING_KEYS.stockReserved }]);
+    // Nobody consumes the results here: exactly one waits for order-service.
+    await waitFor(async () => (await shop.queueDepth(QUEUES.ordersStockResults)) === 1, { what: 'one stock.reserved in orders.stock-results' });
+  });
+
+  it('d. malformed, schema-invalid and unknown-type messages are dead-lettered with a reason; the next valid one is processed', async () => {
+    publish(Buffer.from('{"schemaVersion": 1, "orderId": '), randomUUID());
+    publish({ schemaVersion: 1, orderId: 'not-a-uuid', lines: [] }, randomUUID());
+    publish(orderPlaced(randomUUID(), [{ sku: 'MUG-001', quantity: 1 }]), randomUUID(), 'order.cancelled');
+    const validOrderId = randomUUID();
+    publish(orderPlaced(validOrderId, [{ sku: 'MUG-001', quantity: 1 }]), randomUUID());
+
+    const dlq = `${QUEUES.inventoryOrderPlaced}.dlq`;
+    await waitFor(async () => (await shop.queueDepth(dlq)) === 3, { what: 'three dead letters' });
+    const reasons: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const message = await channel.get(dlq, { noAck: true });
+      if (message) reasons.push(String(message.properties.headers?.['x-dead-letter-reason']));
+    }
+    expect(reasons).toEqual([
+      expect.stringMatching(/^malformed JSON/),
+      expect.stringMatching(/^schema validation failed for "order.placed": orderId: .*lines: /),
+      'unknown message type "order.cancelled"',
+    ]);
+
+    await waitFor(async () => (await shop.inventory.query(`SELECT 1 FROM reservations WHERE order_id = $1`, [validOrderId])).rowCount === 1, {
+      what: 'the valid order reserved',
+    });
+    const stored = await shop.inventory.query(`SELECT count(*)::int AS n FROM inbox`);
+    expect(stored.rows[0].n).toBe(2); // test c's message and the valid one; poison never reaches the inbox
+  });
+
+  it('rejects an order all-or-nothing, naming the first sku in sku order that falls short', async () => {
+    await shop.inventory.query(`UPDATE stock SET available = 1 WHERE sku = 'BLK-012'`);
+    const bagBefore = await shop.available('BAG-004');
+    const orderId = randomUUID();
+    publish(orderPlaced(orderId, [{ sku: 'BAG-004', quantity: 1 }, { sku: 'BLK-012', quantity: 2 }]), randomUUID());
+
+    await waitFor(async () => (await shop.inventory.query(`SELECT 1 FROM outbox WHERE payload->>'orderId' = $1`, [orderId])).rowCount === 1, { what: 'a result' });
+    const { rows } = await shop.inventory.query(`SELECT routing_key, payload FROM outbox WHERE payload->>'orderId' = $1`, [orderId]);
+    expect(rows[0].routing_key).toBe(ROUTING_KEYS.stockRejected);
+    expect(rows[0].payload).toMatchObject({ sku: 'BLK-012', reason: 'BLK-012 is out of stock: 2 requested, 1 available' });
+    expect(await shop.available('BAG-004')).toBe(bagBefore);
+    expect(await shop.available('BLK-012')).toBe(1);
+    expect((await shop.inventory.query(`SELECT 1 FROM reservations WHERE order_id = $1`, [orderId])).rowCount).toBe(0);
+  });
+});
