@@ -43,7 +43,7 @@ describe('an order travels from order-service to inventory-service and back', ()
       await shop.startInventoryService();
       await shop.startOrderService(url);
       proxy.cut();
-      await waitFor(async () => (await (await fetch(`${shop.orderUrl}/api/system/status`)).json()).broker.reachable === false, { what: 'broker unreachable' });
+      await waitFor(async () => ((await (await fetch(`${shop.orderUrl}/api/system/status`)).json()) as any).broker.reachable === false, { what: 'broker unreachable' });
 
       const placed = await shop.placeOrder(anOrder([{ sku: 'TEE-002', quantity: 1 }]));
       expect(placed.status).toBe(201);

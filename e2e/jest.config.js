@@ -1,0 +1,14 @@
+// The chaos suite: one scenario per file, run one at a time (each starts a whole system and loads it).
+const preset = require('../jest.preset');
+
+module.exports = {
+  ...preset,
+  displayName: 'e2e',
+  testMatch: ['<rootDir>/scenarios/**/*.e2e.ts'],
+  moduleNameMapper: { '^@shop/(contracts|testing)$': '<rootDir>/../libs/$1/src' },
+  globalSetup: '<rootDir>/src/results-setup.ts',
+  globalTeardown: '<rootDir>/src/results-teardown.ts',
+  // A scenario streams orders, kills things and waits for every order to settle: minutes, not seconds.
+  testTimeout: 10 * 60_000,
+  slowTestThreshold: 600,
+};

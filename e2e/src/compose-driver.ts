@@ -1,0 +1,183 @@
+import { waitFor } from '@shop/testing';
+import { connect, type ChannelModel } from 'amqplib';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Pool } from 'pg';
+import { sqlPool, waitUntilReady, type AppService, type Database, type Service, type SystemDriver } from './driver';
+import { freePort } from './ports';
+
+const run = promisify(execFile);
+const REPO = resolve(__dirname, '../..');
+
+/** Ports inside the containers (the compose file publishes them on the host). */
+const CONTAINER_PORTS = { 'order-service': 3001, 'inventory-service': 3002, postgres: 5432, rabbitmq: 5672 } as const;
+type ComposeService = keyof typeof CONTAINER_PORTS;
+/** What the scenarios need (the storefront is not part of the chaos). */
+const SYSTEM = ['postgres', 'rabbitmq', 'order-service', 'inventory-service'];
+/** Host ports the compose files take from the environment (docker-compose.e2e.yml, docker-compose.yml). */
+const PUBLISHED_PORT_VARIABLES = [
+  'E2E_POSTGRES_PORT',
+  'E2E_RABBITMQ_PORT',
+  'E2E_ORDER_SERVICE_PORT',
+  'E2E_INVENTORY_SERVICE_PORT',
+  'RABBITMQ_MANAGEMENT_PORT',
+  'STOREFRONT_PORT',
+];
+const DATABASE_OF: Record<Database, AppService> = { orders: 'order-service', inventory: 'inventory-service' };
+
+/**
+ * The shop as a docker-compose project (docker-compose.yml with the docker-compose.e2e.yml overlay
+ * that publishes `postgres`, `rabbitmq`, `order-service` and `inventory-service` on 127.0.0.1):
+ * kill is `docker kill`, start is `docker-compose start`, the URLs are the published ports.
+ * Credentials are read from the containers' own environment, so the driver follows whatever the
+ * compose files configure. Each `start` is a fresh project (`down -v` first).
+ */
+export class ComposeDriver implements SystemDriver {
+  readonly name = 'compose';
+  private readonly project = process.env.E2E_COMPOSE_PROJECT ?? 'shop-e2e';
+  /** The shop plus the overlay that publishes its ports for the tests. */
+  private readonly files = (process.env.E2E_COMPOSE_FILES ?? 'docker-compose.yml,docker-compose.e2e.yml').split(',');
+  private readonly environment: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn' };
+  private command: string[] = [];
+  private readonly urls: Partial<Record<AppService, string>> = {};
+  private pools: Partial<Record<Database, Pool>> = {};
+  private brokerUrl = '';
+
+  async start(): Promise<void> {
+    this.command = await composeCommand();
+    // Published ports: free ones, so this project never collides with another stack on the host.
+    for (const name of PUBLISHED_PORT_VARIABLES) this.environment[name] ??= String(await freePort());
+    await this.compose('down', '-v', '--remove-orphans');
+    await this.compose('up', '-d', ...(process.env.E2E_COMPOSE_BUILD === '0' ? [] : ['--build']), ...SYSTEM);
+    await Promise.all((['order-service', 'inventory-service'] as const).map((service) => this.waitUntilUp(service)));
+
+    const postgres = await this.published('postgres');
+    const rabbitmq = await this.published('rabbitmq');
+    for (const database of ['orders', 'inventory'] as const) {
+      const url = new URL(await this.containerEnv(DATABASE_OF[database], 'DATABASE_URL'));
+      url.hostname = '127.0.0.1';
+      url.port = String(postgres);
+      this.pools[database] = sqlPool(url.toString());
+    }
+    const broker = new URL(await this.containerEnv('order-service', 'RABBITMQ_URL'));
+    broker.hostname = '127.0.0.1';
+    broker.port = String(rabbitmq);
+    this.brokerUrl = broker.toString();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(Object.values(this.pools).map((pool) => pool.end()));
+    if (!process.env.E2E_KEEP_STACK) await this.compose('down', '-v', '--remove-orphans');
+  }
+
+  async kill(service: Service): Promise<void> {
+    await run('docker', ['kill', '--signal', 'KILL', await this.container(service)]);
+  }
+
+  async stopService(service: Service): Promise<void> {
+    await this.compose('stop', service);
+  }
+
+  async startService(service: Service): Promise<void> {
+    await this.compose('start', service);
+    await this.waitUntilUp(service);
+  }
+
+  /** The service's database refuses connections (and loses the ones it has) until restored. */
+  async cutDatabase(service: AppService): Promise<void> {
+    const database = await this.databaseName(service);
+    await this.psql(
+      `ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS false; ` +
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}' AND pid <> pg_backend_pid();`,
+    );
+  }
+
+  async restoreDatabase(service: AppService): Promise<void> {
+    await this.psql(`ALTER DATABASE "${await this.databaseName(service)}" WITH ALLOW_CONNECTIONS true;`);
+  }
+
+  url(service: AppService): string {
+    const url = this.urls[service];
+    if (!url) throw new Error(`${service} is not up`);
+    return url;
+  }
+
+  sql(database: Database): Pool {
+    const pool = this.pools[database];
+    if (!pool) throw new Error('the system is not started');
+    return pool;
+  }
+
+  amqp(): Promise<ChannelModel> {
+    return connect(this.brokerUrl);
+  }
+
+  async logTail(service: Service, lines = 40): Promise<string> {
+    const { stdout, stderr } = await run('docker', ['logs', '--tail', String(lines), await this.container(service)], { maxBuffer: 16 * 1024 * 1024 });
+    return `${stdout}${stderr}`.trimEnd();
+  }
+
+  private async waitUntilUp(service: Service): Promise<void> {
+    if (service === 'rabbitmq') {
+      const connectOnce = async () => {
+        const connection = await connect(this.brokerUrl);
+        await connection.close();
+        return true;
+      };
+      await waitFor(connectOnce, { timeoutMs: 180_000, intervalMs: 500, what: 'the rabbitmq container to accept AMQP' });
+      return;
+    }
+    // A published port may change when a container starts again, so look it up each time.
+    this.urls[service] =
+      `http://127.0.0.1:${await waitFor(() => this.published(service), { timeoutMs: 180_000, intervalMs: 1_000, what: `${service}'s published port` })}`;
+    await waitUntilReady(this.urls[service], service, 300_000);
+  }
+
+  private async databaseName(service: AppService): Promise<string> {
+    return decodeURIComponent(new URL(await this.containerEnv(service, 'DATABASE_URL')).pathname.slice(1));
+  }
+
+  private async psql(sql: string): Promise<void> {
+    const user = (await this.containerEnv('postgres', 'POSTGRES_USER').catch(() => '')) || 'postgres';
+    await run('docker', ['exec', await this.container('postgres'), 'psql', '-U', user, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql]);
+  }
+
+  private async published(service: ComposeService): Promise<number> {
+    const { stdout } = await this.compose('port', service, String(CONTAINER_PORTS[service]));
+    const port = Number(stdout.trim().split('\n')[0]?.split(':').pop());
+    if (!port) throw new Error(`${service} publishes no port for ${CONTAINER_PORTS[service]}`);
+    return port;
+  }
+
+  private async container(service: ComposeService): Promise<string> {
+    const { stdout } = await this.compose('ps', '-a', '-q', service); // -a: a killed container too
+    const id = stdout.trim().split('\n')[0];
+    if (!id) throw new Error(`no container for ${service} in project ${this.project}`);
+    return id;
+  }
+
+  private async containerEnv(service: ComposeService, name: string): Promise<string> {
+    const { stdout } = await run('docker', ['inspect', '--format', '{{json .Config.Env}}', await this.container(service)]);
+    const entry = (JSON.parse(stdout) as string[]).find((line) => line.startsWith(`${name}=`));
+    if (entry === undefined) throw new Error(`${service} has no ${name} in its environment`);
+    return entry.slice(name.length + 1);
+  }
+
+  private compose(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+    const [bin, ...prefix] = this.command;
+    const files = this.files.flatMap((file) => ['-f', resolve(REPO, file)]);
+    return run(bin, [...prefix, '-p', this.project, ...files, ...args], { cwd: REPO, env: this.environment, maxBuffer: 64 * 1024 * 1024 });
+  }
+}
+
+/** `docker compose` (v2) when the docker CLI has it, else `docker-compose` (1.29 here). */
+async function composeCommand(): Promise<string[]> {
+  if (process.env.E2E_COMPOSE_COMMAND) return process.env.E2E_COMPOSE_COMMAND.split(' ');
+  try {
+    await run('docker', ['compose', 'version']);
+    return ['docker', 'compose'];
+  } catch {
+    return ['docker-compose'];
+  }
+}

@@ -1,0 +1,224 @@
+import { QUEUES, ROUTING_KEYS, TOPOLOGY } from '@shop/contracts';
+import type { SystemDriver } from './driver';
+
+/**
+ * What the check found. `lost` and `appliedTwice` list order ids with the evidence; `violations`
+ * lists every other broken invariant. A clean run has all three empty.
+ */
+export interface PromiseReport {
+  accepted: number;
+  confirmed: number;
+  rejected: number;
+  lost: string[];
+  appliedTwice: string[];
+  violations: string[];
+  /** Longest time from an accepted order's creation to its final status (database clock). */
+  maxSecondsToFinal: number;
+}
+
+interface Line {
+  sku: string;
+  quantity: number;
+}
+
+const DEAD_LETTER_QUEUES = TOPOLOGY.queues.map((queue) => `${queue.name}.dlq`);
+// Named as libs/messaging names them, for the delays of this run (RETRY_DELAYS_MS is left at its default).
+const RETRY_QUEUES = TOPOLOGY.queues.flatMap((queue) => queue.retryDelaysMs.map((ms) => `${queue.name}.retry.${ms / 1000}s`));
+const WORK_QUEUES = [...TOPOLOGY.queues.map((queue) => queue.name), ...RETRY_QUEUES];
+
+/**
+ * The promise, checked from SQL and the broker (never from logs): waits until every accepted order
+ * is final and nothing is left in flight (outboxes published, queues empty), then compares what
+ * the two databases hold.
+ */
+export async function checkPromise(
+  system: SystemDriver,
+  acceptedIds: string[],
+  initialStock: Map<string, number>,
+  settleTimeoutMs: number,
+): Promise<PromiseReport> {
+  const violations: string[] = [];
+  const settled = await waitUntilSettled(system, acceptedIds, settleTimeoutMs);
+  if (settled !== true) violations.push(`the system did not settle within ${settleTimeoutMs / 1000} s: ${settled}`);
+
+  const orders = system.sql('orders');
+  const inventory = system.sql('inventory');
+  const [orderRows, lineRows, placedRows, resultInbox, reservationRows, stockRows, decisionRows, placementInbox] = await Promise.all([
+    rows<{ id: string; status: string; idempotency_key: string; seconds: number }>(
+      orders,
+      `SELECT id, status, idempotency_key, EXTRACT(EPOCH FROM updated_at - created_at)::float8 AS seconds FROM orders`,
+    ),
+    rows<Line & { order_id: string }>(orders, `SELECT order_id, sku, quantity FROM order_lines`),
+    rows<{ id: string; order_id: string }>(orders, `SELECT id, payload->>'orderId' AS order_id FROM outbox WHERE routing_key = $1`, [ROUTING_KEYS.orderPlaced]),
+    rows<{ message_id: string }>(orders, `SELECT message_id FROM inbox WHERE consumer = $1`, [QUEUES.ordersStockResults]),
+    rows<Line & { order_id: string }>(inventory, `SELECT order_id, sku, quantity FROM reservations`),
+    rows<{ sku: string; available: number }>(inventory, `SELECT sku, available FROM stock`),
+    rows<{ id: string; routing_key: string; order_id: string }>(
+      inventory,
+      `SELECT id, routing_key, payload->>'orderId' AS order_id FROM outbox WHERE routing_key IN ($1, $2)`,
+      [ROUTING_KEYS.stockReserved, ROUTING_KEYS.stockRejected],
+    ),
+    rows<{ message_id: string }>(inventory, `SELECT message_id FROM inbox WHERE consumer = $1`, [QUEUES.inventoryOrderPlaced]),
+  ]);
+
+  const ordersById = new Map(orderRows.map((row) => [row.id, row]));
+  const linesByOrder = groupBy(lineRows, (row) => row.order_id);
+  const reservationsByOrder = groupBy(reservationRows, (row) => row.order_id);
+  const placedByOrder = countBy(placedRows, (row) => row.order_id);
+  const orderOfPlacement = new Map(placedRows.map((row) => [row.id, row.order_id]));
+  const placementsHandled = countBy(placementInbox, (row) => orderOfPlacement.get(row.message_id) ?? `unknown message ${row.message_id}`);
+  const decisionsByOrder = groupBy(decisionRows, (row) => row.order_id);
+  const orderOfDecision = new Map(decisionRows.map((row) => [row.id, row.order_id]));
+  const resultsApplied = countBy(resultInbox, (row) => orderOfDecision.get(row.message_id) ?? `unknown message ${row.message_id}`);
+
+  const lost: string[] = [];
+  const appliedTwice: string[] = [];
+  let confirmed = 0;
+  let rejected = 0;
+  let maxSecondsToFinal = 0;
+  for (const id of acceptedIds) {
+    const order = ordersById.get(id);
+    if (!order) {
+      lost.push(`${id}: got a 201 but is not in the orders table`);
+      continue;
+    }
+    if (order.status === 'PENDING') {
+      lost.push(
+        `${id}: still PENDING (order.placed published: ${placedRows.some((row) => row.order_id === id)}, handled by inventory: ${placementsHandled.get(id) ?? 0}, decisions: ${decisionsByOrder.get(id)?.length ?? 0})`,
+      );
+      continue;
+    }
+    if (order.status === 'CONFIRMED') confirmed++;
+    else rejected++;
+    maxSecondsToFinal = Math.max(maxSecondsToFinal, order.seconds);
+
+    const twice = [
+      [placedByOrder.get(id) ?? 0, 'order.placed messages written'],
+      [placementsHandled.get(id) ?? 0, 'order.placed messages handled by inventory'],
+      [decisionsByOrder.get(id)?.length ?? 0, 'stock decisions made'],
+      [resultsApplied.get(id) ?? 0, 'stock results applied'],
+    ].filter(([count]) => (count as number) > 1);
+    if (twice.length > 0) appliedTwice.push(`${id}: ${twice.map(([count, what]) => `${count} ${what}`).join(', ')}`);
+
+    const decision = decisionsByOrder.get(id)?.[0]?.routing_key;
+    const expected = order.status === 'CONFIRMED' ? ROUTING_KEYS.stockReserved : ROUTING_KEYS.stockRejected;
+    if (decision !== expected) violations.push(`${id}: ${order.status} but inventory decided ${decision ?? 'nothing'}`);
+    const reserved = describeLines(reservationsByOrder.get(id) ?? []);
+    const wanted = order.status === 'CONFIRMED' ? describeLines(linesByOrder.get(id) ?? []) : '';
+    if (reserved !== wanted) violations.push(`${id}: ${order.status} with reservations [${reserved}], expected [${wanted}]`);
+  }
+
+  // An order row the client never got a 201 for, under a key it did get one for, is the same request stored twice.
+  const acceptedKeys = new Set(acceptedIds.map((id) => ordersById.get(id)?.idempotency_key));
+  const accepted = new Set(acceptedIds);
+  for (const order of orderRows) {
+    if (!accepted.has(order.id) && acceptedKeys.has(order.idempotency_key))
+      appliedTwice.push(`${order.id}: a second order for Idempotency-Key ${order.idempotency_key}`);
+  }
+  for (const orderId of reservationsByOrder.keys()) {
+    if (ordersById.get(orderId)?.status !== 'CONFIRMED')
+      violations.push(`${orderId}: stock reserved for an order that is not CONFIRMED (${ordersById.get(orderId)?.status ?? 'unknown order'})`);
+  }
+
+  // Stock: what was there = what is left + what confirmed orders hold.
+  const held = new Map<string, number>();
+  for (const row of reservationRows) {
+    if (ordersById.get(row.order_id)?.status === 'CONFIRMED') held.set(row.sku, (held.get(row.sku) ?? 0) + row.quantity);
+  }
+  for (const { sku, available } of stockRows) {
+    const initial = initialStock.get(sku);
+    if (initial !== available + (held.get(sku) ?? 0))
+      violations.push(`stock of ${sku}: initial ${initial}, now ${available} available + ${held.get(sku) ?? 0} reserved by confirmed orders`);
+  }
+
+  for (const [database, pool] of [
+    ['orders', orders],
+    ['inventory', inventory],
+  ] as const) {
+    const [{ duplicates }] = await rows<{ duplicates: number }>(
+      pool,
+      `SELECT (count(*) - count(DISTINCT (consumer, message_id)))::int AS duplicates FROM inbox`,
+    );
+    if (duplicates > 0) violations.push(`${database} inbox: ${duplicates} duplicate rows`);
+  }
+  for (const [queue, messages] of await queueDepths(system, DEAD_LETTER_QUEUES)) {
+    if (messages > 0) violations.push(`dead-letter queue ${queue} holds ${messages} messages`);
+  }
+
+  return { accepted: acceptedIds.length, confirmed, rejected, lost, appliedTwice, violations, maxSecondsToFinal: Math.round(maxSecondsToFinal * 10) / 10 };
+}
+
+/** True once every accepted order is final, both outboxes are published and every work queue is empty; else what is still open. */
+async function waitUntilSettled(system: SystemDriver, acceptedIds: string[], timeoutMs: number): Promise<true | string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let open: string;
+    try {
+      open = await openWork(system, acceptedIds);
+    } catch (err) {
+      open = `cannot look: ${(err as Error).message}`;
+    }
+    if (open === '') return true;
+    if (Date.now() > deadline) return open;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+async function openWork(system: SystemDriver, acceptedIds: string[]): Promise<string> {
+  const [[{ pending }], [{ unpublished: ordersOutbox }], [{ unpublished: inventoryOutbox }], depths] = await Promise.all([
+    rows<{ pending: number }>(
+      system.sql('orders'),
+      `SELECT $2::int - count(*)::int AS pending FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'PENDING'`,
+      [acceptedIds, acceptedIds.length],
+    ),
+    rows<{ unpublished: number }>(system.sql('orders'), `SELECT count(*)::int AS unpublished FROM outbox WHERE published_at IS NULL`),
+    rows<{ unpublished: number }>(system.sql('inventory'), `SELECT count(*)::int AS unpublished FROM outbox WHERE published_at IS NULL`),
+    queueDepths(system, WORK_QUEUES),
+  ]);
+  const open = [
+    pending > 0 ? `${pending} accepted orders not final` : '',
+    ordersOutbox > 0 ? `${ordersOutbox} unpublished in the orders outbox` : '',
+    inventoryOutbox > 0 ? `${inventoryOutbox} unpublished in the inventory outbox` : '',
+    ...[...depths].filter(([, messages]) => messages > 0).map(([queue, messages]) => `${messages} messages in ${queue}`),
+  ];
+  return open.filter(Boolean).join(', ');
+}
+
+/** Ready messages per queue, from the broker (`checkQueue` on a fresh channel). */
+export async function queueDepths(system: SystemDriver, queues: string[]): Promise<Map<string, number>> {
+  const connection = await system.amqp();
+  try {
+    const channel = await connection.createChannel();
+    const depths = new Map<string, number>();
+    for (const queue of queues) depths.set(queue, (await channel.checkQueue(queue)).messageCount);
+    return depths;
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+async function rows<T>(pool: ReturnType<SystemDriver['sql']>, sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await pool.query(sql, params)).rows as T[];
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
+function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+const describeLines = (lines: Line[]) =>
+  lines
+    .map((line) => `${line.sku}x${line.quantity}`)
+    .sort()
+    .join(' ');

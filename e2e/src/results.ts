@@ -1,0 +1,63 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/** One scenario's line in e2e/results/latest.json. */
+export interface ScenarioResult {
+  name: string;
+  accepted: number;
+  confirmed: number;
+  rejected: number;
+  lost: number;
+  appliedTwice: number;
+  maxSecondsToFinal: number;
+  /** Orders settled per second once a backlog starts draining (S5 only). */
+  drainPerSecond: number | null;
+}
+
+export interface RunResults {
+  driver: string;
+  scenarios: ScenarioResult[];
+}
+
+export const RESULTS_FILE = resolve(__dirname, '../results/latest.json');
+
+function write(results: RunResults): void {
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  writeFileSync(`${RESULTS_FILE}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+  renameSync(`${RESULTS_FILE}.tmp`, RESULTS_FILE);
+}
+
+export function readResults(): RunResults | null {
+  return existsSync(RESULTS_FILE) ? (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as RunResults) : null;
+}
+
+/** Starts latest.json afresh for this run. */
+export function resetResults(driver: string): void {
+  write({ driver, scenarios: [] });
+}
+
+/** Adds (or replaces) a scenario's result; scenarios are kept in name order. */
+export function recordScenario(driver: string, result: ScenarioResult): void {
+  const current = readResults();
+  const scenarios = (current?.driver === driver ? current.scenarios : []).filter((scenario) => scenario.name !== result.name);
+  write({ driver, scenarios: [...scenarios, result].sort((a, b) => a.name.localeCompare(b.name)) });
+}
+
+const COLUMNS: [string, (result: ScenarioResult) => string][] = [
+  ['scenario', (r) => r.name],
+  ['accepted', (r) => String(r.accepted)],
+  ['confirmed', (r) => String(r.confirmed)],
+  ['rejected', (r) => String(r.rejected)],
+  ['lost', (r) => String(r.lost)],
+  ['applied twice', (r) => String(r.appliedTwice)],
+  ['max s to final', (r) => r.maxSecondsToFinal.toFixed(1)],
+  ['drain orders/s', (r) => (r.drainPerSecond === null ? '-' : r.drainPerSecond.toFixed(1))],
+];
+
+export function formatTable(driver: string, results: ScenarioResult[]): string {
+  const cells = [COLUMNS.map(([title]) => title), ...results.map((result) => COLUMNS.map(([, value]) => value(result)))];
+  const widths = COLUMNS.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
+  const line = (row: string[]) => `| ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |`;
+  const rule = `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`;
+  return [`driver: ${driver}`, line(cells[0]), rule, ...cells.slice(1).map(line)].join('\n');
+}

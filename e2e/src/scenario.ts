@@ -1,0 +1,184 @@
+import { DEMO_CATALOG } from '@shop/contracts';
+import { createDriver, type Service, type SystemDriver } from './driver';
+import { LoadClient } from './load-client';
+import { checkPromise, type PromiseReport } from './promise-check';
+import { formatTable, recordScenario, type ScenarioResult } from './results';
+
+const MIN_ACCEPTED = Number(process.env.E2E_MIN_ACCEPTED ?? 1_000);
+const RATE_PER_SECOND = Number(process.env.E2E_RATE ?? 60);
+/** Generous: a loaded 2-core machine may need minutes to drain what piled up during a fault. */
+const SETTLE_TIMEOUT_MS = Number(process.env.E2E_SETTLE_TIMEOUT_MS ?? 240_000);
+
+/** Skus the stream draws from: the demo catalog plus extra ones, so reservations spread over many rows. */
+const EXTRA_SKUS = Array.from({ length: 28 }, (_, index) => `CHAOS-${String(index + 1).padStart(3, '0')}`);
+/** Scarce skus run out early in the stream, so rejections happen too. */
+const SCARCE_STOCK: Record<string, number> = { 'LMP-011': 20, 'BLK-012': 30, 'PEN-006': 45, 'CHAOS-028': 60 };
+const PLENTIFUL_STOCK = 1_000_000;
+
+export interface ScenarioContext {
+  system: SystemDriver;
+  load: LoadClient;
+}
+
+export interface ScenarioSpec {
+  name: string;
+  title: string;
+  /** The scenario kills the broker, so the system gets one of its own. */
+  ownBroker?: boolean;
+  /** Before the first order (e.g. take inventory down for the whole stream). */
+  beforeStream?: (context: ScenarioContext) => Promise<void>;
+  /** The faults, while orders keep streaming in. */
+  duringStream?: (context: ScenarioContext) => Promise<void>;
+  /** After the last order was accepted, before the check. */
+  afterStream?: (context: ScenarioContext) => Promise<void>;
+  /** Measure how fast the backlog drains (every order settles after the stream). */
+  measureDrain?: boolean;
+}
+
+export interface ScenarioOutcome {
+  report: PromiseReport;
+  result: ScenarioResult;
+}
+
+/** Services that go down and come back while the stream runs: a bounded outage, then restart. */
+export async function outage(system: SystemDriver, service: Service, downMs: number, how: 'kill' | 'stop' = 'kill'): Promise<void> {
+  await (how === 'kill' ? system.kill(service) : system.stopService(service));
+  await sleep(downMs);
+  await system.startService(service);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Declares one chaos scenario as a Jest suite: a fresh system, a stream of orders with the faults
+ * in the middle, then the promise checked from SQL and the broker.
+ */
+export function chaosScenario(spec: ScenarioSpec): void {
+  describe(`${spec.name}: ${spec.title}`, () => {
+    let outcome: ScenarioOutcome;
+
+    beforeAll(async () => {
+      outcome = await runScenario(spec);
+    });
+
+    it(`accepted at least ${MIN_ACCEPTED} orders`, () => {
+      expect(outcome.report.accepted).toBeGreaterThanOrEqual(MIN_ACCEPTED);
+    });
+
+    it('lost no accepted order: each one reached CONFIRMED or REJECTED', () => {
+      expect(outcome.report.lost).toEqual([]);
+      expect(outcome.report.confirmed + outcome.report.rejected).toBe(outcome.report.accepted);
+    });
+
+    it('applied no order twice', () => {
+      expect(outcome.report.appliedTwice).toEqual([]);
+    });
+
+    it('kept stock = initial - reserved by confirmed orders, with no duplicate inbox row and empty dead-letter queues', () => {
+      expect(outcome.report.violations).toEqual([]);
+    });
+
+    it('confirmed most orders and rejected some (scarce skus)', () => {
+      expect(outcome.report.confirmed).toBeGreaterThan(outcome.report.accepted / 2);
+      expect(outcome.report.rejected).toBeGreaterThan(0);
+    });
+  });
+}
+
+async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
+  const system = await createDriver({ ownBroker: spec.ownBroker });
+  const started = Date.now();
+  let load: LoadClient | null = null;
+  try {
+    await system.start();
+    const initialStock = await stockTheShop(system);
+    load = new LoadClient({ baseUrl: () => system.url('order-service'), ratePerSecond: RATE_PER_SECOND, skus: [...initialStock.keys()] });
+    const context = { system, load };
+
+    await spec.beforeStream?.(context);
+    load.start();
+    await load.waitForAccepted(Math.min(150, MIN_ACCEPTED));
+    await spec.duringStream?.(context);
+    // Keep streaming a little past the last fault, so recovered services take new orders too.
+    await load.waitForAccepted(Math.max(MIN_ACCEPTED, load.stats.accepted + 100));
+    await load.stop();
+    const streamedAt = new Date();
+    await spec.afterStream?.(context);
+
+    const acceptedIds = [...load.accepted.keys()];
+    const report = await checkPromise(system, acceptedIds, initialStock, SETTLE_TIMEOUT_MS);
+    const result: ScenarioResult = {
+      name: spec.name,
+      accepted: report.accepted,
+      confirmed: report.confirmed,
+      rejected: report.rejected,
+      lost: report.lost.length,
+      appliedTwice: report.appliedTwice.length,
+      maxSecondsToFinal: report.maxSecondsToFinal,
+      drainPerSecond: spec.measureDrain ? await drainRate(system, acceptedIds, streamedAt) : null,
+    };
+    recordScenario(system.name, result);
+    process.stdout.write(
+      `\n${spec.name}: ${spec.title} (${Math.round((Date.now() - started) / 1000)} s)\n${formatTable(system.name, [result])}\n` +
+        `stream: ${JSON.stringify(load.stats)}\n` +
+        [
+          ...report.lost.slice(0, 20).map((line) => `LOST ${line}`),
+          ...report.appliedTwice.slice(0, 20).map((line) => `TWICE ${line}`),
+          ...report.violations.slice(0, 20),
+        ].join('\n') +
+        '\n',
+    );
+    if (report.lost.length + report.appliedTwice.length + report.violations.length > 0) await printLogTails(system);
+    return { report, result };
+  } catch (err) {
+    await printLogTails(system);
+    throw err;
+  } finally {
+    await load?.stop();
+    await system.stop();
+  }
+}
+
+/**
+ * Fixture stock, set with SQL before the stream: the demo skus plus extra ones in both databases,
+ * plenty of everything except a few scarce skus. Returns the initial stock per sku.
+ */
+async function stockTheShop(system: SystemDriver): Promise<Map<string, number>> {
+  const demo = DEMO_CATALOG[0];
+  for (const sku of EXTRA_SKUS) {
+    await system
+      .sql('orders')
+      .query(`INSERT INTO products (sku, name, description, price_cents, image_url) VALUES ($1, $2, $3, $4, $5)`, [
+        sku,
+        `Chaos item ${sku}`,
+        'A product that exists only for the chaos suite.',
+        demo.priceCents,
+        demo.imageUrl,
+      ]);
+    await system.sql('inventory').query(`INSERT INTO stock (sku, available) VALUES ($1, 0)`, [sku]);
+  }
+  const inventory = system.sql('inventory');
+  await inventory.query(`UPDATE stock SET available = COALESCE(($1::jsonb ->> sku)::int, $2)`, [JSON.stringify(SCARCE_STOCK), PLENTIFUL_STOCK]);
+  const { rows: reservations } = await inventory.query(`SELECT count(*)::int AS count FROM reservations`);
+  if (reservations[0].count !== 0) throw new Error('the inventory database is not fresh: it already holds reservations');
+  const { rows } = await inventory.query<{ sku: string; available: number }>(`SELECT sku, available FROM stock ORDER BY sku`);
+  return new Map(rows.map((row) => [row.sku, row.available]));
+}
+
+/** Orders settled per second from the first to the last one that settled after the stream ended. */
+async function drainRate(system: SystemDriver, acceptedIds: string[], since: Date): Promise<number | null> {
+  const { rows } = await system.sql('orders').query<{ settled: number; seconds: number | null }>(
+    `SELECT count(*)::int AS settled, EXTRACT(EPOCH FROM max(updated_at) - min(updated_at))::float8 AS seconds
+     FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'PENDING' AND updated_at >= $2`,
+    [acceptedIds, since],
+  );
+  const { settled, seconds } = rows[0];
+  return seconds && seconds > 0 ? Math.round((settled / seconds) * 10) / 10 : null;
+}
+
+async function printLogTails(system: SystemDriver): Promise<void> {
+  for (const service of ['order-service', 'inventory-service', 'rabbitmq'] as const) {
+    const tail = await system.logTail(service, 30).catch((err: Error) => `(no log: ${err.message})`);
+    process.stdout.write(`\n--- ${service} log (last lines) ---\n${tail}\n`);
+  }
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// `pnpm test`: every suite of the project, one after the other, against the real PostgreSQL and
+// RabbitMQ, then one line with the totals: `N passed, M failed`.
+//
+//   pnpm test                  all suites
+//   pnpm test backend e2e      only the named suites (backend, storefront, browser, e2e)
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const results = join(root, '.test-results');
+
+/** Each suite writes Jest-format JSON (Vitest's json reporter writes the same fields). */
+const SUITES = [
+  { name: 'backend', what: 'unit and integration tests of libs and services (Jest)', command: ['pnpm', 'exec', 'jest', '--json', '--outputFile=%out'] },
+  { name: 'storefront', what: 'storefront components (Vitest)', command: ['pnpm', '--filter', '@shop/storefront', 'exec', 'vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=%out'] },
+  {
+    name: 'browser',
+    what: 'storefront in Chromium against the real services (Vitest + playwright-core)',
+    command: ['pnpm', '--filter', '@shop/storefront', 'exec', 'vitest', 'run', '--config', 'vitest.browser.config.ts', '--reporter=default', '--reporter=json', '--outputFile=%out'],
+    before: [['pnpm', '--filter', '@shop/storefront', 'exec', 'vite', 'build', '--logLevel', 'warn']],
+  },
+  { name: 'e2e', what: 'chaos scenarios, process driver (Jest)', command: ['pnpm', '--filter', '@shop/e2e', 'exec', 'jest', '--runInBand', '--json', '--outputFile=%out'] },
+];
+
+function run([command, ...args], options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', ...options });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+function reachable(url, defaultPort) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || defaultPort) });
+    socket.setTimeout(2_000);
+    socket.once('connect', () => resolve(socket.end() && true));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => resolve(socket.destroy() && false));
+  });
+}
+
+async function checkServices() {
+  const postgres = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const rabbitmq = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const missing = [];
+  if (!(await reachable(postgres, 5432))) missing.push(`PostgreSQL at ${new URL(postgres).host} (set TEST_POSTGRES_URL to use another)`);
+  if (!(await reachable(rabbitmq, 5672))) missing.push(`RabbitMQ at ${new URL(rabbitmq).host} (set TEST_RABBITMQ_URL to use another)`);
+  if (missing.length > 0) {
+    console.error(`The tests run against real services, and these do not answer:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
+    console.error('Start them (for example: docker compose up -d postgres rabbitmq, with their ports published) and run pnpm test again.');
+    process.exit(1);
+  }
+}
+
+function readCounts(file) {
+  try {
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    return { passed: report.numPassedTests, failed: report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0) };
+  } catch {
+    return null;
+  }
+}
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !SUITES.some((suite) => suite.name === name));
+if (unknown.length > 0) {
+  console.error(`unknown suite(s): ${unknown.join(', ')}; choose from ${SUITES.map((suite) => suite.name).join(', ')}`);
+  process.exit(2);
+}
+
+await checkServices();
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+console.log('\n== build: libs and services (tsc -b)');
+if ((await run(['pnpm', 'build'])) !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const rows = [];
+for (const suite of SUITES.filter((suite) => wanted.length === 0 || wanted.includes(suite.name))) {
+  console.log(`\n== ${suite.name}: ${suite.what}`);
+  const out = join(results, `${suite.name}.json`);
+  let exitCode = 0;
+  for (const step of suite.before ?? []) exitCode ||= await run(step);
+  if (exitCode === 0) exitCode = await run(suite.command.map((arg) => arg.replace('%out', out)));
+  const counts = readCounts(out);
+  // A suite that crashed before reporting counts as one failure, never as nothing.
+  const { passed, failed } = counts ?? { passed: 0, failed: 1 };
+  rows.push({ suite: suite.name, passed, failed: exitCode !== 0 && failed === 0 ? 1 : failed });
+}
+
+console.log('\n== totals');
+for (const row of rows) console.log(`${row.suite.padEnd(12)} ${String(row.passed).padStart(4)} passed, ${row.failed} failed`);
+const passed = rows.reduce((sum, row) => sum + row.passed, 0);
+const failed = rows.reduce((sum, row) => sum + row.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
