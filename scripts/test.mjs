@@ -16,14 +16,34 @@ const results = join(root, '.test-results');
 /** Each suite writes Jest-format JSON (Vitest's json reporter writes the same fields). */
 const SUITES = [
   { name: 'backend', what: 'unit and integration tests of libs and services (Jest)', command: ['pnpm', 'exec', 'jest', '--json', '--outputFile=%out'] },
-  { name: 'storefront', what: 'storefront components (Vitest)', command: ['pnpm', '--filter', '@shop/storefront', 'exec', 'vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=%out'] },
+  {
+    name: 'storefront',
+    what: 'storefront components (Vitest)',
+    command: ['pnpm', '--filter', '@shop/storefront', 'exec', 'vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=%out'],
+  },
   {
     name: 'browser',
     what: 'storefront in Chromium against the real services (Vitest + playwright-core)',
-    command: ['pnpm', '--filter', '@shop/storefront', 'exec', 'vitest', 'run', '--config', 'vitest.browser.config.ts', '--reporter=default', '--reporter=json', '--outputFile=%out'],
+    command: [
+      'pnpm',
+      '--filter',
+      '@shop/storefront',
+      'exec',
+      'vitest',
+      'run',
+      '--config',
+      'vitest.browser.config.ts',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile=%out',
+    ],
     before: [['pnpm', '--filter', '@shop/storefront', 'exec', 'vite', 'build', '--logLevel', 'warn']],
   },
-  { name: 'e2e', what: 'chaos scenarios, process driver (Jest)', command: ['pnpm', '--filter', '@shop/e2e', 'exec', 'jest', '--runInBand', '--json', '--outputFile=%out'] },
+  {
+    name: 'e2e',
+    what: 'chaos scenarios, process driver (Jest)',
+    command: ['pnpm', '--filter', '@shop/e2e', 'exec', 'jest', '--runInBand', '--json', '--outputFile=%out'],
+  },
 ];
 
 function run([command, ...args], options = {}) {

@@ -11,7 +11,18 @@ const CASES: { name: string; body: unknown; key?: string | null; contentType?: s
   { name: 'huge quantity', body: line(1e9), status: 400, field: /lines\.0\.quantity/ },
   { name: 'quantity as a string', body: line('2'), status: 400, field: /lines\.0\.quantity/ },
   { name: 'malformed sku', body: line(1, 'mug 1; DROP TABLE'), status: 400, field: /lines\.0\.sku/ },
-  { name: 'duplicate sku lines', body: { ...line(1), lines: [{ sku: 'MUG-001', quantity: 1 }, { sku: 'MUG-001', quantity: 1 }] }, status: 400, field: /lines\.1\.sku/ },
+  {
+    name: 'duplicate sku lines',
+    body: {
+      ...line(1),
+      lines: [
+        { sku: 'MUG-001', quantity: 1 },
+        { sku: 'MUG-001', quantity: 1 },
+      ],
+    },
+    status: 400,
+    field: /lines\.1\.sku/,
+  },
   { name: 'missing email', body: { customer: { name: 'Ada' }, lines: [{ sku: 'MUG-001', quantity: 1 }] }, status: 400, field: /customer\.email/ },
   { name: 'invalid email', body: anOrder([{ sku: 'MUG-001', quantity: 1 }], 'not-an-email'), status: 400, field: /customer\.email/ },
   { name: 'empty name', body: { customer: { name: '  ', email: 'a@b.co' }, lines: [{ sku: 'MUG-001', quantity: 1 }] }, status: 400, field: /customer\.name/ },

@@ -116,7 +116,11 @@ export class ShopHarness {
     return { proxy, url: url.toString() };
   }
 
-  async placeOrder(body: unknown, idempotencyKey: string | null = crypto.randomUUID(), headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  async placeOrder(
+    body: unknown,
+    idempotencyKey: string | null = crypto.randomUUID(),
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; headers: Headers }> {
     const response = await fetch(`${this.orderUrl}/api/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}), ...headers },

@@ -86,9 +86,17 @@ describe('inventory-service consuming order.placed', () => {
     await shop.inventory.query(`UPDATE stock SET available = 1 WHERE sku = 'BLK-012'`);
     const bagBefore = await shop.available('BAG-004');
     const orderId = randomUUID();
-    publish(orderPlaced(orderId, [{ sku: 'BAG-004', quantity: 1 }, { sku: 'BLK-012', quantity: 2 }]), randomUUID());
+    publish(
+      orderPlaced(orderId, [
+        { sku: 'BAG-004', quantity: 1 },
+        { sku: 'BLK-012', quantity: 2 },
+      ]),
+      randomUUID(),
+    );
 
-    await waitFor(async () => (await shop.inventory.query(`SELECT 1 FROM outbox WHERE payload->>'orderId' = $1`, [orderId])).rowCount === 1, { what: 'a result' });
+    await waitFor(async () => (await shop.inventory.query(`SELECT 1 FROM outbox WHERE payload->>'orderId' = $1`, [orderId])).rowCount === 1, {
+      what: 'a result',
+    });
     const { rows } = await shop.inventory.query(`SELECT routing_key, payload FROM outbox WHERE payload->>'orderId' = $1`, [orderId]);
     expect(rows[0].routing_key).toBe(ROUTING_KEYS.stockRejected);
     expect(rows[0].payload).toMatchObject({ sku: 'BLK-012', reason: 'BLK-012 is out of stock: 2 requested, 1 available' });

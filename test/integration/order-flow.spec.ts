@@ -43,15 +43,20 @@ describe('an order travels from order-service to inventory-service and back', ()
       await shop.startInventoryService();
       await shop.startOrderService(url);
       proxy.cut();
-      await waitFor(async () => ((await (await fetch(`${shop.orderUrl}/api/system/status`)).json()) as any).broker.reachable === false, { what: 'broker unreachable' });
+      await waitFor(async () => ((await (await fetch(`${shop.orderUrl}/api/system/status`)).json()) as any).broker.reachable === false, {
+        what: 'broker unreachable',
+      });
 
       const placed = await shop.placeOrder(anOrder([{ sku: 'TEE-002', quantity: 1 }]));
       expect(placed.status).toBe(201);
       // The relay has tried and failed; the row is kept, unpublished.
-      await waitFor(async () => {
-        const { rows } = await shop.orders.query(`SELECT published_at, publish_attempts FROM outbox WHERE payload->>'orderId' = $1`, [placed.body.id]);
-        return rows.length === 1 && rows[0].published_at === null && rows[0].publish_attempts > 0;
-      }, { what: 'a failed publish attempt on a kept outbox row' });
+      await waitFor(
+        async () => {
+          const { rows } = await shop.orders.query(`SELECT published_at, publish_attempts FROM outbox WHERE payload->>'orderId' = $1`, [placed.body.id]);
+          return rows.length === 1 && rows[0].published_at === null && rows[0].publish_attempts > 0;
+        },
+        { what: 'a failed publish attempt on a kept outbox row' },
+      );
 
       proxy.restore();
       await waitFor(async () => (await shop.orderStatus(placed.body.id)) === 'CONFIRMED', { what: 'CONFIRMED after the broker came back' });
@@ -67,18 +72,23 @@ describe('an order travels from order-service to inventory-service and back', ()
     await shop.startOrderService();
     await shop.startInventoryService();
 
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => shop.placeOrder(anOrder([{ sku: 'CND-009', quantity: 1 }], `buyer${i}@example.com`))));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => shop.placeOrder(anOrder([{ sku: 'CND-009', quantity: 1 }], `buyer${i}@example.com`))),
+    );
     expect(results.map((result) => result.status)).toEqual(Array(200).fill(201));
     const ids = results.map((result) => result.body.id as string);
 
-    const statuses = await waitFor(async () => {
-      const { rows } = await shop.orders.query<{ status: string; count: number }>(
-        `SELECT status, count(*)::int AS count FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'PENDING' GROUP BY status`,
-        [ids],
-      );
-      const settled = Object.fromEntries(rows.map((row) => [row.status, row.count]));
-      return (settled.CONFIRMED ?? 0) + (settled.REJECTED ?? 0) === 200 ? settled : undefined;
-    }, { timeoutMs: 60_000, what: 'all 200 orders settled' });
+    const statuses = await waitFor(
+      async () => {
+        const { rows } = await shop.orders.query<{ status: string; count: number }>(
+          `SELECT status, count(*)::int AS count FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'PENDING' GROUP BY status`,
+          [ids],
+        );
+        const settled = Object.fromEntries(rows.map((row) => [row.status, row.count]));
+        return (settled.CONFIRMED ?? 0) + (settled.REJECTED ?? 0) === 200 ? settled : undefined;
+      },
+      { timeoutMs: 60_000, what: 'all 200 orders settled' },
+    );
 
     expect(statuses).toEqual({ CONFIRMED: 50, REJECTED: 150 });
     expect(await shop.available('CND-009')).toBe(0);

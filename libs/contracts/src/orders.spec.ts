@@ -16,7 +16,17 @@ describe('createOrderRequestSchema', () => {
     ['a quantity over 100', { ...valid, lines: [{ sku: 'MUG-001', quantity: 101 }] }, 'lines.0.quantity'],
     ['a fractional quantity', { ...valid, lines: [{ sku: 'MUG-001', quantity: 2.5 }] }, 'lines.0.quantity'],
     ['a lower-case sku', { ...valid, lines: [{ sku: 'mug-001', quantity: 1 }] }, 'lines.0.sku'],
-    ['the same sku twice', { ...valid, lines: [{ sku: 'MUG-001', quantity: 1 }, { sku: 'MUG-001', quantity: 1 }] }, 'lines.1.sku'],
+    [
+      'the same sku twice',
+      {
+        ...valid,
+        lines: [
+          { sku: 'MUG-001', quantity: 1 },
+          { sku: 'MUG-001', quantity: 1 },
+        ],
+      },
+      'lines.1.sku',
+    ],
     ['51 lines', { ...valid, lines: Array.from({ length: 51 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) }, 'lines'],
     ['a price from the client', { ...valid, lines: [{ sku: 'MUG-001', quantity: 1, unitPriceCents: 1 }] }, 'lines.0'],
     ['an invalid email', { ...valid, customer: { name: 'Ada', email: 'ada@' } }, 'customer.email'],

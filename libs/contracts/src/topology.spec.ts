@@ -22,7 +22,12 @@ describe('the topology', () => {
   });
 
   it('validates payloads by message type and knows no others', () => {
-    const placed = { schemaVersion: 1, orderId: '0d5c6f5e-2b1f-4a5e-9a53-0f6c2a1d9b11', lines: [{ sku: 'MUG-001', quantity: 1 }], placedAt: new Date().toISOString() };
+    const placed = {
+      schemaVersion: 1,
+      orderId: '0d5c6f5e-2b1f-4a5e-9a53-0f6c2a1d9b11',
+      lines: [{ sku: 'MUG-001', quantity: 1 }],
+      placedAt: new Date().toISOString(),
+    };
     expect(eventSchemaFor(ROUTING_KEYS.orderPlaced)?.safeParse(placed).success).toBe(true);
     expect(eventSchemaFor(ROUTING_KEYS.orderPlaced)?.safeParse({ ...placed, schemaVersion: 2 }).success).toBe(false);
     expect(eventSchemaFor('order.cancelled')).toBeUndefined();

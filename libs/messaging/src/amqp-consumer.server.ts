@@ -50,10 +50,12 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
 
   /** Starts at once; consuming begins whenever the broker is (or becomes) reachable. */
   listen(callback: () => void): void {
-    void this.connection.onConnect((connection) => this.subscribe(connection)).then(callback, (err: Error) => {
-      this.logger.error(`could not start consuming: ${err.message}`);
-      callback();
-    });
+    void this.connection
+      .onConnect((connection) => this.subscribe(connection))
+      .then(callback, (err: Error) => {
+        this.logger.error(`could not start consuming: ${err.message}`);
+        callback();
+      });
   }
 
   /** Graceful: stop taking deliveries, let in-flight handlers finish (and ack), then return. */

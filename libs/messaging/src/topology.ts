@@ -5,8 +5,7 @@ import type { QueueSpec, Topology } from '@shop/contracts';
 export const deadLetterQueueName = (queue: string) => `${queue}.dlq`;
 
 /** One waiting queue per retry delay, e.g. `inventory.order-placed.retry.5s`. */
-export const retryQueueName = (queue: string, delayMs: number) =>
-  `${queue}.retry.${delayMs % 1000 === 0 ? `${delayMs / 1000}s` : `${delayMs}ms`}`;
+export const retryQueueName = (queue: string, delayMs: number) => `${queue}.retry.${delayMs % 1000 === 0 ? `${delayMs / 1000}s` : `${delayMs}ms`}`;
 
 /** Redeliveries the broker allows before it dead-letters a message that crashes its consumer. */
 const BROKER_DELIVERY_LIMIT = 20;

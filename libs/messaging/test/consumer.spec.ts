@@ -47,7 +47,10 @@ class WorkConsumer {
 }
 
 async function startApp(url: string): Promise<NestFastifyApplication> {
-  @Module({ imports: [MessagingModule.forRoot({ url, connectionName: 'messaging-test', topology: TOPOLOGY, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } })], controllers: [WorkConsumer] })
+  @Module({
+    imports: [MessagingModule.forRoot({ url, connectionName: 'messaging-test', topology: TOPOLOGY, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } })],
+    controllers: [WorkConsumer],
+  })
   class TestModule {}
   const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
   connectConsumers(app, { queues: ['test.work'], schemaFor: (type) => (type.startsWith('work.') ? z.object({ id: z.string() }) : undefined) });
@@ -130,9 +133,9 @@ describe('libs/messaging when the broker goes away', () => {
       const connection = app.get(AmqpConnection);
       proxy.cut();
       await waitFor(() => !connection.isConnected(), { what: 'the connection to drop' });
-      await expect(app.get(Publisher).publish({ exchange: 'test.events', routingKey: 'work.simple', messageId: randomUUID(), payload: { id: 'x' } })).rejects.toBeInstanceOf(
-        BrokerUnavailableError,
-      );
+      await expect(
+        app.get(Publisher).publish({ exchange: 'test.events', routingKey: 'work.simple', messageId: randomUUID(), payload: { id: 'x' } }),
+      ).rejects.toBeInstanceOf(BrokerUnavailableError);
 
       // Published while the consumer is cut off; consumed once it is back.
       const id = randomUUID();

@@ -14,10 +14,10 @@ export class InboxService {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('InboxService.runOnce must run inside the transaction of the effect');
     }
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING message_id`,
-      [consumer, messageId],
-    );
+    const inserted: unknown[] = await manager.query(`INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING message_id`, [
+      consumer,
+      messageId,
+    ]);
     if (inserted.length === 0) return { duplicate: true };
     return { duplicate: false, result: await effect() };
   }

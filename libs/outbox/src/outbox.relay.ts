@@ -87,10 +87,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       const firstError = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason as Error | undefined;
 
       if (confirmed.length > 0) {
-        await manager.query(
-          `UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`,
-          [confirmed],
-        );
+        await manager.query(`UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`, [
+          confirmed,
+        ]);
       }
       if (failed.length > 0) {
         await manager.query(`UPDATE outbox SET publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [

@@ -97,7 +97,9 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
   });
 
   it('enqueue refuses to run outside a transaction', async () => {
-    await expect(new OutboxService({}).enqueue(dataSources[0].manager, { exchange: 'x', routingKey: 'y', payload: {} })).rejects.toThrow(/inside the transaction/);
+    await expect(new OutboxService({}).enqueue(dataSources[0].manager, { exchange: 'x', routingKey: 'y', payload: {} })).rejects.toThrow(
+      /inside the transaction/,
+    );
   });
 
   it('the inbox runs an effect once per message, even for concurrent duplicates', async () => {

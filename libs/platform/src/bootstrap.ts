@@ -15,11 +15,9 @@ export interface HttpAppOptions {
 
 /** A NestJS application on Fastify with structured logs. */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(
-    module,
-    new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 64 * 1024 }),
-    { bufferLogs: true },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 64 * 1024 }), {
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
   // JSON only: a text/plain body is refused with 415 rather than parsed into a string.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');

@@ -68,6 +68,7 @@ export async function createVhost(prefix: string): Promise<{ name: string; url: 
       throw new Error(
         `cannot create a RabbitMQ vhost for the tests: rabbitmqctl failed (${(ctlError as Error).message.split('\n')[0]}) ` +
           `and so did the management API at TEST_RABBITMQ_MANAGEMENT_URL (${(apiError as Error).message})`,
+        { cause: apiError },
       );
     }
     return { name, url: urlWithPath(TEST_RABBITMQ_URL, name), remove: () => managementApi('DELETE', `/api/vhosts/${encodeURIComponent(name)}`) };

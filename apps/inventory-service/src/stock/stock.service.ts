@@ -45,13 +45,27 @@ export class StockService {
           this.logger.warn(`order ${event.orderId} already has a reservation (message ${trace.messageId}): ignored`);
           return 'already-reserved';
         }
-        const available = await this.stock.lockForReservation(manager, event.lines.map((line) => line.sku));
+        const available = await this.stock.lockForReservation(
+          manager,
+          event.lines.map((line) => line.sku),
+        );
         const decision = decideReservation(event.lines, available);
         const publish = { correlationId: trace.correlationId ?? event.orderId, traceparent: trace.traceparent };
 
         if (!decision.reserve) {
-          const rejected: StockRejected = { schemaVersion: 1, orderId: event.orderId, sku: decision.sku, reason: decision.reason, rejectedAt: new Date().toISOString() };
-          await this.outbox.enqueue(manager, { exchange: EVENTS[ROUTING_KEYS.stockRejected].exchange, routingKey: ROUTING_KEYS.stockRejected, payload: rejected, ...publish });
+          const rejected: StockRejected = {
+            schemaVersion: 1,
+            orderId: event.orderId,
+            sku: decision.sku,
+            reason: decision.reason,
+            rejectedAt: new Date().toISOString(),
+          };
+          await this.outbox.enqueue(manager, {
+            exchange: EVENTS[ROUTING_KEYS.stockRejected].exchange,
+            routingKey: ROUTING_KEYS.stockRejected,
+            payload: rejected,
+            ...publish,
+          });
           return 'rejected';
         }
         for (const line of decision.lines) {
@@ -60,7 +74,12 @@ export class StockService {
         }
         await this.stock.insertReservations(manager, event.orderId, decision.lines);
         const reserved: StockReserved = { schemaVersion: 1, orderId: event.orderId, lines: decision.lines, reservedAt: new Date().toISOString() };
-        await this.outbox.enqueue(manager, { exchange: EVENTS[ROUTING_KEYS.stockReserved].exchange, routingKey: ROUTING_KEYS.stockReserved, payload: reserved, ...publish });
+        await this.outbox.enqueue(manager, {
+          exchange: EVENTS[ROUTING_KEYS.stockReserved].exchange,
+          routingKey: ROUTING_KEYS.stockReserved,
+          payload: reserved,
+          ...publish,
+        });
         return 'reserved';
       });
       reservationOutcomes.inc({ outcome: outcome.duplicate ? 'duplicate' : outcome.result });

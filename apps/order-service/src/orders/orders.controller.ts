@@ -17,7 +17,10 @@ import { toStatusEvent } from './order.view';
 import { OrdersService } from './orders.service';
 
 const orderIdPipe = new ZodValidationPipe(z.uuid('must be an order id (uuid)'), 'id');
-const emailQueryPipe = new ZodValidationPipe(z.string({ error: 'query parameter is required' }).trim().toLowerCase().pipe(z.email('must be a valid email address')), 'email');
+const emailQueryPipe = new ZodValidationPipe(
+  z.string({ error: 'query parameter is required' }).trim().toLowerCase().pipe(z.email('must be a valid email address')),
+  'email',
+);
 const idempotencyKeyPipe = new ZodValidationPipe(idempotencyKeySchema, 'Idempotency-Key');
 const HEARTBEAT_MS = 20_000;
 
@@ -59,10 +62,7 @@ export class OrdersController {
   @Sse(':id/events')
   async statusEvents(@Param('id', orderIdPipe) id: string): Promise<Observable<MessageEvent>> {
     await this.orders.getOrder(id); // 404 before the stream opens
-    const statuses = merge(
-      this.statusStream.changesOf(id),
-      from(this.orders.getOrder(id)).pipe(map(toStatusEvent)),
-    ).pipe(filter(onlyForward()));
+    const statuses = merge(this.statusStream.changesOf(id), from(this.orders.getOrder(id)).pipe(map(toStatusEvent))).pipe(filter(onlyForward()));
     const heartbeats = interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'heartbeat', data: '{}' })));
     return merge(statuses.pipe(map((event): MessageEvent => ({ data: event }))), heartbeats);
   }

@@ -51,7 +51,13 @@ export class OrdersService {
   async placeOrder(idempotencyKey: string, request: CreateOrderRequest): Promise<PlacedOrder> {
     const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     return this.dataSource.transaction(async (manager) => {
-      const priced = priceLines(request.lines, await this.catalog.findBySkus(manager, request.lines.map((line) => line.sku)));
+      const priced = priceLines(
+        request.lines,
+        await this.catalog.findBySkus(
+          manager,
+          request.lines.map((line) => line.sku),
+        ),
+      );
       if (!priced.ok) {
         throw unprocessable(priced.unknownLineIndexes.map((index) => ({ field: `lines.${index}.sku`, message: `unknown sku "${request.lines[index].sku}"` })));
       }
@@ -81,7 +87,12 @@ export class OrdersService {
         lines: priced.lines.map(({ sku, quantity }) => ({ sku, quantity })),
         placedAt: new Date().toISOString(),
       };
-      await this.outbox.enqueue(manager, { exchange: EVENTS[ROUTING_KEYS.orderPlaced].exchange, routingKey: ROUTING_KEYS.orderPlaced, payload: event, correlationId: id });
+      await this.outbox.enqueue(manager, {
+        exchange: EVENTS[ROUTING_KEYS.orderPlaced].exchange,
+        routingKey: ROUTING_KEYS.orderPlaced,
+        payload: event,
+        correlationId: id,
+      });
       ordersPlaced.inc();
       const order = Object.assign(new Order(), newOrder, { status: 'PENDING', statusReason: null, createdAt, updatedAt: createdAt, lines: priced.lines });
       return { order: toOrderView(order), replayed: false };

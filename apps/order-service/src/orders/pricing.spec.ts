@@ -7,7 +7,15 @@ const catalog = new Map([
 
 describe('priceLines', () => {
   it('prices lines from the catalog and totals them', () => {
-    expect(priceLines([{ sku: 'MUG-001', quantity: 3 }, { sku: 'TEE-002', quantity: 1 }], catalog)).toEqual({
+    expect(
+      priceLines(
+        [
+          { sku: 'MUG-001', quantity: 3 },
+          { sku: 'TEE-002', quantity: 1 },
+        ],
+        catalog,
+      ),
+    ).toEqual({
       ok: true,
       totalCents: 3 * 1800 + 2900,
       lines: [
@@ -18,6 +26,15 @@ describe('priceLines', () => {
   });
 
   it('names every line whose sku the catalog does not have', () => {
-    expect(priceLines([{ sku: 'NOPE-1', quantity: 1 }, { sku: 'MUG-001', quantity: 1 }, { sku: 'NOPE-2', quantity: 1 }], catalog)).toEqual({ ok: false, unknownLineIndexes: [0, 2] });
+    expect(
+      priceLines(
+        [
+          { sku: 'NOPE-1', quantity: 1 },
+          { sku: 'MUG-001', quantity: 1 },
+          { sku: 'NOPE-2', quantity: 1 },
+        ],
+        catalog,
+      ),
+    ).toEqual({ ok: false, unknownLineIndexes: [0, 2] });
   });
 });

@@ -31,8 +31,7 @@ export function orderEventsUrl(orderId: string): string {
 export function parseOrderStatusEvent(data: string): OrderStatusEvent | null {
   try {
     const event = JSON.parse(data) as Partial<OrderStatusEvent>;
-    const valid =
-      typeof event.orderId === 'string' && orderStatusSchema.safeParse(event.status).success && typeof event.updatedAt === 'string';
+    const valid = typeof event.orderId === 'string' && orderStatusSchema.safeParse(event.status).success && typeof event.updatedAt === 'string';
     return valid ? (event as OrderStatusEvent) : null;
   } catch {
     return null;

@@ -26,9 +26,7 @@ export function CartLineItem({ line, available, onQuantityChange, onRemove }: Ca
         <h2 className="cart-line__name">{name}</h2>
         {line.product && <p className="muted">{formatPrice(line.product.priceCents)} each</p>}
         {line.discontinued && <p className="cart-line__warning">No longer sold: please remove it to check out.</p>}
-        {beyondStock && (
-          <p className="cart-line__warning">Only {available} in stock right now: this order would not be confirmed unless more arrives.</p>
-        )}
+        {beyondStock && <p className="cart-line__warning">Only {available} in stock right now: this order would not be confirmed unless more arrives.</p>}
       </div>
       <QuantityInput id={`quantity-${line.sku}`} label={`Quantity of ${name}`} value={line.quantity} onChange={onQuantityChange} />
       <p className="cart-line__total">{line.product ? formatPrice(line.product.priceCents * line.quantity) : ''}</p>

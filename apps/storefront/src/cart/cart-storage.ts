@@ -34,10 +34,6 @@ export function saveCart(lines: CartLine[], storage: Storage = window.localStora
 function isCartLine(value: unknown): value is CartLine {
   const line = value as Partial<CartLine> | null;
   return (
-    typeof line?.sku === 'string' &&
-    SKU_PATTERN.test(line.sku) &&
-    typeof line.quantity === 'number' &&
-    Number.isFinite(line.quantity) &&
-    line.quantity >= 1
+    typeof line?.sku === 'string' && SKU_PATTERN.test(line.sku) && typeof line.quantity === 'number' && Number.isFinite(line.quantity) && line.quantity >= 1
   );
 }

@@ -24,13 +24,7 @@ export function QuantityInput({ id, label, value, onChange }: QuantityInputProps
       <label htmlFor={id} className="visually-hidden">
         {label}
       </label>
-      <button
-        type="button"
-        className="quantity__step"
-        onClick={() => onChange(value - 1)}
-        disabled={value <= 1}
-        aria-label={`One fewer: ${label}`}
-      >
+      <button type="button" className="quantity__step" onClick={() => onChange(value - 1)} disabled={value <= 1} aria-label={`One fewer: ${label}`}>
         −
       </button>
       <input

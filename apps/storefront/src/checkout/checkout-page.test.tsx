@@ -110,10 +110,7 @@ describe('checkout', () => {
     installFakeApi({
       ...shopRoutes(),
       'POST /api/orders': () =>
-        json(
-          { statusCode: 422, error: 'Unprocessable Entity', message: 'This Idempotency-Key was already used for a different order' },
-          422,
-        ),
+        json({ statusCode: 422, error: 'Unprocessable Entity', message: 'This Idempotency-Key was already used for a different order' }, 422),
     });
     putInCart([{ sku: 'MUG-001', quantity: 1 }]);
     const { user } = renderShop('/checkout');

@@ -41,9 +41,7 @@ describe('my orders', () => {
     expect(within(first).getByText('Waiting for confirmation')).toBeInTheDocument();
     expect(screen.getByText('1 order waiting for confirmation; this list updates by itself.')).toHaveAttribute('role', 'status');
     expect(within(screen.getByRole('link', { name: 'Order CC33DD44' }).closest('li')!).getByText('Not confirmed')).toBeInTheDocument();
-    expect(new URL(api.requests.find((request) => request.url.includes('/api/orders?'))!.url).searchParams.get('email')).toBe(
-      'ada@example.com',
-    );
+    expect(new URL(api.requests.find((request) => request.url.includes('/api/orders?'))!.url).searchParams.get('email')).toBe('ada@example.com');
 
     expect(await within(first).findByText('Confirmed', {}, { timeout: 5_000 })).toBeInTheDocument();
     expect(screen.getByText('2 orders, all settled.')).toBeInTheDocument();

@@ -62,9 +62,7 @@ function OrderList({ email, orders }: { email: string; orders: OrderView[] }) {
       </h2>
       {/* One polite sentence for the whole list: statuses update while the shopper watches. */}
       <p className="muted" role="status">
-        {waiting > 0
-          ? `${plural(waiting, 'order')} waiting for confirmation; this list updates by itself.`
-          : `${plural(orders.length, 'order')}, all settled.`}
+        {waiting > 0 ? `${plural(waiting, 'order')} waiting for confirmation; this list updates by itself.` : `${plural(orders.length, 'order')}, all settled.`}
       </p>
       <ul className="order-list">
         {orders.map((order) => (

@@ -66,9 +66,7 @@ describe('order page', () => {
   it('shows a rejection with the reason naming the sku, and the product', async () => {
     const { headline, stream } = await openOrderPage();
 
-    act(() =>
-      stream.emit(statusEvent('REJECTED', 'insufficient stock for BLK-012: 20 requested, 15 available', '2030-05-01T10:00:02.000Z')),
-    );
+    act(() => stream.emit(statusEvent('REJECTED', 'insufficient stock for BLK-012: 20 requested, 15 available', '2030-05-01T10:00:02.000Z')));
 
     expect(headline).toHaveTextContent('Sorry, we could not confirm your order.');
     expect(within(timeline()).getByText(/insufficient stock for BLK-012/)).toHaveTextContent(

@@ -27,11 +27,7 @@ export function StatusTimeline({ order, inventoryOffline }: StatusTimelineProps)
   return (
     <ol className="timeline" aria-label="Order progress">
       {steps.map((step) => (
-        <li
-          key={step.title}
-          className={`timeline__step timeline__step--${step.state}`}
-          aria-current={step.state === 'current' ? 'step' : undefined}
-        >
+        <li key={step.title} className={`timeline__step timeline__step--${step.state}`} aria-current={step.state === 'current' ? 'step' : undefined}>
           <span className="timeline__marker" aria-hidden="true" />
           <div>
             <p className="timeline__title">

@@ -35,8 +35,7 @@ describe('system status strip', () => {
     const status = systemStatus({ inventoryOnline: false });
     installFakeApi({
       ...shopRoutes(),
-      'GET /api/system/status': () =>
-        json({ ...status, broker: { reachable: false }, inventory: { online: false, queueDepth: null, consumers: null } }),
+      'GET /api/system/status': () => json({ ...status, broker: { reachable: false }, inventory: { online: false, queueDepth: null, consumers: null } }),
     });
     renderShop('/');
 

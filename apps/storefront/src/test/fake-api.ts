@@ -63,8 +63,7 @@ export function systemStatus(overrides: { inventoryOnline?: boolean; queueDepth?
 export function shopRoutes(): Record<string, Route> {
   return {
     'GET /api/products': () => json(PRODUCTS),
-    'GET /api/stock': () =>
-      json(DEMO_CATALOG.map((product) => ({ sku: product.sku, available: product.initialStock, updatedAt: new Date().toISOString() }))),
+    'GET /api/stock': () => json(DEMO_CATALOG.map((product) => ({ sku: product.sku, available: product.initialStock, updatedAt: new Date().toISOString() }))),
     'GET /api/system/status': () => json(systemStatus()),
   };
 }
