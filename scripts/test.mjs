@@ -4,7 +4,7 @@
 //
 //   pnpm test                  all suites
 //   pnpm test backend e2e      only the named suites (backend, storefront, browser, e2e)
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -64,17 +64,50 @@ function reachable(url, defaultPort) {
   });
 }
 
+function commandWorks(command, args) {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Where PostgreSQL and RabbitMQ do not answer but a Docker engine does, runs both from the compose
+ * file for the duration of the tests (ports published on 127.0.0.1 by docker-compose.e2e.yml).
+ */
+async function startServicesInContainers() {
+  const compose = commandWorks('docker', ['compose', 'version']) ? ['docker', 'compose'] : ['docker-compose'];
+  const project = ['-p', 'shop-test', '-f', 'docker-compose.yml', '-f', 'docker-compose.e2e.yml'];
+  console.log('PostgreSQL or RabbitMQ does not answer; starting both from docker-compose.yml for this run');
+  if ((await run([...compose, ...project, 'up', '-d', 'postgres', 'rabbitmq'])) !== 0) return false;
+  process.on('exit', () => spawnSync(compose[0], [...compose.slice(1), ...project, 'down', '-v'], { cwd: root, stdio: 'ignore' }));
+  const env = {
+    TEST_POSTGRES_URL: `postgres://postgres:${process.env.POSTGRES_PASSWORD ?? 'postgres-dev-password'}@127.0.0.1:${process.env.E2E_POSTGRES_PORT ?? 15432}/postgres`,
+    TEST_RABBITMQ_URL: `amqp://admin:${process.env.RABBITMQ_ADMIN_PASSWORD ?? 'admin-dev-password'}@127.0.0.1:${process.env.E2E_RABBITMQ_PORT ?? 15673}`,
+    TEST_RABBITMQ_MANAGEMENT_URL: `http://admin:${process.env.RABBITMQ_ADMIN_PASSWORD ?? 'admin-dev-password'}@127.0.0.1:${process.env.RABBITMQ_MANAGEMENT_PORT ?? 15672}`,
+  };
+  for (let second = 0; second < 120; second++) {
+    if (
+      (await reachable(env.TEST_POSTGRES_URL, 5432)) &&
+      (await reachable(env.TEST_RABBITMQ_URL, 5672)) &&
+      (await reachable(env.TEST_RABBITMQ_MANAGEMENT_URL, 15672))
+    ) {
+      Object.assign(process.env, env);
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  return false;
+}
+
 async function checkServices() {
   const postgres = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const rabbitmq = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
   const missing = [];
-  if (!(await reachable(postgres, 5432))) missing.push(`PostgreSQL at ${new URL(postgres).host} (set TEST_POSTGRES_URL to use another)`);
-  if (!(await reachable(rabbitmq, 5672))) missing.push(`RabbitMQ at ${new URL(rabbitmq).host} (set TEST_RABBITMQ_URL to use another)`);
-  if (missing.length > 0) {
-    console.error(`The tests run against real services, and these do not answer:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
-    console.error('Start them (for example: docker compose up -d postgres rabbitmq, with their ports published) and run pnpm test again.');
-    process.exit(1);
-  }
+  if (!(await reachable(postgres, 5432))) missing.push(`PostgreSQL at ${new URL(postgres).host} (TEST_POSTGRES_URL)`);
+  if (!(await reachable(rabbitmq, 5672))) missing.push(`RabbitMQ at ${new URL(rabbitmq).host} (TEST_RABBITMQ_URL)`);
+  if (missing.length === 0) return;
+  if (commandWorks('docker', ['info']) && (await startServicesInContainers())) return;
+  console.error(`The tests run against real services, and these do not answer:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
+  console.error('Start PostgreSQL and RabbitMQ (or a Docker engine, and pnpm test starts them from docker-compose.yml), then run pnpm test again.');
+  process.exit(1);
 }
 
 function readCounts(file) {

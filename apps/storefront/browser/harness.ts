@@ -3,28 +3,21 @@
  * (so runs never see each other's orders or messages), the built order-service and inventory-service
  * as child processes, and the built storefront behind `vite preview` proxying to them.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import pg from 'pg';
+import { createDatabase, createVhost } from '@shop/testing';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STOREFRONT_DIR = join(REPO_ROOT, 'apps/storefront');
 
-/** Where the local servers are; explicit knobs for a machine that runs them elsewhere. */
-const POSTGRES_URL = process.env.BROWSER_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
-const RABBITMQ_URL = process.env.BROWSER_TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const RABBITMQ_USER = new URL(RABBITMQ_URL).username || 'guest';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 const LOG_LINES_KEPT = 200;
-
-const execFileAsync = promisify(execFile);
 
 export interface ShopStack {
   /** The storefront, as a shopper opens it. */
@@ -44,9 +37,6 @@ export async function startShopStack(): Promise<ShopStack> {
   const missing = builds.filter((path) => !existsSync(join(REPO_ROOT, path)));
   if (missing.length > 0) throw new Error(`Build first (pnpm -r build): missing ${missing.join(', ')}`);
 
-  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const databases = { orders: `shop_browser_${runId}_orders`, inventory: `shop_browser_${runId}_inventory` };
-  const vhost = `shop-browser-${runId}`;
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     // Reverse order: processes before the databases and vhost they use.
@@ -55,29 +45,30 @@ export async function startShopStack(): Promise<ShopStack> {
   };
 
   try {
-    for (const database of Object.values(databases)) {
-      await createDatabase(database);
-      cleanups.push(() => dropDatabase(database));
-    }
-    await createVhost(vhost);
-    cleanups.push(() => deleteVhost(vhost));
+    // Throwaway databases and vhost on the test PostgreSQL and RabbitMQ (TEST_POSTGRES_URL, TEST_RABBITMQ_URL).
+    const ordersDb = await createDatabase('shop_browser_orders');
+    cleanups.push(ordersDb.drop);
+    const inventoryDb = await createDatabase('shop_browser_inventory');
+    cleanups.push(inventoryDb.drop);
+    const vhost = await createVhost('shop-browser');
+    cleanups.push(vhost.remove);
 
     const [orderPort, inventoryPort, shopPort] = [await freePort(), await freePort(), await freePort()];
-    const serviceEnv = (database: string, port: number) => ({
+    const serviceEnv = (databaseUrl: string, port: number) => ({
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: `${POSTGRES_URL}/${database}`,
-      RABBITMQ_URL: `${RABBITMQ_URL}/${encodeURIComponent(vhost)}`,
+      DATABASE_URL: databaseUrl,
+      RABBITMQ_URL: vhost.url,
       LOG_LEVEL: 'warn',
     });
     const orderService = new ServiceProcess('order-service', process.execPath, ['dist/main.js'], {
       cwd: join(REPO_ROOT, 'apps/order-service'),
-      env: serviceEnv(databases.orders, orderPort),
+      env: serviceEnv(ordersDb.url, orderPort),
       readyUrl: `http://127.0.0.1:${orderPort}/health/ready`,
     });
     const inventoryService = new ServiceProcess('inventory-service', process.execPath, ['dist/main.js'], {
       cwd: join(REPO_ROOT, 'apps/inventory-service'),
-      env: serviceEnv(databases.inventory, inventoryPort),
+      env: serviceEnv(inventoryDb.url, inventoryPort),
       readyUrl: `http://127.0.0.1:${inventoryPort}/health/ready`,
     });
     const orderServiceUrl = `http://127.0.0.1:${orderPort}`;
@@ -182,37 +173,6 @@ class ServiceProcess {
     this.logLines.push(...text.split('\n').filter(Boolean));
     this.logLines.splice(0, Math.max(0, this.logLines.length - LOG_LINES_KEPT));
   }
-}
-
-async function createDatabase(name: string): Promise<void> {
-  await withAdminClient((client) => client.query(`CREATE DATABASE "${name}"`));
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-}
-
-async function withAdminClient(work: (client: pg.Client) => Promise<unknown>): Promise<void> {
-  const client = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` });
-  await client.connect();
-  try {
-    await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createVhost(vhost: string): Promise<void> {
-  await rabbitmqctl('add_vhost', vhost);
-  await rabbitmqctl('set_permissions', '-p', vhost, RABBITMQ_USER, '.*', '.*', '.*');
-}
-
-async function deleteVhost(vhost: string): Promise<void> {
-  await rabbitmqctl('delete_vhost', vhost);
-}
-
-async function rabbitmqctl(...args: string[]): Promise<void> {
-  await execFileAsync('rabbitmqctl', args, { timeout: 60_000 });
 }
 
 /** The port is free when asked; nothing else on this machine races for ephemeral ports in practice. */

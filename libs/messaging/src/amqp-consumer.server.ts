@@ -15,6 +15,11 @@ export interface ConsumerOptions {
   queues: string[];
   /** Payload schema of a message type; a message that fails it is dead-lettered at once. */
   schemaFor: (type: string) => z.ZodType | undefined;
+  /**
+   * Errors that say nothing about the message (its database is down, say): retried with backoff
+   * without counting an attempt, so an outage of any length never dead-letters good messages.
+   */
+  isTransient?: (err: unknown) => boolean;
 }
 
 /** A message that can never succeed: it goes to the dead-letter queue without a retry. */
@@ -133,17 +138,23 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
     const reason = errorMessage(err);
     const { retryExchange, deadLetterExchange } = this.messagingOptions.topology;
     const poison = err instanceof PoisonMessage;
-    const exhausted = attempt >= queue.maxAttempts || queue.retryDelaysMs.length === 0;
+    const transient = !poison && (this.options.isTransient?.(err) ?? false);
+    const outages = Number(message.properties.headers?.[HEADERS.transientFailures] ?? 0);
+    const exhausted = !transient && (attempt >= queue.maxAttempts || queue.retryDelaysMs.length === 0);
     try {
       if (poison || exhausted) {
         const why = poison ? reason : `failed ${attempt} attempts; last error: ${reason}`;
         this.logger.warn(`dead-lettering message ${message.properties.messageId ?? '(no id)'} from ${queue.name}: ${why}`);
         await this.forward(message, deadLetterExchange, queue.name, { [HEADERS.deadLetterReason]: why, [HEADERS.deadLetteredFrom]: queue.name });
       } else {
-        const delayMs = queue.retryDelaysMs[Math.min(attempt - 1, queue.retryDelaysMs.length - 1)];
-        this.logger.warn(`message ${message.properties.messageId} from ${queue.name} failed (attempt ${attempt}), retrying in ${delayMs} ms: ${reason}`);
+        const step = transient ? outages : attempt - 1;
+        const delayMs = queue.retryDelaysMs[Math.min(step, queue.retryDelaysMs.length - 1)];
+        this.logger.warn(
+          `message ${message.properties.messageId} from ${queue.name} failed (${transient ? 'transient, not counted' : `attempt ${attempt}`}), retrying in ${delayMs} ms: ${reason}`,
+        );
         await this.forward(message, retryExchange, retryQueueName(queue.name, delayMs), {
-          [HEADERS.attempt]: attempt + 1,
+          [HEADERS.attempt]: transient ? attempt : attempt + 1,
+          [HEADERS.transientFailures]: transient ? outages + 1 : outages,
           [HEADERS.lastError]: reason.slice(0, 1000),
         });
       }

@@ -6,6 +6,8 @@ export const HEADERS = {
   traceparent: 'traceparent',
   /** Deliveries so far, counting the first; set when a failed message is sent to a retry queue. */
   attempt: 'x-attempt',
+  /** Failures that were not the message's fault (see ConsumerOptions.isTransient); not attempts. */
+  transientFailures: 'x-transient-failures',
   lastError: 'x-last-error',
   /** Why a message is in a dead-letter queue. */
   deadLetterReason: 'x-dead-letter-reason',

@@ -40,6 +40,14 @@ class WorkConsumer {
     throw new Error('this job can never succeed');
   }
 
+  /** Its database is "down" for the first five calls: more failures than maxAttempts allows. */
+  @EventPattern('work.outage')
+  async outage(@Payload() job: { id: string }, @Ctx() context: AmqpContext) {
+    attemptsById.set(job.id, [...(attemptsById.get(job.id) ?? []), context.getAttempt()]);
+    if (attemptsById.get(job.id)!.length <= 5) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    completed.push(job.id);
+  }
+
   @EventPattern('work.simple')
   simple(@Payload() job: { id: string }) {
     completed.push(job.id);
@@ -53,7 +61,11 @@ async function startApp(url: string): Promise<NestFastifyApplication> {
   })
   class TestModule {}
   const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
-  connectConsumers(app, { queues: ['test.work'], schemaFor: (type) => (type.startsWith('work.') ? z.object({ id: z.string() }) : undefined) });
+  connectConsumers(app, {
+    queues: ['test.work'],
+    schemaFor: (type) => (type.startsWith('work.') ? z.object({ id: z.string() }) : undefined),
+    isTransient: (err) => (err as { code?: string }).code === 'ECONNREFUSED',
+  });
   await app.startAllMicroservices();
   await app.init();
   await app.get(AmqpConnection).waitUntilConnected();
@@ -99,6 +111,13 @@ describe('libs/messaging against a real RabbitMQ', () => {
     expect(dead && JSON.parse(dead.content.toString())).toEqual({ id });
     expect(dead && dead.properties.headers?.['x-dead-letter-reason']).toBe('failed 3 attempts; last error: this job can never succeed');
     expect((await channel.checkQueue('test.work')).messageCount).toBe(0);
+  });
+
+  it('retries a transient failure (its database is down) without counting attempts, past maxAttempts', async () => {
+    const id = send('work.outage');
+    await waitFor(() => completed.includes(id), { what: 'the job to complete after the outage' });
+    expect(attemptsById.get(id)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect((await channel.checkQueue('test.work.dlq')).messageCount).toBe(0);
   });
 
   it('declares retry and dead-letter queues for each queue of the topology', async () => {

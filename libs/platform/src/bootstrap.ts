@@ -5,6 +5,7 @@ import { eventSchemaFor } from '@shop/contracts';
 import { connectConsumers } from '@shop/messaging';
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from './config';
+import { isTransientDatabaseError } from './transient-errors';
 
 export interface HttpAppOptions {
   /** Largest accepted request body; larger ones get 413 before any handler runs. */
@@ -36,7 +37,7 @@ export async function listen(app: INestApplication, port: number, host: string):
 /** A service app with its `@EventPattern` handlers consuming `queues`; not yet listening for HTTP. */
 export async function createServiceApp(module: DynamicModule, queues: string[], options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
   const app = await createHttpApp(module, options);
-  connectConsumers(app, { queues, schemaFor: eventSchemaFor });
+  connectConsumers(app, { queues, schemaFor: eventSchemaFor, isTransient: isTransientDatabaseError });
   await app.startAllMicroservices();
   return app;
 }

@@ -5,3 +5,4 @@ export * from './logging';
 export * from './metrics';
 export * from './validation';
 export * from './infrastructure';
+export * from './transient-errors';
