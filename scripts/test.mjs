@@ -3,7 +3,7 @@
 // RabbitMQ, then one line with the totals: `N passed, M failed`.
 //
 //   pnpm test                  all suites
-//   pnpm test backend e2e      only the named suites (backend, storefront, browser, e2e)
+//   pnpm test backend e2e      only the named suites (static, backend, storefront, browser, e2e)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -15,6 +15,7 @@ const results = join(root, '.test-results');
 
 /** Each suite writes Jest-format JSON (Vitest's json reporter writes the same fields). */
 const SUITES = [
+  { name: 'static', what: 'type check (tsc, every package) and lint (ESLint, Prettier)', checks: [['pnpm', 'typecheck'], ['pnpm', 'lint']] },
   { name: 'backend', what: 'unit and integration tests of libs and services (Jest)', command: ['pnpm', 'exec', 'jest', '--json', '--outputFile=%out'] },
   {
     name: 'storefront',
@@ -139,6 +140,13 @@ const rows = [];
 for (const suite of SUITES.filter((suite) => wanted.length === 0 || wanted.includes(suite.name))) {
   console.log(`\n== ${suite.name}: ${suite.what}`);
   const out = join(results, `${suite.name}.json`);
+  if (suite.checks) {
+    // Each check passes or fails as a whole.
+    let passed = 0;
+    for (const check of suite.checks) if ((await run(check)) === 0) passed++;
+    rows.push({ suite: suite.name, passed, failed: suite.checks.length - passed });
+    continue;
+  }
   let exitCode = 0;
   for (const step of suite.before ?? []) exitCode ||= await run(step);
   if (exitCode === 0) exitCode = await run(suite.command.map((arg) => arg.replace('%out', out)));

@@ -117,6 +117,8 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
 
   private async setUp(connection: ChannelModel): Promise<void> {
     const admin = await connection.createChannel();
+    // A refused declaration rejects the call below (and recovery retries); the event is not a crash.
+    admin.on('error', () => undefined);
     await declareTopology(admin, this.options.topology);
     await admin.close();
 

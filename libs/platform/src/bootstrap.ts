@@ -30,7 +30,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
 export async function listen(app: INestApplication, port: number, host: string): Promise<string> {
   await app.listen(port, host);
   const url = await app.getUrl();
-  app.get(Logger).log(`listening on ${url}`);
+  app.get(Logger).log(`listening on ${host}:${new URL(url).port}`);
   return url;
 }
 
