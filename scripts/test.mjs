@@ -15,7 +15,14 @@ const results = join(root, '.test-results');
 
 /** Each suite writes Jest-format JSON (Vitest's json reporter writes the same fields). */
 const SUITES = [
-  { name: 'static', what: 'type check (tsc, every package) and lint (ESLint, Prettier)', checks: [['pnpm', 'typecheck'], ['pnpm', 'lint']] },
+  {
+    name: 'static',
+    what: 'type check (tsc, every package) and lint (ESLint, Prettier)',
+    checks: [
+      ['pnpm', 'typecheck'],
+      ['pnpm', 'lint'],
+    ],
+  },
   { name: 'backend', what: 'unit and integration tests of libs and services (Jest)', command: ['pnpm', 'exec', 'jest', '--json', '--outputFile=%out'] },
   {
     name: 'storefront',

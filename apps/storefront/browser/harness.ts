@@ -14,7 +14,6 @@ import { createDatabase, createVhost } from '@shop/testing';
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STOREFRONT_DIR = join(REPO_ROOT, 'apps/storefront');
 
-
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 const LOG_LINES_KEPT = 200;

@@ -10,7 +10,11 @@ const TRANSIENT_MESSAGES = /Connection terminated|timeout exceeded when trying t
  * messages to the dead-letter queue.
  */
 export function isTransientDatabaseError(err: unknown): boolean {
-  for (let current = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 4; depth++) {
+  for (
+    let current = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined, depth = 0;
+    current && depth < 4;
+    depth++
+  ) {
     const code = typeof current.code === 'string' ? current.code : '';
     if (TRANSIENT_SQLSTATE.test(code) || TRANSIENT_NODE_CODES.has(code)) return true;
     if (typeof current.message === 'string' && TRANSIENT_MESSAGES.test(current.message)) return true;
