@@ -1,0 +1,44 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) in ms, of one process or of every process with this command name. */
+function cpuMs(filter: { pid?: number; comm?: string }): number {
+  const pids = filter.pid ? [String(filter.pid)] : readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (filter.comm && comm !== filter.comm) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+export type CpuSnapshot = Record<string, number>;
+
+/**
+ * CPU used so far by each service, by all PostgreSQL processes, by RabbitMQ and by this process. The server
+ * processes are shared with anything else on the machine, so take the difference over a busy phase.
+ */
+export function cpuSnapshot(services: Record<string, number | undefined>): CpuSnapshot {
+  const own = process.cpuUsage();
+  const snapshot: CpuSnapshot = { postgres: cpuMs({ comm: 'postgres' }), rabbitmq: cpuMs({ comm: 'beam.smp' }), loadGenerator: (own.user + own.system) / 1000 };
+  for (const [name, pid] of Object.entries(services)) if (pid) snapshot[name] = cpuMs({ pid });
+  return snapshot;
+}
+
+/** CPU milliseconds per unit of work between two snapshots. */
+export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, units: number): Record<string, number> {
+  // A negative difference means the process was replaced (e.g. a restarted broker): no figure.
+  return Object.fromEntries(
+    Object.keys(after)
+      .filter((name) => after[name] >= (before[name] ?? 0))
+      .map((name) => [name, Math.round(((after[name] - (before[name] ?? 0)) / units) * 100) / 100]),
+  );
+}

@@ -1,0 +1,215 @@
+import { TcpProxy, waitFor } from '@shop/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { measureCeiling } from './ceiling';
+import { CoupledShop } from './coupled';
+import { cpuPer, cpuSnapshot } from './cpu';
+import { placeOrders, round, type IntakeResult } from './load';
+import { describeMachine, writeReport, type BenchResults } from './report';
+import { Shop } from './shop';
+
+const quick = process.argv.includes('--quick');
+/** `--only=intake,drain` runs some phases (for working on one); the default runs all. */
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const runs = (phase: string) => !only || only.includes(phase);
+
+const PLAN = quick
+  ? { seconds: 5, warmupSeconds: 2, e2eSeconds: 5, drainOrders: 3_000, relayOrders: 3_000 }
+  : { seconds: 15, warmupSeconds: 3, e2eSeconds: 15, drainOrders: 20_000, relayOrders: 10_000 };
+const CONNECTIONS = [16, 32, 64] as const;
+const E2E_RATES = [100, 500] as const;
+const SETTLE_TIMEOUT_MS = 10 * 60_000;
+
+const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'shop-bench-'));
+  const results: BenchResults = { machine: describeMachine(), mode: quick ? 'quick' : 'full', takenAt: new Date().toISOString(), plan: PLAN };
+  log(`logs in ${dir}; ${results.mode} run on ${results.machine}`);
+  const shop = await Shop.start(dir);
+  try {
+    if (runs('ceiling')) await ceiling(shop, results, dir);
+    if (runs('intake')) await intake(shop, results);
+    if (runs('coupled')) await coupled(shop, results, dir);
+    if (runs('e2e')) await endToEnd(shop, results);
+    if (runs('drain')) await drain(shop, results);
+    if (runs('relay')) await relay(shop, results);
+  } finally {
+    await shop.close();
+  }
+  await writeReport(results, resolve(__dirname, '..'));
+  if (!process.env.BENCH_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
+}
+
+/** B2: the database's own ceiling for the intake transaction, with the services stopped. */
+async function ceiling(shop: Shop, results: BenchResults, dir: string): Promise<void> {
+  log('B2 ceiling: pgbench replaying the intake transaction');
+  await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
+  const { tps, byClients } = await measureCeiling(shop.ordersDbName, shop.ordersDb, PLAN.seconds, dir);
+  results.ceilingTps = tps;
+  results.ceilingByClients = byClients;
+  await Promise.all([shop.orders.start(), shop.inventory.start()]);
+}
+
+/** B1 and B6: intake at 16, 32, 64 connections with inventory up, then down; peak memory of each service. */
+async function intake(shop: Shop, results: BenchResults): Promise<void> {
+  const run = async (state: 'up' | 'down') => {
+    await placeOrders({ url: shop.orders.url, connections: 16, seconds: PLAN.warmupSeconds, tag: 'warmup' });
+    await shop.quiesce();
+    const byConnections: Record<string, IntakeResult> = {};
+    for (const connections of CONNECTIONS) {
+      const pids = { orderService: shop.orders.pid, inventoryService: shop.inventory.pid };
+      const { rows: since } = await shop.ordersDb.query<{ now: Date }>(`SELECT now()`);
+      const cpuBefore = cpuSnapshot(pids);
+      const result = await placeOrders({ url: shop.orders.url, connections, seconds: PLAN.seconds, tag: `intake-${state}-c${connections}` });
+      // CPU per accepted order and rows per relay batch: where intake's time goes, however noisy the machine.
+      result.cpuMsPerOrder = cpuPer(cpuBefore, cpuSnapshot(pids), result.created);
+      await shop.quiesce();
+      const { rows } = await shop.ordersDb.query<{ rows_per_batch: number }>(
+        `SELECT round(count(*)::numeric / count(DISTINCT published_at), 1)::float AS rows_per_batch FROM outbox WHERE created_at >= $1`,
+        [since[0].now],
+      );
+      result.relayRowsPerBatch = rows[0].rows_per_batch;
+      byConnections[`c${connections}`] = result;
+      log(`B1 intake, inventory ${state}, ${connections} connections: ${JSON.stringify(result)}`);
+    }
+    return byConnections;
+  };
+  const up = await run('up');
+  results.rssMb = { orderService: shop.orders.peakRssMb(), inventoryService: shop.inventory.peakRssMb() };
+  await shop.inventory.stop();
+  const down = await run('down');
+  results.intake = { up, down };
+  results.ours = { successWhenInventoryDown: down.c32.success };
+  await shop.inventory.start();
+}
+
+/** B3: the tightly coupled baseline under the same load, then with its inventory stopped. Ours is stopped meanwhile. */
+async function coupled(shop: Shop, results: BenchResults, dir: string): Promise<void> {
+  await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
+  const baseline = await CoupledShop.start(dir);
+  try {
+    await placeOrders({ url: baseline.orders.url, connections: 16, seconds: PLAN.warmupSeconds, tag: 'warmup' });
+    const byConnections: Record<string, IntakeResult> = {};
+    for (const connections of CONNECTIONS) {
+      byConnections[`c${connections}`] = await placeOrders({ url: baseline.orders.url, connections, seconds: PLAN.seconds, tag: `coupled-c${connections}` });
+      log(`B3 coupled, ${connections} connections: ${JSON.stringify(byConnections[`c${connections}`])}`);
+    }
+    results.rssMb = { ...results.rssMb, coupledOrders: baseline.orders.peakRssMb(), coupledInventory: baseline.inventory.peakRssMb() };
+    await baseline.inventory.stop();
+    const down = await placeOrders({ url: baseline.orders.url, connections: 32, seconds: PLAN.seconds, tag: 'coupled-down' });
+    log(`B3 coupled, inventory down: ${JSON.stringify(down)}`);
+    results.coupled = {
+      rps: byConnections.c32.rps,
+      p50ms: byConnections.c32.p50ms,
+      p99ms: byConnections.c32.p99ms,
+      byConnections,
+      successWhenInventoryDown: down.success,
+    };
+  } finally {
+    await baseline.close();
+  }
+  await Promise.all([shop.orders.start(), shop.inventory.start()]);
+}
+
+/** B4: POST to CONFIRMED at fixed offered rates, from the orders' own timestamps. */
+async function endToEnd(shop: Shop, results: BenchResults): Promise<void> {
+  results.e2e = {};
+  for (const rate of E2E_RATES) {
+    const tag = `e2e-${rate}`;
+    const load = await placeOrders({ url: shop.orders.url, connections: 64, rate, seconds: PLAN.e2eSeconds, tag });
+    await waitFor(async () => (await shop.pendingOrders(`${tag}@bench.example`)) === 0, {
+      timeoutMs: SETTLE_TIMEOUT_MS,
+      intervalMs: 250,
+      what: `${tag} orders to settle`,
+    });
+    const { rows } = await shop.ordersDb.query<{ p50: number; p99: number; max: number; confirmed: string }>(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS max,
+              count(*) FILTER (WHERE status = 'CONFIRMED') AS confirmed
+       FROM (SELECT status, extract(epoch FROM updated_at - created_at) * 1000 AS ms FROM orders WHERE customer_email = $1) latencies`,
+      [`${tag}@bench.example`],
+    );
+    const e2e = {
+      offeredPerSecond: rate,
+      acceptedPerSecond: load.rps,
+      confirmed: Number(rows[0].confirmed),
+      p50ms: round(rows[0].p50, 1),
+      p99ms: round(rows[0].p99, 1),
+      maxMs: round(rows[0].max, 1),
+    };
+    log(`B4 end to end at ${rate}/s: ${JSON.stringify(e2e)}`);
+    results.e2e[`r${rate}`] = e2e;
+    await shop.quiesce();
+  }
+}
+
+/** B5: a backlog accepted while inventory is down, then drained when it starts. */
+async function drain(shop: Shop, results: BenchResults): Promise<void> {
+  const tag = 'drain';
+  await shop.inventory.stop();
+  const load = await placeOrders({ url: shop.orders.url, connections: 32, amount: PLAN.drainOrders, seconds: 600, tag });
+  await waitFor(async () => (await shop.unpublished()) === 0, { timeoutMs: SETTLE_TIMEOUT_MS, intervalMs: 200, what: 'the backlog to reach the queue' });
+  const startedAt = Date.now();
+  await shop.inventory.start();
+  const cpuBefore = cpuSnapshot({ orderService: shop.orders.pid, inventoryService: shop.inventory.pid });
+  await waitFor(async () => (await shop.pendingOrders(`${tag}@bench.example`)) === 0, {
+    timeoutMs: SETTLE_TIMEOUT_MS,
+    intervalMs: 200,
+    what: 'the backlog to drain',
+  });
+  const timeToEmptyS = (Date.now() - startedAt) / 1000;
+  const cpuMsPerOrder = cpuPer(cpuBefore, cpuSnapshot({ orderService: shop.orders.pid, inventoryService: shop.inventory.pid }), load.created);
+  const { rows } = await shop.ordersDb.query<{ n: string; span: number }>(
+    `SELECT count(*) AS n, extract(epoch FROM max(updated_at) - min(updated_at)) AS span FROM orders WHERE customer_email = $1`,
+    [`${tag}@bench.example`],
+  );
+  results.drainPerSecond = Math.round(Number(rows[0].n) / rows[0].span);
+  results.drain = { orders: load.created, timeToEmptyS: round(timeToEmptyS, 1), drainSpanS: round(rows[0].span, 1), cpuMsPerOrder };
+  log(`B5 drain: ${results.drainPerSecond} orders/s, ${JSON.stringify(results.drain)}`);
+  await shop.quiesce();
+}
+
+/** B5: order-service's broker link cut (TcpProxy) while orders pile up in its outbox, then restored. */
+async function relay(shop: Shop, results: BenchResults): Promise<void> {
+  const broker = new URL(shop.brokerUrl);
+  const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
+  const proxied = new URL(shop.brokerUrl);
+  proxied.port = String(await proxy.start());
+  const direct = shop.orders.env.RABBITMQ_URL;
+  try {
+    await Promise.all([shop.orders.stop(), shop.inventory.stop()]); // inventory stopped too: the relay alone is measured
+    shop.orders.env.RABBITMQ_URL = proxied.toString();
+    await shop.orders.start();
+    const { rows: since } = await shop.ordersDb.query<{ now: Date }>(`SELECT now()`);
+    proxy.cut();
+    const load = await placeOrders({ url: shop.orders.url, connections: 32, amount: PLAN.relayOrders, seconds: 600, tag: 'relay' });
+    const waiting = await shop.unpublished();
+    const restoredAt = Date.now();
+    proxy.restore();
+    await waitFor(async () => (await shop.unpublished()) === 0, { timeoutMs: SETTLE_TIMEOUT_MS, intervalMs: 100, what: 'the outbox to be published' });
+    const timeToEmptyS = (Date.now() - restoredAt) / 1000;
+    // published_at is each batch's start: the rate is everything before the last batch over the time between first and last.
+    const { rows } = await shop.ordersDb.query<{ before_last: string; span: number }>(
+      `WITH relayed AS (SELECT published_at FROM outbox WHERE created_at >= $1)
+       SELECT count(*) FILTER (WHERE published_at < (SELECT max(published_at) FROM relayed)) AS before_last,
+              extract(epoch FROM max(published_at) - min(published_at)) AS span
+       FROM relayed`,
+      [since[0].now],
+    );
+    results.relayPerSecond = rows[0].span > 0 ? Math.round(Number(rows[0].before_last) / rows[0].span) : null;
+    results.relay = { orders: load.created, waitingAtRestore: waiting, timeToEmptyS: round(timeToEmptyS, 1) };
+    log(`B5 relay: ${results.relayPerSecond} rows/s, ${JSON.stringify(results.relay)}`);
+  } finally {
+    shop.orders.env.RABBITMQ_URL = direct;
+    await proxy.stop();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,75 @@
+import { waitUntilReady } from '@shop/e2e/src/driver';
+import { freePort } from '@shop/e2e/src/ports';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A service as a child process on 127.0.0.1: started, stopped, restarted on the same port, its memory read from /proc. */
+export class ServiceProcess {
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  readonly url: string;
+
+  private constructor(
+    readonly name: string,
+    private readonly args: string[],
+    /** Read at every start, so a restart can change a knob (e.g. the broker URL). */
+    readonly env: NodeJS.ProcessEnv,
+    readonly port: number,
+    private readonly logFile: string,
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  static async create(name: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): Promise<ServiceProcess> {
+    const port = await freePort();
+    return new ServiceProcess(name, args, { ...env, PORT: String(port), HOST: '127.0.0.1' }, port, join(logDir, `${name}.log`));
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) throw new Error(`${this.name} is already running`);
+    const log = openSync(this.logFile, 'a');
+    const child = spawn(process.execPath, this.args, { env: { PATH: process.env.PATH, ...this.env }, stdio: ['ignore', log, log] });
+    closeSync(log);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    const died = this.exited.then(() => {
+      throw new Error(`${this.name} exited while starting:\n${this.logTail()}`);
+    });
+    await Promise.race([waitUntilReady(this.url, this.name, 90_000), died]);
+  }
+
+  /** Graceful stop (SIGTERM), SIGKILL after 20 s. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill('SIGTERM');
+    const escalate = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await this.exited;
+    clearTimeout(escalate);
+    this.child = null;
+  }
+
+  /** Peak resident memory since the process started (VmHWM), in MiB. */
+  peakRssMb(): number {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]);
+    return Math.round(kb / 1024);
+  }
+
+  logTail(lines = 30): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+}

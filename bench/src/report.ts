@@ -1,0 +1,238 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as prettier from 'prettier';
+import { round, type IntakeResult } from './load';
+
+type ByConnections = Record<string, IntakeResult>;
+
+export interface BenchResults {
+  machine: string;
+  mode: 'quick' | 'full';
+  takenAt: string;
+  plan: Record<string, number>;
+  intake?: { up: ByConnections; down: ByConnections };
+  ceilingTps?: number;
+  ceilingByClients?: Record<string, number>;
+  coupled?: { rps: number; p50ms: number; p99ms: number; byConnections: ByConnections; successWhenInventoryDown: number };
+  ours?: { successWhenInventoryDown: number };
+  e2e?: Record<string, { offeredPerSecond: number; acceptedPerSecond: number; confirmed: number; p50ms: number; p99ms: number; maxMs: number }>;
+  drainPerSecond?: number;
+  drain?: { orders: number; timeToEmptyS: number; drainSpanS: number; cpuMsPerOrder: Record<string, number> };
+  relayPerSecond?: number | null;
+  relay?: { orders: number; waitingAtRestore: number; timeToEmptyS: number };
+  rssMb?: Record<string, number>;
+  ratios?: Record<string, number>;
+  targets?: Target[];
+}
+
+interface Target {
+  name: string;
+  measured: number;
+  goal: string;
+  met: boolean;
+}
+
+export function describeMachine(): string {
+  const cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown CPU';
+  const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]);
+  const nproc = execFileSync('nproc').toString().trim();
+  return `${nproc} cores (nproc), ${cpu}, ${Math.round(memKb / 1024 / 1024)} GiB, Node ${process.version}`;
+}
+
+/** Ratios between figures of the same run, and the issue's targets. */
+function evaluate(r: BenchResults): void {
+  const ratios: Record<string, number> = {};
+  const targets: Target[] = [];
+  const up = r.intake?.up.c32;
+  const down = r.intake?.down.c32;
+  if (up && r.ceilingTps) {
+    ratios.intakeC32OverCeiling = round(up.rps / r.ceilingTps);
+    targets.push({
+      name: 'intake at 32 connections (inventory up) / pgbench ceiling',
+      measured: ratios.intakeC32OverCeiling,
+      goal: '≥ 0.5',
+      met: ratios.intakeC32OverCeiling >= 0.5,
+    });
+  }
+  if (up) targets.push({ name: 'intake p99 at 32 connections, inventory up (ms)', measured: up.p99ms, goal: '< 30', met: up.p99ms < 30 });
+  // With inventory down the services do intake only: what intake costs without the downstream work sharing the cores.
+  if (down && r.ceilingTps) {
+    ratios.intakeDownC32OverCeiling = round(down.rps / r.ceilingTps);
+    targets.push({
+      name: 'same, inventory down: intake / ceiling',
+      measured: ratios.intakeDownC32OverCeiling,
+      goal: '≥ 0.5',
+      met: ratios.intakeDownC32OverCeiling >= 0.5,
+    });
+  }
+  if (down) targets.push({ name: 'same, inventory down: p99 (ms)', measured: down.p99ms, goal: '< 30', met: down.p99ms < 30 });
+  if (up && down) {
+    ratios.intakeDownOverUp = round(down.rps / up.rps);
+    targets.push({
+      name: 'intake with inventory down / up (32 connections)',
+      measured: ratios.intakeDownOverUp,
+      goal: '≥ 0.95',
+      met: ratios.intakeDownOverUp >= 0.95,
+    });
+  }
+  if (up && r.coupled) {
+    ratios.oursOverCoupledRps = round(up.rps / r.coupled.rps);
+    ratios.oursOverCoupledP99 = round(up.p99ms / r.coupled.p99ms);
+  }
+  if (r.drainPerSecond !== undefined)
+    targets.push({ name: 'drain after inventory outage (orders/s)', measured: r.drainPerSecond, goal: '≥ 1500', met: r.drainPerSecond >= 1500 });
+  const e2e500 = r.e2e?.r500;
+  if (e2e500) targets.push({ name: 'POST → CONFIRMED p99 at 500 orders/s (ms)', measured: e2e500.p99ms, goal: '< 100', met: e2e500.p99ms < 100 });
+  r.ratios = ratios;
+  r.targets = targets;
+}
+
+export function markdown(r: BenchResults): string {
+  const lines: string[] = [
+    `Taken ${r.takenAt.slice(0, 16).replace('T', ' ')} UTC, ${r.mode} run, on ${r.machine}; whole stack and load generator on the same machine.`,
+    '',
+  ];
+  if (r.intake) {
+    lines.push(
+      '| B1 intake, POST /api/orders | orders/s | p50 ms | p99 ms | errors | B3 coupled orders/s | coupled p99 ms |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+    );
+    for (const state of ['up', 'down'] as const) {
+      for (const [key, m] of Object.entries(r.intake[state])) {
+        const c = state === 'up' ? r.coupled?.byConnections[key] : undefined;
+        lines.push(
+          `| inventory ${state}, ${key.slice(1)} connections | ${m.rps} | ${m.p50ms} | ${m.p99ms} | ${m.errors} | ${c?.rps ?? ''} | ${c?.p99ms ?? ''} |`,
+        );
+      }
+    }
+    lines.push('');
+  }
+  const rows: [string, string][] = [];
+  const cpu = r.intake?.down.c32?.cpuMsPerOrder;
+  if (cpu)
+    rows.push([
+      'B1 CPU ms per order, inventory down, 32 connections',
+      `${Object.entries(cpu)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; ${r.intake!.down.c32.relayRowsPerBatch} rows per relay batch`,
+    ]);
+  if (r.ceilingTps)
+    rows.push([
+      'B2 pgbench ceiling, same transaction (tps)',
+      `${r.ceilingTps} (${Object.entries(r.ceilingByClients ?? {})
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')})`,
+    ]);
+  if (r.coupled) {
+    rows.push(['B3 coupled baseline, 32 connections', `${r.coupled.rps} orders/s, p99 ${r.coupled.p99ms} ms`]);
+    rows.push(['B3 success with inventory down: coupled / ours', `${r.coupled.successWhenInventoryDown} / ${r.ours?.successWhenInventoryDown ?? 'n/a'}`]);
+  }
+  for (const e of Object.values(r.e2e ?? {}))
+    rows.push([`B4 POST → CONFIRMED at ${e.offeredPerSecond}/s offered`, `p50 ${e.p50ms} ms, p99 ${e.p99ms} ms, max ${e.maxMs} ms (${e.confirmed} orders)`]);
+  if (r.drain) {
+    rows.push(['B5 drain after inventory outage', `${r.drainPerSecond} orders/s; ${r.drain.orders} orders empty ${r.drain.timeToEmptyS} s after start`]);
+    rows.push([
+      'B5 CPU ms per order while draining',
+      Object.entries(r.drain.cpuMsPerOrder)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ]);
+  }
+  if (r.relay)
+    rows.push([
+      'B5 outbox relay after broker outage',
+      `${r.relayPerSecond} rows/s; ${r.relay.waitingAtRestore} rows published ${r.relay.timeToEmptyS} s after restore`,
+    ]);
+  if (r.rssMb)
+    rows.push([
+      'B6 peak RSS (MiB)',
+      Object.entries(r.rssMb)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ]);
+  for (const [name, value] of Object.entries(r.ratios ?? {})) rows.push([`ratio ${name}`, String(value)]);
+  lines.push('| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
+  if (r.targets?.length) {
+    lines.push(
+      '| target | measured | goal | met |',
+      '|---|---:|---|---|',
+      ...r.targets.map((t) => `| ${t.name} | ${t.measured} | ${t.goal} | ${t.met ? 'yes' : '**no**'} |`),
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Grouped bars: orders/s and p99 per connection count, ours (inventory up and down) against the coupled baseline. */
+export function intakeSvg(r: BenchResults): string {
+  const keys = Object.keys(r.intake?.up ?? {});
+  const series = [
+    { name: 'ours, inventory up', color: '#2f6fdf', data: r.intake?.up },
+    { name: 'ours, inventory down', color: '#7fb0ff', data: r.intake?.down },
+    { name: 'coupled baseline', color: '#d9822b', data: r.coupled?.byConnections },
+  ].filter((s) => s.data);
+  const panel = (x0: number, title: string, pick: (m: IntakeResult) => number) => {
+    const max = Math.max(1, ...series.flatMap((s) => keys.map((k) => (s.data?.[k] ? pick(s.data[k]) : 0))));
+    const [w, h, top] = [380, 220, 50];
+    const group = w / keys.length;
+    const bar = (group - 20) / series.length;
+    const parts = [
+      `<text x="${x0 + w / 2}" y="30" text-anchor="middle" font-weight="bold">${title}</text>`,
+      `<line x1="${x0}" y1="${top + h}" x2="${x0 + w}" y2="${top + h}" stroke="#333"/>`,
+    ];
+    keys.forEach((k, gi) => {
+      series.forEach((s, si) => {
+        const value = s.data?.[k] ? pick(s.data[k]) : 0;
+        const bh = (value / max) * h;
+        const x = x0 + gi * group + 10 + si * bar;
+        parts.push(`<rect x="${x}" y="${top + h - bh}" width="${bar - 2}" height="${bh}" fill="${s.color}"/>`);
+        parts.push(`<text x="${x + bar / 2 - 1}" y="${top + h - bh - 4}" text-anchor="middle" font-size="10">${value}</text>`);
+      });
+      parts.push(`<text x="${x0 + gi * group + group / 2}" y="${top + h + 16}" text-anchor="middle" font-size="12">${k.slice(1)} connections</text>`);
+    });
+    return parts.join('');
+  };
+  const legend = series
+    .map(
+      (s, i) => `<rect x="${40 + i * 200}" y="312" width="12" height="12" fill="${s.color}"/><text x="${58 + i * 200}" y="322" font-size="12">${s.name}</text>`,
+    )
+    .join('');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="860" height="360" font-family="sans-serif" font-size="13">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    panel(30, 'POST /api/orders: orders/s', (m) => m.rps),
+    panel(450, 'POST /api/orders: p99 latency (ms)', (m) => m.p99ms),
+    legend,
+    `<text x="430" y="350" text-anchor="middle" font-size="11" fill="#555">${escapeXml(r.machine)}, ${r.mode} run</text>`,
+    `</svg>`,
+  ].join('');
+}
+
+const escapeXml = (text: string) => text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const README_START = '<!-- bench:latest:start -->';
+const README_END = '<!-- bench:latest:end -->';
+
+/** Prints the table; writes results/latest.json, results/intake.svg and the figures block of README.md. */
+export async function writeReport(r: BenchResults, benchDir: string): Promise<void> {
+  evaluate(r);
+  const table = markdown(r);
+  process.stdout.write(`${table}\n`);
+  const out = join(benchDir, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(r, null, 2)}\n`);
+  if (r.intake) writeFileSync(join(out, 'intake.svg'), `${intakeSvg(r)}\n`);
+  const readme = join(benchDir, 'README.md');
+  if (existsSync(readme)) {
+    const text = readFileSync(readme, 'utf8');
+    const start = text.indexOf(README_START);
+    const end = text.indexOf(README_END);
+    if (start >= 0 && end > start) {
+      const updated = `${text.slice(0, start + README_START.length)}\n${table}\n${text.slice(end)}`;
+      // Formatted as the repository's `prettier --check` expects, so a run leaves the file committable.
+      const options = await prettier.resolveConfig(readme);
+      writeFileSync(readme, await prettier.format(updated, { ...options, filepath: readme }));
+    }
+  }
+}
