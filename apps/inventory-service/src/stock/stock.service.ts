@@ -41,14 +41,15 @@ export class StockService {
   async reserveStock(event: OrderPlaced, trace: MessageTrace): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const outcome = await this.inbox.runOnce(manager, QUEUES.inventoryOrderPlaced, trace.messageId, async () => {
-        if (await this.stock.hasReservation(manager, event.orderId)) {
+        const { available, alreadyReserved } = await this.stock.lockForReservation(
+          manager,
+          event.orderId,
+          event.lines.map((line) => line.sku),
+        );
+        if (alreadyReserved) {
           this.logger.warn(`order ${event.orderId} already has a reservation (message ${trace.messageId}): ignored`);
           return 'already-reserved';
         }
-        const available = await this.stock.lockForReservation(
-          manager,
-          event.lines.map((line) => line.sku),
-        );
         const decision = decideReservation(event.lines, available);
         const publish = { correlationId: trace.correlationId ?? event.orderId, traceparent: trace.traceparent };
 
@@ -68,11 +69,10 @@ export class StockService {
           });
           return 'rejected';
         }
-        for (const line of decision.lines) {
-          // The rows are locked, so this cannot fail; the condition still guards the invariant.
-          if (!(await this.stock.decrement(manager, line.sku, line.quantity))) throw new Error(`stock of ${line.sku} changed under its lock`);
+        // The rows are locked, so this cannot fall short; the condition still guards the invariant.
+        if ((await this.stock.reserve(manager, event.orderId, decision.lines)) !== decision.lines.length) {
+          throw new Error(`stock of order ${event.orderId} changed under its lock`);
         }
-        await this.stock.insertReservations(manager, event.orderId, decision.lines);
         const reserved: StockReserved = { schemaVersion: 1, orderId: event.orderId, lines: decision.lines, reservedAt: new Date().toISOString() };
         await this.outbox.enqueue(manager, {
           exchange: EVENTS[ROUTING_KEYS.stockReserved].exchange,
