@@ -108,9 +108,13 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
       if (!handler) throw new PoisonMessage(`no handler for message type "${type}"`);
       const result = await handler(payload, new AmqpContext(message, queue.name, attempt));
       await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-      channel.ack(message);
     } catch (err) {
-      await this.settleFailure(channel, queue, message, attempt, err);
+      return this.settleFailure(channel, queue, message, attempt, err);
+    }
+    try {
+      channel.ack(message);
+    } catch {
+      // The channel closed after the handler committed: the broker redelivers, the inbox drops it.
     }
   }
 
