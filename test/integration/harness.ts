@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createDatabase, createVhost, TEST_RABBITMQ_URL, TcpProxy } from '@shop/testing';
+import { createDatabase, createVhost, TcpProxy } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { Pool } from 'pg';
 import { createInventoryService } from '../../apps/inventory-service/src/app';
@@ -76,8 +76,9 @@ export class ShopHarness {
     this.orderService = null;
   }
 
-  async startInventoryService(): Promise<void> {
-    const app = await createInventoryService(loadInventoryServiceConfig({ ...this.env(this.inventoryDb.url, this.vhost.url), ADMIN_TOKEN }));
+  /** Starts the inventory service; `databaseUrl` lets a test route it through a TcpProxy. */
+  async startInventoryService(databaseUrl = this.inventoryDb.url): Promise<void> {
+    const app = await createInventoryService(loadInventoryServiceConfig({ ...this.env(databaseUrl, this.vhost.url), ADMIN_TOKEN }));
     await app.listen(0, '127.0.0.1');
     this.inventoryService = app;
     this.inventoryUrl = await app.getUrl();
@@ -106,14 +107,13 @@ export class ShopHarness {
   }
 
   /** A proxy to the broker that the test can cut, and the vhost URL through it. */
-  async brokerProxy(): Promise<{ proxy: TcpProxy; url: string }> {
-    const broker = new URL(TEST_RABBITMQ_URL);
-    const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
-    const port = await proxy.start();
-    const url = new URL(this.vhost.url);
-    url.hostname = '127.0.0.1';
-    url.port = String(port);
-    return { proxy, url: url.toString() };
+  brokerProxy(): Promise<{ proxy: TcpProxy; url: string }> {
+    return proxied(this.vhost.url, 5672);
+  }
+
+  /** A proxy to the inventory database that the test can cut, and the database URL through it. */
+  inventoryDatabaseProxy(): Promise<{ proxy: TcpProxy; url: string }> {
+    return proxied(this.inventoryDb.url, 5432);
   }
 
   async placeOrder(
@@ -147,6 +147,14 @@ export class ShopHarness {
     await this.inventory.end();
     await Promise.all([this.ordersDb.drop(), this.inventoryDb.drop(), this.vhost.remove()]);
   }
+}
+
+async function proxied(target: string, defaultPort: number): Promise<{ proxy: TcpProxy; url: string }> {
+  const url = new URL(target);
+  const proxy = new TcpProxy(url.hostname, Number(url.port || defaultPort));
+  url.hostname = '127.0.0.1';
+  url.port = String(await proxy.start());
+  return { proxy, url: url.toString() };
 }
 
 export const anOrder = (lines: { sku: string; quantity: number }[], email = 'ada@example.com') => ({ customer: { name: 'Ada Lovelace', email }, lines });

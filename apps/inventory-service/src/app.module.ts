@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { serviceInfrastructure } from '@shop/platform';
 import type { InventoryServiceConfig } from './config';
 import { CreateStock1732500000001 } from './database/migrations/1732500000001-create-stock';
-import { Reservation } from './stock/reservation.entity';
 import { Stock } from './stock/stock.entity';
 import { StockModule } from './stock/stock.module';
 
@@ -12,7 +11,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ...serviceInfrastructure(config, { name: 'inventory-service', entities: [Stock, Reservation], migrations: [CreateStock1732500000001] }),
+        ...serviceInfrastructure(config, { name: 'inventory-service', entities: [Stock], migrations: [CreateStock1732500000001] }),
         StockModule.forRoot(config.ADMIN_TOKEN),
       ],
     };
