@@ -104,4 +104,44 @@ describe('inventory-service consuming order.placed', () => {
     expect(await shop.available('BLK-012')).toBe(1);
     expect((await shop.inventory.query(`SELECT 1 FROM reservations WHERE order_id = $1`, [orderId])).rowCount).toBe(0);
   });
+
+  it('handles a backlog in batches, deciding the orders in the order they were placed', async () => {
+    await shop.stopInventoryService();
+    await shop.inventory.query(`UPDATE stock SET available = 10 WHERE sku = 'TEE-002'`);
+    const bagBefore = await shop.available('BAG-004');
+    const orderIds = Array.from({ length: 30 }, () => randomUUID());
+    orderIds.forEach((orderId, i) =>
+      publish(
+        // The 4th order also wants more bags than exist: it is rejected whole and takes no tee.
+        orderPlaced(
+          orderId,
+          i === 3
+            ? [
+                { sku: 'TEE-002', quantity: 1 },
+                { sku: 'BAG-004', quantity: 100_000 },
+              ]
+            : [{ sku: 'TEE-002', quantity: 1 }],
+        ),
+        randomUUID(),
+      ),
+    );
+    await waitFor(async () => (await shop.queueDepth(QUEUES.inventoryOrderPlaced)) === 30, { what: 'the backlog queued' });
+    await shop.startInventoryService();
+
+    const results = async () =>
+      (await shop.inventory.query(`SELECT payload->>'orderId' AS order_id, routing_key FROM outbox WHERE payload->>'orderId' = ANY($1)`, [orderIds])).rows;
+    await waitFor(async () => (await results()).length === 30, { what: 'a result for each order' });
+    const reservedIds = (await results()).filter((row) => row.routing_key === ROUTING_KEYS.stockReserved).map((row) => row.order_id);
+    // First come, first served: the first ten placed, skipping the 4th, got the ten tees.
+    const expected = [...orderIds.slice(0, 3), ...orderIds.slice(4, 11)];
+    expect(reservedIds.sort()).toEqual(expected.sort());
+    expect(await shop.available('TEE-002')).toBe(0);
+    expect(await shop.available('BAG-004')).toBe(bagBefore);
+    const reservations = await shop.inventory.query(`SELECT order_id FROM reservations WHERE sku = 'TEE-002' AND order_id = ANY($1)`, [orderIds]);
+    expect(reservations.rows.map((row) => row.order_id).sort()).toEqual(expected.sort());
+    // Batched: an inbox row records its transaction's start, and 30 messages took fewer than 30 transactions.
+    const inbox = await shop.inventory.query(`SELECT count(*)::int AS messages, count(DISTINCT processed_at)::int AS transactions FROM inbox`);
+    expect(inbox.rows[0].transactions).toBeLessThan(inbox.rows[0].messages);
+    expect(await shop.queueDepth(`${QUEUES.inventoryOrderPlaced}.dlq`)).toBe(0);
+  });
 });

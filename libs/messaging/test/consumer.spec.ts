@@ -7,7 +7,17 @@ import { createVhost, TcpProxy, TEST_RABBITMQ_URL, waitFor } from '@shop/testing
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AmqpConnection, AmqpContext, BrokerUnavailableError, connectConsumers, MessagingModule, Publisher, UnroutableMessageError } from '../src';
+import {
+  AmqpConnection,
+  AmqpContext,
+  BatchEventPattern,
+  BrokerUnavailableError,
+  connectConsumers,
+  MessagingModule,
+  Publisher,
+  UnroutableMessageError,
+  type Delivery,
+} from '../src';
 
 const TOPOLOGY: Topology = {
   retryExchange: 'test.retry',
@@ -52,7 +62,24 @@ class WorkConsumer {
   simple(@Payload() job: { id: string }) {
     completed.push(job.id);
   }
+
+  /** All or nothing, like a transaction: a batch holding a "poison" job fails as a whole. */
+  @BatchEventPattern('work.batched')
+  batched(@Payload() deliveries: Delivery<{ id: string; poison?: boolean; outage?: boolean }>[]) {
+    batchSizes.push(deliveries.length);
+    for (const { payload, attempt } of deliveries) attemptsById.set(payload.id, [...(attemptsById.get(payload.id) ?? []), attempt]);
+    if (deliveries.some(({ payload }) => payload.outage) && outagesLeft-- > 0) {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    }
+    const poison = deliveries.find(({ payload }) => payload.poison);
+    if (poison) throw new Error(`job ${poison.payload.id} can never succeed`);
+    completed.push(...deliveries.map(({ payload }) => payload.id));
+  }
 }
+
+/** Sizes of the batches the batch handler was called with, in order. */
+const batchSizes: number[] = [];
+let outagesLeft = 0;
 
 async function startApp(url: string): Promise<NestFastifyApplication> {
   @Module({
@@ -63,7 +90,7 @@ async function startApp(url: string): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
   connectConsumers(app, {
     queues: ['test.work'],
-    schemaFor: (type) => (type.startsWith('work.') ? z.object({ id: z.string() }) : undefined),
+    schemaFor: (type) => (type.startsWith('work.') ? z.object({ id: z.string(), poison: z.boolean().optional(), outage: z.boolean().optional() }) : undefined),
     isTransient: (err) => (err as { code?: string }).code === 'ECONNREFUSED',
   });
   await app.startAllMicroservices();
@@ -78,10 +105,11 @@ describe('libs/messaging against a real RabbitMQ', () => {
   let client: ChannelModel;
   let channel: Channel;
 
-  const send = (routingKey: string, id = randomUUID()) => {
-    channel.publish('test.events', routingKey, Buffer.from(JSON.stringify({ id })), { messageId: randomUUID(), type: routingKey, persistent: true });
+  const send = (routingKey: string, id = randomUUID(), flags: { poison?: boolean; outage?: boolean } = {}) => {
+    channel.publish('test.events', routingKey, Buffer.from(JSON.stringify({ id, ...flags })), { messageId: randomUUID(), type: routingKey, persistent: true });
     return id;
   };
+  const count = (ids: string[]) => ids.map((id) => completed.filter((done) => done === id).length);
 
   beforeAll(async () => {
     vhost = await createVhost('messaging-test');
@@ -117,6 +145,44 @@ describe('libs/messaging against a real RabbitMQ', () => {
     const id = send('work.outage');
     await waitFor(() => completed.includes(id), { what: 'the job to complete after the outage' });
     expect(attemptsById.get(id)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect((await channel.checkQueue('test.work.dlq')).messageCount).toBe(0);
+  });
+
+  it('hands a batch handler the messages that wait together, and acks every one of them', async () => {
+    batchSizes.length = 0;
+    const ids = Array.from({ length: 40 }, () => send('work.batched'));
+    await waitFor(() => ids.every((id) => completed.includes(id)), { what: 'every batched job' });
+    expect(count(ids)).toEqual(ids.map(() => 1));
+    // Prefetch 20: at most 10 per batch, and 40 messages published at once do not go one by one.
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(10);
+    await waitFor(async () => (await channel.checkQueue('test.work')).messageCount === 0, { what: 'the queue to empty' });
+    // Nothing left unacked: a new consumer on the queue gets nothing.
+    expect(await channel.get('test.work')).toBe(false);
+  });
+
+  it('handles each message of a failed batch alone: the good ones succeed, only the bad one is retried and dead-lettered', async () => {
+    batchSizes.length = 0;
+    const before = (await channel.checkQueue('test.work.dlq')).messageCount;
+    const good = Array.from({ length: 12 }, () => randomUUID());
+    good.slice(0, 6).forEach((id) => send('work.batched', id));
+    const bad = send('work.batched', randomUUID(), { poison: true });
+    good.slice(6).forEach((id) => send('work.batched', id));
+    await waitFor(async () => (await channel.checkQueue('test.work.dlq')).messageCount === before + 1, { what: 'the bad job to be dead-lettered' });
+    expect(count(good)).toEqual(good.map(() => 1));
+    expect(attemptsById.get(bad)!.filter((attempt) => attempt > 1)).toEqual([2, 3]);
+    expect(batchSizes.some((size) => size > 1)).toBe(true);
+    const dead = await channel.get('test.work.dlq', { noAck: true });
+    expect(dead && JSON.parse(dead.content.toString()).id).toBe(bad);
+    expect(dead && dead.properties.headers?.['x-dead-letter-reason']).toBe(`failed 3 attempts; last error: job ${bad} can never succeed`);
+  });
+
+  it('retries a whole batch that failed for a transient reason without counting attempts', async () => {
+    outagesLeft = 4; // more than maxAttempts
+    const ids = [send('work.batched', randomUUID(), { outage: true }), send('work.batched'), send('work.batched')];
+    await waitFor(() => ids.every((id) => completed.includes(id)), { what: 'the jobs to complete after the outage' });
+    expect(count(ids)).toEqual([1, 1, 1]);
+    expect(attemptsById.get(ids[0])!.every((attempt) => attempt === 1)).toBe(true);
     expect((await channel.checkQueue('test.work.dlq')).messageCount).toBe(0);
   });
 

@@ -21,4 +21,20 @@ export class InboxService {
     if (inserted.length === 0) return { duplicate: true };
     return { duplicate: false, result: await effect() };
   }
+
+  /**
+   * A batch consumer's `runOnce`: records every message id in the caller's transaction, in one
+   * statement, and returns the ids that were new. The caller applies those and skips the others.
+   */
+  async claimMany(manager: EntityManager, consumer: string, messageIds: string[]): Promise<Set<string>> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('InboxService.claimMany must run inside the transaction of the effect');
+    }
+    const inserted: { message_id: string }[] = await manager.query(
+      `INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
+      // Sorted: two transactions that share ids wait on them in the same order instead of deadlocking.
+      [consumer, [...messageIds].sort()],
+    );
+    return new Set(inserted.map((row) => row.message_id));
+  }
 }

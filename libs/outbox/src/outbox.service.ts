@@ -25,19 +25,30 @@ export class OutboxService {
 
   /** Returns the message id. The notification wakes the relay when the transaction commits. */
   async enqueue(manager: EntityManager, event: OutboxEvent): Promise<string> {
+    const [id] = await this.enqueueMany(manager, [event]);
+    return id;
+  }
+
+  /** Several events in one statement (a batch consumer's answers), with one notification; their ids in order. */
+  async enqueueMany(manager: EntityManager, events: OutboxEvent[]): Promise<string[]> {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('OutboxService.enqueue must run inside the transaction of the change it announces');
     }
-    const id = randomUUID();
-    const headers: Record<string, string> = { [HEADERS.traceparent]: childTraceparent(event.traceparent) };
-    if (event.correlationId) headers[HEADERS.correlationId] = event.correlationId;
+    if (events.length === 0) return [];
+    const rows = events.map((event) => {
+      const headers: Record<string, string> = { [HEADERS.traceparent]: childTraceparent(event.traceparent) };
+      if (event.correlationId) headers[HEADERS.correlationId] = event.correlationId;
+      return { id: randomUUID(), exchange: event.exchange, routing_key: event.routingKey, payload: event.payload, headers };
+    });
     await manager.query(
       `WITH queued AS (
-         INSERT INTO outbox (id, exchange, routing_key, payload, headers) VALUES ($1, $2, $3, $4, $5)
+         INSERT INTO outbox (id, exchange, routing_key, payload, headers)
+         SELECT id, exchange, routing_key, payload, headers FROM jsonb_to_recordset($1::jsonb)
+           AS event (id uuid, exchange text, routing_key text, payload jsonb, headers jsonb)
        )
-       SELECT pg_notify($6, '')`,
-      [id, event.exchange, event.routingKey, JSON.stringify(event.payload), JSON.stringify(headers), this.notifyChannel],
+       SELECT pg_notify($2, '')`,
+      [JSON.stringify(rows), this.notifyChannel],
     );
-    return id;
+    return rows.map((row) => row.id);
   }
 }

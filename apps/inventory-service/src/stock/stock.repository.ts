@@ -7,33 +7,39 @@ import { Stock } from './stock.entity';
 export class StockRepository {
   /**
    * Locks the stock rows of these skus in sku order (every reservation locks in the same order, so
-   * two orders for overlapping skus queue up instead of deadlocking), and tells whether the order
-   * already has a reservation: one round trip.
+   * two batches for overlapping skus queue up instead of deadlocking), and tells which of these
+   * orders already have a reservation: one round trip.
    */
-  async lockForReservation(manager: EntityManager, orderId: string, skus: string[]): Promise<{ available: Map<string, number>; alreadyReserved: boolean }> {
-    const rows: { sku: string; available: number; already_reserved: boolean }[] = await manager.query(
-      `SELECT sku, available, EXISTS (SELECT 1 FROM reservations WHERE order_id = $2) AS already_reserved
+  async lockForReservation(
+    manager: EntityManager,
+    orderIds: string[],
+    skus: string[],
+  ): Promise<{ available: Map<string, number>; alreadyReserved: Set<string> }> {
+    const rows: { sku: string; available: number; already_reserved: string[] }[] = await manager.query(
+      `SELECT sku, available, ARRAY(SELECT DISTINCT order_id::text FROM reservations WHERE order_id = ANY($2::uuid[])) AS already_reserved
        FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
-      [skus, orderId],
+      [[...new Set(skus)], orderIds],
     );
-    return { available: new Map(rows.map((row) => [row.sku, row.available])), alreadyReserved: rows.some((row) => row.already_reserved) };
+    return { available: new Map(rows.map((row) => [row.sku, row.available])), alreadyReserved: new Set(rows[0]?.already_reserved ?? []) };
   }
 
   /**
-   * Takes every line's units, only where that many are available, and records the reservations,
-   * in one statement. Returns how many stock rows were decremented (all lines, or the caller rolls back).
+   * Takes the units of every reservation, summed per sku and only where that many are available,
+   * and records the reservations, in one statement. Returns how many stock rows were decremented
+   * (every sku of `reservations`, or the caller rolls back).
    */
-  async reserve(manager: EntityManager, orderId: string, lines: { sku: string; quantity: number }[]): Promise<number> {
+  async reserve(manager: EntityManager, reservations: { orderId: string; sku: string; quantity: number }[]): Promise<number> {
     const rows: { decremented: number }[] = await manager.query(
-      `WITH wanted AS (SELECT * FROM unnest($2::text[], $3::int[]) AS w (sku, quantity)),
+      `WITH wanted AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) AS w (order_id, sku, quantity)),
+            totals AS (SELECT sku, sum(quantity) AS quantity FROM wanted GROUP BY sku),
             taken AS (
-              UPDATE stock SET available = stock.available - wanted.quantity, updated_at = now()
-              FROM wanted WHERE stock.sku = wanted.sku AND stock.available >= wanted.quantity
+              UPDATE stock SET available = stock.available - totals.quantity, updated_at = now()
+              FROM totals WHERE stock.sku = totals.sku AND stock.available >= totals.quantity
               RETURNING stock.sku
             ),
-            reserved AS (INSERT INTO reservations (order_id, sku, quantity) SELECT $1, sku, quantity FROM wanted)
+            reserved AS (INSERT INTO reservations (order_id, sku, quantity) SELECT order_id, sku, quantity FROM wanted)
        SELECT count(*)::int AS decremented FROM taken`,
-      [orderId, lines.map((line) => line.sku), lines.map((line) => line.quantity)],
+      [reservations.map((line) => line.orderId), reservations.map((line) => line.sku), reservations.map((line) => line.quantity)],
     );
     return rows[0].decremented;
   }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { EVENTS, QUEUES, ROUTING_KEYS, type OrderPlaced, type StockLevelView, type StockRejected, type StockReserved } from '@shop/contracts';
-import { InboxService, OutboxService } from '@shop/outbox';
+import { InboxService, OutboxService, type OutboxEvent } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -14,11 +14,15 @@ const reservationOutcomes = singletonMetric(
   () => new Counter({ name: 'stock_reservations_total', help: 'order.placed messages handled, by outcome', labelNames: ['outcome'] }),
 );
 
-export interface MessageTrace {
+/** An `order.placed` message as the consumer hands it over (a `Delivery<OrderPlaced>`). */
+export interface PlacedOrderMessage {
+  payload: OrderPlaced;
   messageId: string;
   correlationId?: string;
   traceparent?: string;
 }
+
+type Outcome = 'reserved' | 'rejected' | 'already-reserved';
 
 const toView = (stock: Stock): StockLevelView => ({ sku: stock.sku, available: stock.available, updatedAt: stock.updatedAt.toISOString() });
 
@@ -34,56 +38,69 @@ export class StockService {
   ) {}
 
   /**
-   * Reserves an order's stock exactly once. In one transaction: the inbox row (a redelivered
-   * message stops there), the decrements (all lines or none), the reservations, and the
-   * `stock.reserved` or `stock.rejected` message for the order service.
+   * Reserves each order's stock exactly once, for a batch of messages in one transaction: the inbox
+   * rows (a message seen before is skipped), the decrements (for each order all lines or none; orders
+   * decided in message order, as if one after the other), the reservations, and a `stock.reserved`
+   * or `stock.rejected` message per order for the order service.
    */
-  async reserveStock(event: OrderPlaced, trace: MessageTrace): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const outcome = await this.inbox.runOnce(manager, QUEUES.inventoryOrderPlaced, trace.messageId, async () => {
-        const { available, alreadyReserved } = await this.stock.lockForReservation(
-          manager,
-          event.orderId,
-          event.lines.map((line) => line.sku),
-        );
-        if (alreadyReserved) {
-          this.logger.warn(`order ${event.orderId} already has a reservation (message ${trace.messageId}): ignored`);
-          return 'already-reserved';
-        }
-        const decision = decideReservation(event.lines, available);
-        const publish = { correlationId: trace.correlationId ?? event.orderId, traceparent: trace.traceparent };
+  async reserveStock(messages: PlacedOrderMessage[]): Promise<void> {
+    const outcomes = await this.dataSource.transaction(async (manager) => {
+      const fresh = await this.inbox.claimMany(
+        manager,
+        QUEUES.inventoryOrderPlaced,
+        messages.map((message) => message.messageId),
+      );
+      // A message id twice in one batch (a redelivery racing its retry) is applied once.
+      const todo = messages.filter((message) => fresh.delete(message.messageId));
+      const outcomes: Outcome[] = [];
+      if (todo.length === 0) return outcomes;
 
+      const { available, alreadyReserved } = await this.stock.lockForReservation(
+        manager,
+        todo.map(({ payload }) => payload.orderId),
+        todo.flatMap(({ payload }) => payload.lines.map((line) => line.sku)),
+      );
+      const reservations: { orderId: string; sku: string; quantity: number }[] = [];
+      const answers: OutboxEvent[] = [];
+      for (const { payload: order, messageId, correlationId, traceparent } of todo) {
+        if (alreadyReserved.has(order.orderId)) {
+          this.logger.warn(`order ${order.orderId} already has a reservation (message ${messageId}): ignored`);
+          outcomes.push('already-reserved');
+          continue;
+        }
+        const decision = decideReservation(order.lines, available);
+        const publish = { correlationId: correlationId ?? order.orderId, traceparent };
         if (!decision.reserve) {
           const rejected: StockRejected = {
             schemaVersion: 1,
-            orderId: event.orderId,
+            orderId: order.orderId,
             sku: decision.sku,
             reason: decision.reason,
             rejectedAt: new Date().toISOString(),
           };
-          await this.outbox.enqueue(manager, {
-            exchange: EVENTS[ROUTING_KEYS.stockRejected].exchange,
-            routingKey: ROUTING_KEYS.stockRejected,
-            payload: rejected,
-            ...publish,
-          });
-          return 'rejected';
+          answers.push({ exchange: EVENTS[ROUTING_KEYS.stockRejected].exchange, routingKey: ROUTING_KEYS.stockRejected, payload: rejected, ...publish });
+          outcomes.push('rejected');
+          continue;
         }
-        // The rows are locked, so this cannot fall short; the condition still guards the invariant.
-        if ((await this.stock.reserve(manager, event.orderId, decision.lines)) !== decision.lines.length) {
-          throw new Error(`stock of order ${event.orderId} changed under its lock`);
+        for (const line of decision.lines) {
+          available.set(line.sku, available.get(line.sku)! - line.quantity);
+          reservations.push({ orderId: order.orderId, ...line });
         }
-        const reserved: StockReserved = { schemaVersion: 1, orderId: event.orderId, lines: decision.lines, reservedAt: new Date().toISOString() };
-        await this.outbox.enqueue(manager, {
-          exchange: EVENTS[ROUTING_KEYS.stockReserved].exchange,
-          routingKey: ROUTING_KEYS.stockReserved,
-          payload: reserved,
-          ...publish,
-        });
-        return 'reserved';
-      });
-      reservationOutcomes.inc({ outcome: outcome.duplicate ? 'duplicate' : outcome.result });
+        alreadyReserved.add(order.orderId);
+        const reserved: StockReserved = { schemaVersion: 1, orderId: order.orderId, lines: decision.lines, reservedAt: new Date().toISOString() };
+        answers.push({ exchange: EVENTS[ROUTING_KEYS.stockReserved].exchange, routingKey: ROUTING_KEYS.stockReserved, payload: reserved, ...publish });
+        outcomes.push('reserved');
+      }
+      // The rows are locked and the sums were checked above, so this cannot fall short; the condition still guards the invariant.
+      const skus = new Set(reservations.map((line) => line.sku)).size;
+      if (skus > 0 && (await this.stock.reserve(manager, reservations)) !== skus) {
+        throw new Error('stock changed under its lock');
+      }
+      await this.outbox.enqueueMany(manager, answers);
+      return outcomes;
     });
+    for (const outcome of outcomes) reservationOutcomes.inc({ outcome });
+    reservationOutcomes.inc({ outcome: 'duplicate' }, messages.length - outcomes.length);
   }
 
   async listStock(): Promise<StockLevelView[]> {

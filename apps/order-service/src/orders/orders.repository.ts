@@ -51,23 +51,28 @@ export class OrdersRepository {
     return manager.find(Order, { where: { customerEmail: email }, relations: { lines: true }, order: { createdAt: 'DESC' }, take: limit });
   }
 
-  /** The order's status, row-locked until the transaction ends so transitions never interleave. */
-  async lockStatus(manager: EntityManager, id: string): Promise<OrderStatus | null> {
-    const rows: { status: OrderStatus }[] = await manager.query(`SELECT status FROM orders WHERE id = $1 FOR UPDATE`, [id]);
-    return rows[0]?.status ?? null;
+  /** The orders' statuses, row-locked (in id order, so batches never deadlock) until the transaction ends: transitions never interleave. */
+  async lockStatuses(manager: EntityManager, ids: string[]): Promise<Map<string, OrderStatus>> {
+    const rows: { id: string; status: OrderStatus }[] = await manager.query(`SELECT id, status FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
+      [...new Set(ids)],
+    ]);
+    return new Map(rows.map((row) => [row.id, row.status]));
   }
 
-  /** Sets the status and announces it to listeners when the transaction commits. */
-  async updateStatus(manager: EntityManager, id: string, status: OrderStatus, reason: string | null): Promise<void> {
+  /** Sets the statuses and announces each change to listeners when the transaction commits. */
+  async updateStatuses(manager: EntityManager, changes: { id: string; status: OrderStatus; reason: string | null }[]): Promise<void> {
+    if (changes.length === 0) return;
     await manager.query(
       `WITH updated AS (
-         UPDATE orders SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1
-         RETURNING id, status, status_reason, updated_at
+         UPDATE orders SET status = change.status, status_reason = change.reason, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS change (id, status, reason)
+         WHERE orders.id = change.id
+         RETURNING orders.id, orders.status, orders.status_reason, orders.updated_at
        )
        SELECT pg_notify($4, json_build_object(
          'orderId', id, 'status', status, 'statusReason', status_reason, 'updatedAt', updated_at
        )::text) FROM updated`,
-      [id, status, reason, ORDER_STATUS_CHANNEL],
+      [changes.map((change) => change.id), changes.map((change) => change.status), changes.map((change) => change.reason), ORDER_STATUS_CHANNEL],
     );
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { EVENTS, QUEUES, ROUTING_KEYS, type CreateOrderRequest, type OrderPlaced, type OrderView } from '@shop/contracts';
+import { EVENTS, QUEUES, ROUTING_KEYS, type CreateOrderRequest, type OrderPlaced, type OrderStatus, type OrderView } from '@shop/contracts';
 import { InboxService, OutboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { createHash, randomUUID } from 'node:crypto';
@@ -110,27 +110,46 @@ export class OrdersService {
   }
 
   /**
-   * Applies `stock.reserved` / `stock.rejected` once per message: the inbox row, the transition and
-   * its notification commit together. An event that does not fit the order's status is a no-op.
+   * Applies `stock.reserved` / `stock.rejected` once per message, for a batch of messages in one
+   * transaction: the inbox rows, the transitions (in message order) and their notifications commit
+   * together. An event that does not fit the order's status is a no-op.
    */
-  async applyStockResult(result: StockResult): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const outcome = await this.inbox.runOnce(manager, QUEUES.ordersStockResults, result.messageId, async () => {
-        const current = await this.orders.lockStatus(manager, result.orderId);
+  async applyStockResults(results: StockResult[]): Promise<void> {
+    const settled = await this.dataSource.transaction(async (manager) => {
+      const fresh = await this.inbox.claimMany(
+        manager,
+        QUEUES.ordersStockResults,
+        results.map((result) => result.messageId),
+      );
+      const todo = results.filter((result) => fresh.delete(result.messageId));
+      for (const result of results.filter((result) => !todo.includes(result))) {
+        this.logger.log(`duplicate ${result.type} ${result.messageId} for order ${result.orderId}: already applied`);
+      }
+      if (todo.length === 0) return [];
+
+      const statuses = await this.orders.lockStatuses(
+        manager,
+        todo.map((result) => result.orderId),
+      );
+      const changes = new Map<string, { id: string; status: OrderStatus; reason: string | null }>();
+      for (const result of todo) {
+        const current = statuses.get(result.orderId);
         if (!current) {
           this.logger.warn(`${result.type} for unknown order ${result.orderId}: ignored`);
-          return;
+          continue;
         }
         const next = nextStatus(current, result.type);
         if (!next) {
           this.logger.warn(`${result.type} does not apply to order ${result.orderId} in status ${current}: ignored`);
-          return;
+          continue;
         }
-        await this.orders.updateStatus(manager, result.orderId, next, result.reason);
-        ordersSettled.inc({ status: next });
-      });
-      if (outcome.duplicate) this.logger.log(`duplicate ${result.type} ${result.messageId} for order ${result.orderId}: already applied`);
+        statuses.set(result.orderId, next);
+        changes.set(result.orderId, { id: result.orderId, status: next, reason: result.reason });
+      }
+      await this.orders.updateStatuses(manager, [...changes.values()]);
+      return [...changes.values()];
     });
+    for (const { status } of settled) ordersSettled.inc({ status });
   }
 }
 
