@@ -77,3 +77,49 @@ export async function placeOrders(options: LoadOptions): Promise<IntakeResult> {
 }
 
 export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/**
+ * An open-loop load at a fixed rate: request i is sent at `i / rate` seconds whether or not the
+ * earlier ones were answered, as independent shoppers would. (autocannon's `overallRate` sends
+ * each second's quota at the start of the second, as fast as the server answers: a burst, not a rate.)
+ */
+export async function offerOrders(options: { url: string; rate: number; seconds: number; tag: string }): Promise<IntakeResult> {
+  const total = Math.round(options.rate * options.seconds);
+  const latencies: number[] = [];
+  let errors = 0;
+  const post = async () => {
+    const sentAt = performance.now();
+    try {
+      const response = await fetch(`${options.url}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${randomUUID()}` },
+        body: JSON.stringify(randomOrder(options.tag)),
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.arrayBuffer();
+      if (response.status === 201) latencies.push(performance.now() - sentAt);
+      else errors++;
+    } catch {
+      errors++;
+    }
+  };
+  const startedAt = performance.now();
+  const requests: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const wait = startedAt + (i * 1000) / options.rate - performance.now();
+    if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    requests.push(post());
+  }
+  await Promise.all(requests);
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN, 1);
+  return {
+    rps: Math.round(latencies.length / options.seconds),
+    p50ms: at(0.5),
+    p99ms: at(0.99),
+    requests: total,
+    created: latencies.length,
+    errors,
+    success: round(latencies.length / Math.max(total, 1), 4),
+  };
+}

@@ -1,3 +1,4 @@
+import { measureHops } from './hops';
 import { TcpProxy, waitFor } from '@shop/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { measureCeiling } from './ceiling';
 import { CoupledShop } from './coupled';
 import { cpuPer, cpuSnapshot } from './cpu';
-import { placeOrders, round, type IntakeResult } from './load';
+import { offerOrders, placeOrders, round, type IntakeResult } from './load';
 import { describeMachine, writeReport, type BenchResults } from './report';
 import { Shop } from './shop';
 
@@ -121,7 +122,7 @@ async function endToEnd(shop: Shop, results: BenchResults): Promise<void> {
   results.e2e = {};
   for (const rate of E2E_RATES) {
     const tag = `e2e-${rate}`;
-    const load = await placeOrders({ url: shop.orders.url, connections: 64, rate, seconds: PLAN.e2eSeconds, tag });
+    const load = await offerOrders({ url: shop.orders.url, rate, seconds: PLAN.e2eSeconds, tag });
     await waitFor(async () => (await shop.pendingOrders(`${tag}@bench.example`)) === 0, {
       timeoutMs: SETTLE_TIMEOUT_MS,
       intervalMs: 250,
@@ -142,6 +143,7 @@ async function endToEnd(shop: Shop, results: BenchResults): Promise<void> {
       maxMs: round(rows[0].max, 1),
     };
     log(`B4 end to end at ${rate}/s: ${JSON.stringify(e2e)}`);
+    log(`B4 hops at ${rate}/s (ms): ${JSON.stringify(await measureHops(shop.ordersDb, shop.inventoryDb, `${tag}@bench.example`))}`);
     results.e2e[`r${rate}`] = e2e;
     await shop.quiesce();
   }

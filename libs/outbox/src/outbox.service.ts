@@ -14,10 +14,20 @@ export interface OutboxEvent {
   traceparent?: string;
 }
 
+/** An outbox row, for a caller that inserts it in its own statement (see `OutboxService.message`). */
+export interface OutboxMessage {
+  id: string;
+  exchange: string;
+  routing_key: string;
+  payload: unknown;
+  headers: Record<string, string>;
+}
+
 /** Writes events into the outbox inside the caller's transaction: they exist if and only if it commits. */
 @Injectable()
 export class OutboxService {
-  private readonly notifyChannel: string;
+  /** Notify this channel in the same transaction as the insert, so the relay wakes at commit. */
+  readonly notifyChannel: string;
 
   constructor(@Inject(OUTBOX_OPTIONS) options: OutboxOptions) {
     this.notifyChannel = options.notifyChannel ?? DEFAULT_OUTBOX_OPTIONS.notifyChannel;
@@ -35,11 +45,7 @@ export class OutboxService {
       throw new Error('OutboxService.enqueue must run inside the transaction of the change it announces');
     }
     if (events.length === 0) return [];
-    const rows = events.map((event) => {
-      const headers: Record<string, string> = { [HEADERS.traceparent]: childTraceparent(event.traceparent) };
-      if (event.correlationId) headers[HEADERS.correlationId] = event.correlationId;
-      return { id: randomUUID(), exchange: event.exchange, routing_key: event.routingKey, payload: event.payload, headers };
-    });
+    const rows = events.map((event) => this.message(event));
     await manager.query(
       `WITH queued AS (
          INSERT INTO outbox (id, exchange, routing_key, payload, headers)
@@ -50,5 +56,16 @@ export class OutboxService {
       [JSON.stringify(rows), this.notifyChannel],
     );
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * The row `enqueue` would write, for a caller that saves a round trip by inserting it in the same
+   * statement as its change (a statement is a transaction too). Insert it into `outbox` and call
+   * `pg_notify(notifyChannel, '')` in that statement.
+   */
+  message(event: OutboxEvent): OutboxMessage {
+    const headers: Record<string, string> = { [HEADERS.traceparent]: childTraceparent(event.traceparent) };
+    if (event.correlationId) headers[HEADERS.correlationId] = event.correlationId;
+    return { id: randomUUID(), exchange: event.exchange, routing_key: event.routingKey, payload: event.payload, headers };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderStatus } from '@shop/contracts';
+import type { OutboxMessage } from '@shop/outbox';
 import type { EntityManager } from 'typeorm';
-import { OrderLine } from './order-line.entity';
 import { Order } from './order.entity';
 import type { PricedLine } from './pricing';
 
@@ -20,23 +20,48 @@ export interface NewOrder {
 /** The SQL of orders. Every method runs on the caller's manager, so it joins the caller's transaction. */
 @Injectable()
 export class OrdersRepository {
-  /** Inserts a PENDING order unless its idempotency key is taken: its creation time, or null if it was. */
-  async insertUnlessKeyExists(manager: EntityManager, order: NewOrder): Promise<Date | null> {
+  /**
+   * Stores a PENDING order, its lines and its `order.placed` outbox row, and wakes the relay, in
+   * one statement (so one transaction and one round trip), unless the idempotency key is taken:
+   * then nothing is written. Returns the order's creation time, or null if the key was taken.
+   */
+  async insertOrder(manager: EntityManager, order: NewOrder, lines: PricedLine[], placed: OutboxMessage, notifyChannel: string): Promise<Date | null> {
     const inserted: { created_at: Date }[] = await manager.query(
-      `INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key, request_hash)
-       VALUES ($1, $2, $3, 'PENDING', $4, $5, $6)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING created_at`,
-      [order.id, order.customerName, order.customerEmail, order.totalCents, order.idempotencyKey, order.requestHash],
+      `WITH placed AS (
+         INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key, request_hash)
+         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id, created_at
+       ),
+       lines AS (
+         INSERT INTO order_lines (order_id, sku, product_name, quantity, unit_price_cents)
+         SELECT placed.id, line.* FROM placed, unnest($7::text[], $8::text[], $9::int[], $10::int[]) AS line
+       ),
+       queued AS (
+         INSERT INTO outbox (id, exchange, routing_key, payload, headers)
+         SELECT $11, $12, $13, $14, $15 FROM placed
+       )
+       SELECT created_at, pg_notify($16, '') FROM placed`,
+      [
+        order.id,
+        order.customerName,
+        order.customerEmail,
+        order.totalCents,
+        order.idempotencyKey,
+        order.requestHash,
+        lines.map((line) => line.sku),
+        lines.map((line) => line.productName),
+        lines.map((line) => line.quantity),
+        lines.map((line) => line.unitPriceCents),
+        placed.id,
+        placed.exchange,
+        placed.routing_key,
+        JSON.stringify(placed.payload),
+        JSON.stringify(placed.headers),
+        notifyChannel,
+      ],
     );
     return inserted[0]?.created_at ?? null;
-  }
-
-  async insertLines(manager: EntityManager, orderId: string, lines: PricedLine[]): Promise<void> {
-    await manager.insert(
-      OrderLine,
-      lines.map((line) => ({ orderId, ...line })),
-    );
   }
 
   findById(manager: EntityManager, id: string): Promise<Order | null> {

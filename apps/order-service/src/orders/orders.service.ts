@@ -45,58 +45,56 @@ export class OrdersService {
   ) {}
 
   /**
-   * Stores the order, its lines and its `order.placed` message in one transaction. Nothing here
-   * talks to the broker or to inventory, so an order is accepted whenever the database is up.
+   * Stores the order, its lines and its `order.placed` message in one transaction (one statement).
+   * Nothing here talks to the broker or to inventory, so an order is accepted whenever the database is up.
    */
   async placeOrder(idempotencyKey: string, request: CreateOrderRequest): Promise<PlacedOrder> {
     const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-    return this.dataSource.transaction(async (manager) => {
-      const priced = priceLines(
-        request.lines,
-        await this.catalog.findBySkus(
-          manager,
-          request.lines.map((line) => line.sku),
-        ),
-      );
-      if (!priced.ok) {
-        throw unprocessable(priced.unknownLineIndexes.map((index) => ({ field: `lines.${index}.sku`, message: `unknown sku "${request.lines[index].sku}"` })));
-      }
+    const manager = this.dataSource.manager;
+    const priced = priceLines(
+      request.lines,
+      await this.catalog.findBySkus(
+        manager,
+        request.lines.map((line) => line.sku),
+      ),
+    );
+    if (!priced.ok) {
+      throw unprocessable(priced.unknownLineIndexes.map((index) => ({ field: `lines.${index}.sku`, message: `unknown sku "${request.lines[index].sku}"` })));
+    }
 
-      const id = randomUUID();
-      const newOrder = {
-        id,
-        customerName: request.customer.name,
-        customerEmail: request.customer.email,
-        totalCents: priced.totalCents,
-        idempotencyKey,
-        requestHash,
-      };
-      const createdAt = await this.orders.insertUnlessKeyExists(manager, newOrder);
-      if (!createdAt) {
-        const original = (await this.orders.findByIdempotencyKey(manager, idempotencyKey))!;
-        if (original.requestHash !== requestHash) {
-          throw unprocessable([{ field: 'Idempotency-Key', message: 'was already used with a different request body' }]);
-        }
-        return { order: toOrderView(original), replayed: true };
-      }
-
-      await this.orders.insertLines(manager, id, priced.lines);
-      const event: OrderPlaced = {
-        schemaVersion: 1,
-        orderId: id,
-        lines: priced.lines.map(({ sku, quantity }) => ({ sku, quantity })),
-        placedAt: new Date().toISOString(),
-      };
-      await this.outbox.enqueue(manager, {
-        exchange: EVENTS[ROUTING_KEYS.orderPlaced].exchange,
-        routingKey: ROUTING_KEYS.orderPlaced,
-        payload: event,
-        correlationId: id,
-      });
-      ordersPlaced.inc();
-      const order = Object.assign(new Order(), newOrder, { status: 'PENDING', statusReason: null, createdAt, updatedAt: createdAt, lines: priced.lines });
-      return { order: toOrderView(order), replayed: false };
+    const id = randomUUID();
+    const newOrder = {
+      id,
+      customerName: request.customer.name,
+      customerEmail: request.customer.email,
+      totalCents: priced.totalCents,
+      idempotencyKey,
+      requestHash,
+    };
+    const event: OrderPlaced = {
+      schemaVersion: 1,
+      orderId: id,
+      lines: priced.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+      placedAt: new Date().toISOString(),
+    };
+    const message = this.outbox.message({
+      exchange: EVENTS[ROUTING_KEYS.orderPlaced].exchange,
+      routingKey: ROUTING_KEYS.orderPlaced,
+      payload: event,
+      correlationId: id,
     });
+    const createdAt = await this.orders.insertOrder(manager, newOrder, priced.lines, message, this.outbox.notifyChannel);
+    if (!createdAt) {
+      // The key was used before (perhaps a moment ago, by a retry racing this request): answer with that order.
+      const original = (await this.orders.findByIdempotencyKey(manager, idempotencyKey))!;
+      if (original.requestHash !== requestHash) {
+        throw unprocessable([{ field: 'Idempotency-Key', message: 'was already used with a different request body' }]);
+      }
+      return { order: toOrderView(original), replayed: true };
+    }
+    ordersPlaced.inc();
+    const order = Object.assign(new Order(), newOrder, { status: 'PENDING', statusReason: null, createdAt, updatedAt: createdAt, lines: priced.lines });
+    return { order: toOrderView(order), replayed: false };
   }
 
   async getOrder(id: string): Promise<OrderView> {

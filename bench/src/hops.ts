@@ -1,0 +1,50 @@
+import type { Pool } from 'pg';
+import { round } from './load';
+
+/** Median and 99th percentile of each hop, in ms. */
+export type Hops = Record<string, { p50: number; p99: number }>;
+
+/**
+ * Where the time from POST to CONFIRMED goes, per hop, from the timestamps both databases keep
+ * (each is its transaction's start): intake commit → order relay claims the row → inventory's
+ * transaction starts → inventory relay claims the answer → order-service applies it.
+ */
+export async function measureHops(ordersDb: Pool, inventoryDb: Pool, email: string): Promise<Hops> {
+  const { rows: orders } = await ordersDb.query<{ id: string; message_id: string; created_at: Date; published_at: Date; updated_at: Date }>(
+    `SELECT o.id, m.id AS message_id, o.created_at, m.published_at, o.updated_at
+     FROM orders o JOIN outbox m ON m.payload->>'orderId' = o.id::text AND m.routing_key = 'order.placed'
+     WHERE o.customer_email = $1 AND o.status <> 'PENDING'`,
+    [email],
+  );
+  const inbox = new Map(
+    (
+      await inventoryDb.query<{ message_id: string; processed_at: Date }>(`SELECT message_id, processed_at FROM inbox WHERE message_id = ANY($1::text[])`, [
+        orders.map((order) => order.message_id),
+      ])
+    ).rows.map((row) => [row.message_id, row.processed_at]),
+  );
+  const answered = new Map(
+    (
+      await inventoryDb.query<{ order_id: string; published_at: Date }>(
+        `SELECT payload->>'orderId' AS order_id, published_at FROM outbox WHERE payload->>'orderId' = ANY($1::text[])`,
+        [orders.map((order) => order.id)],
+      )
+    ).rows.map((row) => [row.order_id, row.published_at]),
+  );
+  const hops: Record<string, number[]> = { relayOrders: [], brokerToInventory: [], relayInventory: [], brokerToOrders: [] };
+  for (const order of orders) {
+    const reserved = inbox.get(order.message_id);
+    const answer = answered.get(order.id);
+    if (!reserved || !answer) continue;
+    hops.relayOrders.push(+order.published_at - +order.created_at);
+    hops.brokerToInventory.push(+reserved - +order.published_at);
+    hops.relayInventory.push(+answer - +reserved);
+    hops.brokerToOrders.push(+order.updated_at - +answer);
+  }
+  return Object.fromEntries(Object.entries(hops).map(([hop, values]) => [hop, { p50: percentile(values, 0.5), p99: percentile(values, 0.99) }]));
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN, 1);
+}
