@@ -50,8 +50,9 @@ async function main(): Promise<void> {
 async function ceiling(shop: Shop, results: BenchResults, dir: string): Promise<void> {
   log('B2 ceiling: pgbench replaying the intake transaction');
   await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
-  const { tps, byClients } = await measureCeiling(shop.ordersDbName, shop.ordersDb, PLAN.seconds, dir);
+  const { tps, extendedTps, byClients } = await measureCeiling(shop.ordersDbName, shop.ordersDb, PLAN.seconds, dir);
   results.ceilingTps = tps;
+  results.ceilingExtendedTps = extendedTps;
   results.ceilingByClients = byClients;
   await Promise.all([shop.orders.start(), shop.inventory.start()]);
 }

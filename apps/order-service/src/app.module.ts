@@ -21,7 +21,7 @@ export class AppModule {
           entities: [Product, Order, OrderLine],
           migrations: [CreateCatalog1732500000001, CreateOrders1732500000002],
         }),
-        CatalogModule,
+        CatalogModule.forRoot(config.CATALOG_CACHE_MS),
         OrdersModule,
         SystemModule,
       ],

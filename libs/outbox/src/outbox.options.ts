@@ -9,6 +9,11 @@ export interface OutboxOptions {
   maxBackoffMs?: number;
   /** Published rows older than this are deleted (0 keeps them forever). */
   retentionHours?: number;
+  /**
+   * Batches in flight at once in this process. While one waits for the broker's confirms, another
+   * claims the rows committed meanwhile (SKIP LOCKED keeps them apart).
+   */
+  concurrency?: number;
   /** Run the relay in this process (an app may run it separately). */
   relayEnabled?: boolean;
 }
@@ -21,5 +26,6 @@ export const DEFAULT_OUTBOX_OPTIONS: Required<OutboxOptions> = {
   pollIntervalMs: 1_000,
   maxBackoffMs: 5_000,
   retentionHours: 24 * 7,
+  concurrency: 2,
   relayEnabled: true,
 };

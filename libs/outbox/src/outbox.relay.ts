@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { HEADERS, Publisher } from '@shop/messaging';
+import { OutboxService } from './outbox.service';
 import { PgListener } from './pg-listener';
 import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, type OutboxOptions } from './outbox.options';
 
@@ -21,7 +22,8 @@ const failures = new Counter({ name: 'outbox_publish_failures_total', help: 'Out
  * Publishes committed outbox rows. Each batch is claimed with FOR UPDATE SKIP LOCKED, so several
  * relays (instances) never publish the same row at once; a row is marked published only after the
  * broker confirmed it, so a crash in between publishes it again (consumers drop the duplicate by
- * messageId). It wakes on the notification `enqueue` sends at commit, and polls as a safety net;
+ * messageId). It wakes on the notification `enqueue` sends at commit (or on `OutboxService.committed()`
+ * in this process), and polls as a safety net;
  * while the broker is unreachable it backs off and keeps every row.
  */
 @Injectable()
@@ -29,16 +31,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly options: Required<OutboxOptions>;
   private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  /** A notification arrived since the current batch was claimed. */
+  private loops: Promise<void>[] = [];
+  /** Wakers of the loops that wait for work, and of those backing off (woken only to stop). */
+  private readonly waiting = new Set<{ wake: () => void; forWork: boolean }>();
+  /** A notification arrived that no loop has acted on yet. */
   private notified = false;
   private listener: PgListener | null = null;
+  private stopListeningToCommits: (() => void) | null = null;
   private lastCleanup = Date.now();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly publisher: Publisher,
+    private readonly outbox: OutboxService,
     @Inject(OUTBOX_OPTIONS) options: OutboxOptions,
   ) {
     this.options = { ...DEFAULT_OUTBOX_OPTIONS, ...options };
@@ -49,13 +54,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.running = true;
     this.listener = new PgListener(this.dataSource, this.options.notifyChannel, () => this.onNotification(), this.options.maxBackoffMs);
     this.listener.start();
-    this.loop = this.run();
+    this.stopListeningToCommits = this.outbox.onCommitted(() => this.onNotification());
+    this.loops = Array.from({ length: this.options.concurrency }, () => this.run());
   }
 
   async onModuleDestroy(): Promise<void> {
     this.running = false;
-    this.wake?.();
-    await this.loop;
+    this.stopListeningToCommits?.();
+    for (const waiter of this.waiting) waiter.wake();
+    await Promise.all(this.loops);
     this.listener?.stop();
   }
 
@@ -109,7 +116,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     let backoffMs = 0;
     while (this.running) {
       try {
-        this.notified = false;
+        this.notified = false; // this claim sees every row committed so far
         const claimed = await this.relayBatch();
         if (backoffMs > 0) this.logger.log('outbox relay publishing again');
         backoffMs = 0;
@@ -124,21 +131,32 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private onNotification(): void {
-    this.notified = true;
-    this.wake?.();
+  /** True while every loop of the relay waits for work: a notification, `OutboxService.committed()` or the next poll. */
+  isIdle(): boolean {
+    return [...this.waiting].filter((waiter) => waiter.forWork).length === this.options.concurrency;
   }
 
-  private sleep(ms: number, wakeOnNotify: boolean): Promise<void> {
-    if (wakeOnNotify && this.notified) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      // A notification cuts an idle wait short, never a backoff; shutdown cuts either.
-      this.wake = () => {
-        if (!wakeOnNotify && this.running) return;
-        clearTimeout(timer);
-        resolve();
+  /** New rows: one waiting loop claims them (waking them all would send the others to find nothing). */
+  private onNotification(): void {
+    this.notified = true;
+    const waiter = [...this.waiting].find((candidate) => candidate.forWork);
+    waiter?.wake();
+  }
+
+  private sleep(ms: number, forWork: boolean): Promise<void> {
+    if (forWork && this.notified) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter = {
+        forWork,
+        wake: () => {
+          clearTimeout(timer);
+          this.waiting.delete(waiter);
+          resolve();
+        },
       };
+      // A notification cuts a wait for work short, never a backoff; shutdown cuts either.
+      const timer = setTimeout(waiter.wake, ms);
+      this.waiting.add(waiter);
     });
   }
 

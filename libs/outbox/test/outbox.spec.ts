@@ -30,12 +30,23 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     return dataSource;
   }
 
-  async function newRelay(): Promise<OutboxRelay> {
+  async function newRelay(outbox = new OutboxService({}), pollIntervalMs = 100): Promise<OutboxRelay> {
     const connection = new AmqpConnection({ url: vhost.url, connectionName: 'relay-test', topology: TOPOLOGY });
     await connection.onModuleInit();
     await connection.waitUntilConnected();
     connections.push(connection);
-    return new OutboxRelay(await newDataSource(), new Publisher(connection), { batchSize: 50, pollIntervalMs: 100 });
+    return new OutboxRelay(await newDataSource(), new Publisher(connection), outbox, { batchSize: 50, pollIntervalMs });
+  }
+
+  /** Takes every message waiting in relay.sink. */
+  async function drainSink(): Promise<{ id: string; payload: unknown }[]> {
+    const channel = await inspector.createChannel();
+    const messages: { id: string; payload: unknown }[] = [];
+    for (let message = await channel.get('relay.sink', { noAck: true }); message; message = await channel.get('relay.sink', { noAck: true })) {
+      messages.push({ id: message.properties.messageId, payload: JSON.parse(message.content.toString()) });
+    }
+    await channel.close();
+    return messages;
   }
 
   beforeAll(async () => {
@@ -115,5 +126,69 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     const outcomes = await Promise.all([handle(), handle(), handle()]);
     expect(outcomes.filter((outcome) => !outcome.duplicate)).toHaveLength(1);
     expect((await dataSource.query(`SELECT count(*)::int AS n FROM effects`))[0].n).toBe(1);
+  });
+
+  it('enqueueMany writes several events in one statement, each published once', async () => {
+    const dataSource = dataSources[0];
+    const outbox = new OutboxService({});
+    const ids = await dataSource.transaction((manager) =>
+      outbox.enqueueMany(
+        manager,
+        [1, 2, 3].map((n) => ({ exchange: 'relay.events', routingKey: 'thing.happened', payload: { n }, correlationId: `c-${n}` })),
+      ),
+    );
+    const relay = await newRelay(outbox);
+    relay.onApplicationBootstrap();
+    try {
+      await waitFor(
+        async () => (await dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1) AND published_at IS NOT NULL`, [ids]))[0].n === 3,
+        {
+          what: 'the three rows published',
+        },
+      );
+    } finally {
+      await relay.onModuleDestroy();
+    }
+    const messages = await drainSink();
+    expect(messages.filter((message) => ids.includes(message.id)).map((message) => message.payload)).toEqual(
+      expect.arrayContaining([{ n: 1 }, { n: 2 }, { n: 3 }]),
+    );
+    expect(messages.filter((message) => ids.includes(message.id))).toHaveLength(3);
+  });
+
+  it('a row the caller wrote in its own statement is published when the caller says it committed (no notification, no poll)', async () => {
+    const dataSource = dataSources[0];
+    const outbox = new OutboxService({});
+    // Polls every 10 minutes: within this test only committed() can wake it.
+    const relay = await newRelay(outbox, 600_000);
+    relay.onApplicationBootstrap();
+    try {
+      await waitFor(() => relay.isIdle(), { what: 'the relay idle' });
+      const message = outbox.message({ exchange: 'relay.events', routingKey: 'thing.happened', payload: { own: 'statement' } });
+      await dataSource.query(`INSERT INTO outbox (id, exchange, routing_key, payload, headers) VALUES ($1, $2, $3, $4, $5)`, [
+        message.id,
+        message.exchange,
+        message.routing_key,
+        JSON.stringify(message.payload),
+        JSON.stringify(message.headers),
+      ]);
+      outbox.committed();
+      await waitFor(async () => (await dataSource.query(`SELECT published_at FROM outbox WHERE id = $1`, [message.id]))[0].published_at !== null, {
+        what: 'the row published',
+      });
+    } finally {
+      await relay.onModuleDestroy();
+    }
+    expect(await drainSink()).toContainEqual({ id: expect.any(String), payload: { own: 'statement' } });
+  });
+
+  it('claimMany records a batch of message ids once: it returns only those not seen before', async () => {
+    const dataSource = dataSources[0];
+    const inbox = new InboxService();
+    const first = await dataSource.transaction((manager) => inbox.claimMany(manager, 'batch-consumer', ['m-1', 'm-2', 'm-2']));
+    const second = await dataSource.transaction((manager) => inbox.claimMany(manager, 'batch-consumer', ['m-2', 'm-3']));
+    expect([...first].sort()).toEqual(['m-1', 'm-2']);
+    expect([...second]).toEqual(['m-3']);
+    await expect(inbox.claimMany(dataSource.manager, 'batch-consumer', ['m-4'])).rejects.toThrow(/inside the transaction/);
   });
 });

@@ -1,21 +1,46 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ProductView } from '@shop/contracts';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { Product } from './product.entity';
+
+export const CATALOG_CACHE_MS = Symbol('CATALOG_CACHE_MS');
 
 @Injectable()
 export class CatalogService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly cache = new Map<string, { product: Product; readAt: number }>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(CATALOG_CACHE_MS) private readonly cacheMs: number,
+  ) {}
 
   async listProducts(): Promise<ProductView[]> {
     const products = await this.dataSource.getRepository(Product).find({ order: { sku: 'ASC' } });
     return products.map(({ sku, name, description, priceCents, imageUrl }) => ({ sku, name, description, priceCents, imageUrl }));
   }
 
-  /** The catalog entries for these skus, keyed by sku; prices always come from here, never from a client. */
-  async findBySkus(manager: EntityManager, skus: string[]): Promise<Map<string, Product>> {
-    const products = await manager.getRepository(Product).findBy({ sku: In(skus) });
-    return new Map(products.map((product) => [product.sku, product]));
+  /**
+   * The catalog entries for these skus, keyed by sku; prices always come from here, never from a
+   * client. A product read in the last `cacheMs` is not read again: placing an order then costs the
+   * database one statement instead of two, and a price change applies to orders within `cacheMs`.
+   * An unknown sku is never cached, so a product added to the catalog can be ordered at once.
+   */
+  async findBySkus(skus: string[]): Promise<Map<string, Product>> {
+    const now = Date.now();
+    const found = new Map<string, Product>();
+    const toRead: string[] = [];
+    for (const sku of new Set(skus)) {
+      const cached = this.cache.get(sku);
+      if (cached && now - cached.readAt < this.cacheMs) found.set(sku, cached.product);
+      else toRead.push(sku);
+    }
+    if (toRead.length > 0) {
+      for (const product of await this.dataSource.getRepository(Product).findBy({ sku: In(toRead) })) {
+        found.set(product.sku, product);
+        if (this.cacheMs > 0) this.cache.set(product.sku, { product, readAt: now });
+      }
+    }
+    return found;
   }
 }

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { CatalogModule } from '../catalog/catalog.module';
 import { OrderStatusStream } from './order-status.stream';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
@@ -7,7 +6,6 @@ import { OrdersService } from './orders.service';
 import { StockResultsConsumer } from './stock-results.consumer';
 
 @Module({
-  imports: [CatalogModule],
   controllers: [OrdersController, StockResultsConsumer],
   providers: [OrdersService, OrdersRepository, OrderStatusStream],
 })

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderStatus } from '@shop/contracts';
 import type { OutboxMessage } from '@shop/outbox';
-import type { EntityManager } from 'typeorm';
+import type { Pool } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Order } from './order.entity';
 import type { PricedLine } from './pricing';
 
@@ -21,13 +22,17 @@ export interface NewOrder {
 @Injectable()
 export class OrdersRepository {
   /**
-   * Stores a PENDING order, its lines and its `order.placed` outbox row, and wakes the relay, in
-   * one statement (so one transaction and one round trip), unless the idempotency key is taken:
-   * then nothing is written. Returns the order's creation time, or null if the key was taken.
+   * Stores a PENDING order, its lines and its `order.placed` outbox row in one statement (so one
+   * transaction and one round trip), unless the idempotency key is taken: then nothing is written.
+   * Returns the order's creation time, or null if the key was taken.
    */
-  async insertOrder(manager: EntityManager, order: NewOrder, lines: PricedLine[], placed: OutboxMessage, notifyChannel: string): Promise<Date | null> {
-    const inserted: { created_at: Date }[] = await manager.query(
-      `WITH placed AS (
+  async insertOrder(dataSource: DataSource, order: NewOrder, lines: PricedLine[], placed: OutboxMessage): Promise<Date | null> {
+    // A named (prepared) statement: planned once per connection, then only bound and executed. The
+    // database does about twice as many of these per second (pgbench -M prepared against extended).
+    const pool = (dataSource.driver as unknown as { master: Pool }).master;
+    const { rows: inserted } = await pool.query<{ created_at: Date }>({
+      name: 'insert-order',
+      text: `WITH placed AS (
          INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key, request_hash)
          VALUES ($1, $2, $3, 'PENDING', $4, $5, $6)
          ON CONFLICT (idempotency_key) DO NOTHING
@@ -41,8 +46,8 @@ export class OrdersRepository {
          INSERT INTO outbox (id, exchange, routing_key, payload, headers)
          SELECT $11, $12, $13, $14, $15 FROM placed
        )
-       SELECT created_at, pg_notify($16, '') FROM placed`,
-      [
+       SELECT created_at FROM placed`,
+      values: [
         order.id,
         order.customerName,
         order.customerEmail,
@@ -58,9 +63,8 @@ export class OrdersRepository {
         placed.routing_key,
         JSON.stringify(placed.payload),
         JSON.stringify(placed.headers),
-        notifyChannel,
       ],
-    );
+    });
     return inserted[0]?.created_at ?? null;
   }
 

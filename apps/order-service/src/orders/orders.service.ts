@@ -51,13 +51,7 @@ export class OrdersService {
   async placeOrder(idempotencyKey: string, request: CreateOrderRequest): Promise<PlacedOrder> {
     const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     const manager = this.dataSource.manager;
-    const priced = priceLines(
-      request.lines,
-      await this.catalog.findBySkus(
-        manager,
-        request.lines.map((line) => line.sku),
-      ),
-    );
+    const priced = priceLines(request.lines, await this.catalog.findBySkus(request.lines.map((line) => line.sku)));
     if (!priced.ok) {
       throw unprocessable(priced.unknownLineIndexes.map((index) => ({ field: `lines.${index}.sku`, message: `unknown sku "${request.lines[index].sku}"` })));
     }
@@ -83,7 +77,7 @@ export class OrdersService {
       payload: event,
       correlationId: id,
     });
-    const createdAt = await this.orders.insertOrder(manager, newOrder, priced.lines, message, this.outbox.notifyChannel);
+    const createdAt = await this.orders.insertOrder(this.dataSource, newOrder, priced.lines, message);
     if (!createdAt) {
       // The key was used before (perhaps a moment ago, by a retry racing this request): answer with that order.
       const original = (await this.orders.findByIdempotencyKey(manager, idempotencyKey))!;
@@ -92,6 +86,7 @@ export class OrdersService {
       }
       return { order: toOrderView(original), replayed: true };
     }
+    this.outbox.committed();
     ordersPlaced.inc();
     const order = Object.assign(new Order(), newOrder, { status: 'PENDING', statusReason: null, createdAt, updatedAt: createdAt, lines: priced.lines });
     return { order: toOrderView(order), replayed: false };
