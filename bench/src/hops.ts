@@ -32,6 +32,8 @@ export async function measureHops(ordersDb: Pool, inventoryDb: Pool, email: stri
     ).rows.map((row) => [row.order_id, row.published_at]),
   );
   const hops: Record<string, number[]> = { relayOrders: [], brokerToInventory: [], relayInventory: [], brokerToOrders: [] };
+  // relayOrders: order committed → claimed by order-service's relay; brokerToInventory: → inventory's
+  // transaction starts; relayInventory: → its answer claimed by inventory's relay; brokerToOrders: → applied.
   for (const order of orders) {
     const reserved = inbox.get(order.message_id);
     const answer = answered.get(order.id);

@@ -142,9 +142,9 @@ async function endToEnd(shop: Shop, results: BenchResults): Promise<void> {
       p50ms: round(rows[0].p50, 1),
       p99ms: round(rows[0].p99, 1),
       maxMs: round(rows[0].max, 1),
+      hops: await measureHops(shop.ordersDb, shop.inventoryDb, `${tag}@bench.example`),
     };
     log(`B4 end to end at ${rate}/s: ${JSON.stringify(e2e)}`);
-    log(`B4 hops at ${rate}/s (ms): ${JSON.stringify(await measureHops(shop.ordersDb, shop.inventoryDb, `${tag}@bench.example`))}`);
     results.e2e[`r${rate}`] = e2e;
     await shop.quiesce();
   }
@@ -204,6 +204,7 @@ async function relay(shop: Shop, results: BenchResults): Promise<void> {
       [since[0].now],
     );
     results.relayPerSecond = rows[0].span > 0 ? Math.round(Number(rows[0].before_last) / rows[0].span) : null;
+    if (load.created === 0) throw new Error(`B5 relay: no order was accepted (${load.errors} errors)`);
     results.relay = { orders: load.created, waitingAtRestore: waiting, timeToEmptyS: round(timeToEmptyS, 1) };
     log(`B5 relay: ${results.relayPerSecond} rows/s, ${JSON.stringify(results.relay)}`);
   } finally {

@@ -1,3 +1,4 @@
+import type { Hops } from './hops';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ export interface BenchResults {
   ceilingByClients?: Record<string, number>;
   coupled?: { rps: number; p50ms: number; p99ms: number; byConnections: ByConnections; successWhenInventoryDown: number };
   ours?: { successWhenInventoryDown: number };
-  e2e?: Record<string, { offeredPerSecond: number; acceptedPerSecond: number; confirmed: number; p50ms: number; p99ms: number; maxMs: number }>;
+  e2e?: Record<string, { offeredPerSecond: number; acceptedPerSecond: number; confirmed: number; p50ms: number; p99ms: number; maxMs: number; hops?: Hops }>;
   drainPerSecond?: number;
   drain?: { orders: number; timeToEmptyS: number; drainSpanS: number; cpuMsPerOrder: Record<string, number> };
   relayPerSecond?: number | null;
@@ -131,8 +132,17 @@ export function markdown(r: BenchResults): string {
     rows.push(['B3 coupled baseline, 32 connections', `${r.coupled.rps} orders/s, p99 ${r.coupled.p99ms} ms`]);
     rows.push(['B3 success with inventory down: coupled / ours', `${r.coupled.successWhenInventoryDown} / ${r.ours?.successWhenInventoryDown ?? 'n/a'}`]);
   }
-  for (const e of Object.values(r.e2e ?? {}))
+  for (const e of Object.values(r.e2e ?? {})) {
     rows.push([`B4 POST → CONFIRMED at ${e.offeredPerSecond}/s offered`, `p50 ${e.p50ms} ms, p99 ${e.p99ms} ms, max ${e.maxMs} ms (${e.confirmed} orders)`]);
+    if (e.hops) {
+      rows.push([
+        `B4 hops at ${e.offeredPerSecond}/s, p50 / p99 ms`,
+        Object.entries(e.hops)
+          .map(([hop, { p50, p99 }]) => `${hop} ${p50} / ${p99}`)
+          .join(', '),
+      ]);
+    }
+  }
   if (r.drain) {
     rows.push(['B5 drain after inventory outage', `${r.drainPerSecond} orders/s; ${r.drain.orders} orders empty ${r.drain.timeToEmptyS} s after start`]);
     rows.push([
