@@ -119,6 +119,10 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async setUp(connection: ChannelModel): Promise<void> {
+    // amqplib's recovery listens for this connection's errors only once setup has finished; a
+    // network cut during setup would emit an unhandled 'error' and crash the service. The cut
+    // still rejects setup, and recovery tries again.
+    connection.on('error', (err: Error) => this.logger.warn(`connection lost while setting up: ${err.message}`));
     const admin = await connection.createChannel();
     // A refused declaration rejects the call below (and recovery retries); the event is not a crash.
     admin.on('error', () => undefined);

@@ -235,4 +235,39 @@ describe('libs/messaging when the broker goes away', () => {
       await vhost.remove();
     }
   });
+
+  it('survives a network cut while it sets up a connection, and connects when the network is back', async () => {
+    const vhost = await createVhost('messaging-setup-cut');
+    const broker = new URL(TEST_RABBITMQ_URL);
+    const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
+    const url = new URL(vhost.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(await proxy.start());
+    const connection = new AmqpConnection({
+      url: url.toString(),
+      connectionName: 'setup-cut-test',
+      topology: TOPOLOGY,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    let setups = 0;
+    // The first setup is cut off halfway: the socket closes while setup still has work to do.
+    await connection.onConnect(async (model) => {
+      if (++setups > 1) return;
+      proxy.cut();
+      await new Promise((resolve) => model.once('close', resolve));
+      await model.createChannel();
+    });
+    try {
+      await connection.onModuleInit();
+      await waitFor(() => setups >= 1, { what: 'the first setup' });
+      proxy.restore();
+      await connection.waitUntilConnected();
+      expect(setups).toBeGreaterThanOrEqual(2);
+      await expect(connection.publishConfirmed('test.events', 'work.simple', Buffer.from('{}'), { messageId: randomUUID() })).resolves.toBeUndefined();
+    } finally {
+      await connection.onApplicationShutdown();
+      await proxy.stop();
+      await vhost.remove();
+    }
+  });
 });
