@@ -12,7 +12,9 @@ function cpuMs(filter: { pid?: number; comm?: string }): number {
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       if (filter.comm && comm !== filter.comm) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      // utime, stime, and cutime, cstime: the CPU of children that ended (a PostgreSQL backend whose
+      // connection closed between two snapshots is then counted in its postmaster's figures).
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     } catch {
       // the process ended meanwhile
     }
