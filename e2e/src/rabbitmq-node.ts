@@ -1,10 +1,9 @@
-import { waitFor } from '@shop/testing';
+import { freePort, waitFor } from '@shop/testing';
 import { connect } from 'amqplib';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './ports';
 
 const RABBITMQ_SERVER = process.env.E2E_RABBITMQ_SERVER ?? '/usr/lib/rabbitmq/bin/rabbitmq-server';
 

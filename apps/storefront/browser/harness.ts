@@ -6,10 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, createVhost } from '@shop/testing';
+import { createDatabase, createVhost, freePort } from '@shop/testing';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STOREFRONT_DIR = join(REPO_ROOT, 'apps/storefront');
@@ -175,17 +174,6 @@ class ServiceProcess {
 }
 
 /** The port is free when asked; nothing else on this machine races for ephemeral ports in practice. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 function viteBin(): string {
   const vitePackage = createRequire(join(STOREFRONT_DIR, 'package.json')).resolve('vite/package.json');
   return join(dirname(vitePackage), 'bin/vite.js');

@@ -1,3 +1,4 @@
 export * from './services';
 export * from './tcp-proxy';
 export * from './wait';
+export * from './ports';
