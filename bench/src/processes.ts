@@ -1,5 +1,5 @@
 import { waitUntilReady } from '@shop/e2e/src/driver';
-import { freePort } from '@shop/e2e/src/ports';
+import { freePort } from '@shop/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
