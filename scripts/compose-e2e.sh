@@ -12,9 +12,11 @@ skip() {
 }
 
 if ! docker info >/dev/null 2>&1; then
-  setup=../shared/container-env/setup
+  setup=$PWD/../shared/container-env/setup
   [ -x "$setup" ] || skip "no Docker engine answers and there is no $setup to provide one"
-  exports=$("$setup") || skip "$setup failed"
+  # From /: the podman service it may start keeps its working directory, and once a checkout it
+  # was started in is deleted, every container start fails ("write child: broken pipe").
+  exports=$(cd / && "$setup") || skip "$setup failed"
   eval "$exports"
   docker info >/dev/null 2>&1 || skip "the container environment from $setup does not answer"
 fi
