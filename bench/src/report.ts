@@ -48,46 +48,32 @@ export function describeMachine(): string {
 function evaluate(r: BenchResults): void {
   const ratios: Record<string, number> = {};
   const targets: Target[] = [];
+  const atLeast = (name: string, measured: number, goal: number) => targets.push({ name, measured, goal: `≥ ${goal}`, met: measured >= goal });
+  const below = (name: string, measured: number, goal: number) => targets.push({ name, measured, goal: `< ${goal}`, met: measured < goal });
   const up = r.intake?.up.c32;
   const down = r.intake?.down.c32;
   if (up && r.ceilingTps) {
     ratios.intakeC32OverCeiling = round(up.rps / r.ceilingTps);
-    targets.push({
-      name: 'intake at 32 connections (inventory up) / pgbench ceiling',
-      measured: ratios.intakeC32OverCeiling,
-      goal: '≥ 0.5',
-      met: ratios.intakeC32OverCeiling >= 0.5,
-    });
+    atLeast('intake at 32 connections (inventory up) / pgbench ceiling', ratios.intakeC32OverCeiling, 0.5);
   }
-  if (up) targets.push({ name: 'intake p99 at 32 connections, inventory up (ms)', measured: up.p99ms, goal: '< 30', met: up.p99ms < 30 });
+  if (up) below('intake p99 at 32 connections, inventory up (ms)', up.p99ms, 30);
   // With inventory down the services do intake only: what intake costs without the downstream work sharing the cores.
   if (down && r.ceilingTps) {
     ratios.intakeDownC32OverCeiling = round(down.rps / r.ceilingTps);
-    targets.push({
-      name: 'same, inventory down: intake / ceiling',
-      measured: ratios.intakeDownC32OverCeiling,
-      goal: '≥ 0.5',
-      met: ratios.intakeDownC32OverCeiling >= 0.5,
-    });
+    atLeast('same, inventory down: intake / ceiling', ratios.intakeDownC32OverCeiling, 0.5);
   }
-  if (down) targets.push({ name: 'same, inventory down: p99 (ms)', measured: down.p99ms, goal: '< 30', met: down.p99ms < 30 });
+  if (down) below('same, inventory down: p99 (ms)', down.p99ms, 30);
   if (up && down) {
     ratios.intakeDownOverUp = round(down.rps / up.rps);
-    targets.push({
-      name: 'intake with inventory down / up (32 connections)',
-      measured: ratios.intakeDownOverUp,
-      goal: '≥ 0.95',
-      met: ratios.intakeDownOverUp >= 0.95,
-    });
+    atLeast('intake with inventory down / up (32 connections)', ratios.intakeDownOverUp, 0.95);
   }
   if (up && r.coupled) {
     ratios.oursOverCoupledRps = round(up.rps / r.coupled.rps);
     ratios.oursOverCoupledP99 = round(up.p99ms / r.coupled.p99ms);
   }
-  if (r.drainPerSecond !== undefined)
-    targets.push({ name: 'drain after inventory outage (orders/s)', measured: r.drainPerSecond, goal: '≥ 1500', met: r.drainPerSecond >= 1500 });
+  if (r.drainPerSecond !== undefined) atLeast('drain after inventory outage (orders/s)', r.drainPerSecond, 1500);
   const e2e500 = r.e2e?.r500;
-  if (e2e500) targets.push({ name: 'POST → CONFIRMED p99 at 500 orders/s (ms)', measured: e2e500.p99ms, goal: '< 100', met: e2e500.p99ms < 100 });
+  if (e2e500) below('POST → CONFIRMED p99 at 500 orders/s (ms)', e2e500.p99ms, 100);
   r.ratios = ratios;
   r.targets = targets;
 }

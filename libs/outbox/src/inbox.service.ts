@@ -24,17 +24,19 @@ export class InboxService {
 
   /**
    * A batch consumer's `runOnce`: records every message id in the caller's transaction, in one
-   * statement, and returns the ids that were new. The caller applies those and skips the others.
+   * statement, and returns the messages to apply: those not seen before, in their order, each once
+   * (a message id twice in one batch, a redelivery racing its retry, is applied once).
    */
-  async claimMany(manager: EntityManager, consumer: string, messageIds: string[]): Promise<Set<string>> {
+  async claimMany<T extends { messageId: string }>(manager: EntityManager, consumer: string, messages: T[]): Promise<T[]> {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('InboxService.claimMany must run inside the transaction of the effect');
     }
     const inserted: { message_id: string }[] = await manager.query(
       `INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
       // Sorted: two transactions that share ids wait on them in the same order instead of deadlocking.
-      [consumer, [...messageIds].sort()],
+      [consumer, messages.map((message) => message.messageId).sort()],
     );
-    return new Set(inserted.map((row) => row.message_id));
+    const fresh = new Set(inserted.map((row) => row.message_id));
+    return messages.filter((message) => fresh.delete(message.messageId));
   }
 }

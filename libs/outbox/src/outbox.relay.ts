@@ -139,8 +139,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   /** New rows: one waiting loop claims them (waking them all would send the others to find nothing). */
   private onNotification(): void {
     this.notified = true;
-    const waiter = [...this.waiting].find((candidate) => candidate.forWork);
-    waiter?.wake();
+    for (const waiter of this.waiting) {
+      if (!waiter.forWork) continue;
+      waiter.wake();
+      return;
+    }
   }
 
   private sleep(ms: number, forWork: boolean): Promise<void> {

@@ -182,13 +182,16 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     expect(await drainSink()).toContainEqual({ id: expect.any(String), payload: { own: 'statement' } });
   });
 
-  it('claimMany records a batch of message ids once: it returns only those not seen before', async () => {
+  it('claimMany records a batch of message ids once: it returns only the messages not seen before, each once', async () => {
     const dataSource = dataSources[0];
     const inbox = new InboxService();
-    const first = await dataSource.transaction((manager) => inbox.claimMany(manager, 'batch-consumer', ['m-1', 'm-2', 'm-2']));
-    const second = await dataSource.transaction((manager) => inbox.claimMany(manager, 'batch-consumer', ['m-2', 'm-3']));
-    expect([...first].sort()).toEqual(['m-1', 'm-2']);
-    expect([...second]).toEqual(['m-3']);
-    await expect(inbox.claimMany(dataSource.manager, 'batch-consumer', ['m-4'])).rejects.toThrow(/inside the transaction/);
+    const message = (messageId: string, n: number) => ({ messageId, n });
+    const first = await dataSource.transaction((manager) =>
+      inbox.claimMany(manager, 'batch-consumer', [message('m-1', 1), message('m-2', 2), message('m-2', 3)]),
+    );
+    const second = await dataSource.transaction((manager) => inbox.claimMany(manager, 'batch-consumer', [message('m-2', 4), message('m-3', 5)]));
+    expect(first).toEqual([message('m-1', 1), message('m-2', 2)]);
+    expect(second).toEqual([message('m-3', 5)]);
+    await expect(inbox.claimMany(dataSource.manager, 'batch-consumer', [message('m-4', 6)])).rejects.toThrow(/inside the transaction/);
   });
 });

@@ -45,13 +45,7 @@ export class StockService {
    */
   async reserveStock(messages: PlacedOrderMessage[]): Promise<void> {
     const outcomes = await this.dataSource.transaction(async (manager) => {
-      const fresh = await this.inbox.claimMany(
-        manager,
-        QUEUES.inventoryOrderPlaced,
-        messages.map((message) => message.messageId),
-      );
-      // A message id twice in one batch (a redelivery racing its retry) is applied once.
-      const todo = messages.filter((message) => fresh.delete(message.messageId));
+      const todo = await this.inbox.claimMany(manager, QUEUES.inventoryOrderPlaced, messages);
       const outcomes: Outcome[] = [];
       if (todo.length === 0) return outcomes;
 

@@ -109,13 +109,9 @@ export class OrdersService {
    */
   async applyStockResults(results: StockResult[]): Promise<void> {
     const settled = await this.dataSource.transaction(async (manager) => {
-      const fresh = await this.inbox.claimMany(
-        manager,
-        QUEUES.ordersStockResults,
-        results.map((result) => result.messageId),
-      );
-      const todo = results.filter((result) => fresh.delete(result.messageId));
-      for (const result of results.filter((result) => !todo.includes(result))) {
+      const todo = await this.inbox.claimMany(manager, QUEUES.ordersStockResults, results);
+      const applied = new Set(todo);
+      for (const result of results.filter((result) => !applied.has(result))) {
         this.logger.log(`duplicate ${result.type} ${result.messageId} for order ${result.orderId}: already applied`);
       }
       if (todo.length === 0) return [];
