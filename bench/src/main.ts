@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   } finally {
     await shop.close();
   }
-  await writeReport(results, resolve(__dirname, '..'));
+  writeReport(results, resolve(__dirname, '../../.runs/bench'));
   if (!process.env.BENCH_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
 }
 

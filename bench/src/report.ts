@@ -1,8 +1,7 @@
 import type { Hops } from './hops';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as prettier from 'prettier';
 import { round, type IntakeResult } from './load';
 
 type ByConnections = Record<string, IntakeResult>;
@@ -210,28 +209,18 @@ export function intakeSvg(r: BenchResults): string {
 
 const escapeXml = (text: string) => text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const README_START = '<!-- bench:latest:start -->';
-const README_END = '<!-- bench:latest:end -->';
-
-/** Prints the table; writes results/latest.json, results/intake.svg and the figures block of README.md. */
-export async function writeReport(r: BenchResults, benchDir: string): Promise<void> {
+/**
+ * Prints the table and writes this run's figures to `outDir` (an ignored folder): latest.json,
+ * intake.svg and figures.md. `pnpm results:publish` copies them into bench/results/ and the
+ * figures block of bench/README.md; a bench run itself changes no tracked file.
+ */
+export function writeReport(r: BenchResults, outDir: string): void {
   evaluate(r);
   const table = markdown(r);
   process.stdout.write(`${table}\n`);
-  const out = join(benchDir, 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(r, null, 2)}\n`);
-  if (r.intake) writeFileSync(join(out, 'intake.svg'), `${intakeSvg(r)}\n`);
-  const readme = join(benchDir, 'README.md');
-  if (existsSync(readme)) {
-    const text = readFileSync(readme, 'utf8');
-    const start = text.indexOf(README_START);
-    const end = text.indexOf(README_END);
-    if (start >= 0 && end > start) {
-      const updated = `${text.slice(0, start + README_START.length)}\n${table}\n${text.slice(end)}`;
-      // Formatted as the repository's `prettier --check` expects, so a run leaves the file committable.
-      const options = await prettier.resolveConfig(readme);
-      writeFileSync(readme, await prettier.format(updated, { ...options, filepath: readme }));
-    }
-  }
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(r, null, 2)}\n`);
+  if (r.intake) writeFileSync(join(outDir, 'intake.svg'), `${intakeSvg(r)}\n`);
+  writeFileSync(join(outDir, 'figures.md'), `${table}\n`);
+  process.stdout.write(`\nwritten to ${outDir}; \`pnpm results:publish bench\` copies them into bench/\n`);
 }

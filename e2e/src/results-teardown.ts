@@ -1,8 +1,9 @@
-import { formatTable, readResults, RESULTS_FILE } from './results';
+import { formatTable, readResults, resultsFile } from './results';
 
-/** Jest globalTeardown: the whole run's table, as written to e2e/results/latest.json. */
+/** Jest globalTeardown: the whole run's table, as written to `.runs/e2e/<driver>.json`. */
 export default function teardown(): void {
-  const results = readResults();
+  const driver = process.env.E2E_DRIVER ?? 'process';
+  const results = readResults(driver);
   if (!results || results.scenarios.length === 0) return;
-  process.stdout.write(`\nChaos results (${RESULTS_FILE}):\n${formatTable(results.driver, results.scenarios)}\n`);
+  process.stdout.write(`\nChaos results (${resultsFile(driver)}):\n${formatTable(results.driver, results.scenarios)}\n`);
 }

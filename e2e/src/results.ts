@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-/** One scenario's line in e2e/results/latest.json. */
+/** One scenario's line in a run's results (`.runs/e2e/<driver>.json`). */
 export interface ScenarioResult {
   name: string;
   accepted: number;
@@ -19,16 +19,22 @@ export interface RunResults {
   scenarios: ScenarioResult[];
 }
 
-export const RESULTS_FILE = resolve(__dirname, '../results/latest.json');
+/**
+ * A run writes to the ignored `.runs/e2e/<driver>.json`, never to a tracked file;
+ * `pnpm results:publish` copies the process driver's run to e2e/results/latest.json.
+ */
+export const resultsFile = (driver: string): string => resolve(__dirname, '../../.runs/e2e', `${driver}.json`);
 
 function write(results: RunResults): void {
-  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
-  writeFileSync(`${RESULTS_FILE}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
-  renameSync(`${RESULTS_FILE}.tmp`, RESULTS_FILE);
+  const file = resultsFile(results.driver);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
 }
 
-export function readResults(): RunResults | null {
-  return existsSync(RESULTS_FILE) ? (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as RunResults) : null;
+export function readResults(driver: string): RunResults | null {
+  const file = resultsFile(driver);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResults) : null;
 }
 
 /** Starts latest.json afresh for this run. */
@@ -38,8 +44,8 @@ export function resetResults(driver: string): void {
 
 /** Adds (or replaces) a scenario's result; scenarios are kept in name order. */
 export function recordScenario(driver: string, result: ScenarioResult): void {
-  const current = readResults();
-  const scenarios = (current?.driver === driver ? current.scenarios : []).filter((scenario) => scenario.name !== result.name);
+  const current = readResults(driver);
+  const scenarios = (current?.scenarios ?? []).filter((scenario) => scenario.name !== result.name);
   write({ driver, scenarios: [...scenarios, result].sort((a, b) => a.name.localeCompare(b.name)) });
 }
 

@@ -1,6 +1,7 @@
 /**
  * The shop in Chromium against the real services: a shopper orders, and watches the order confirm,
- * even while inventory is down. Screenshots land in docs/screenshots/ for the README.
+ * even while inventory is down. Screenshots land in .runs/screenshots/ (ignored); `pnpm results:publish`
+ * copies them to docs/screenshots/ for the README.
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('../../../.runs/screenshots/', import.meta.url));
 /** Long enough for a message to travel outbox → broker → inventory → broker → order-service on a busy machine. */
 const CONFIRMATION_TIMEOUT_MS = 45_000;
 /** The status strip polls every 5 s. */
