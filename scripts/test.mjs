@@ -5,7 +5,7 @@
 //   pnpm test                  all suites
 //   pnpm test backend e2e      only the named suites (static, backend, storefront, browser, e2e)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,6 +134,32 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
+/** The browser suite drives a real Chromium; no browser can be downloaded here, Debian's package can. */
+function findChromium() {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  return candidates.find((path) => {
+    if (!path) return false;
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const selected = SUITES.filter((suite) => wanted.length === 0 || wanted.includes(suite.name));
+if (selected.some((suite) => suite.name === 'browser')) {
+  const chromium = findChromium();
+  if (!chromium) {
+    // Before any stack starts: one line that says what to install.
+    console.error('The browser suite needs Chromium: run `apt-get install -y chromium` (Debian), or set CHROMIUM_PATH to a Chromium or Chrome binary.');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  process.env.CHROMIUM_PATH = chromium;
+}
+
 await checkServices();
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
@@ -144,7 +170,7 @@ if ((await run(['pnpm', 'build'])) !== 0) {
 }
 
 const rows = [];
-for (const suite of SUITES.filter((suite) => wanted.length === 0 || wanted.includes(suite.name))) {
+for (const suite of selected) {
   console.log(`\n== ${suite.name}: ${suite.what}`);
   const out = join(results, `${suite.name}.json`);
   if (suite.checks) {
