@@ -1,19 +1,36 @@
 #!/usr/bin/env node
 // `pnpm stack`: the whole shop as processes on this machine's PostgreSQL and RabbitMQ.
 // Creates the databases if missing, builds, and starts order-service (3001), inventory-service
-// (3002) and the storefront (http://127.0.0.1:8080) with prefixed, readable logs. Ctrl-C stops all.
-// Each service runs its migrations at start; each can also run alone, e.g.
-//   pnpm --filter @shop/inventory-service start
-import { spawnSync } from 'node:child_process';
+// (3002) and the storefront (http://127.0.0.1:8080) with prefixed, readable logs.
+//
+// While it runs, type a command and Enter to stop or start one service (the decoupling demo):
+//   stop inventory     SIGTERM: a graceful stop          kill inventory    SIGKILL: a crash
+//   start inventory    starts it again                   status            what runs, with pids
+// Names: orders, inventory, storefront. Ctrl-C (or `quit`) stops everything, restarted ones too.
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import concurrently from 'concurrently';
 import pg from 'pg';
+import { prettyFactory } from 'pino-pretty';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const adminUrl = process.env.STACK_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const databaseUrl = (name) => Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
 const storefrontPort = process.env.STOREFRONT_PORT ?? '8080';
+/** How long a stopped service may take to finish in-flight work before it is killed. */
+const STOP_GRACE_MS = 10_000;
+
+const SERVICES = {
+  orders: { color: 36, args: ['apps/order-service/dist/main.js'], env: { PORT: '3001', DATABASE_URL: databaseUrl('orders') } },
+  inventory: { color: 35, args: ['apps/inventory-service/dist/main.js'], env: { PORT: '3002', DATABASE_URL: databaseUrl('inventory') } },
+  storefront: {
+    color: 32,
+    cwd: join(root, 'apps/storefront'),
+    args: ['node_modules/vite/bin/vite.js', 'preview', '--port', storefrontPort],
+    env: { ORDER_URL: 'http://127.0.0.1:3001', INVENTORY_URL: 'http://127.0.0.1:3002' },
+  },
+};
 
 async function createDatabasesIfMissing(names) {
   const client = new pg.Client({ connectionString: adminUrl });
@@ -38,25 +55,80 @@ function step(command, args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+const prettify = prettyFactory({ singleLine: true, colorize: process.stdout.isTTY, ignore: 'pid,hostname,req,res,service' });
+const say = (name, line) => {
+  const color = SERVICES[name]?.color ?? 37;
+  const prefix = process.stdout.isTTY ? `\x1b[${color}m[${name.padEnd(10)}]\x1b[0m` : `[${name.padEnd(10)}]`;
+  process.stdout.write(`${prefix} ${line.replace(/\n$/, '')}\n`);
+};
+
+/** The running child of each service, or undefined; each is its own node process, never a shell. */
+const running = {};
+let quitting = false;
+
+function start(name) {
+  if (running[name]) return say('stack', `${name} is already running (pid ${running[name].pid})`);
+  const child = spawn(process.execPath, SERVICES[name].args, {
+    cwd: SERVICES[name].cwd ?? root,
+    env: { ...process.env, ...SERVICES[name].env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running[name] = child;
+  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => say(name, prettify(line)));
+  child.on('exit', (code, signal) => {
+    if (running[name] === child) delete running[name];
+    if (!quitting) say('stack', `${name} stopped (${signal ?? `exit code ${code}`}); type \`start ${name}\` to start it again`);
+  });
+  say('stack', `${name} started (pid ${child.pid})`);
+}
+
+function stop(name, signal) {
+  const child = running[name];
+  if (!child) return Promise.resolve(say('stack', `${name} is not running`));
+  return new Promise((resolve) => {
+    const timer = signal === 'SIGKILL' ? null : setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => resolve(clearTimeout(timer)));
+    child.kill(signal);
+  });
+}
+
+async function quit() {
+  if (quitting) return;
+  quitting = true;
+  await Promise.all(Object.keys(running).map((name) => stop(name, 'SIGTERM')));
+  process.exit(0);
+}
+
+const COMMANDS = {
+  start: (name) => start(name),
+  stop: (name) => stop(name, 'SIGTERM'),
+  kill: (name) => stop(name, 'SIGKILL'),
+  restart: async (name) => {
+    await stop(name, 'SIGTERM');
+    start(name);
+  },
+};
+
+function command(line) {
+  const [verb, name] = line.trim().split(/\s+/);
+  if (!verb) return;
+  if (verb === 'quit' || verb === 'exit') return quit();
+  if (verb === 'status') {
+    for (const service of Object.keys(SERVICES)) say('stack', `${service}: ${running[service] ? `running, pid ${running[service].pid}` : 'stopped'}`);
+    return;
+  }
+  if (!(verb in COMMANDS) || !(name in SERVICES)) {
+    return say('stack', `commands: start|stop|kill|restart <${Object.keys(SERVICES).join('|')}>, status, quit`);
+  }
+  return COMMANDS[verb](name);
+}
+
 await createDatabasesIfMissing(['orders', 'inventory']);
 step('pnpm', ['build']);
 step('pnpm', ['--filter', '@shop/storefront', 'build']);
 
-const pretty = 'pnpm exec pino-pretty --singleLine --colorize --ignore pid,hostname,req,res,service';
-const { result } = concurrently(
-  [
-    { name: 'orders', command: `node apps/order-service/dist/main.js | ${pretty}`, env: { PORT: '3001', DATABASE_URL: databaseUrl('orders') } },
-    { name: 'inventory', command: `node apps/inventory-service/dist/main.js | ${pretty}`, env: { PORT: '3002', DATABASE_URL: databaseUrl('inventory') } },
-    {
-      name: 'storefront',
-      command: `pnpm --filter @shop/storefront exec vite preview --port ${storefrontPort}`,
-      env: { ORDER_URL: 'http://127.0.0.1:3001', INVENTORY_URL: 'http://127.0.0.1:3002' },
-    },
-  ],
-  { cwd: root, prefix: 'name', prefixColors: ['cyan', 'magenta', 'green'], handleInput: false },
-);
-console.log(`\nThe shop: http://127.0.0.1:${storefrontPort}   (Ctrl-C stops everything)\n`);
-result.then(
-  () => process.exit(0),
-  () => process.exit(0),
-);
+process.on('SIGINT', quit);
+process.on('SIGTERM', quit);
+for (const name of Object.keys(SERVICES)) start(name);
+createInterface({ input: process.stdin }).on('line', command);
+console.log(`\nThe shop: http://127.0.0.1:${storefrontPort}   (type \`stop inventory\`, \`start inventory\`, \`status\`; Ctrl-C stops everything)\n`);
