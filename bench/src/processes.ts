@@ -1,5 +1,4 @@
-import { waitUntilReady } from '@shop/e2e/src/driver';
-import { freePort } from '@shop/testing';
+import { freePort, waitUntilReady } from '@shop/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

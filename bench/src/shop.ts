@@ -1,6 +1,5 @@
-import { sqlPool } from '@shop/e2e/src/driver';
 import { QUEUES } from '@shop/contracts';
-import { createDatabase, createVhost, waitFor } from '@shop/testing';
+import { createDatabase, createVhost, sqlPool, waitFor } from '@shop/testing';
 import { connect } from 'amqplib';
 import { resolve } from 'node:path';
 import type { Pool } from 'pg';

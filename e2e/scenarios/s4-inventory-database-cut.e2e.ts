@@ -1,4 +1,4 @@
-import { waitUntilReady } from '../src/driver';
+import { waitUntilReady } from '@shop/testing';
 import { chaosScenario, sleep } from '../src/scenario';
 
 chaosScenario({

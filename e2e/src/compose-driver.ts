@@ -1,10 +1,10 @@
-import { freePort, waitFor } from '@shop/testing';
+import { freePort, sqlPool, waitFor, waitUntilReady } from '@shop/testing';
 import { connect, type ChannelModel } from 'amqplib';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Pool } from 'pg';
-import { sqlPool, waitUntilReady, type AppService, type Database, type Service, type SystemDriver } from './driver';
+import type { AppService, Database, Service, SystemDriver } from './driver';
 
 const run = promisify(execFile);
 const REPO = resolve(__dirname, '../..');

@@ -1,6 +1,5 @@
-import { waitFor } from '@shop/testing';
 import type { ChannelModel } from 'amqplib';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 
 /** The two services that answer HTTP. */
 export type AppService = 'order-service' | 'inventory-service';
@@ -40,30 +39,4 @@ export interface SystemDriver {
   amqp(): Promise<ChannelModel>;
   /** The last lines a service wrote, for a failure report. */
   logTail(service: Service, lines?: number): Promise<string>;
-}
-
-export async function createDriver(options: SystemOptions = {}): Promise<SystemDriver> {
-  const name = process.env.E2E_DRIVER ?? 'process';
-  if (name === 'process') return new (await import('./process-driver')).ProcessDriver(options);
-  if (name === 'compose') return new (await import('./compose-driver')).ComposeDriver();
-  throw new Error(`E2E_DRIVER must be "process" or "compose", not "${name}"`);
-}
-
-/** GET /health/ready until it answers 200. */
-export async function waitUntilReady(url: string, what: string, timeoutMs = 120_000): Promise<void> {
-  await waitFor(
-    async () => {
-      const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5_000) });
-      await response.body?.cancel();
-      return response.ok;
-    },
-    { timeoutMs, intervalMs: 250, what: `${what} to be ready at ${url}` },
-  );
-}
-
-/** The test's own SQL connections. A fault may drop an idle one; the pool then simply opens another. */
-export function sqlPool(url: string): Pool {
-  const pool = new Pool({ connectionString: url, max: 4 });
-  pool.on('error', () => undefined);
-  return pool;
 }

@@ -1,11 +1,11 @@
-import { createDatabase, createVhost, freePort, TcpProxy } from '@shop/testing';
+import { createDatabase, createVhost, freePort, sqlPool, TcpProxy, waitUntilReady } from '@shop/testing';
 import { connect, type ChannelModel } from 'amqplib';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
-import { sqlPool, waitUntilReady, type AppService, type Database, type Service, type SystemDriver, type SystemOptions } from './driver';
+import type { AppService, Database, Service, SystemDriver, SystemOptions } from './driver';
 import { RabbitMqNode } from './rabbitmq-node';
 
 const REPO = resolve(__dirname, '../..');

@@ -1,5 +1,6 @@
 import { DEMO_CATALOG } from '@shop/contracts';
-import { createDriver, type Service, type SystemDriver } from './driver';
+import { createDriver } from './create-driver';
+import type { Service, SystemDriver } from './driver';
 import { LoadClient } from './load-client';
 import { checkPromise, type PromiseReport } from './promise-check';
 import { formatTable, recordScenario, type ScenarioResult } from './results';

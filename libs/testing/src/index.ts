@@ -2,3 +2,4 @@ export * from './services';
 export * from './tcp-proxy';
 export * from './wait';
 export * from './ports';
+export * from './readiness';
