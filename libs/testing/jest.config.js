@@ -1,0 +1,5 @@
+module.exports = {
+  ...require('../../jest.preset'),
+  displayName: 'testing',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+};
