@@ -22,7 +22,7 @@ export class ServiceProcess {
 
   static async create(name: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): Promise<ServiceProcess> {
     const port = await freePort();
-    return new ServiceProcess(name, args, { ...env, PORT: String(port), HOST: '127.0.0.1' }, port, join(logDir, `${name}.log`));
+    return new ServiceProcess(name, args, { ...env, PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1' }, port, join(logDir, `${name}.log`));
   }
 
   get running(): boolean {

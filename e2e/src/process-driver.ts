@@ -136,6 +136,8 @@ export class ProcessDriver implements SystemDriver {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      // Nothing here scrapes; a fixed metrics port would collide between runs sharing the machine.
+      METRICS_PORT: '0',
       DATABASE_URL: database.toString(),
       RABBITMQ_URL: this.brokerUrl,
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',

@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { MetricsServer } from '../../libs/platform/src/metrics';
 import { createDatabase, createVhost, TcpProxy } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { Pool } from 'pg';
@@ -54,6 +55,7 @@ export class ShopHarness {
     return {
       HOST: '127.0.0.1',
       PORT: '0',
+      METRICS_PORT: '0',
       DATABASE_URL: database,
       RABBITMQ_URL: brokerUrl,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
@@ -82,6 +84,13 @@ export class ShopHarness {
     await app.listen(0, '127.0.0.1');
     this.inventoryService = app;
     this.inventoryUrl = await app.getUrl();
+  }
+
+  /** Base URL of a running service's Prometheus endpoint (its own port, apart from the API). */
+  metricsUrl(service: 'order' | 'inventory'): string {
+    const app = service === 'order' ? this.orderService : this.inventoryService;
+    if (!app) throw new Error(`${service} service is not running`);
+    return app.get(MetricsServer).url;
   }
 
   async stopInventoryService(): Promise<void> {

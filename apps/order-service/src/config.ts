@@ -1,7 +1,7 @@
 import { loadConfig, serviceEnvSchema } from '@shop/platform';
 import { z } from 'zod';
 
-export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, database: 'orders' }).extend({
+export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, metricsPort: 9464, database: 'orders' }).extend({
   /** How long a product's name and price are reused for new orders before being read again (0: read every time). */
   CATALOG_CACHE_MS: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').default(5_000),
 });

@@ -1,4 +1,5 @@
 export * from './orders';
+export * from './text';
 export * from './events';
 export * from './topology';
 export * from './demo-catalog';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailSchema, humanTextSchema } from './text';
 
 /** Limits a shop would set; each one is a 4xx naming the field when exceeded. */
 export const ORDER_LIMITS = {
@@ -11,6 +12,9 @@ export const ORDER_LIMITS = {
 
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,31}$/;
 export const skuSchema = z.string().regex(SKU_PATTERN, 'must be an uppercase sku such as "MUG-001"');
+
+/** A shopper's email, in an order body and in `GET /api/orders?email=`: lower-cased, so one shopper has one address. */
+export const customerEmailSchema = emailSchema(ORDER_LIMITS.maxEmailLength);
 
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED'] as const;
 export const orderStatusSchema = z.enum(ORDER_STATUSES);
@@ -28,13 +32,8 @@ export const orderLineInputSchema = z.strictObject({
 /** Body of POST /api/orders. Prices are never taken from the client. */
 export const createOrderRequestSchema = z.strictObject({
   customer: z.strictObject({
-    name: z.string().trim().min(1, 'is required').max(ORDER_LIMITS.maxNameLength, 'is too long'),
-    email: z
-      .string()
-      .trim()
-      .max(ORDER_LIMITS.maxEmailLength, 'is too long')
-      .pipe(z.email('must be a valid email address'))
-      .transform((email) => email.toLowerCase()),
+    name: humanTextSchema(ORDER_LIMITS.maxNameLength),
+    email: customerEmailSchema,
   }),
   lines: z
     .array(orderLineInputSchema)

@@ -6,6 +6,7 @@ import { connectConsumers } from '@shop/messaging';
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from './config';
 import { isTransientDatabaseError } from './transient-errors';
+import { DatabaseDataErrorsAsBadRequest } from './validation';
 
 export interface HttpAppOptions {
   /** Largest accepted request body; larger ones get 413 before any handler runs. */
@@ -18,9 +19,12 @@ export interface HttpAppOptions {
 export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 64 * 1024 }), {
     bufferLogs: true,
+    // Fastify's own JSON parser only: Nest's would add a form (urlencoded) parser this API never takes.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  // JSON only: a text/plain body is refused with 415 rather than parsed into a string.
+  app.useGlobalInterceptors(new DatabaseDataErrorsAsBadRequest());
+  // JSON only: a text/plain or form body is refused with 415 rather than parsed into a string.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   if (options.shutdownHooks) app.enableShutdownHooks();
   return app;

@@ -52,10 +52,12 @@ export const env = {
 };
 
 /** Variables every service reads: where it listens, its database, the broker and messaging knobs. */
-export function serviceEnvSchema(defaults: { port: number; database: string }) {
+export function serviceEnvSchema(defaults: { port: number; database: string; metricsPort?: number }) {
   return z.object({
     PORT: env.port(defaults.port),
     HOST: z.string().min(1).default('127.0.0.1'),
+    /** Prometheus scrape endpoint (GET /metrics), on HOST but apart from the API's PORT; 0 picks a free port. */
+    METRICS_PORT: env.port(defaults.metricsPort ?? 9464),
     DATABASE_URL: env.url(['postgres:', 'postgresql:'], `postgres://postgres@127.0.0.1:5432/${defaults.database}`),
     DATABASE_POOL_SIZE: env.positiveInt(20),
     RABBITMQ_URL: env.url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),

@@ -44,6 +44,6 @@ export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (D
     }),
     OutboxModule.forRoot({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS, batchSize: config.OUTBOX_BATCH_SIZE }),
     HealthModule,
-    MetricsModule,
+    MetricsModule.forRoot({ port: config.METRICS_PORT, host: config.HOST }),
   ];
 }

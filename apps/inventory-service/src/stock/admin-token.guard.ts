@@ -1,21 +1,34 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
+
+// RFC 6750 §2.1: the scheme (case-insensitive, RFC 7235), spaces, a b64token; nothing else.
+const BEARER_CREDENTIALS = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/** The token presented as `Authorization: Bearer <token>`, or null (a token in the query string never counts). */
+export function bearerToken(authorization: string | undefined): string | null {
+  return BEARER_CREDENTIALS.exec(authorization ?? '')?.[1] ?? null;
+}
+
+// Compared as SHA-256 digests: equal lengths for timingSafeEqual, and no early exit that tells the token's length.
+const digest = (token: string) => createHash('sha256').update(token).digest();
 
 /** Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>`; without a configured token they are off. */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  constructor(@Inject(ADMIN_TOKEN) private readonly token: string | undefined) {}
+  private readonly expected: Buffer | null;
+
+  constructor(@Inject(ADMIN_TOKEN) token: string | undefined) {
+    this.expected = token ? digest(token) : null;
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.token) throw new ForbiddenException('restocking is disabled: ADMIN_TOKEN is not configured');
-    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
-    const presented = Buffer.from(header.replace(/^Bearer\s+/i, ''));
-    const expected = Buffer.from(this.token);
-    if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-      throw new UnauthorizedException('Authorization: a valid admin bearer token is required');
+    if (!this.expected) throw new ForbiddenException('restocking is disabled: ADMIN_TOKEN is not configured');
+    const presented = bearerToken(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization);
+    if (presented === null || !timingSafeEqual(digest(presented), this.expected)) {
+      throw new UnauthorizedException('Authorization: a valid admin token is required, sent as "Authorization: Bearer <token>"');
     }
     return true;
   }

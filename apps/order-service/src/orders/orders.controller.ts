@@ -1,6 +1,7 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Res, Sse, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, Param, Post, Query, Res, Sse, type MessageEvent } from '@nestjs/common';
 import {
   createOrderRequestSchema,
+  customerEmailSchema,
   idempotencyKeySchema,
   IDEMPOTENCY_KEY_HEADER,
   type CreateOrderRequest,
@@ -18,9 +19,11 @@ import { OrdersService } from './orders.service';
 
 const orderIdPipe = new ZodValidationPipe(z.uuid('must be an order id (uuid)'), 'id');
 const emailQueryPipe = new ZodValidationPipe(
-  z.string({ error: 'query parameter is required' }).trim().toLowerCase().pipe(z.email('must be a valid email address')),
+  z.string({ error: (issue) => (issue.input === undefined ? 'query parameter is required' : 'must be one email address') }).pipe(customerEmailSchema),
   'email',
 );
+/** An order holds a shopper's name and email: no browser or proxy cache may keep a copy. */
+const CUSTOMER_DATA_CACHE_CONTROL = 'no-store';
 const idempotencyKeyPipe = new ZodValidationPipe(idempotencyKeySchema, 'Idempotency-Key');
 const HEARTBEAT_MS = 20_000;
 
@@ -33,6 +36,7 @@ export class OrdersController {
 
   /** 201 with the PENDING order as soon as it is stored; the same key and body again returns the same order. */
   @Post()
+  @Header('Cache-Control', CUSTOMER_DATA_CACHE_CONTROL)
   async placeOrder(
     @Headers(IDEMPOTENCY_KEY_HEADER) rawIdempotencyKey: string | undefined,
     @Body(new ZodValidationPipe(createOrderRequestSchema)) request: CreateOrderRequest,
@@ -46,11 +50,13 @@ export class OrdersController {
   }
 
   @Get()
+  @Header('Cache-Control', CUSTOMER_DATA_CACHE_CONTROL)
   listByEmail(@Query('email', emailQueryPipe) email: string): Promise<OrderView[]> {
     return this.orders.listByEmail(email);
   }
 
   @Get(':id')
+  @Header('Cache-Control', CUSTOMER_DATA_CACHE_CONTROL)
   getOrder(@Param('id', orderIdPipe) id: string): Promise<OrderView> {
     return this.orders.getOrder(id);
   }

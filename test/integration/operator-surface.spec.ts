@@ -1,0 +1,75 @@
+import { ADMIN_TOKEN, anOrder, ShopHarness } from './harness';
+
+describe('the admin and operator surface', () => {
+  let shop: ShopHarness;
+
+  beforeAll(async () => {
+    shop = await ShopHarness.create();
+    await shop.startOrderService();
+    await shop.startInventoryService();
+  });
+
+  afterAll(async () => {
+    await shop.dispose();
+  });
+
+  const restock = (authorization: string | undefined, query = '') =>
+    fetch(`${shop.inventoryUrl}/api/stock/PEN-006/restock${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) },
+      body: JSON.stringify({ quantity: 1 }),
+    });
+
+  it.each<{ name: string; authorization?: string; query?: string; status: number }>([
+    { name: 'no Authorization header', status: 401 },
+    { name: 'the bare token, without the Bearer scheme', authorization: ADMIN_TOKEN, status: 401 },
+    { name: 'the token under another scheme', authorization: `Basic ${ADMIN_TOKEN}`, status: 401 },
+    { name: 'the scheme glued to the token', authorization: `Bearer${ADMIN_TOKEN}`, status: 401 },
+    { name: 'a tab instead of a space', authorization: `Bearer\t${ADMIN_TOKEN}`, status: 401 },
+    { name: 'the token twice', authorization: `Bearer ${ADMIN_TOKEN} ${ADMIN_TOKEN}`, status: 401 },
+    { name: 'the token with a character more', authorization: `Bearer ${ADMIN_TOKEN}x`, status: 401 },
+    { name: 'a prefix of the token', authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}`, status: 401 },
+    { name: 'the token in the query string', query: `?token=${ADMIN_TOKEN}`, status: 401 },
+    { name: 'the token as access_token in the query string', query: `?access_token=${ADMIN_TOKEN}`, status: 401 },
+    { name: 'the scheme alone, the token in the query string', authorization: 'Bearer', query: `?access_token=${ADMIN_TOKEN}`, status: 401 },
+    { name: 'Bearer <token>', authorization: `Bearer ${ADMIN_TOKEN}`, status: 200 },
+    { name: 'the scheme in lower case (RFC 7235: case-insensitive)', authorization: `bearer ${ADMIN_TOKEN}`, status: 200 },
+    { name: 'the scheme in upper case', authorization: `BEARER ${ADMIN_TOKEN}`, status: 200 },
+  ])('restock with $name → $status, stock changed only when accepted', async ({ authorization, query, status }) => {
+    const before = await shop.available('PEN-006');
+    const response = await restock(authorization, query);
+    expect(response.status).toBe(status);
+    expect(await shop.available('PEN-006')).toBe(status === 200 ? before + 1 : before);
+  });
+
+  it("every response that holds a shopper's name and email says Cache-Control: no-store", async () => {
+    const placed = await shop.placeOrder(anOrder([{ sku: 'MUG-001', quantity: 1 }], 'cache@example.com'));
+    expect(placed.status).toBe(201);
+    expect(placed.headers.get('cache-control')).toBe('no-store');
+    const replayKey = crypto.randomUUID();
+    await shop.placeOrder(anOrder([{ sku: 'MUG-001', quantity: 1 }], 'cache@example.com'), replayKey);
+    const replayed = await shop.placeOrder(anOrder([{ sku: 'MUG-001', quantity: 1 }], 'cache@example.com'), replayKey);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.headers.get('cache-control')).toBe('no-store');
+
+    const order = await fetch(`${shop.orderUrl}/api/orders/${placed.body.id}`);
+    expect(order.status).toBe(200);
+    expect(order.headers.get('cache-control')).toBe('no-store');
+    const list = await fetch(`${shop.orderUrl}/api/orders?email=cache%40example.com`);
+    expect(((await list.json()) as unknown[]).length).toBe(2);
+    expect(list.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it.each(['order', 'inventory'] as const)('the %s service serves /metrics on its own port, not on the API port', async (service) => {
+    const apiUrl = service === 'order' ? shop.orderUrl : shop.inventoryUrl;
+    const metricsUrl = shop.metricsUrl(service);
+    expect(new URL(metricsUrl).port).not.toBe(new URL(apiUrl).port);
+
+    const scrape = await fetch(`${metricsUrl}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await scrape.text()).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect((await fetch(`${apiUrl}/metrics`)).status).toBe(404);
+    expect((await fetch(`${metricsUrl}/api/stock`)).status).toBe(404);
+  });
+});
