@@ -6,5 +6,5 @@ import type { InventoryServiceConfig } from './config';
 
 /** The inventory service, wired and consuming placed orders, not yet listening (main.ts and the tests listen). */
 export function createInventoryService(config: InventoryServiceConfig, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
-  return createServiceApp(AppModule.forRoot(config), [QUEUES.inventoryOrderPlaced], options);
+  return createServiceApp(AppModule.forRoot(config), [QUEUES.inventoryOrderPlaced], { server: config, ...options });
 }

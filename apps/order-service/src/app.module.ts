@@ -22,7 +22,7 @@ export class AppModule {
           migrations: [CreateCatalog1732500000001, CreateOrders1732500000002],
         }),
         CatalogModule.forRoot(config.CATALOG_CACHE_MS),
-        OrdersModule,
+        OrdersModule.forRoot({ maxPerClient: config.SSE_MAX_STREAMS_PER_CLIENT, maxTotal: config.SSE_MAX_STREAMS, heartbeatMs: config.SSE_HEARTBEAT_MS }),
         SystemModule,
       ],
     };

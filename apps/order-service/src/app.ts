@@ -6,5 +6,5 @@ import type { OrderServiceConfig } from './config';
 
 /** The order service, wired and consuming stock results, not yet listening (main.ts and the tests listen). */
 export function createOrderService(config: OrderServiceConfig, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
-  return createServiceApp(AppModule.forRoot(config), [QUEUES.ordersStockResults], options);
+  return createServiceApp(AppModule.forRoot(config), [QUEUES.ordersStockResults], { server: config, ...options });
 }

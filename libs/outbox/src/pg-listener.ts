@@ -4,8 +4,9 @@ import type { DataSource } from 'typeorm';
 
 /**
  * LISTENs on a PostgreSQL channel on a dedicated pooled connection and calls `onNotification` with
- * each payload. After a database restart it listens again with backoff; callers that must not miss
- * a change also poll or re-read, because notifications sent while disconnected are gone.
+ * each payload. After a lost connection it listens again with backoff and then calls `onListening`:
+ * notifications sent while it was not listening are gone, so a caller that must not miss a change
+ * re-reads what it follows there (it is also called once the first LISTEN is in place).
  */
 export class PgListener {
   private readonly logger = new Logger(PgListener.name);
@@ -17,6 +18,7 @@ export class PgListener {
     private readonly channel: string,
     private readonly onNotification: (payload: string) => void,
     private readonly retryDelayMs = 2_000,
+    private readonly onListening: () => void = () => undefined,
   ) {}
 
   start(): void {
@@ -44,6 +46,15 @@ export class PgListener {
         this.logger.warn(`cannot LISTEN on "${this.channel}" (${(err as Error).message}); retrying`);
         await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
       }
+    }
+    if (this.client) this.announceListening();
+  }
+
+  private announceListening(): void {
+    try {
+      this.onListening();
+    } catch (err) {
+      this.logger.error(`after LISTEN on "${this.channel}": ${(err as Error).message}`);
     }
   }
 

@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { eventSchemaFor } from '@shop/contracts';
 import { connectConsumers } from '@shop/messaging';
 import { Logger } from 'nestjs-pino';
-import { ConfigError } from './config';
+import { ConfigError, serviceEnvSchema, type ServiceEnv } from './config';
 import { isTransientDatabaseError } from './transient-errors';
 import { DatabaseDataErrorsAsBadRequest } from './validation';
 
@@ -13,15 +13,53 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** Listen for SIGTERM/SIGINT and shut down gracefully (processes yes, in-process tests no). */
   shutdownHooks?: boolean;
+  /** Timeouts and trusted proxies of the HTTP server (a service passes its config); unset: the defaults of serviceEnvSchema. */
+  server?: HttpServerSettings;
+}
+
+/** The variables of serviceEnvSchema that shape the HTTP server. */
+export type HttpServerSettings = Pick<
+  ServiceEnv,
+  'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_KEEP_ALIVE_TIMEOUT_MS' | 'HTTP_IDLE_TIMEOUT_MS' | 'HTTP_TRUSTED_PROXIES'
+>;
+
+/** How often Node looks for connections past their header or request timeout (its default, 30 s, lets one overstay by that much). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+/**
+ * Fastify's server options for these settings. Node's headers and request timeouts bound how long a
+ * client may take to send a request (slow headers, slow body: 408, then closed); they end when the
+ * request is received, so a response that streams for an hour (server-sent events) is not cut.
+ */
+export function httpServerOptions(settings: HttpServerSettings = serviceEnvSchema({ port: 0, database: 'unused' }).parse({})) {
+  if (settings.HTTP_HEADERS_TIMEOUT_MS > settings.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError([`HTTP_HEADERS_TIMEOUT_MS: must be at most HTTP_REQUEST_TIMEOUT_MS (${settings.HTTP_REQUEST_TIMEOUT_MS})`]);
+  }
+  const trusted = settings.HTTP_TRUSTED_PROXIES;
+  return {
+    http: {
+      headersTimeout: settings.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: settings.HTTP_REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, settings.HTTP_HEADERS_TIMEOUT_MS),
+    },
+    requestTimeout: settings.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: settings.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeout: settings.HTTP_IDLE_TIMEOUT_MS,
+    trustProxy: trusted === 'none' ? false : trusted,
+  };
 }
 
 /** A NestJS application on Fastify with structured logs. */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 64 * 1024 }), {
-    bufferLogs: true,
-    // Fastify's own JSON parser only: Nest's would add a form (urlencoded) parser this API never takes.
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 64 * 1024, ...httpServerOptions(options.server) }),
+    {
+      bufferLogs: true,
+      // Fastify's own JSON parser only: Nest's would add a form (urlencoded) parser this API never takes.
+      bodyParser: false,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.useGlobalInterceptors(new DatabaseDataErrorsAsBadRequest());
   // JSON only: a text/plain or form body is refused with 415 rather than parsed into a string.

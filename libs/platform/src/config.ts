@@ -70,6 +70,16 @@ export function serviceEnvSchema(defaults: { port: number; database: string; met
     MAX_ATTEMPTS: env.positiveInt(5),
     OUTBOX_POLL_INTERVAL_MS: env.positiveInt(1_000),
     OUTBOX_BATCH_SIZE: env.positiveInt(200),
+    /** A client must send a request's headers within this (else 408 and closed); at most HTTP_REQUEST_TIMEOUT_MS. */
+    HTTP_HEADERS_TIMEOUT_MS: env.positiveInt(10_000),
+    /** A client must send a whole request, body included, within this (else 408 and closed); a response that streams is not limited. */
+    HTTP_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+    /** An idle keep-alive connection is closed after this; above the 60 s idle timeout of common load balancers, so they close first. */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: env.positiveInt(72_000),
+    /** A connection silent both ways for this long is closed (event streams are exempt: they heartbeat). */
+    HTTP_IDLE_TIMEOUT_MS: env.positiveInt(60_000),
+    /** Proxies believed when X-Forwarded-For names the client: addresses, CIDRs, loopback, uniquelocal (private ranges); "none" for none. */
+    HTTP_TRUSTED_PROXIES: z.string().trim().min(1).default('loopback,uniquelocal'),
   });
 }
 export type ServiceEnv = z.infer<ReturnType<typeof serviceEnvSchema>>;

@@ -1,22 +1,57 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { OrderStatusEvent } from '@shop/contracts';
 import { PgListener } from '@shop/outbox';
-import { filter, Observable, Subject } from 'rxjs';
+import { filter, from, map, merge, Observable, Subject, takeWhile } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { ORDER_STATUS_CHANNEL } from './orders.repository';
+import { isFinal } from './order-status';
+import { admitStream, onlyForward, type StreamAdmission } from './order-stream-rules';
+import { toStatusEvent } from './order.view';
+import { ORDER_STATUS_CHANNEL, OrdersRepository } from './orders.repository';
+
+export const ORDER_STREAM_SETTINGS = Symbol('ORDER_STREAM_SETTINGS');
+
+export interface OrderStreamSettings {
+  /** Open streams one client address may hold (SSE_MAX_STREAMS_PER_CLIENT). */
+  maxPerClient: number;
+  /** Open streams this instance holds in all (SSE_MAX_STREAMS). */
+  maxTotal: number;
+  /** Time between heartbeats on an open stream (SSE_HEARTBEAT_MS). */
+  heartbeatMs: number;
+}
+
+/** A place held by one open stream; `release` is idempotent, so every way a stream ends may call it. */
+export interface StreamSlot {
+  release(): void;
+}
 
 /**
- * Status changes of all orders, as committed. They arrive through PostgreSQL notifications, so a
- * browser connected to any order-service instance sees a change applied by any other.
+ * Status changes of all orders, as committed, and the open streams that follow them. Changes arrive
+ * through PostgreSQL notifications, so a browser connected to any order-service instance sees a
+ * change applied by any other. Notifications sent while the LISTEN connection was down are lost, so
+ * each time it listens again the status of every followed order is read and pushed like a change.
  */
 @Injectable()
 export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(OrderStatusStream.name);
   private readonly changes = new Subject<OrderStatusEvent>();
   private readonly listener: PgListener;
+  private readonly streamsByOrder = new Map<string, number>();
+  private readonly streamsByClient = new Map<string, number>();
+  private openStreams = 0;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
-    this.listener = new PgListener(dataSource, ORDER_STATUS_CHANNEL, (payload) => this.changes.next(JSON.parse(payload) as OrderStatusEvent));
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orders: OrdersRepository,
+    @Inject(ORDER_STREAM_SETTINGS) private readonly settings: OrderStreamSettings,
+  ) {
+    this.listener = new PgListener(
+      dataSource,
+      ORDER_STATUS_CHANNEL,
+      (payload) => this.changes.next(JSON.parse(payload) as OrderStatusEvent),
+      undefined,
+      () => void this.reReadFollowedOrders(),
+    );
   }
 
   onModuleInit(): void {
@@ -28,7 +63,59 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
     this.changes.complete();
   }
 
+  /** Takes a place for a stream of `orderId` opened by `client`, unless a cap says no. */
+  open(orderId: string, client: string): StreamSlot | Exclude<StreamAdmission, 'admitted'> {
+    const admission = admitStream({ ofClient: this.streamsByClient.get(client) ?? 0, total: this.openStreams }, this.settings);
+    if (admission !== 'admitted') return admission;
+    count(this.streamsByOrder, orderId, +1);
+    count(this.streamsByClient, client, +1);
+    this.openStreams++;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        count(this.streamsByOrder, orderId, -1);
+        count(this.streamsByClient, client, -1);
+        this.openStreams--;
+      },
+    };
+  }
+
+  /**
+   * The order's status now, then each change, ending after a final one. Live changes are subscribed
+   * before the current status is read, so none falls in between.
+   */
+  statusesOf(orderId: string): Observable<OrderStatusEvent> {
+    const current = from(this.orders.findStatuses(this.dataSource.manager, [orderId])).pipe(
+      filter((orders) => orders.length > 0),
+      map((orders) => toStatusEvent(orders[0])),
+    );
+    return merge(this.changesOf(orderId), current).pipe(
+      filter(onlyForward()),
+      takeWhile((event) => !isFinal(event.status), true),
+    );
+  }
+
   changesOf(orderId: string): Observable<OrderStatusEvent> {
     return this.changes.pipe(filter((change) => change.orderId === orderId));
   }
+
+  /** Pushes the current status of every order an open stream follows (streams drop what they already sent). */
+  private async reReadFollowedOrders(): Promise<void> {
+    const followed = [...this.streamsByOrder.keys()];
+    if (followed.length === 0) return;
+    try {
+      for (const order of await this.orders.findStatuses(this.dataSource.manager, followed)) this.changes.next(toStatusEvent(order));
+    } catch (err) {
+      // The next reconnect reads again; until then the streams stay open and heartbeating.
+      this.logger.warn(`cannot re-read ${followed.length} followed orders after LISTEN reconnected: ${(err as Error).message}`);
+    }
+  }
+}
+
+function count(counts: Map<string, number>, key: string, delta: number): void {
+  const next = (counts.get(key) ?? 0) + delta;
+  if (next > 0) counts.set(key, next);
+  else counts.delete(key);
 }

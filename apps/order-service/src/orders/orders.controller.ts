@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, Headers, Param, Post, Query, Res, Sse, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, Inject, Param, Post, Query, Res, Sse, UseGuards, type MessageEvent } from '@nestjs/common';
 import {
   createOrderRequestSchema,
   customerEmailSchema,
@@ -10,14 +10,14 @@ import {
 } from '@shop/contracts';
 import { ZodValidationPipe } from '@shop/platform';
 import type { FastifyReply } from 'fastify';
-import { filter, from, interval, map, merge, Observable } from 'rxjs';
+import { interval, map, merge, Observable, takeWhile } from 'rxjs';
 import { z } from 'zod';
 import { isFinal } from './order-status';
-import { OrderStatusStream } from './order-status.stream';
-import { toStatusEvent } from './order.view';
+import { orderIdPipe } from './order-id.pipe';
+import { ORDER_STREAM_SETTINGS, OrderStatusStream, type OrderStreamSettings } from './order-status.stream';
+import { OrderStreamAdmission } from './order-stream-admission.guard';
 import { OrdersService } from './orders.service';
 
-const orderIdPipe = new ZodValidationPipe(z.uuid('must be an order id (uuid)'), 'id');
 const emailQueryPipe = new ZodValidationPipe(
   z.string({ error: (issue) => (issue.input === undefined ? 'query parameter is required' : 'must be one email address') }).pipe(customerEmailSchema),
   'email',
@@ -25,13 +25,13 @@ const emailQueryPipe = new ZodValidationPipe(
 /** An order holds a shopper's name and email: no browser or proxy cache may keep a copy. */
 const CUSTOMER_DATA_CACHE_CONTROL = 'no-store';
 const idempotencyKeyPipe = new ZodValidationPipe(idempotencyKeySchema, 'Idempotency-Key');
-const HEARTBEAT_MS = 20_000;
 
 @Controller('api/orders')
 export class OrdersController {
   constructor(
     private readonly orders: OrdersService,
     private readonly statusStream: OrderStatusStream,
+    @Inject(ORDER_STREAM_SETTINGS) private readonly streamSettings: OrderStreamSettings,
   ) {}
 
   /** 201 with the PENDING order as soon as it is stored; the same key and body again returns the same order. */
@@ -62,24 +62,17 @@ export class OrdersController {
   }
 
   /**
-   * Server-sent events: the current status first, then each change until a final one. Live changes
-   * are subscribed before the current status is read again, so none falls in between.
+   * Server-sent events: the current status first, then each change; the stream ends after a final
+   * status (at once for an order that is already final). OrderStreamAdmission answers 400, 404,
+   * 429 or 503 before a stream opens.
    */
   @Sse(':id/events')
-  async statusEvents(@Param('id', orderIdPipe) id: string): Promise<Observable<MessageEvent>> {
-    await this.orders.getOrder(id); // 404 before the stream opens
-    const statuses = merge(this.statusStream.changesOf(id), from(this.orders.getOrder(id)).pipe(map(toStatusEvent))).pipe(filter(onlyForward()));
-    const heartbeats = interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'heartbeat', data: '{}' })));
-    return merge(statuses.pipe(map((event): MessageEvent => ({ data: event }))), heartbeats);
+  @UseGuards(OrderStreamAdmission)
+  statusEvents(@Param('id', orderIdPipe) id: string): Observable<MessageEvent> {
+    const statuses = this.statusStream.statusesOf(id).pipe(map((event): MessageEvent => ({ data: event })));
+    const heartbeats = interval(this.streamSettings.heartbeatMs).pipe(map((): MessageEvent => ({ type: HEARTBEAT, data: '{}' })));
+    return merge(statuses, heartbeats).pipe(takeWhile((message) => message.type === HEARTBEAT || !isFinal((message.data as OrderStatusEvent).status), true));
   }
 }
 
-/** Drops repeats and anything after a final status (a stale read can arrive after a live change). */
-function onlyForward(): (event: OrderStatusEvent) => boolean {
-  let last: OrderStatusEvent | null = null;
-  return (event) => {
-    if (last && (isFinal(last.status) || last.status === event.status)) return false;
-    last = event;
-    return true;
-  };
-}
+const HEARTBEAT = 'heartbeat';

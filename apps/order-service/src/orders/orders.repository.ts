@@ -80,6 +80,11 @@ export class OrdersRepository {
     return manager.find(Order, { where: { customerEmail: email }, relations: { lines: true }, order: { createdAt: 'DESC' }, take: limit });
   }
 
+  /** The statuses of these orders as committed now (no lock), for streams that follow them. */
+  findStatuses(manager: EntityManager, ids: string[]): Promise<{ id: string; status: OrderStatus; statusReason: string | null; updatedAt: Date }[]> {
+    return manager.query(`SELECT id, status, status_reason AS "statusReason", updated_at AS "updatedAt" FROM orders WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
   /** The orders' statuses, row-locked (in id order, so batches never deadlock) until the transaction ends: transitions never interleave. */
   async lockStatuses(manager: EntityManager, ids: string[]): Promise<Map<string, OrderStatus>> {
     const rows: { id: string; status: OrderStatus }[] = await manager.query(`SELECT id, status FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
