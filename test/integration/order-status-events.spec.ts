@@ -123,7 +123,7 @@ describe('order status events', () => {
       const id = await placeOrder();
       const stream = await openStream(id);
       await waitFor(() => stream.statuses().includes('PENDING'), { what: 'PENDING on the stream' });
-      expect(await listeningBackends()).toBe(1);
+      await waitFor(async () => (await listeningBackends()) === 1, { what: 'the service to LISTEN' });
 
       // The service loses every database connection, its LISTEN one included, and cannot reconnect until restored.
       proxy.cut();
