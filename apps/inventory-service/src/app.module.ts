@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { serviceInfrastructure } from '@shop/platform';
 import type { InventoryServiceConfig } from './config';
 import { CreateStock1732500000001 } from './database/migrations/1732500000001-create-stock';
+import { CreateOrderDecisions1732500000002 } from './database/migrations/1732500000002-create-order-decisions';
 import { Stock } from './stock/stock.entity';
 import { StockModule } from './stock/stock.module';
 
@@ -11,7 +12,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ...serviceInfrastructure(config, { name: 'inventory-service', entities: [Stock], migrations: [CreateStock1732500000001] }),
+        ...serviceInfrastructure(config, {
+          name: 'inventory-service',
+          entities: [Stock],
+          migrations: [CreateStock1732500000001, CreateOrderDecisions1732500000002],
+        }),
         StockModule.forRoot(config.ADMIN_TOKEN),
       ],
     };

@@ -5,6 +5,24 @@ export interface RequestedLine {
 
 export type ReservationDecision = { reserve: true; lines: RequestedLine[] } | { reserve: false; sku: string; reason: string };
 
+/** A decision as inventory records it, once per order: the answer every copy of that order gets. */
+export type OrderDecision = ReservationDecision & { decidedAt: Date };
+
+/**
+ * Decides an order once: an order decided before (under any message id) gets that decision again,
+ * whatever the stock is now, so a copy can never reserve twice nor contradict the first answer;
+ * only an order never seen is weighed against the stock, and `now` becomes its decision time.
+ */
+export function decideOrder(
+  requested: RequestedLine[],
+  available: ReadonlyMap<string, number>,
+  recorded: OrderDecision | undefined,
+  now: Date,
+): { decision: OrderDecision; repeated: boolean } {
+  if (recorded) return { decision: recorded, repeated: true };
+  return { decision: { ...decideReservation(requested, available), decidedAt: now }, repeated: false };
+}
+
 /**
  * All or nothing: the order is reserved only if every sku has enough units. Lines are merged by
  * sku and taken in sku order, so the first shortfall named is the same whoever computes it.

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { OrderDecision, RequestedLine } from './reservation-decision';
 import { Stock } from './stock.entity';
 
 /** The SQL of stock. Methods run on the caller's manager, inside the caller's transaction. */
@@ -7,30 +8,57 @@ import { Stock } from './stock.entity';
 export class StockRepository {
   /**
    * Locks the stock rows of these skus in sku order (every reservation locks in the same order, so
-   * two batches for overlapping skus queue up instead of deadlocking), and tells which of these
-   * orders already have a reservation: one round trip.
+   * two batches for overlapping skus queue up instead of deadlocking) and returns their units.
    */
-  async lockForReservation(
-    manager: EntityManager,
-    orderIds: string[],
-    skus: string[],
-  ): Promise<{ available: Map<string, number>; alreadyReserved: Set<string> }> {
-    const rows: { sku: string; available: number; already_reserved: string[] }[] = await manager.query(
-      `SELECT sku, available, ARRAY(SELECT DISTINCT order_id::text FROM reservations WHERE order_id = ANY($2::uuid[])) AS already_reserved
-       FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
-      [[...new Set(skus)], orderIds],
+  async lockStock(manager: EntityManager, skus: string[]): Promise<Map<string, number>> {
+    const rows: { sku: string; available: number }[] = await manager.query(
+      `SELECT sku, available FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
+      [[...new Set(skus)]],
     );
-    return { available: new Map(rows.map((row) => [row.sku, row.available])), alreadyReserved: new Set(rows[0]?.already_reserved ?? []) };
+    return new Map(rows.map((row) => [row.sku, row.available]));
   }
 
   /**
-   * Takes the units of every reservation, summed per sku and only where that many are available,
-   * and records the reservations, in one statement. Returns how many stock rows were decremented
-   * (every sku of `reservations`, or the caller rolls back).
+   * The recorded decisions about these orders, the reserved lines included. Read after `lockStock`,
+   * in a statement of its own: a copy of the order decided by a transaction that held those rows
+   * has committed by then, and this statement's snapshot sees it.
    */
-  async reserve(manager: EntityManager, reservations: { orderId: string; sku: string; quantity: number }[]): Promise<number> {
+  async findDecisions(manager: EntityManager, orderIds: string[]): Promise<Map<string, OrderDecision>> {
+    const rows: { order_id: string; outcome: 'reserved' | 'rejected'; sku: string | null; reason: string | null; decided_at: Date; lines: RequestedLine[] }[] =
+      await manager.query(
+        `SELECT d.order_id, d.outcome, d.sku, d.reason, d.decided_at,
+                ARRAY(SELECT json_build_object('sku', r.sku, 'quantity', r.quantity) FROM reservations r WHERE r.order_id = d.order_id ORDER BY r.sku) AS lines
+         FROM order_decisions d WHERE d.order_id = ANY($1::uuid[])`,
+        [orderIds],
+      );
+    return new Map(
+      rows.map((row) => [
+        row.order_id,
+        row.outcome === 'reserved'
+          ? { reserve: true, lines: row.lines, decidedAt: row.decided_at }
+          : { reserve: false, sku: row.sku!, reason: row.reason!, decidedAt: row.decided_at },
+      ]),
+    );
+  }
+
+  /**
+   * Records new decisions and takes the units of every reservation, summed per sku and only where
+   * that many are available, and records the reservations, in one statement. Returns how many stock
+   * rows were decremented (every sku of `reservations`, or the caller rolls back). A decision for an
+   * order decided meanwhile by another transaction fails on the primary key: the retry repeats that one.
+   */
+  async recordDecisions(
+    manager: EntityManager,
+    decisions: { orderId: string; decision: OrderDecision }[],
+    reservations: { orderId: string; sku: string; quantity: number }[],
+  ): Promise<number> {
     const rows: { decremented: number }[] = await manager.query(
-      `WITH wanted AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) AS w (order_id, sku, quantity)),
+      `WITH decided AS (
+              -- In order id order: two transactions that share an order wait on it in the same order.
+              INSERT INTO order_decisions (order_id, outcome, sku, reason, decided_at)
+              SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) ORDER BY 1
+            ),
+            wanted AS (SELECT * FROM unnest($6::uuid[], $7::text[], $8::int[]) AS w (order_id, sku, quantity)),
             totals AS (SELECT sku, sum(quantity) AS quantity FROM wanted GROUP BY sku),
             taken AS (
               UPDATE stock SET available = stock.available - totals.quantity, updated_at = now()
@@ -39,7 +67,16 @@ export class StockRepository {
             ),
             reserved AS (INSERT INTO reservations (order_id, sku, quantity) SELECT order_id, sku, quantity FROM wanted)
        SELECT count(*)::int AS decremented FROM taken`,
-      [reservations.map((line) => line.orderId), reservations.map((line) => line.sku), reservations.map((line) => line.quantity)],
+      [
+        decisions.map(({ orderId }) => orderId),
+        decisions.map(({ decision }) => (decision.reserve ? 'reserved' : 'rejected')),
+        decisions.map(({ decision }) => (decision.reserve ? null : decision.sku)),
+        decisions.map(({ decision }) => (decision.reserve ? null : decision.reason)),
+        decisions.map(({ decision }) => decision.decidedAt.toISOString()),
+        reservations.map((line) => line.orderId),
+        reservations.map((line) => line.sku),
+        reservations.map((line) => line.quantity),
+      ],
     );
     return rows[0].decremented;
   }

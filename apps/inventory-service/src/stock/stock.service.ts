@@ -5,7 +5,7 @@ import { InboxService, OutboxService, type OutboxEvent } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { decideReservation } from './reservation-decision';
+import { decideOrder, type OrderDecision } from './reservation-decision';
 import { StockRepository } from './stock.repository';
 import type { Stock } from './stock.entity';
 
@@ -22,7 +22,8 @@ export interface PlacedOrderMessage {
   traceparent?: string;
 }
 
-type Outcome = 'reserved' | 'rejected' | 'already-reserved';
+/** `repeated`: a copy of an order decided before, answered with that decision. */
+type Outcome = 'reserved' | 'rejected' | 'repeated';
 
 const toView = (stock: Stock): StockLevelView => ({ sku: stock.sku, available: stock.available, updatedAt: stock.updatedAt.toISOString() });
 
@@ -38,10 +39,12 @@ export class StockService {
   ) {}
 
   /**
-   * Reserves each order's stock exactly once, for a batch of messages in one transaction: the inbox
-   * rows (a message seen before is skipped), the decrements (for each order all lines or none; orders
-   * decided in message order, as if one after the other), the reservations, and a `stock.reserved`
-   * or `stock.rejected` message per order for the order service.
+   * Decides each order once, for a batch of messages in one transaction: the inbox rows (a message
+   * seen before is skipped), the stock rows locked in sku order, the decisions recorded before (an
+   * order decided under another message id, or earlier in this batch, gets that decision again and
+   * takes nothing), then for each new order all lines or none (orders decided in message order, as
+   * if one after the other): its decision, decrements and reservations, and per message a
+   * `stock.reserved` or `stock.rejected` for the order service.
    */
   async reserveStock(messages: PlacedOrderMessage[]): Promise<void> {
     const outcomes = await this.dataSource.transaction(async (manager) => {
@@ -49,45 +52,41 @@ export class StockService {
       const outcomes: Outcome[] = [];
       if (todo.length === 0) return outcomes;
 
-      const { available, alreadyReserved } = await this.stock.lockForReservation(
+      const available = await this.stock.lockStock(
         manager,
-        todo.map(({ payload }) => payload.orderId),
         todo.flatMap(({ payload }) => payload.lines.map((line) => line.sku)),
       );
+      // After the locks: a copy decided by a transaction holding these rows is visible now.
+      const decided = await this.stock.findDecisions(
+        manager,
+        todo.map(({ payload }) => payload.orderId),
+      );
+      const newDecisions: { orderId: string; decision: OrderDecision }[] = [];
       const reservations: { orderId: string; sku: string; quantity: number }[] = [];
       const answers: OutboxEvent[] = [];
+      const now = new Date();
       for (const { payload: order, messageId, correlationId, traceparent } of todo) {
-        if (alreadyReserved.has(order.orderId)) {
-          this.logger.warn(`order ${order.orderId} already has a reservation (message ${messageId}): ignored`);
-          outcomes.push('already-reserved');
+        const { decision, repeated } = decideOrder(order.lines, available, decided.get(order.orderId), now);
+        answers.push(resultEvent(order.orderId, decision, { correlationId: correlationId ?? order.orderId, traceparent }));
+        if (repeated) {
+          this.logger.warn(
+            `order ${order.orderId} was decided before (${decision.reserve ? 'reserved' : 'rejected'}); message ${messageId} gets that answer again`,
+          );
+          outcomes.push('repeated');
           continue;
         }
-        const decision = decideReservation(order.lines, available);
-        const publish = { correlationId: correlationId ?? order.orderId, traceparent };
-        if (!decision.reserve) {
-          const rejected: StockRejected = {
-            schemaVersion: 1,
-            orderId: order.orderId,
-            sku: decision.sku,
-            reason: decision.reason,
-            rejectedAt: new Date().toISOString(),
-          };
-          answers.push({ exchange: EVENTS[ROUTING_KEYS.stockRejected].exchange, routingKey: ROUTING_KEYS.stockRejected, payload: rejected, ...publish });
-          outcomes.push('rejected');
-          continue;
-        }
+        decided.set(order.orderId, decision);
+        newDecisions.push({ orderId: order.orderId, decision });
+        outcomes.push(decision.reserve ? 'reserved' : 'rejected');
+        if (!decision.reserve) continue;
         for (const line of decision.lines) {
           available.set(line.sku, available.get(line.sku)! - line.quantity);
           reservations.push({ orderId: order.orderId, ...line });
         }
-        alreadyReserved.add(order.orderId);
-        const reserved: StockReserved = { schemaVersion: 1, orderId: order.orderId, lines: decision.lines, reservedAt: new Date().toISOString() };
-        answers.push({ exchange: EVENTS[ROUTING_KEYS.stockReserved].exchange, routingKey: ROUTING_KEYS.stockReserved, payload: reserved, ...publish });
-        outcomes.push('reserved');
       }
       // The rows are locked and the sums were checked above, so this cannot fall short; the condition still guards the invariant.
       const skus = new Set(reservations.map((line) => line.sku)).size;
-      if (skus > 0 && (await this.stock.reserve(manager, reservations)) !== skus) {
+      if (newDecisions.length > 0 && (await this.stock.recordDecisions(manager, newDecisions, reservations)) !== skus) {
         throw new Error('stock changed under its lock');
       }
       await this.outbox.enqueueMany(manager, answers);
@@ -113,6 +112,16 @@ export class StockService {
     this.logger.log(`restocked ${sku} by ${quantity} to ${stock.available}`);
     return toView(stock);
   }
+}
+
+/** The answer to the order service; a repeated decision gives the same message as the first time. */
+function resultEvent(orderId: string, decision: OrderDecision, publish: { correlationId: string; traceparent?: string }): OutboxEvent {
+  if (decision.reserve) {
+    const reserved: StockReserved = { schemaVersion: 1, orderId, lines: decision.lines, reservedAt: decision.decidedAt.toISOString() };
+    return { exchange: EVENTS[ROUTING_KEYS.stockReserved].exchange, routingKey: ROUTING_KEYS.stockReserved, payload: reserved, ...publish };
+  }
+  const rejected: StockRejected = { schemaVersion: 1, orderId, sku: decision.sku, reason: decision.reason, rejectedAt: decision.decidedAt.toISOString() };
+  return { exchange: EVENTS[ROUTING_KEYS.stockRejected].exchange, routingKey: ROUTING_KEYS.stockRejected, payload: rejected, ...publish };
 }
 
 const notStocked = (sku: string) => new NotFoundException({ statusCode: 404, error: 'Not Found', message: `sku ${sku} is not stocked` });
