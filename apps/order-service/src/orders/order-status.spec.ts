@@ -1,4 +1,4 @@
-import { isFinal, nextStatus } from './order-status';
+import { contradicts, isFinal, nextStatus } from './order-status';
 
 describe('the order state machine', () => {
   it('moves a pending order to confirmed or rejected', () => {
@@ -13,5 +13,19 @@ describe('the order state machine', () => {
       expect(isFinal(status)).toBe(true);
     }
     expect(isFinal('PENDING')).toBe(false);
+  });
+});
+
+describe('a result for an order', () => {
+  it.each([
+    ['PENDING', 'stock.reserved', 'CONFIRMED', false],
+    ['PENDING', 'stock.rejected', 'REJECTED', false],
+    ['CONFIRMED', 'stock.reserved', null, false],
+    ['CONFIRMED', 'stock.rejected', null, true],
+    ['REJECTED', 'stock.rejected', null, false],
+    ['REJECTED', 'stock.reserved', null, true],
+  ] as const)('%s + %s: next status %s, contradicts: %s', (current, event, next, contradicting) => {
+    expect(nextStatus(current, event)).toBe(next);
+    expect(contradicts(current, event)).toBe(contradicting);
   });
 });

@@ -21,3 +21,12 @@ export function nextStatus(current: OrderStatus, event: StockResultType): OrderS
 }
 
 export const isFinal = (status: OrderStatus): boolean => Object.keys(TRANSITIONS[status]).length === 0;
+
+/**
+ * True when the event says the opposite of the order's final status (`stock.rejected` for a
+ * CONFIRMED order): inventory answered the order twice, differently. Still a no-op, but one an
+ * operator must see; the same answer again (`stock.reserved` for a CONFIRMED order) is not.
+ */
+export function contradicts(current: OrderStatus, event: StockResultType): boolean {
+  return isFinal(current) && TRANSITIONS.PENDING[event] !== current;
+}

@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { CatalogService } from '../catalog/catalog.service';
-import { nextStatus, type StockResultType } from './order-status';
+import { contradicts, nextStatus, type StockResultType } from './order-status';
 import { Order } from './order.entity';
 import { toOrderView } from './order.view';
 import { OrdersRepository } from './orders.repository';
@@ -17,6 +17,13 @@ const ordersPlaced = singletonMetric('orders_placed_total', () => new Counter({ 
 const ordersSettled = singletonMetric(
   'orders_settled_total',
   () => new Counter({ name: 'orders_settled_total', help: 'Orders that reached a final status', labelNames: ['status'] }),
+);
+
+/** Why a result changed nothing: `contradiction` (the opposite of the order's final status) should never happen, and is alerted on. */
+type IgnoredResult = 'repeat' | 'contradiction' | 'unknown-order';
+const stockResultsIgnored = singletonMetric(
+  'stock_results_ignored_total',
+  () => new Counter({ name: 'stock_results_ignored_total', help: 'Stock results that changed no order, by why', labelNames: ['reason'] }),
 );
 
 export interface PlacedOrder {
@@ -108,13 +115,14 @@ export class OrdersService {
    * together. An event that does not fit the order's status is a no-op.
    */
   async applyStockResults(results: StockResult[]): Promise<void> {
-    const settled = await this.dataSource.transaction(async (manager) => {
+    const { settled, ignored } = await this.dataSource.transaction(async (manager) => {
+      const ignored: IgnoredResult[] = [];
       const todo = await this.inbox.claimMany(manager, QUEUES.ordersStockResults, results);
       const applied = new Set(todo);
       for (const result of results.filter((result) => !applied.has(result))) {
         this.logger.log(`duplicate ${result.type} ${result.messageId} for order ${result.orderId}: already applied`);
       }
-      if (todo.length === 0) return [];
+      if (todo.length === 0) return { settled: [], ignored };
 
       const statuses = await this.orders.lockStatuses(
         manager,
@@ -125,20 +133,28 @@ export class OrdersService {
         const current = statuses.get(result.orderId);
         if (!current) {
           this.logger.warn(`${result.type} for unknown order ${result.orderId}: ignored`);
+          ignored.push('unknown-order');
           continue;
         }
         const next = nextStatus(current, result.type);
+        if (!next && contradicts(current, result.type)) {
+          this.logger.error(`${result.type} contradicts order ${result.orderId}, already ${current}: ignored, the order stays ${current}`);
+          ignored.push('contradiction');
+          continue;
+        }
         if (!next) {
-          this.logger.warn(`${result.type} does not apply to order ${result.orderId} in status ${current}: ignored`);
+          this.logger.log(`${result.type} for order ${result.orderId}, already ${current}: nothing to change`);
+          ignored.push('repeat');
           continue;
         }
         statuses.set(result.orderId, next);
         changes.set(result.orderId, { id: result.orderId, status: next, reason: result.reason });
       }
       await this.orders.updateStatuses(manager, [...changes.values()]);
-      return [...changes.values()];
+      return { settled: [...changes.values()], ignored };
     });
     for (const { status } of settled) ordersSettled.inc({ status });
+    for (const reason of ignored) stockResultsIgnored.inc({ reason });
   }
 }
 
