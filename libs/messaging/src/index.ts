@@ -1,6 +1,6 @@
 export * from './amqp-connection';
 export * from './amqp-consumer.server';
-export * from './amqp.context';
+export * from './batch-event-pattern';
 export * from './errors';
 export * from './headers';
 export * from './messaging.module';

@@ -33,7 +33,7 @@ class PassHandlerErrorsToTransport extends BaseExceptionFilter {
   }
 }
 
-/** Attaches the `@EventPattern` handlers of `app` to RabbitMQ queues. Call before `app.startAllMicroservices()`. */
+/** Attaches the `@BatchEventPattern` handlers of `app` to RabbitMQ queues. Call before `app.startAllMicroservices()`. */
 export function connectConsumers(app: INestApplication, options: ConsumerOptions): INestMicroservice {
   const strategy = new AmqpConsumerServer(app.get(AmqpConnection), app.get<MessagingOptions>(MESSAGING_OPTIONS), options);
   // Filters are bound to handlers when the microservice is connected, so register this one first, app-wide.

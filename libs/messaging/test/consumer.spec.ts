@@ -1,6 +1,6 @@
-import { Controller, Module } from '@nestjs/common';
+import { Controller, Inject, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { EventPattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Topology } from '@shop/contracts';
 import { createVhost, TcpProxy, TEST_RABBITMQ_URL, waitFor } from '@shop/testing';
@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   AmqpConnection,
-  AmqpContext,
   BatchEventPattern,
   BrokerUnavailableError,
   connectConsumers,
@@ -19,175 +18,245 @@ import {
   type Delivery,
 } from '../src';
 
-const TOPOLOGY: Topology = {
-  retryExchange: 'test.retry',
-  deadLetterExchange: 'test.dlx',
-  exchanges: [
-    { name: 'test.events', type: 'topic' },
-    { name: 'test.retry', type: 'direct' },
-    { name: 'test.dlx', type: 'direct' },
-  ],
-  queues: [{ name: 'test.work', bindings: [{ exchange: 'test.events', routingKey: 'work.*' }], retryDelaysMs: [100, 300], maxAttempts: 3 }],
-};
+/** An exchange and a work queue (with its retry and dead-letter queues) that no other test uses. */
+interface Lane {
+  events: string;
+  queue: string;
+  topology: Topology;
+}
 
-/** What the handlers saw, per job id: the attempt number of each call. */
-const attemptsById = new Map<string, number[]>();
-const completed: string[] = [];
+function newLane(): Lane {
+  const tag = randomUUID().slice(0, 8);
+  const events = `test.events.${tag}`;
+  const queue = `test.work.${tag}`;
+  return {
+    events,
+    queue,
+    topology: {
+      retryExchange: 'test.retry',
+      deadLetterExchange: 'test.dlx',
+      exchanges: [
+        { name: events, type: 'topic' },
+        { name: 'test.retry', type: 'direct' },
+        { name: 'test.dlx', type: 'direct' },
+      ],
+      queues: [{ name: queue, bindings: [{ exchange: events, routingKey: 'work.*' }], retryDelaysMs: [100, 300], maxAttempts: 3 }],
+    },
+  };
+}
+
+type Job = { id: string; poison?: boolean; outage?: boolean };
+
+/** What one app's handlers saw. Each test starts its own app (and vhost), so nothing carries over. */
+class WorkLog {
+  /** The attempt number of each call, per job id. */
+  readonly attemptsById = new Map<string, number[]>();
+  readonly completed: string[] = [];
+  /** Sizes of the batches the `work.batched` handler was called with, in order. */
+  readonly batchSizes: number[] = [];
+  /** Calls of `work.batched` with an outage job that still fail as if its database were down. */
+  outagesLeft = 0;
+
+  record(jobs: Delivery<Job>[]): void {
+    for (const { payload, attempt } of jobs) this.attemptsById.set(payload.id, [...(this.attemptsById.get(payload.id) ?? []), attempt]);
+  }
+
+  /** How often each job completed. */
+  count(ids: string[]): number[] {
+    return ids.map((id) => this.completed.filter((done) => done === id).length);
+  }
+}
+
+const databaseDown = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 
 @Controller()
 class WorkConsumer {
+  constructor(@Inject(WorkLog) private readonly log: WorkLog) {}
+
   /** Fails on its first two attempts (a dependency briefly down), then succeeds. */
-  @EventPattern('work.flaky')
-  async flaky(@Payload() job: { id: string }, @Ctx() context: AmqpContext) {
-    attemptsById.set(job.id, [...(attemptsById.get(job.id) ?? []), context.getAttempt()]);
-    if (context.getAttempt() < 3) throw new Error('dependency briefly unavailable');
-    completed.push(job.id);
+  @BatchEventPattern('work.flaky')
+  async flaky(@Payload() jobs: Delivery<Job>[]) {
+    this.log.record(jobs);
+    if (jobs.some(({ attempt }) => attempt < 3)) throw new Error('dependency briefly unavailable');
+    this.log.completed.push(...jobs.map(({ payload }) => payload.id));
   }
 
-  @EventPattern('work.doomed')
-  doomed(@Payload() job: { id: string }, @Ctx() context: AmqpContext) {
-    attemptsById.set(job.id, [...(attemptsById.get(job.id) ?? []), context.getAttempt()]);
+  @BatchEventPattern('work.doomed')
+  doomed(@Payload() jobs: Delivery<Job>[]) {
+    this.log.record(jobs);
     throw new Error('this job can never succeed');
   }
 
   /** Its database is "down" for the first five calls: more failures than maxAttempts allows. */
-  @EventPattern('work.outage')
-  async outage(@Payload() job: { id: string }, @Ctx() context: AmqpContext) {
-    attemptsById.set(job.id, [...(attemptsById.get(job.id) ?? []), context.getAttempt()]);
-    if (attemptsById.get(job.id)!.length <= 5) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    completed.push(job.id);
+  @BatchEventPattern('work.outage')
+  async outage(@Payload() jobs: Delivery<Job>[]) {
+    this.log.record(jobs);
+    if (jobs.some(({ payload }) => this.log.attemptsById.get(payload.id)!.length <= 5)) throw databaseDown();
+    this.log.completed.push(...jobs.map(({ payload }) => payload.id));
   }
 
-  @EventPattern('work.simple')
-  simple(@Payload() job: { id: string }) {
-    completed.push(job.id);
+  @BatchEventPattern('work.simple')
+  simple(@Payload() jobs: Delivery<Job>[]) {
+    this.log.completed.push(...jobs.map(({ payload }) => payload.id));
   }
 
   /** All or nothing, like a transaction: a batch holding a "poison" job fails as a whole. */
   @BatchEventPattern('work.batched')
-  batched(@Payload() deliveries: Delivery<{ id: string; poison?: boolean; outage?: boolean }>[]) {
-    batchSizes.push(deliveries.length);
-    for (const { payload, attempt } of deliveries) attemptsById.set(payload.id, [...(attemptsById.get(payload.id) ?? []), attempt]);
-    if (deliveries.some(({ payload }) => payload.outage) && outagesLeft-- > 0) {
-      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    }
-    const poison = deliveries.find(({ payload }) => payload.poison);
+  batched(@Payload() jobs: Delivery<Job>[]) {
+    this.log.batchSizes.push(jobs.length);
+    this.log.record(jobs);
+    if (jobs.some(({ payload }) => payload.outage) && this.log.outagesLeft-- > 0) throw databaseDown();
+    const poison = jobs.find(({ payload }) => payload.poison);
     if (poison) throw new Error(`job ${poison.payload.id} can never succeed`);
-    completed.push(...deliveries.map(({ payload }) => payload.id));
+    this.log.completed.push(...jobs.map(({ payload }) => payload.id));
   }
 }
 
-/** Sizes of the batches the batch handler was called with, in order. */
-const batchSizes: number[] = [];
-let outagesLeft = 0;
-
-async function startApp(url: string): Promise<NestFastifyApplication> {
+async function startApp(
+  url: string,
+  lane: Lane,
+  controller: new (...args: never[]) => unknown = WorkConsumer,
+): Promise<{ app: NestFastifyApplication; log: WorkLog }> {
+  const log = new WorkLog();
   @Module({
-    imports: [MessagingModule.forRoot({ url, connectionName: 'messaging-test', topology: TOPOLOGY, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } })],
-    controllers: [WorkConsumer],
+    imports: [MessagingModule.forRoot({ url, connectionName: 'messaging-test', topology: lane.topology, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } })],
+    controllers: [controller],
+    providers: [{ provide: WorkLog, useValue: log }],
   })
   class TestModule {}
   const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
   connectConsumers(app, {
-    queues: ['test.work'],
+    queues: [lane.queue],
     schemaFor: (type) => (type.startsWith('work.') ? z.object({ id: z.string(), poison: z.boolean().optional(), outage: z.boolean().optional() }) : undefined),
     isTransient: (err) => (err as { code?: string }).code === 'ECONNREFUSED',
   });
-  await app.startAllMicroservices();
-  await app.init();
-  await app.get(AmqpConnection).waitUntilConnected();
-  return app;
+  try {
+    await app.startAllMicroservices();
+    await app.init();
+    await app.get(AmqpConnection).waitUntilConnected();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  return { app, log };
+}
+
+/** A handler in the shape of Nest's own transports: one message at a time. */
+@Controller()
+class SingleMessageConsumer {
+  @EventPattern('work.single')
+  single(@Payload() job: Job) {
+    return job;
+  }
 }
 
 describe('libs/messaging against a real RabbitMQ', () => {
   let vhost: Awaited<ReturnType<typeof createVhost>>;
+  let lane: Lane;
   let app: NestFastifyApplication;
+  let log: WorkLog;
   let client: ChannelModel;
   let channel: Channel;
 
   const send = (routingKey: string, id = randomUUID(), flags: { poison?: boolean; outage?: boolean } = {}) => {
-    channel.publish('test.events', routingKey, Buffer.from(JSON.stringify({ id, ...flags })), { messageId: randomUUID(), type: routingKey, persistent: true });
+    channel.publish(lane.events, routingKey, Buffer.from(JSON.stringify({ id, ...flags })), { messageId: randomUUID(), type: routingKey, persistent: true });
     return id;
   };
-  const count = (ids: string[]) => ids.map((id) => completed.filter((done) => done === id).length);
 
+  // The vhost only holds the lanes: each test has its own exchange, queues, app and handler log,
+  // so no test depends on what another did or left behind.
   beforeAll(async () => {
     vhost = await createVhost('messaging-test');
-    app = await startApp(vhost.url);
+  });
+
+  afterAll(async () => {
+    await vhost.remove();
+  });
+
+  beforeEach(async () => {
+    lane = newLane();
+    ({ app, log } = await startApp(vhost.url, lane));
     client = await connect(vhost.url);
     channel = await client.createChannel();
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await app.close();
     await client.close();
-    await vhost.remove();
+  });
+
+  it('refuses to start with a plain @EventPattern handler, naming its pattern', async () => {
+    const outcome = await startApp(vhost.url, newLane(), SingleMessageConsumer).then(
+      async ({ app }) => {
+        await app.close(); // started after all: stop it, so the failure below is all that is left
+        return 'started';
+      },
+      (err: Error) => err.message,
+    );
+    expect(outcome).toBe('message handlers must be @BatchEventPattern methods; not so for: work.single');
   });
 
   it('e. retries a failing handler through the delay queues until it succeeds', async () => {
     const id = send('work.flaky');
-    await waitFor(() => completed.includes(id), { what: 'the flaky job to complete' });
-    expect(attemptsById.get(id)).toEqual([1, 2, 3]);
-    expect((await channel.checkQueue('test.work.dlq')).messageCount).toBe(0);
+    await waitFor(() => log.completed.includes(id), { what: 'the flaky job to complete' });
+    expect(log.attemptsById.get(id)).toEqual([1, 2, 3]);
+    expect((await channel.checkQueue(`${lane.queue}.dlq`)).messageCount).toBe(0);
   });
 
   it('e. dead-letters a handler that always fails after maxAttempts, with the last error as reason', async () => {
     const id = send('work.doomed');
-    await waitFor(async () => (await channel.checkQueue('test.work.dlq')).messageCount === 1, { what: 'a dead letter' });
-    expect(attemptsById.get(id)).toEqual([1, 2, 3]);
-    const dead = await channel.get('test.work.dlq', { noAck: true });
+    await waitFor(async () => (await channel.checkQueue(`${lane.queue}.dlq`)).messageCount === 1, { what: 'a dead letter' });
+    expect(log.attemptsById.get(id)).toEqual([1, 2, 3]);
+    const dead = await channel.get(`${lane.queue}.dlq`, { noAck: true });
     expect(dead && JSON.parse(dead.content.toString())).toEqual({ id });
     expect(dead && dead.properties.headers?.['x-dead-letter-reason']).toBe('failed 3 attempts; last error: this job can never succeed');
-    expect((await channel.checkQueue('test.work')).messageCount).toBe(0);
+    expect((await channel.checkQueue(lane.queue)).messageCount).toBe(0);
   });
 
   it('retries a transient failure (its database is down) without counting attempts, past maxAttempts', async () => {
     const id = send('work.outage');
-    await waitFor(() => completed.includes(id), { what: 'the job to complete after the outage' });
-    expect(attemptsById.get(id)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect((await channel.checkQueue('test.work.dlq')).messageCount).toBe(0);
+    await waitFor(() => log.completed.includes(id), { what: 'the job to complete after the outage' });
+    expect(log.attemptsById.get(id)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect((await channel.checkQueue(`${lane.queue}.dlq`)).messageCount).toBe(0);
   });
 
   it('hands a batch handler the messages that wait together, and acks every one of them', async () => {
-    batchSizes.length = 0;
     const ids = Array.from({ length: 40 }, () => send('work.batched'));
-    await waitFor(() => ids.every((id) => completed.includes(id)), { what: 'every batched job' });
-    expect(count(ids)).toEqual(ids.map(() => 1));
+    await waitFor(() => ids.every((id) => log.completed.includes(id)), { what: 'every batched job' });
+    expect(log.count(ids)).toEqual(ids.map(() => 1));
     // Prefetch 20: at most 10 per batch, and 40 messages published at once do not go one by one.
-    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
-    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(10);
-    await waitFor(async () => (await channel.checkQueue('test.work')).messageCount === 0, { what: 'the queue to empty' });
+    expect(Math.max(...log.batchSizes)).toBeGreaterThan(1);
+    expect(Math.max(...log.batchSizes)).toBeLessThanOrEqual(10);
+    await waitFor(async () => (await channel.checkQueue(lane.queue)).messageCount === 0, { what: 'the queue to empty' });
     // Nothing left unacked: a new consumer on the queue gets nothing.
-    expect(await channel.get('test.work')).toBe(false);
+    expect(await channel.get(lane.queue)).toBe(false);
   });
 
   it('handles each message of a failed batch alone: the good ones succeed, only the bad one is retried and dead-lettered', async () => {
-    batchSizes.length = 0;
-    const before = (await channel.checkQueue('test.work.dlq')).messageCount;
     const good = Array.from({ length: 12 }, () => randomUUID());
     good.slice(0, 6).forEach((id) => send('work.batched', id));
     const bad = send('work.batched', randomUUID(), { poison: true });
     good.slice(6).forEach((id) => send('work.batched', id));
-    await waitFor(async () => (await channel.checkQueue('test.work.dlq')).messageCount === before + 1, { what: 'the bad job to be dead-lettered' });
-    expect(count(good)).toEqual(good.map(() => 1));
-    expect(attemptsById.get(bad)!.filter((attempt) => attempt > 1)).toEqual([2, 3]);
-    expect(batchSizes.some((size) => size > 1)).toBe(true);
-    const dead = await channel.get('test.work.dlq', { noAck: true });
+    await waitFor(async () => (await channel.checkQueue(`${lane.queue}.dlq`)).messageCount === 1, { what: 'the bad job to be dead-lettered' });
+    expect(log.count(good)).toEqual(good.map(() => 1));
+    expect(log.attemptsById.get(bad)!.filter((attempt) => attempt > 1)).toEqual([2, 3]);
+    expect(log.batchSizes.some((size) => size > 1)).toBe(true);
+    const dead = await channel.get(`${lane.queue}.dlq`, { noAck: true });
     expect(dead && JSON.parse(dead.content.toString()).id).toBe(bad);
     expect(dead && dead.properties.headers?.['x-dead-letter-reason']).toBe(`failed 3 attempts; last error: job ${bad} can never succeed`);
   });
 
   it('retries a whole batch that failed for a transient reason without counting attempts', async () => {
-    outagesLeft = 4; // more than maxAttempts
+    log.outagesLeft = 4; // more than maxAttempts
     const ids = [send('work.batched', randomUUID(), { outage: true }), send('work.batched'), send('work.batched')];
-    await waitFor(() => ids.every((id) => completed.includes(id)), { what: 'the jobs to complete after the outage' });
-    expect(count(ids)).toEqual([1, 1, 1]);
-    expect(attemptsById.get(ids[0])!.every((attempt) => attempt === 1)).toBe(true);
-    expect((await channel.checkQueue('test.work.dlq')).messageCount).toBe(0);
+    await waitFor(() => ids.every((id) => log.completed.includes(id)), { what: 'the jobs to complete after the outage' });
+    expect(log.count(ids)).toEqual([1, 1, 1]);
+    expect(log.attemptsById.get(ids[0])!.every((attempt) => attempt === 1)).toBe(true);
+    expect((await channel.checkQueue(`${lane.queue}.dlq`)).messageCount).toBe(0);
   });
 
   it('declares retry and dead-letter queues for each queue of the topology', async () => {
-    for (const queue of ['test.work', 'test.work.dlq', 'test.work.retry.100ms', 'test.work.retry.300ms']) {
+    for (const queue of [lane.queue, `${lane.queue}.dlq`, `${lane.queue}.retry.100ms`, `${lane.queue}.retry.300ms`]) {
       await expect(channel.checkQueue(queue)).resolves.toMatchObject({ queue });
     }
   });
@@ -195,9 +264,9 @@ describe('libs/messaging against a real RabbitMQ', () => {
   it('publishes with confirms, and refuses a message no queue would receive', async () => {
     const publisher = app.get(Publisher);
     const id = randomUUID();
-    await publisher.publish({ exchange: 'test.events', routingKey: 'work.simple', messageId: randomUUID(), payload: { id } });
-    await waitFor(() => completed.includes(id), { what: 'the published job' });
-    await expect(publisher.publish({ exchange: 'test.events', routingKey: 'nobody.listens', messageId: randomUUID(), payload: {} })).rejects.toBeInstanceOf(
+    await publisher.publish({ exchange: lane.events, routingKey: 'work.simple', messageId: randomUUID(), payload: { id } });
+    await waitFor(() => log.completed.includes(id), { what: 'the published job' });
+    await expect(publisher.publish({ exchange: lane.events, routingKey: 'nobody.listens', messageId: randomUUID(), payload: {} })).rejects.toBeInstanceOf(
       UnroutableMessageError,
     );
   });
@@ -211,7 +280,8 @@ describe('libs/messaging when the broker goes away', () => {
     const url = new URL(vhost.url);
     url.hostname = '127.0.0.1';
     url.port = String(await proxy.start());
-    const app = await startApp(url.toString());
+    const lane = newLane();
+    const { app, log } = await startApp(url.toString(), lane);
     const client = await connect(vhost.url);
     const channel = await client.createChannel();
     try {
@@ -219,14 +289,14 @@ describe('libs/messaging when the broker goes away', () => {
       proxy.cut();
       await waitFor(() => !connection.isConnected(), { what: 'the connection to drop' });
       await expect(
-        app.get(Publisher).publish({ exchange: 'test.events', routingKey: 'work.simple', messageId: randomUUID(), payload: { id: 'x' } }),
+        app.get(Publisher).publish({ exchange: lane.events, routingKey: 'work.simple', messageId: randomUUID(), payload: { id: 'x' } }),
       ).rejects.toBeInstanceOf(BrokerUnavailableError);
 
       // Published while the consumer is cut off; consumed once it is back.
       const id = randomUUID();
-      channel.publish('test.events', 'work.simple', Buffer.from(JSON.stringify({ id })), { messageId: randomUUID(), type: 'work.simple', persistent: true });
+      channel.publish(lane.events, 'work.simple', Buffer.from(JSON.stringify({ id })), { messageId: randomUUID(), type: 'work.simple', persistent: true });
       proxy.restore();
-      await waitFor(() => completed.includes(id), { what: 'the job consumed after reconnecting' });
+      await waitFor(() => log.completed.includes(id), { what: 'the job consumed after reconnecting' });
       expect(connection.isConnected()).toBe(true);
     } finally {
       await app.close();
@@ -243,10 +313,11 @@ describe('libs/messaging when the broker goes away', () => {
     const url = new URL(vhost.url);
     url.hostname = '127.0.0.1';
     url.port = String(await proxy.start());
+    const lane = newLane();
     const connection = new AmqpConnection({
       url: url.toString(),
       connectionName: 'setup-cut-test',
-      topology: TOPOLOGY,
+      topology: lane.topology,
       reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
     });
     let setups = 0;
@@ -263,7 +334,7 @@ describe('libs/messaging when the broker goes away', () => {
       proxy.restore();
       await connection.waitUntilConnected();
       expect(setups).toBeGreaterThanOrEqual(2);
-      await expect(connection.publishConfirmed('test.events', 'work.simple', Buffer.from('{}'), { messageId: randomUUID() })).resolves.toBeUndefined();
+      await expect(connection.publishConfirmed(lane.events, 'work.simple', Buffer.from('{}'), { messageId: randomUUID() })).resolves.toBeUndefined();
     } finally {
       await connection.onApplicationShutdown();
       await proxy.stop();

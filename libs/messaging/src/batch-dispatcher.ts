@@ -1,0 +1,102 @@
+import type { Logger } from '@nestjs/common';
+import type { QueueSpec } from '@shop/contracts';
+import type { ConsumeMessage } from 'amqplib';
+import type { Delivery } from './batch-event-pattern';
+import { errorMessage, settlementFor, type HandlingOutcome } from './failure-policy';
+import { decodeMessage, retryCountersOf, type DecodeRules } from './message-decoder';
+import type { Settler } from './settlement';
+
+interface Pending {
+  message: ConsumeMessage;
+  delivery: Delivery;
+}
+
+export interface BatchDispatcherOptions extends DecodeRules {
+  queue: QueueSpec;
+  /** Most deliveries handed to one handler call. */
+  maxBatch: number;
+  /** Runs the handler of `type`; resolves when it committed. */
+  handle: (type: string, deliveries: Delivery[]) => Promise<void>;
+  isTransient: (err: unknown) => boolean;
+  settler: Settler;
+  /** Registers work that shutdown waits for. */
+  track: (work: Promise<void>) => void;
+  isClosing: () => boolean;
+  logger: Logger;
+}
+
+/**
+ * Gathers the deliveries of one consumer channel per message type and hands them to their handler
+ * in batches, at most one batch per type at a time; settles each message by the failure policy.
+ */
+export class BatchDispatcher {
+  private readonly waiting = new Map<string, Pending[]>();
+  /** Types whose handler is running a batch. */
+  private readonly running = new Set<string>();
+  private scheduled = false;
+  private closed = false;
+
+  constructor(private readonly options: BatchDispatcherOptions) {}
+
+  receive(message: ConsumeMessage): void {
+    const decoded = decodeMessage(message, this.options.queue.name, this.options);
+    if (!decoded.ok) return this.options.track(this.settle(message, { kind: 'undecodable', reason: decoded.reason }));
+
+    const { delivery } = decoded;
+    const waiting = this.waiting.get(delivery.type) ?? [];
+    waiting.push({ message, delivery });
+    this.waiting.set(delivery.type, waiting);
+    // Deliveries parsed from one socket read arrive in the same tick: gather them before starting.
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.startBatches();
+      });
+    }
+  }
+
+  /** The channel closed: the broker requeues the deliveries still waiting, so forget them. */
+  close(): void {
+    this.closed = true;
+    this.waiting.clear();
+  }
+
+  /** Starts a batch for each type that has deliveries waiting and no batch running. */
+  private startBatches(): void {
+    for (const [type, waiting] of this.waiting) {
+      if (this.options.isClosing() || this.closed || waiting.length === 0 || this.running.has(type)) continue;
+      const batch = waiting.splice(0, this.options.maxBatch);
+      this.running.add(type);
+      this.options.track(
+        this.handleBatch(type, batch).finally(() => {
+          this.running.delete(type);
+          this.startBatches();
+        }),
+      );
+    }
+  }
+
+  private async handleBatch(type: string, batch: Pending[]): Promise<void> {
+    let outcome: HandlingOutcome = { kind: 'committed' };
+    try {
+      await this.options.handle(
+        type,
+        batch.map((pending) => pending.delivery),
+      );
+    } catch (error) {
+      outcome = { kind: 'failed', error, transient: this.options.isTransient(error) };
+      if (batch.length > 1 && !outcome.transient) {
+        // Which message failed is unknown: handle each alone, so only the bad one is retried.
+        this.options.logger.warn(`a batch of ${batch.length} from ${this.options.queue.name} failed (${errorMessage(error)}); handling each message alone`);
+        for (const pending of batch) await this.handleBatch(type, [pending]);
+        return;
+      }
+    }
+    await Promise.all(batch.map(({ message }) => this.settle(message, outcome)));
+  }
+
+  private settle(message: ConsumeMessage, outcome: HandlingOutcome): Promise<void> {
+    return this.options.settler.settle(message, settlementFor(outcome, retryCountersOf(message), this.options.queue));
+  }
+}
