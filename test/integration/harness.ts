@@ -65,9 +65,9 @@ export class ShopHarness {
     };
   }
 
-  /** Starts the order service; `brokerUrl` lets a test route it through a TcpProxy. */
-  async startOrderService(brokerUrl = this.vhost.url): Promise<void> {
-    const app = await createOrderService(loadOrderServiceConfig(this.env(this.ordersDb.url, brokerUrl)));
+  /** Starts the order service; `brokerUrl` and `databaseUrl` let a test route it through a TcpProxy. */
+  async startOrderService(brokerUrl = this.vhost.url, databaseUrl = this.ordersDb.url): Promise<void> {
+    const app = await createOrderService(loadOrderServiceConfig(this.env(databaseUrl, brokerUrl)));
     await app.listen(0, '127.0.0.1');
     this.orderService = app;
     this.orderUrl = await app.getUrl();
@@ -78,9 +78,9 @@ export class ShopHarness {
     this.orderService = null;
   }
 
-  /** Starts the inventory service; `databaseUrl` lets a test route it through a TcpProxy. */
-  async startInventoryService(databaseUrl = this.inventoryDb.url): Promise<void> {
-    const app = await createInventoryService(loadInventoryServiceConfig({ ...this.env(databaseUrl, this.vhost.url), ADMIN_TOKEN }));
+  /** Starts the inventory service; `databaseUrl` and `brokerUrl` let a test route it through a TcpProxy. */
+  async startInventoryService(databaseUrl = this.inventoryDb.url, brokerUrl = this.vhost.url): Promise<void> {
+    const app = await createInventoryService(loadInventoryServiceConfig({ ...this.env(databaseUrl, brokerUrl), ADMIN_TOKEN }));
     await app.listen(0, '127.0.0.1');
     this.inventoryService = app;
     this.inventoryUrl = await app.getUrl();
@@ -118,6 +118,11 @@ export class ShopHarness {
   /** A proxy to the broker that the test can cut, and the vhost URL through it. */
   brokerProxy(): Promise<{ proxy: TcpProxy; url: string }> {
     return proxied(this.vhost.url, 5672);
+  }
+
+  /** A proxy to the orders database that the test can cut or freeze, and the database URL through it. */
+  ordersDatabaseProxy(): Promise<{ proxy: TcpProxy; url: string }> {
+    return proxied(this.ordersDb.url, 5432);
   }
 
   /** A proxy to the inventory database that the test can cut, and the database URL through it. */

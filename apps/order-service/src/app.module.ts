@@ -23,7 +23,7 @@ export class AppModule {
         }),
         CatalogModule.forRoot(config.CATALOG_CACHE_MS),
         OrdersModule.forRoot({ maxPerClient: config.SSE_MAX_STREAMS_PER_CLIENT, maxTotal: config.SSE_MAX_STREAMS, heartbeatMs: config.SSE_HEARTBEAT_MS }),
-        SystemModule,
+        SystemModule.forRoot(config.STATUS_PROBE_TIMEOUT_MS),
       ],
     };
   }

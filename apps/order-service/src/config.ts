@@ -10,6 +10,8 @@ export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, metricsPort:
   SSE_MAX_STREAMS: env.positiveInt(5_000),
   /** Time between heartbeats on an open stream, so proxies and clients see it alive. */
   SSE_HEARTBEAT_MS: env.positiveInt(20_000),
+  /** How long GET /api/system/status waits for each part it asks (the broker, the outbox query) before reporting it unreachable. */
+  STATUS_PROBE_TIMEOUT_MS: env.positiveInt(1_000),
 });
 export type OrderServiceConfig = z.infer<typeof orderServiceEnvSchema>;
 

@@ -11,6 +11,14 @@ export interface MessagingOptions {
   prefetch?: number;
   /** Reconnect backoff after a broker restart or network cut. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Seconds between heartbeats (the lower of this and the broker's offer is used). amqplib closes
+   * the connection after two intervals without a frame from the broker, so a frozen link is noticed
+   * 2 to 3 intervals after it froze and the connection recovers; 0 turns heartbeats off. Default 5.
+   */
+  heartbeatSeconds?: number;
+  /** How long opening a connection (TCP connect and the AMQP handshake) may take before the attempt fails and is retried. Default 5000. */
+  connectTimeoutMs?: number;
   /** How long a publish waits for the broker's confirm before it counts as failed. */
   publishTimeoutMs?: number;
   /** How long shutdown waits for in-flight handlers. */

@@ -5,6 +5,7 @@ import { eventSchemaFor } from '@shop/contracts';
 import { connectConsumers } from '@shop/messaging';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, serviceEnvSchema, type ServiceEnv } from './config';
+import { DatabaseUnavailableFilter } from './database-unavailable.filter';
 import { isTransientDatabaseError } from './transient-errors';
 import { DatabaseDataErrorsAsBadRequest } from './validation';
 
@@ -80,6 +81,8 @@ export async function listen(app: INestApplication, port: number, host: string):
 export async function createServiceApp(module: DynamicModule, queues: string[], options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
   const app = await createHttpApp(module, options);
   connectConsumers(app, { queues, schemaFor: eventSchemaFor, isTransient: isTransientDatabaseError });
+  // After the consumers' catch-all filter: Nest tries the filter registered last first.
+  app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
   await app.startAllMicroservices();
   return app;
 }

@@ -6,3 +6,5 @@ export * from './metrics';
 export * from './validation';
 export * from './infrastructure';
 export * from './transient-errors';
+export * from './database-unavailable.filter';
+export * from './deadline';

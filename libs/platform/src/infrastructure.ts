@@ -4,7 +4,7 @@ import { withRetryPolicy, TOPOLOGY } from '@shop/contracts';
 import { MessagingModule } from '@shop/messaging';
 import { CreateOutboxAndInbox1732500000000, OutboxModule } from '@shop/outbox';
 import type { MigrationInterface } from 'typeorm';
-import type { ServiceEnv } from './config';
+import { ConfigError, type ServiceEnv } from './config';
 import { HealthModule } from './health';
 import { loggingModule } from './logging';
 import { MetricsModule } from './metrics';
@@ -15,6 +15,30 @@ export interface ServiceSpec {
   entities: Type<unknown>[];
   /** The service's own migrations; the outbox/inbox migration is added before them. */
   migrations: Type<MigrationInterface>[];
+}
+
+/**
+ * node-postgres pool settings: every wait on the database is bounded, so a database that is gone
+ * or a link that froze fails a request in seconds (503, see DatabaseUnavailableFilter), never hangs it.
+ */
+export function databasePoolOptions(config: ServiceEnv, applicationName: string) {
+  if (config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS <= config.RABBITMQ_PUBLISH_TIMEOUT_MS) {
+    // The outbox relay holds its claim transaction open while it waits for the broker's confirms.
+    throw new ConfigError([`DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: must be more than RABBITMQ_PUBLISH_TIMEOUT_MS (${config.RABBITMQ_PUBLISH_TIMEOUT_MS})`]);
+  }
+  return {
+    max: config.DATABASE_POOL_SIZE,
+    application_name: applicationName,
+    // Opening a connection, and waiting for a free one in the pool.
+    connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
+    // Set on the server: a slow statement is cancelled there, and the connection stays usable.
+    statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    // Counted by the client: an answer that never comes (a frozen link). Later than the server's, so that one wins when the server is reachable.
+    query_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS + 1_000,
+    idle_in_transaction_session_timeout: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: config.DATABASE_KEEPALIVE_MS,
+  };
 }
 
 /**
@@ -32,7 +56,7 @@ export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (D
       migrationsRun: true,
       migrationsTransactionMode: 'each',
       synchronize: false,
-      extra: { max: config.DATABASE_POOL_SIZE, application_name: spec.name },
+      extra: databasePoolOptions(config, spec.name),
       retryAttempts: 20,
       retryDelay: 1_500,
     }),
@@ -41,6 +65,9 @@ export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (D
       connectionName: spec.name,
       topology: withRetryPolicy(TOPOLOGY, config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS),
       prefetch: config.CONSUMER_PREFETCH,
+      heartbeatSeconds: config.RABBITMQ_HEARTBEAT_S,
+      connectTimeoutMs: config.RABBITMQ_CONNECT_TIMEOUT_MS,
+      publishTimeoutMs: config.RABBITMQ_PUBLISH_TIMEOUT_MS,
     }),
     OutboxModule.forRoot({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS, batchSize: config.OUTBOX_BATCH_SIZE }),
     HealthModule,

@@ -7,6 +7,10 @@ describe('isTransientDatabaseError', () => {
     ['a database shutting down (57P01), wrapped by TypeORM', { message: 'query failed', driverError: { code: '57P01' } }],
     ['too many connections (53300)', { code: '53300' }],
     ['a serialization failure (40001)', { code: '40001' }],
+    ['a statement past statement_timeout (57014)', { message: 'Query failed', driverError: { code: '57014' } }],
+    ['no answer within query_timeout (a frozen link)', new Error('Query read timeout')],
+    ['a connection ended for idling in a transaction (25P03)', { code: '25P03' }],
+    ['a call past its deadline', Object.assign(new Error('the outbox backlog did not answer within 1000 ms'), { code: 'ETIMEDOUT' })],
   ])('recognises %s', (_name, err) => {
     expect(isTransientDatabaseError(err)).toBe(true);
   });

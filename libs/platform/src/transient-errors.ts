@@ -1,7 +1,9 @@
 /** SQLSTATE classes and codes that say "the database is unavailable or busy", not "this message is bad". */
-const TRANSIENT_SQLSTATE = /^(08|53|57P0[1-3]|40001|40P01)/;
+// 57014: a statement ran past statement_timeout; 25P03 and 57P05: a session ended for idling too long.
+const TRANSIENT_SQLSTATE = /^(08|53|57P0[1-35]|57014|25P03|40001|40P01)/;
 const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
-const TRANSIENT_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+// "Query read timeout": pg's query_timeout, no answer over a link that may be frozen.
+const TRANSIENT_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i;
 
 /**
  * True when a handler failed because its database is unreachable, restarting or briefly

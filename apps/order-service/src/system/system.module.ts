@@ -1,6 +1,15 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { SystemController } from './system.controller';
-import { SystemService } from './system.service';
+import { STATUS_PROBE_TIMEOUT_MS, SystemService } from './system.service';
 
-@Module({ controllers: [SystemController], providers: [SystemService] })
-export class SystemModule {}
+@Module({})
+export class SystemModule {
+  /** `probeTimeoutMs`: how long the status endpoint waits for each part it asks (see SystemService). */
+  static forRoot(probeTimeoutMs: number): DynamicModule {
+    return {
+      module: SystemModule,
+      controllers: [SystemController],
+      providers: [SystemService, { provide: STATUS_PROBE_TIMEOUT_MS, useValue: probeTimeoutMs }],
+    };
+  }
+}

@@ -1,29 +1,45 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { QUEUES, type SystemStatusView } from '@shop/contracts';
 import { AmqpConnection } from '@shop/messaging';
+import { DeadlineExceededError, withDeadline } from '@shop/platform';
 import { DataSource } from 'typeorm';
+
+export const STATUS_PROBE_TIMEOUT_MS = Symbol('STATUS_PROBE_TIMEOUT_MS');
 
 @Injectable()
 export class SystemService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly broker: AmqpConnection,
+    @Inject(STATUS_PROBE_TIMEOUT_MS) private readonly probeTimeoutMs: number,
   ) {}
 
-  /** What stands between an accepted order and its confirmation: the outbox, the broker, inventory's queue. */
+  /**
+   * What stands between an accepted order and its confirmation: the outbox, the broker, inventory's
+   * queue. Each part gets `probeTimeoutMs` to answer, so the page that asks never waits on a part
+   * that froze: a broker that does not answer is reported unreachable (inventory unknown), a
+   * database that does not answer makes the whole answer a 503 (no order can be taken then).
+   */
   async status(): Promise<SystemStatusView> {
     const [[outbox], queue] = await Promise.all([
-      this.dataSource.query(
-        `SELECT count(*)::int AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest_age_seconds
-         FROM outbox WHERE published_at IS NULL`,
-      ) as Promise<{ backlog: number; oldest_age_seconds: number | null }[]>,
-      this.broker.inspectQueue(QUEUES.inventoryOrderPlaced).catch(() => null),
+      withDeadline(
+        this.dataSource.query(
+          `SELECT count(*)::int AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest_age_seconds
+           FROM outbox WHERE published_at IS NULL`,
+        ) as Promise<{ backlog: number; oldest_age_seconds: number | null }[]>,
+        this.probeTimeoutMs,
+        'the outbox backlog query',
+      ),
+      withDeadline(this.broker.inspectQueue(QUEUES.inventoryOrderPlaced), this.probeTimeoutMs, 'the broker').catch((err: unknown) =>
+        err instanceof DeadlineExceededError ? ('no answer' as const) : null,
+      ),
     ]);
+    const answered = queue === 'no answer' ? null : queue;
     return {
-      broker: { reachable: this.broker.isConnected() },
+      broker: { reachable: this.broker.isConnected() && queue !== 'no answer' },
       outbox: { backlog: outbox.backlog, oldestAgeSeconds: outbox.oldest_age_seconds === null ? null : Math.round(outbox.oldest_age_seconds * 10) / 10 },
-      inventory: { online: (queue?.consumerCount ?? 0) > 0, queueDepth: queue?.messageCount ?? null, consumers: queue?.consumerCount ?? null },
+      inventory: { online: (answered?.consumerCount ?? 0) > 0, queueDepth: answered?.messageCount ?? null, consumers: answered?.consumerCount ?? null },
       checkedAt: new Date().toISOString(),
     };
   }

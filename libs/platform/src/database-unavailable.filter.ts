@@ -1,0 +1,35 @@
+import { Catch, Logger, type ArgumentsHost } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import type { ApiErrorBody } from '@shop/contracts';
+import { throwError } from 'rxjs';
+import { isTransientDatabaseError } from './transient-errors';
+
+/** What a client is told to wait before trying again: about how long a database failover or restart takes to be noticed. */
+export const DATABASE_UNAVAILABLE_RETRY_AFTER_S = 5;
+
+/**
+ * A request that failed because the service's database is unreachable, timed out or is restarting
+ * answers 503 with Retry-After and a body a storefront can show, never a 500: nothing is wrong with
+ * the request, and the same request (the same Idempotency-Key) is safe to send again. Every other
+ * error keeps Nest's handling; a consumer's error goes to the transport unchanged (it retries).
+ */
+@Catch()
+export class DatabaseUnavailableFilter extends BaseExceptionFilter {
+  private readonly logger = new Logger('DatabaseUnavailable');
+
+  override catch(exception: unknown, host: ArgumentsHost) {
+    if (host.getType() !== 'http') return throwError(() => exception);
+    if (!isTransientDatabaseError(exception)) return super.catch(exception, host);
+    this.logger.warn(`answering 503: the database is unavailable (${(exception as Error)?.message})`);
+    const body: ApiErrorBody = {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'The shop cannot reach its database right now. Please try again in a few seconds; trying the same order again never places it twice.',
+    };
+    const http = this.applicationRef ?? this.httpAdapterHost!.httpAdapter;
+    const reply: unknown = host.switchToHttp().getResponse();
+    http.setHeader(reply, 'Retry-After', String(DATABASE_UNAVAILABLE_RETRY_AFTER_S));
+    http.setHeader(reply, 'Cache-Control', 'no-store');
+    http.reply(reply, body, 503);
+  }
+}
