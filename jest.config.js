@@ -8,6 +8,7 @@ module.exports = {
     '<rootDir>/libs/platform',
     '<rootDir>/libs/messaging',
     '<rootDir>/libs/outbox',
+    '<rootDir>/libs/service',
     '<rootDir>/libs/testing',
     '<rootDir>/apps/order-service',
     '<rootDir>/apps/inventory-service',

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { serviceInfrastructure } from '@shop/platform';
+import { serviceInfrastructure } from '@shop/service';
 import type { InventoryServiceConfig } from './config';
 import { CreateStock1732500000001 } from './database/migrations/1732500000001-create-stock';
 import { CreateOrderDecisions1732500000002 } from './database/migrations/1732500000002-create-order-decisions';

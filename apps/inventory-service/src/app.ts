@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { QUEUES } from '@shop/contracts';
-import { createServiceApp, type HttpAppOptions } from '@shop/platform';
+import type { HttpAppOptions } from '@shop/platform';
+import { createServiceApp } from '@shop/service';
 import { AppModule } from './app.module';
 import type { InventoryServiceConfig } from './config';
 

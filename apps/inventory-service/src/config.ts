@@ -1,4 +1,5 @@
-import { loadConfig, serviceEnvSchema } from '@shop/platform';
+import { loadConfig } from '@shop/platform';
+import { serviceEnvSchema } from '@shop/service';
 import { z } from 'zod';
 
 export const inventoryServiceEnvSchema = serviceEnvSchema({ port: 3002, metricsPort: 9465, database: 'inventory' }).extend({

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { listen, runMain } from '@shop/platform';
+import { listen } from '@shop/platform';
+import { runMain } from '@shop/service';
 import { createInventoryService } from './app';
 import { loadInventoryServiceConfig } from './config';
 

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { serviceInfrastructure } from '@shop/platform';
+import { serviceInfrastructure } from '@shop/service';
 import { CatalogModule } from './catalog/catalog.module';
 import { Product } from './catalog/product.entity';
 import type { OrderServiceConfig } from './config';

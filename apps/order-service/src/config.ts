@@ -1,4 +1,5 @@
-import { env, loadConfig, serviceEnvSchema } from '@shop/platform';
+import { env, loadConfig } from '@shop/platform';
+import { serviceEnvSchema } from '@shop/service';
 import { z } from 'zod';
 
 export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, metricsPort: 9464, database: 'orders' }).extend({

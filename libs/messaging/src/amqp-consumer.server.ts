@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import type { QueueSpec } from '@shop/contracts';
+import type { QueueSpec } from './topology';
 import type { Channel, ChannelModel } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
 import type { z } from 'zod';

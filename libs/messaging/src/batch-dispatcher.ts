@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { QueueSpec } from '@shop/contracts';
+import type { QueueSpec } from './topology';
 import type { ConsumeMessage } from 'amqplib';
 import type { Delivery } from './batch-event-pattern';
 import { errorMessage, settlementFor, type HandlingOutcome } from './failure-policy';

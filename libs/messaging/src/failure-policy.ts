@@ -1,4 +1,4 @@
-import type { QueueSpec } from '@shop/contracts';
+import type { QueueSpec } from './topology';
 
 /** What became of one delivery. */
 export type HandlingOutcome =

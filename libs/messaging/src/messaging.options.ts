@@ -1,4 +1,4 @@
-import type { Topology } from '@shop/contracts';
+import type { Topology } from './topology';
 
 export interface MessagingOptions {
   /** amqp://user:pass@host:port/vhost */

@@ -1,10 +1,9 @@
 import type { Logger } from '@nestjs/common';
-import type { QueueSpec, Topology } from '@shop/contracts';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { AmqpConnection } from './amqp-connection';
 import { errorMessage, type Settlement } from './failure-policy';
 import { HEADERS } from './headers';
-import { retryQueueName } from './topology';
+import { retryQueueName, type QueueSpec, type Topology } from './topology';
 
 /** How long a message that could not be moved on stays unacked before it is requeued. */
 const REQUEUE_AFTER_MS = 1_000;

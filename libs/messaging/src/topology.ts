@@ -1,5 +1,31 @@
 import type { Channel } from 'amqplib';
-import type { QueueSpec, Topology } from '@shop/contracts';
+
+/** An exchange to declare: durable, of this type. */
+export interface ExchangeSpec {
+  name: string;
+  type: 'topic' | 'direct';
+}
+
+/** A consumer's queue: its bindings, and its own retry and dead-letter path. */
+export interface QueueSpec {
+  /** Its dead-letter queue is `<name>.dlq`. */
+  name: string;
+  bindings: { exchange: string; routingKey: string }[];
+  /** One TTL queue per delay; a failed message waits in the next one, then returns. */
+  retryDelaysMs: number[];
+  /** Deliveries (first one included) before a failing message is dead-lettered. */
+  maxAttempts: number;
+}
+
+/** Everything declareTopology declares; an application passes its own (the shop's is in its contracts). */
+export interface Topology {
+  exchanges: ExchangeSpec[];
+  queues: QueueSpec[];
+  /** Direct exchange that routes a failed message to the retry queue of its delay. */
+  retryExchange: string;
+  /** Direct exchange that routes dead letters to `<queue>.dlq`. */
+  deadLetterExchange: string;
+}
 
 /** Where dead letters of a queue are kept for an operator to inspect and replay. */
 export const deadLetterQueueName = (queue: string) => `${queue}.dlq`;

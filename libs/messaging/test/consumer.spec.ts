@@ -2,7 +2,6 @@ import { Controller, Inject, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Topology } from '@shop/contracts';
 import { createVhost, TcpProxy, TEST_RABBITMQ_URL, waitFor } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +15,7 @@ import {
   Publisher,
   UnroutableMessageError,
   type Delivery,
+  type Topology,
 } from '../src';
 
 /** An exchange and a work queue (with its retry and dead-letter queues) that no other test uses. */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { HEADERS, Publisher } from '@shop/messaging';
+import { singletonMetric } from '@shop/platform';
 import { OutboxService } from './outbox.service';
 import { PgListener } from './pg-listener';
 import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, type OutboxOptions } from './outbox.options';
@@ -15,8 +16,14 @@ interface OutboxRow {
   created_at: Date;
 }
 
-const published = new Counter({ name: 'outbox_published_total', help: 'Outbox messages published and confirmed by the broker' });
-const failures = new Counter({ name: 'outbox_publish_failures_total', help: 'Outbox publish attempts that failed (row kept)' });
+const published = singletonMetric(
+  'outbox_published_total',
+  () => new Counter({ name: 'outbox_published_total', help: 'Outbox messages published and confirmed by the broker' }),
+);
+const failures = singletonMetric(
+  'outbox_publish_failures_total',
+  () => new Counter({ name: 'outbox_publish_failures_total', help: 'Outbox publish attempts that failed (row kept)' }),
+);
 
 /**
  * Publishes committed outbox rows. Each batch is claimed with FOR UPDATE SKIP LOCKED, so several

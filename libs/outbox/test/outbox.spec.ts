@@ -1,5 +1,4 @@
-import type { Topology } from '@shop/contracts';
-import { AmqpConnection, Publisher } from '@shop/messaging';
+import { AmqpConnection, Publisher, type Topology } from '@shop/messaging';
 import { createDatabase, createVhost, waitFor } from '@shop/testing';
 import { connect, type ChannelModel } from 'amqplib';
 import { DataSource } from 'typeorm';

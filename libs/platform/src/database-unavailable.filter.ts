@@ -1,7 +1,7 @@
 import { Catch, Logger, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import type { ApiErrorBody } from '@shop/contracts';
 import { throwError } from 'rxjs';
+import type { HttpErrorBody } from './http-error-body';
 import { isTransientDatabaseError } from './transient-errors';
 
 /** What a client is told to wait before trying again: about how long a database failover or restart takes to be noticed. */
@@ -21,7 +21,7 @@ export class DatabaseUnavailableFilter extends BaseExceptionFilter {
     if (host.getType() !== 'http') return throwError(() => exception);
     if (!isTransientDatabaseError(exception)) return super.catch(exception, host);
     this.logger.warn(`answering 503: the database is unavailable (${(exception as Error)?.message})`);
-    const body: ApiErrorBody = {
+    const body: HttpErrorBody = {
       statusCode: 503,
       error: 'Service Unavailable',
       message: 'The shop cannot reach its database right now. Please try again in a few seconds; trying the same order again never places it twice.',

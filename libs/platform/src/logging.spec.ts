@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Controller, Get, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp } from './bootstrap';
+import { createHttpApp } from './http-app';
 import { loggingModule, redactQueryValues } from './logging';
 
 @Controller('api/orders')

@@ -3,7 +3,7 @@ import { Controller, Get, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { QueryFailedError } from 'typeorm';
-import { createHttpApp } from './bootstrap';
+import { createHttpApp } from './http-app';
 import { loggingModule } from './logging';
 
 const pool = new Pool({ connectionString: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', max: 1 });

@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor, type PipeTransform } from '@nestjs/common';
-import type { z } from 'zod';
-import type { ApiErrorBody } from '@shop/contracts';
 import { catchError, throwError, type Observable } from 'rxjs';
+import type { z } from 'zod';
+import type { HttpErrorBody } from './http-error-body';
 
 /** Validates a body, query or header with a zod schema; a failure is a 400 that names each field. */
 export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
@@ -17,7 +17,7 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
       field: [this.fieldPrefix, ...issue.path.map(String)].filter(Boolean).join('.') || 'body',
       message: issue.message,
     }));
-    const body: ApiErrorBody = {
+    const body: HttpErrorBody = {
       statusCode: 400,
       error: 'Bad Request',
       message: issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '),
@@ -60,7 +60,7 @@ export class DatabaseDataErrorsAsBadRequest implements NestInterceptor {
         if (!refused) return throwError(() => err);
         this.logger.warn(`input passed validation but the database refused it (SQLSTATE ${refused.code}): ${refused.message}`);
         const issues = [{ field: 'body', message: `holds a value that cannot be stored: ${refused.message}` }];
-        const body: ApiErrorBody = { statusCode: 400, error: 'Bad Request', message: issues[0].message, issues };
+        const body: HttpErrorBody = { statusCode: 400, error: 'Bad Request', message: issues[0].message, issues };
         return throwError(() => new BadRequestException(body));
       }),
     );

@@ -3,11 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { withRetryPolicy, TOPOLOGY } from '@shop/contracts';
 import { MessagingModule } from '@shop/messaging';
 import { CreateOutboxAndInbox1732500000000, OutboxModule } from '@shop/outbox';
+import { ConfigError, HealthModule, loggingModule, MetricsModule } from '@shop/platform';
 import type { MigrationInterface } from 'typeorm';
-import { ConfigError, type ServiceEnv } from './config';
-import { HealthModule } from './health';
-import { loggingModule } from './logging';
-import { MetricsModule } from './metrics';
+import type { ServiceEnv } from './config';
 
 export interface ServiceSpec {
   /** e.g. "order-service": log field, broker connection name. */
@@ -42,7 +40,7 @@ export function databasePoolOptions(config: ServiceEnv, applicationName: string)
 }
 
 /**
- * What every service stands on: logs, its PostgreSQL database (migrations run at start, never
+ * What every service of the shop stands on: logs, its PostgreSQL database (migrations run at start, never
  * `synchronize`), the broker, the outbox and inbox, health and metrics.
  */
 export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (DynamicModule | Type<unknown>)[] {

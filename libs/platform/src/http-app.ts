@@ -1,12 +1,9 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { eventSchemaFor } from '@shop/contracts';
-import { connectConsumers } from '@shop/messaging';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, serviceEnvSchema, type ServiceEnv } from './config';
-import { DatabaseUnavailableFilter } from './database-unavailable.filter';
-import { isTransientDatabaseError } from './transient-errors';
+import { z } from 'zod';
+import { ConfigError, env } from './config';
 import { DatabaseDataErrorsAsBadRequest } from './validation';
 
 export interface HttpAppOptions {
@@ -14,15 +11,25 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** Listen for SIGTERM/SIGINT and shut down gracefully (processes yes, in-process tests no). */
   shutdownHooks?: boolean;
-  /** Timeouts and trusted proxies of the HTTP server (a service passes its config); unset: the defaults of serviceEnvSchema. */
+  /** Timeouts and trusted proxies of the HTTP server (a service passes its config); unset: the defaults of httpServerEnv. */
   server?: HttpServerSettings;
 }
 
-/** The variables of serviceEnvSchema that shape the HTTP server. */
-export type HttpServerSettings = Pick<
-  ServiceEnv,
-  'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_KEEP_ALIVE_TIMEOUT_MS' | 'HTTP_IDLE_TIMEOUT_MS' | 'HTTP_TRUSTED_PROXIES'
->;
+/** The variables that shape the HTTP server; a service's environment schema spreads them in. */
+export const httpServerEnv = {
+  /** A client must send a request's headers within this (else 408 and closed); at most HTTP_REQUEST_TIMEOUT_MS. */
+  HTTP_HEADERS_TIMEOUT_MS: env.positiveInt(10_000),
+  /** A client must send a whole request, body included, within this (else 408 and closed); a response that streams is not limited. */
+  HTTP_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  /** An idle keep-alive connection is closed after this; above the 60 s idle timeout of common load balancers, so they close first. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: env.positiveInt(72_000),
+  /** A connection silent both ways for this long is closed (event streams are exempt: they heartbeat). */
+  HTTP_IDLE_TIMEOUT_MS: env.positiveInt(60_000),
+  /** Proxies believed when X-Forwarded-For names the client: addresses, CIDRs, loopback, uniquelocal (private ranges); "none" for none. */
+  HTTP_TRUSTED_PROXIES: z.string().trim().min(1).default('loopback,uniquelocal'),
+};
+
+export type HttpServerSettings = z.infer<z.ZodObject<typeof httpServerEnv>>;
 
 /** How often Node looks for connections past their header or request timeout (its default, 30 s, lets one overstay by that much). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
@@ -32,7 +39,7 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
  * client may take to send a request (slow headers, slow body: 408, then closed); they end when the
  * request is received, so a response that streams for an hour (server-sent events) is not cut.
  */
-export function httpServerOptions(settings: HttpServerSettings = serviceEnvSchema({ port: 0, database: 'unused' }).parse({})) {
+export function httpServerOptions(settings: HttpServerSettings = z.object(httpServerEnv).parse({})) {
   if (settings.HTTP_HEADERS_TIMEOUT_MS > settings.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError([`HTTP_HEADERS_TIMEOUT_MS: must be at most HTTP_REQUEST_TIMEOUT_MS (${settings.HTTP_REQUEST_TIMEOUT_MS})`]);
   }
@@ -75,22 +82,4 @@ export async function listen(app: INestApplication, port: number, host: string):
   const url = await app.getUrl();
   app.get(Logger).log(`listening on ${host}:${new URL(url).port}`);
   return url;
-}
-
-/** A service app with its `@EventPattern` handlers consuming `queues`; not yet listening for HTTP. */
-export async function createServiceApp(module: DynamicModule, queues: string[], options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(module, options);
-  connectConsumers(app, { queues, schemaFor: eventSchemaFor, isTransient: isTransientDatabaseError });
-  // After the consumers' catch-all filter: Nest tries the filter registered last first.
-  app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
-  await app.startAllMicroservices();
-  return app;
-}
-
-/** Runs a service's main; a configuration error prints the variables to fix, without a stack trace. */
-export function runMain(service: string, main: () => Promise<unknown>): void {
-  main().catch((err: unknown) => {
-    console.error(err instanceof ConfigError ? `${service}: ${err.message}` : err);
-    process.exit(1);
-  });
 }

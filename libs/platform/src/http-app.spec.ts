@@ -1,7 +1,8 @@
-import { ConfigError, serviceEnvSchema } from './config';
-import { httpServerOptions } from './bootstrap';
+import { z } from 'zod';
+import { ConfigError } from './config';
+import { httpServerEnv, httpServerOptions } from './http-app';
 
-const settings = (env: NodeJS.ProcessEnv) => serviceEnvSchema({ port: 3000, database: 'db' }).parse(env);
+const settings = (env: NodeJS.ProcessEnv) => z.object(httpServerEnv).parse(env);
 
 describe('httpServerOptions', () => {
   it('sets every server timeout deliberately, with defaults', () => {

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig, serviceEnvSchema } from './config';
+import { ConfigError, loadConfig } from '@shop/platform';
+import { serviceEnvSchema } from './config';
 
 const schema = serviceEnvSchema({ port: 3001, database: 'orders' });
 

@@ -1,0 +1,3 @@
+export * from './config';
+export * from './infrastructure';
+export * from './service-app';
