@@ -1,6 +1,6 @@
 import { EXCHANGES, QUEUES, ROUTING_KEYS, type OrderPlaced } from '@shop/contracts';
 import { waitFor } from '@shop/testing';
-import type { Channel } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { ShopHarness } from './harness';
 
@@ -24,6 +24,18 @@ describe('inventory-service consuming order.placed', () => {
     return Object.fromEntries([...text.matchAll(/^stock_reservations_total\{outcome="(\w[\w-]*)"\} (\d+)$/gm)].map((match) => [match[1], Number(match[2])]));
   };
 
+  /**
+   * Takes every message now in `queue` (nothing else reads these queues in this file) and returns
+   * those whose message id is one of `messageIds`, so a test sees its own and never another's.
+   */
+  const takeMessages = async (queue: string, messageIds: string[]): Promise<ConsumeMessage[]> => {
+    const mine: ConsumeMessage[] = [];
+    for (let message = await channel.get(queue, { noAck: true }); message; message = await channel.get(queue, { noAck: true })) {
+      if (messageIds.includes(String(message.properties.messageId))) mine.push(message);
+    }
+    return mine;
+  };
+
   beforeAll(async () => {
     shop = await ShopHarness.create();
     await shop.startInventoryService();
@@ -37,39 +49,52 @@ describe('inventory-service consuming order.placed', () => {
 
   it('c. the same message delivered three times makes one reservation, one decrement and one result event', async () => {
     const before = await shop.available('LMP-011');
+    const counted = await outcomes();
     const orderId = randomUUID();
     const messageId = randomUUID();
     const event = orderPlaced(orderId, [{ sku: 'LMP-011', quantity: 2 }]);
     for (let i = 0; i < 3; i++) publish(event, messageId);
 
-    await waitFor(async () => (await outcomes()).duplicate === 2, { what: 'two duplicates recognised' });
-    expect((await outcomes()).reserved).toBe(1);
+    // The counters are the process's own, so only what this test added counts.
+    await waitFor(async () => ((await outcomes()).duplicate ?? 0) - (counted.duplicate ?? 0) === 2, { what: 'two duplicates recognised' });
+    expect(((await outcomes()).reserved ?? 0) - (counted.reserved ?? 0)).toBe(1);
     expect(await shop.available('LMP-011')).toBe(before - 2);
     const reservations = await shop.inventory.query(`SELECT sku, quantity FROM reservations WHERE order_id = $1`, [orderId]);
     expect(reservations.rows).toEqual([{ sku: 'LMP-011', quantity: 2 }]);
     const inbox = await shop.inventory.query(`SELECT count(*)::int AS n FROM inbox WHERE message_id = $1`, [messageId]);
     expect(inbox.rows[0].n).toBe(1);
-    const results = await shop.inventory.query(`SELECT routing_key FROM outbox WHERE payload->>'orderId' = $1`, [orderId]);
-    expect(results.rows).toEqual([{ routing_key: ROUTING_KEYS.stockReserved }]);
-    // Nobody consumes the results here: exactly one waits for order-service.
-    await waitFor(async () => (await shop.queueDepth(QUEUES.ordersStockResults)) === 1, { what: 'one stock.reserved in orders.stock-results' });
+    const results = await shop.inventory.query(`SELECT id, routing_key FROM outbox WHERE payload->>'orderId' = $1`, [orderId]);
+    expect(results.rows).toEqual([{ id: expect.any(String), routing_key: ROUTING_KEYS.stockReserved }]);
+    // Nobody consumes the results here: exactly one, that outbox row, waits for order-service.
+    const resultId = String(results.rows[0].id);
+    await waitFor(async () => (await shop.inventory.query(`SELECT 1 FROM outbox WHERE id = $1 AND published_at IS NOT NULL`, [resultId])).rowCount === 1, {
+      what: 'the result published',
+    });
+    const queued = await takeMessages(QUEUES.ordersStockResults, [resultId]);
+    expect(queued.map((message) => JSON.parse(message.content.toString()).orderId)).toEqual([orderId]);
   });
 
   it('d. malformed, schema-invalid and unknown-type messages are dead-lettered with a reason; the next valid one is processed', async () => {
-    publish(Buffer.from('{"schemaVersion": 1, "orderId": '), randomUUID());
-    publish({ schemaVersion: 1, orderId: 'not-a-uuid', lines: [] }, randomUUID());
-    publish(orderPlaced(randomUUID(), [{ sku: 'MUG-001', quantity: 1 }]), randomUUID(), 'order.cancelled');
+    const poison = [randomUUID(), randomUUID(), randomUUID()];
+    publish(Buffer.from('{"schemaVersion": 1, "orderId": '), poison[0]);
+    publish({ schemaVersion: 1, orderId: 'not-a-uuid', lines: [] }, poison[1]);
+    publish(orderPlaced(randomUUID(), [{ sku: 'MUG-001', quantity: 1 }]), poison[2], 'order.cancelled');
     const validOrderId = randomUUID();
-    publish(orderPlaced(validOrderId, [{ sku: 'MUG-001', quantity: 1 }]), randomUUID());
+    const validMessageId = randomUUID();
+    publish(orderPlaced(validOrderId, [{ sku: 'MUG-001', quantity: 1 }]), validMessageId);
 
     const dlq = `${QUEUES.inventoryOrderPlaced}.dlq`;
-    await waitFor(async () => (await shop.queueDepth(dlq)) === 3, { what: 'three dead letters' });
-    const reasons: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const message = await channel.get(dlq, { noAck: true });
-      if (message) reasons.push(String(message.properties.headers?.['x-dead-letter-reason']));
-    }
-    expect(reasons).toEqual([
+    const deadLetters: ConsumeMessage[] = [];
+    await waitFor(
+      async () => {
+        deadLetters.push(...(await takeMessages(dlq, poison)));
+        return deadLetters.length >= 3;
+      },
+      { what: 'three dead letters' },
+    );
+    const reasonOf = (messageId: string) =>
+      deadLetters.filter((m) => m.properties.messageId === messageId).map((m) => String(m.properties.headers?.['x-dead-letter-reason']));
+    expect(poison.flatMap(reasonOf)).toEqual([
       expect.stringMatching(/^malformed JSON/),
       expect.stringMatching(/^schema validation failed for "order.placed": orderId: .*lines: /),
       'unknown message type "order.cancelled"',
@@ -78,8 +103,8 @@ describe('inventory-service consuming order.placed', () => {
     await waitFor(async () => (await shop.inventory.query(`SELECT 1 FROM reservations WHERE order_id = $1`, [validOrderId])).rowCount === 1, {
       what: 'the valid order reserved',
     });
-    const stored = await shop.inventory.query(`SELECT count(*)::int AS n FROM inbox`);
-    expect(stored.rows[0].n).toBe(2); // test c's message and the valid one; poison never reaches the inbox
+    const stored = await shop.inventory.query(`SELECT message_id FROM inbox WHERE message_id = ANY($1)`, [[...poison, validMessageId]]);
+    expect(stored.rows).toEqual([{ message_id: validMessageId }]); // poison never reaches the inbox
   });
 
   it('rejects an order all-or-nothing, naming the first sku in sku order that falls short', async () => {
@@ -110,6 +135,9 @@ describe('inventory-service consuming order.placed', () => {
     await shop.inventory.query(`UPDATE stock SET available = 10 WHERE sku = 'TEE-002'`);
     const bagBefore = await shop.available('BAG-004');
     const orderIds = Array.from({ length: 30 }, () => randomUUID());
+    const messageIds = orderIds.map(() => randomUUID());
+    const dlq = `${QUEUES.inventoryOrderPlaced}.dlq`;
+    const deadLettersBefore = await shop.queueDepth(dlq);
     orderIds.forEach((orderId, i) =>
       publish(
         // The 4th order also wants more bags than exist: it is rejected whole and takes no tee.
@@ -122,7 +150,7 @@ describe('inventory-service consuming order.placed', () => {
               ]
             : [{ sku: 'TEE-002', quantity: 1 }],
         ),
-        randomUUID(),
+        messageIds[i],
       ),
     );
     await waitFor(async () => (await shop.queueDepth(QUEUES.inventoryOrderPlaced)) === 30, { what: 'the backlog queued' });
@@ -140,8 +168,12 @@ describe('inventory-service consuming order.placed', () => {
     const reservations = await shop.inventory.query(`SELECT order_id FROM reservations WHERE sku = 'TEE-002' AND order_id = ANY($1)`, [orderIds]);
     expect(reservations.rows.map((row) => row.order_id).sort()).toEqual(expected.sort());
     // Batched: an inbox row records its transaction's start, and 30 messages took fewer than 30 transactions.
-    const inbox = await shop.inventory.query(`SELECT count(*)::int AS messages, count(DISTINCT processed_at)::int AS transactions FROM inbox`);
-    expect(inbox.rows[0].transactions).toBeLessThan(inbox.rows[0].messages);
-    expect(await shop.queueDepth(`${QUEUES.inventoryOrderPlaced}.dlq`)).toBe(0);
+    const inbox = await shop.inventory.query(
+      `SELECT count(*)::int AS messages, count(DISTINCT processed_at)::int AS transactions FROM inbox WHERE message_id = ANY($1)`,
+      [messageIds],
+    );
+    expect(inbox.rows[0].messages).toBe(30);
+    expect(inbox.rows[0].transactions).toBeLessThan(30);
+    expect(await shop.queueDepth(dlq)).toBe(deadLettersBefore);
   });
 });
