@@ -1,6 +1,6 @@
 import { EXCHANGES, QUEUES, ROUTING_KEYS, type OrderPlaced } from '@shop/contracts';
 import { waitFor } from '@shop/testing';
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Channel, GetMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { ShopHarness } from './harness';
 
@@ -28,8 +28,8 @@ describe('inventory-service consuming order.placed', () => {
    * Takes every message now in `queue` (nothing else reads these queues in this file) and returns
    * those whose message id is one of `messageIds`, so a test sees its own and never another's.
    */
-  const takeMessages = async (queue: string, messageIds: string[]): Promise<ConsumeMessage[]> => {
-    const mine: ConsumeMessage[] = [];
+  const takeMessages = async (queue: string, messageIds: string[]): Promise<GetMessage[]> => {
+    const mine: GetMessage[] = [];
     for (let message = await channel.get(queue, { noAck: true }); message; message = await channel.get(queue, { noAck: true })) {
       if (messageIds.includes(String(message.properties.messageId))) mine.push(message);
     }
@@ -84,7 +84,7 @@ describe('inventory-service consuming order.placed', () => {
     publish(orderPlaced(validOrderId, [{ sku: 'MUG-001', quantity: 1 }]), validMessageId);
 
     const dlq = `${QUEUES.inventoryOrderPlaced}.dlq`;
-    const deadLetters: ConsumeMessage[] = [];
+    const deadLetters: GetMessage[] = [];
     await waitFor(
       async () => {
         deadLetters.push(...(await takeMessages(dlq, poison)));
