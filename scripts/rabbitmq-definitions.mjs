@@ -37,26 +37,25 @@ function loadBuiltLibs() {
   }
 }
 
-/** What each service does on the broker beyond declaring the topology. */
-function serviceUsers({ EXCHANGES, QUEUES }) {
+/** What each service does on the broker beyond declaring the topology, from the route table of libs/contracts. */
+function serviceUsers({ EXCHANGES, ROUTES, CONSUMERS }) {
   // A consumer forwards failed messages to the retry exchange and poison ones to the dead-letter exchange.
   const forwarding = [EXCHANGES.retry, EXCHANGES.deadLetter];
-  return [
-    {
-      name: 'order-service',
-      passwordVariable: 'ORDER_SERVICE_RABBITMQ_PASSWORD',
-      defaultPassword: 'order-service-dev-password',
-      publishesTo: [EXCHANGES.orders, ...forwarding],
-      consumes: [QUEUES.ordersStockResults],
-    },
-    {
-      name: 'inventory-service',
-      passwordVariable: 'INVENTORY_SERVICE_RABBITMQ_PASSWORD',
-      defaultPassword: 'inventory-service-dev-password',
-      publishesTo: [EXCHANGES.inventory, ...forwarding],
-      consumes: [QUEUES.inventoryOrderPlaced],
-    },
-  ];
+  const service = (name, passwordVariable) => ({
+    name,
+    passwordVariable,
+    defaultPassword: `${name}-dev-password`,
+    publishesTo: [
+      ...new Set(
+        Object.values(ROUTES)
+          .filter((route) => route.producer === name)
+          .map((route) => route.exchange),
+      ),
+      ...forwarding,
+    ],
+    consumes: Object.keys(CONSUMERS).filter((queue) => CONSUMERS[queue] === name),
+  });
+  return [service('order-service', 'ORDER_SERVICE_RABBITMQ_PASSWORD'), service('inventory-service', 'INVENTORY_SERVICE_RABBITMQ_PASSWORD')];
 }
 
 /**

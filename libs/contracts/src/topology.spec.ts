@@ -1,5 +1,6 @@
 import { DEMO_CATALOG } from './demo-catalog';
-import { eventSchemaFor, EVENTS, ROUTING_KEYS, TOPOLOGY, withRetryPolicy } from './topology';
+import { ROUTING_KEYS } from './routes';
+import { eventSchemaFor, EVENTS, TOPOLOGY, withRetryPolicy } from './topology';
 
 describe('the topology', () => {
   it('binds every event to exactly one consumer queue', () => {

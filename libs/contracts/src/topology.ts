@@ -1,34 +1,10 @@
 import type { z } from 'zod';
-import { orderPlacedSchema, stockRejectedSchema, stockReservedSchema } from './events';
+import { EXCHANGES, ROUTES, type QueueName, type RoutingKey } from './routes';
 
-/** Exchanges. Events are published to the exchange of the service that owns them. */
-export const EXCHANGES = {
-  orders: 'shop.orders',
-  inventory: 'shop.inventory',
-  /** Holds messages waiting for a delayed retry (see QueueSpec.retryDelaysMs). */
-  retry: 'shop.retry',
-  /** Dead letters: schema-invalid messages and those that exhausted their attempts. */
-  deadLetter: 'shop.dlx',
-} as const;
-
-export const ROUTING_KEYS = {
-  orderPlaced: 'order.placed',
-  stockReserved: 'stock.reserved',
-  stockRejected: 'stock.rejected',
-} as const;
-export type RoutingKey = (typeof ROUTING_KEYS)[keyof typeof ROUTING_KEYS];
-
-export const QUEUES = {
-  inventoryOrderPlaced: 'inventory.order-placed',
-  ordersStockResults: 'orders.stock-results',
-} as const;
-
-/** Every event: where it is published and how its payload is validated. */
-export const EVENTS = {
-  [ROUTING_KEYS.orderPlaced]: { exchange: EXCHANGES.orders, schema: orderPlacedSchema },
-  [ROUTING_KEYS.stockReserved]: { exchange: EXCHANGES.inventory, schema: stockReservedSchema },
-  [ROUTING_KEYS.stockRejected]: { exchange: EXCHANGES.inventory, schema: stockRejectedSchema },
-} as const satisfies Record<RoutingKey, { exchange: string; schema: z.ZodType }>;
+/** Every event: where it is published and how its payload is validated (from ROUTES). */
+export const EVENTS = Object.fromEntries(
+  Object.entries(ROUTES).map(([routingKey, route]) => [routingKey, { exchange: route.exchange, schema: route.schema }]),
+) as { [K in RoutingKey]: { exchange: (typeof ROUTES)[K]['exchange']; schema: (typeof ROUTES)[K]['schema'] } };
 
 export interface ExchangeSpec {
   name: string;
@@ -57,7 +33,20 @@ export interface Topology {
 const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
 const MAX_ATTEMPTS = 5;
 
-/** The whole broker topology as data; every service declares all of it at start. */
+/** Each queue of the route table with a binding per event it receives, in the table's order. */
+function queuesOfRoutes(): QueueSpec[] {
+  const queues = new Map<QueueName, QueueSpec>();
+  for (const [routingKey, route] of Object.entries(ROUTES)) {
+    for (const name of route.queues) {
+      const queue = queues.get(name) ?? { name, bindings: [], retryDelaysMs: RETRY_DELAYS_MS, maxAttempts: MAX_ATTEMPTS };
+      queue.bindings.push({ exchange: route.exchange, routingKey });
+      queues.set(name, queue);
+    }
+  }
+  return [...queues.values()];
+}
+
+/** The whole broker topology, derived from the route table; every service declares all of it at start. */
 export const TOPOLOGY: Topology = {
   retryExchange: EXCHANGES.retry,
   deadLetterExchange: EXCHANGES.deadLetter,
@@ -67,28 +56,12 @@ export const TOPOLOGY: Topology = {
     { name: EXCHANGES.retry, type: 'direct' },
     { name: EXCHANGES.deadLetter, type: 'direct' },
   ],
-  queues: [
-    {
-      name: QUEUES.inventoryOrderPlaced,
-      bindings: [{ exchange: EXCHANGES.orders, routingKey: ROUTING_KEYS.orderPlaced }],
-      retryDelaysMs: RETRY_DELAYS_MS,
-      maxAttempts: MAX_ATTEMPTS,
-    },
-    {
-      name: QUEUES.ordersStockResults,
-      bindings: [
-        { exchange: EXCHANGES.inventory, routingKey: ROUTING_KEYS.stockReserved },
-        { exchange: EXCHANGES.inventory, routingKey: ROUTING_KEYS.stockRejected },
-      ],
-      retryDelaysMs: RETRY_DELAYS_MS,
-      maxAttempts: MAX_ATTEMPTS,
-    },
-  ],
+  queues: queuesOfRoutes(),
 };
 
 /** Payload schema of a message type, for consumers that validate at the boundary. */
 export function eventSchemaFor(type: string): z.ZodType | undefined {
-  return (EVENTS as Record<string, { schema: z.ZodType }>)[type]?.schema;
+  return Object.hasOwn(ROUTES, type) ? ROUTES[type as RoutingKey].schema : undefined;
 }
 
 /** The same topology with other retry delays and attempts (configuration knobs, e.g. for fast tests). */

@@ -1,0 +1,111 @@
+import type { z } from 'zod';
+import { orderPlacedSchema, stockRejectedSchema, stockReservedSchema } from './events';
+
+/** Exchanges. Events are published to the exchange of the service that produces them. */
+export const EXCHANGES = {
+  orders: 'shop.orders',
+  inventory: 'shop.inventory',
+  /** Holds messages waiting for a delayed retry (see QueueSpec.retryDelaysMs). */
+  retry: 'shop.retry',
+  /** Dead letters: schema-invalid messages and those that exhausted their attempts. */
+  deadLetter: 'shop.dlx',
+} as const;
+
+/** The consumers' queues, `<service>.<purpose>`; each names the service that consumes it. */
+export const QUEUES = {
+  inventoryOrderPlaced: 'inventory.order-placed',
+  ordersStockResults: 'orders.stock-results',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export type Service = 'order-service' | 'inventory-service';
+
+/** The service that consumes each queue (competing instances of it share the queue). */
+export const CONSUMERS = {
+  [QUEUES.inventoryOrderPlaced]: 'inventory-service',
+  [QUEUES.ordersStockResults]: 'order-service',
+} as const satisfies Record<QueueName, Service>;
+
+/**
+ * Where an order goes next: every event, who produces it, the exchange it is published to, its
+ * payload schema and version, and the queues (consumers, see CONSUMERS) that receive it. The broker
+ * topology, EVENTS, eventSchemaFor and the broker users' permissions are derived from this table; a
+ * new receiver adds its queue here.
+ *
+ *   POST /api/orders ─ order.placed ─> inventory.order-placed (inventory-service reserves stock)
+ *     ─ stock.reserved | stock.rejected ─> orders.stock-results (order-service confirms or rejects)
+ */
+export const ROUTES = {
+  'order.placed': {
+    producer: 'order-service',
+    exchange: EXCHANGES.orders,
+    schema: orderPlacedSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.inventoryOrderPlaced],
+  },
+  'stock.reserved': {
+    producer: 'inventory-service',
+    exchange: EXCHANGES.inventory,
+    schema: stockReservedSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.ordersStockResults],
+  },
+  'stock.rejected': {
+    producer: 'inventory-service',
+    exchange: EXCHANGES.inventory,
+    schema: stockRejectedSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.ordersStockResults],
+  },
+} as const satisfies Record<string, Route>;
+
+export interface Route {
+  /** The service that publishes it (from its outbox). */
+  producer: Service;
+  exchange: string;
+  schema: z.ZodType;
+  /** The version `schema` accepts; a breaking change is a new version. */
+  schemaVersion: number;
+  /** Every queue bound to this event: each consumer gets its own copy. */
+  queues: readonly QueueName[];
+}
+
+export type RoutingKey = keyof typeof ROUTES;
+export type EventPayload<K extends RoutingKey> = z.infer<(typeof ROUTES)[K]['schema']>;
+
+/** The routing keys that reach a queue. */
+export type RoutingKeysOf<Q extends QueueName> = { [K in RoutingKey]: Q extends (typeof ROUTES)[K]['queues'][number] ? K : never }[RoutingKey];
+
+/** What a consumer of queue `Q` receives: a message type of that queue, with that type's payload. */
+export type ConsumedEvent<Q extends QueueName> = { [K in RoutingKeysOf<Q>]: { type: K; payload: EventPayload<K> } }[RoutingKeysOf<Q>];
+
+export const ROUTING_KEYS = {
+  orderPlaced: 'order.placed',
+  stockReserved: 'stock.reserved',
+  stockRejected: 'stock.rejected',
+} as const satisfies Record<string, RoutingKey>;
+
+/** An event ready for the outbox: its destination derived from the route table. */
+export interface IntegrationEvent<K extends RoutingKey = RoutingKey> {
+  exchange: string;
+  routingKey: K;
+  payload: EventPayload<K>;
+  schemaVersion: number;
+  correlationId?: string;
+  traceparent?: string;
+}
+
+/** `outbox.add(manager, [event('stock.reserved', payload)])`: the payload is typed by the key, the exchange follows from it. */
+export function event<K extends RoutingKey>(
+  routingKey: K,
+  payload: EventPayload<K>,
+  trace: { correlationId?: string; traceparent?: string } = {},
+): IntegrationEvent<K> {
+  const route: Route = ROUTES[routingKey];
+  return { exchange: route.exchange, routingKey, payload, schemaVersion: route.schemaVersion, ...trace };
+}
+
+/** The routing keys a queue receives, for its consumer's `@BatchEventPattern`. */
+export function routingKeysOf<Q extends QueueName>(queue: Q): RoutingKeysOf<Q>[] {
+  return (Object.keys(ROUTES) as RoutingKey[]).filter((key) => (ROUTES[key].queues as readonly QueueName[]).includes(queue)) as RoutingKeysOf<Q>[];
+}
