@@ -4,7 +4,7 @@ import { OUTBOX_OPTIONS, type OutboxOptions } from './outbox.options';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxService } from './outbox.service';
 
-/** Transactional outbox (OutboxService.enqueue + OutboxRelay) and inbox (InboxService.runOnce). */
+/** Transactional outbox (OutboxService + OutboxRelay) and inbox (InboxService), over the DataSource TypeOrmModule provides. */
 @Global()
 @Module({})
 export class OutboxModule {

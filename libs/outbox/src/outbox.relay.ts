@@ -4,17 +4,16 @@ import { DataSource } from 'typeorm';
 import { HEADERS, Publisher } from '@shop/messaging';
 import { singletonMetric } from '@shop/platform';
 import { OutboxService } from './outbox.service';
-import { PgListener } from './pg-listener';
 import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, type OutboxOptions } from './outbox.options';
+import { OutboxRepository } from './outbox.repository';
 
-interface OutboxRow {
-  id: string;
-  exchange: string;
-  routing_key: string;
-  payload: unknown;
-  headers: Record<string, string>;
-  created_at: Date;
-}
+/**
+ * Claim loops per process: while one waits for the broker's confirms, the other claims the rows
+ * committed meanwhile (SKIP LOCKED keeps them apart).
+ */
+const CLAIM_LOOPS = 2;
+/** How often a relay applies retention (OutboxService.purge). */
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 const published = singletonMetric(
   'outbox_published_total',
@@ -29,9 +28,9 @@ const failures = singletonMetric(
  * Publishes committed outbox rows. Each batch is claimed with FOR UPDATE SKIP LOCKED, so several
  * relays (instances) never publish the same row at once; a row is marked published only after the
  * broker confirmed it, so a crash in between publishes it again (consumers drop the duplicate by
- * messageId). It wakes on the notification `enqueue` sends at commit (or on `OutboxService.committed()`
- * in this process), and polls as a safety net;
- * while the broker is unreachable it backs off and keeps every row.
+ * messageId). It wakes when a write through this process's OutboxService committed and polls for
+ * the rest (the wake-up rule is on OutboxService); while the broker is unreachable it backs off and
+ * keeps every row. Once an hour it applies retention.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
@@ -41,11 +40,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private loops: Promise<void>[] = [];
   /** Wakers of the loops that wait for work, and of those backing off (woken only to stop). */
   private readonly waiting = new Set<{ wake: () => void; forWork: boolean }>();
-  /** A notification arrived that no loop has acted on yet. */
-  private notified = false;
-  private listener: PgListener | null = null;
-  private stopListeningToCommits: (() => void) | null = null;
-  private lastCleanup = Date.now();
+  /** A wake came that no loop has acted on yet. */
+  private woken = false;
+  private stopWaking: (() => void) | null = null;
+  private lastPurge = Date.now();
+  private readonly repository = new OutboxRepository();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,30 +56,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
-    if (!this.options.relayEnabled) return;
     this.running = true;
-    this.listener = new PgListener(this.dataSource, this.options.notifyChannel, () => this.onNotification(), this.options.maxBackoffMs);
-    this.listener.start();
-    this.stopListeningToCommits = this.outbox.onCommitted(() => this.onNotification());
-    this.loops = Array.from({ length: this.options.concurrency }, () => this.run());
+    this.stopWaking = this.outbox.onWake(() => this.onWoken());
+    this.loops = Array.from({ length: CLAIM_LOOPS }, () => this.run());
   }
 
   async onModuleDestroy(): Promise<void> {
     this.running = false;
-    this.stopListeningToCommits?.();
+    this.stopWaking?.();
     for (const waiter of this.waiting) waiter.wake();
     await Promise.all(this.loops);
-    this.listener?.stop();
   }
 
   /** Publishes one batch; returns how many rows it claimed. Exposed for tests and tools. */
   async relayBatch(): Promise<number> {
     const { claimed, error } = await this.dataSource.transaction(async (manager) => {
-      const rows: OutboxRow[] = await manager.query(
-        `SELECT id, exchange, routing_key, payload, headers, created_at FROM outbox
-         WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.options.batchSize],
-      );
+      const rows = await this.repository.claim(manager, this.options.batchSize);
       if (rows.length === 0) return { claimed: 0, error: null };
 
       const results = await Promise.allSettled(
@@ -100,17 +91,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       const failed = rows.filter((_, index) => results[index].status === 'rejected').map((row) => row.id);
       const firstError = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason as Error | undefined;
 
-      if (confirmed.length > 0) {
-        await manager.query(`UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`, [
-          confirmed,
-        ]);
-      }
-      if (failed.length > 0) {
-        await manager.query(`UPDATE outbox SET publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [
-          failed,
-          firstError?.message ?? 'publish failed',
-        ]);
-      }
+      await this.repository.markPublished(manager, confirmed);
+      await this.repository.markFailed(manager, failed, firstError?.message ?? 'publish failed');
       published.inc(confirmed.length);
       failures.inc(failed.length);
       return { claimed: rows.length, error: firstError ?? null };
@@ -123,12 +105,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     let backoffMs = 0;
     while (this.running) {
       try {
-        this.notified = false; // this claim sees every row committed so far
+        this.woken = false; // this claim sees every row committed so far
         const claimed = await this.relayBatch();
         if (backoffMs > 0) this.logger.log('outbox relay publishing again');
         backoffMs = 0;
         if (claimed === this.options.batchSize) continue; // more are waiting
-        await this.cleanUpIfDue();
+        await this.purgeIfDue();
         await this.sleep(this.options.pollIntervalMs, true);
       } catch (err) {
         if (backoffMs === 0) this.logger.warn(`outbox relay cannot publish (${(err as Error).message}); rows are kept, retrying with backoff`);
@@ -138,14 +120,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** True while every loop of the relay waits for work: a notification, `OutboxService.committed()` or the next poll. */
+  /** True while every loop of the relay waits for work: a wake from OutboxService or the next poll. */
   isIdle(): boolean {
-    return [...this.waiting].filter((waiter) => waiter.forWork).length === this.options.concurrency;
+    return [...this.waiting].filter((waiter) => waiter.forWork).length === CLAIM_LOOPS;
   }
 
   /** New rows: one waiting loop claims them (waking them all would send the others to find nothing). */
-  private onNotification(): void {
-    this.notified = true;
+  private onWoken(): void {
+    this.woken = true;
     for (const waiter of this.waiting) {
       if (!waiter.forWork) continue;
       waiter.wake();
@@ -154,7 +136,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private sleep(ms: number, forWork: boolean): Promise<void> {
-    if (forWork && this.notified) return Promise.resolve();
+    if (forWork && this.woken) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const waiter = {
         forWork,
@@ -164,15 +146,21 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
           resolve();
         },
       };
-      // A notification cuts a wait for work short, never a backoff; shutdown cuts either.
+      // A wake cuts a wait for work short, never a backoff; shutdown cuts either.
       const timer = setTimeout(waiter.wake, ms);
       this.waiting.add(waiter);
     });
   }
 
-  private async cleanUpIfDue(): Promise<void> {
-    if (this.options.retentionHours <= 0 || Date.now() - this.lastCleanup < 60 * 60 * 1000) return;
-    this.lastCleanup = Date.now();
-    await this.dataSource.query(`DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)`, [this.options.retentionHours]);
+  private async purgeIfDue(): Promise<void> {
+    if (Date.now() - this.lastPurge < PURGE_INTERVAL_MS) return;
+    this.lastPurge = Date.now();
+    try {
+      const purged = await this.outbox.purge();
+      this.logger.log(`retention: deleted ${purged.outbox} published outbox rows and ${purged.inbox} inbox rows`);
+    } catch (err) {
+      // Not a publishing failure: the rows wait for the next purge.
+      this.logger.warn(`outbox retention failed (${(err as Error).message}); trying again in an hour`);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
+import { pooledConnection } from './outbox.repository';
 
 /**
  * LISTENs on a PostgreSQL channel on a dedicated pooled connection and calls `onNotification` with
@@ -11,6 +12,7 @@ import type { DataSource } from 'typeorm';
 export class PgListener {
   private readonly logger = new Logger(PgListener.name);
   private client: PoolClient | null = null;
+  private releaseClient: ((err?: Error | boolean) => void) | null = null;
   private running = false;
 
   constructor(
@@ -32,17 +34,18 @@ export class PgListener {
   }
 
   private async connect(): Promise<void> {
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
     while (this.running && !this.client) {
-      let client: PoolClient | null = null;
+      let connection: Awaited<ReturnType<typeof pooledConnection>> | null = null;
       try {
-        client = await pool.connect();
+        connection = await pooledConnection(this.dataSource);
+        const { client } = connection;
         client.on('notification', (message) => this.onNotification(message.payload ?? ''));
         client.on('error', (err) => this.onConnectionLost(err));
         await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
         this.client = client;
+        this.releaseClient = connection.release;
       } catch (err) {
-        client?.release(true);
+        connection?.release(true);
         this.logger.warn(`cannot LISTEN on "${this.channel}" (${(err as Error).message}); retrying`);
         await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs));
       }
@@ -66,9 +69,12 @@ export class PgListener {
 
   private release(err?: Error): void {
     const client = this.client;
+    const release = this.releaseClient;
     this.client = null;
-    if (!client) return;
+    this.releaseClient = null;
+    if (!client || !release) return;
     client.removeAllListeners('notification');
-    client.release(err ?? true);
+    // Destroyed, never returned to the pool: it is still LISTENing.
+    release(err ?? true);
   }
 }

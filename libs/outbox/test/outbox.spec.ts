@@ -2,7 +2,7 @@ import { AmqpConnection, Publisher, type Topology } from '@shop/messaging';
 import { createDatabase, createVhost, waitFor } from '@shop/testing';
 import { connect, type ChannelModel } from 'amqplib';
 import { DataSource } from 'typeorm';
-import { CreateOutboxAndInbox1732500000000, InboxService, OutboxRelay, OutboxService } from '../src';
+import { CreateOutboxAndInbox1732500000000, InboxService, OutboxRelay, OutboxService, PURGE_BATCH_SIZE, type OutboxOptions } from '../src';
 
 const TOPOLOGY: Topology = {
   retryExchange: 'relay.retry',
@@ -29,12 +29,16 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     return dataSource;
   }
 
-  async function newRelay(outbox = new OutboxService({}), pollIntervalMs = 100): Promise<OutboxRelay> {
+  const newOutbox = (options: OutboxOptions = {}) => new OutboxService(dataSources[0], options);
+  const thing = (payload: unknown) => ({ exchange: 'relay.events', routingKey: 'thing.happened', payload });
+
+  async function newRelay(outbox?: OutboxService, pollIntervalMs = 100): Promise<OutboxRelay> {
     const connection = new AmqpConnection({ url: vhost.url, connectionName: 'relay-test', topology: TOPOLOGY });
     await connection.onModuleInit();
     await connection.waitUntilConnected();
     connections.push(connection);
-    return new OutboxRelay(await newDataSource(), new Publisher(connection), outbox, { batchSize: 50, pollIntervalMs });
+    const dataSource = await newDataSource();
+    return new OutboxRelay(dataSource, new Publisher(connection), outbox ?? new OutboxService(dataSource, {}), { batchSize: 50, pollIntervalMs });
   }
 
   /** Takes every message waiting in relay.sink. */
@@ -65,10 +69,10 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
 
   it('three relays running at once publish each committed row exactly once', async () => {
     const dataSource = dataSources[0];
-    const outbox = new OutboxService({});
+    const outbox = newOutbox();
     for (let batch = 0; batch < 10; batch++) {
       await dataSource.transaction(async (manager) => {
-        for (let i = 0; i < 30; i++) await outbox.enqueue(manager, { exchange: 'relay.events', routingKey: 'thing.happened', payload: { batch, i } });
+        for (let i = 0; i < 30; i++) await outbox.add(manager, [thing({ batch, i })]);
       });
     }
     const relays = await Promise.all([newRelay(), newRelay(), newRelay()]);
@@ -99,17 +103,15 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     const before = (await dataSource.query(`SELECT count(*)::int AS n FROM outbox`))[0].n;
     await expect(
       dataSource.transaction(async (manager) => {
-        await new OutboxService({}).enqueue(manager, { exchange: 'relay.events', routingKey: 'thing.happened', payload: {} });
+        await newOutbox().add(manager, [thing({})]);
         throw new Error('the business change failed');
       }),
     ).rejects.toThrow('the business change failed');
     expect((await dataSource.query(`SELECT count(*)::int AS n FROM outbox`))[0].n).toBe(before);
   });
 
-  it('enqueue refuses to run outside a transaction', async () => {
-    await expect(new OutboxService({}).enqueue(dataSources[0].manager, { exchange: 'x', routingKey: 'y', payload: {} })).rejects.toThrow(
-      /inside the transaction/,
-    );
+  it('add refuses to run outside a transaction', async () => {
+    await expect(newOutbox().add(dataSources[0].manager, [thing({})])).rejects.toThrow(/inside the transaction/);
   });
 
   it('the inbox runs an effect once per message, even for concurrent duplicates', async () => {
@@ -117,23 +119,23 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     await dataSource.query(`CREATE TABLE IF NOT EXISTS effects (message_id text)`);
     const inbox = new InboxService();
     const handle = () =>
-      dataSource.transaction((manager) =>
-        inbox.runOnce(manager, 'test-consumer', 'message-1', async () => {
-          await manager.query(`INSERT INTO effects VALUES ('message-1')`);
-        }),
-      );
-    const outcomes = await Promise.all([handle(), handle(), handle()]);
-    expect(outcomes.filter((outcome) => !outcome.duplicate)).toHaveLength(1);
+      dataSource.transaction(async (manager) => {
+        const todo = await inbox.claimMany(manager, 'test-consumer', [{ messageId: 'message-1' }]);
+        for (const message of todo) await manager.query(`INSERT INTO effects VALUES ($1)`, [message.messageId]);
+        return todo.length;
+      });
+    const applied = await Promise.all([handle(), handle(), handle()]);
+    expect(applied.sort()).toEqual([0, 0, 1]);
     expect((await dataSource.query(`SELECT count(*)::int AS n FROM effects`))[0].n).toBe(1);
   });
 
-  it('enqueueMany writes several events in one statement, each published once', async () => {
+  it('add writes several events in one statement, each published once', async () => {
     const dataSource = dataSources[0];
-    const outbox = new OutboxService({});
+    const outbox = newOutbox();
     const ids = await dataSource.transaction((manager) =>
-      outbox.enqueueMany(
+      outbox.add(
         manager,
-        [1, 2, 3].map((n) => ({ exchange: 'relay.events', routingKey: 'thing.happened', payload: { n }, correlationId: `c-${n}` })),
+        [1, 2, 3].map((n) => ({ ...thing({ n }), correlationId: `c-${n}` })),
       ),
     );
     const relay = await newRelay(outbox);
@@ -155,30 +157,83 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     expect(messages.filter((message) => ids.includes(message.id))).toHaveLength(3);
   });
 
-  it('a row the caller wrote in its own statement is published when the caller says it committed (no notification, no poll)', async () => {
+  it('a row added in a transaction is published once it commits (no notification, no poll)', async () => {
     const dataSource = dataSources[0];
-    const outbox = new OutboxService({});
-    // Polls every 10 minutes: within this test only committed() can wake it.
+    const outbox = newOutbox();
+    // Polls every 10 minutes: within this test only the wake after commit can start a claim.
     const relay = await newRelay(outbox, 600_000);
     relay.onApplicationBootstrap();
     try {
       await waitFor(() => relay.isIdle(), { what: 'the relay idle' });
-      const message = outbox.message({ exchange: 'relay.events', routingKey: 'thing.happened', payload: { own: 'statement' } });
-      await dataSource.query(`INSERT INTO outbox (id, exchange, routing_key, payload, headers) VALUES ($1, $2, $3, $4, $5)`, [
-        message.id,
-        message.exchange,
-        message.routing_key,
-        JSON.stringify(message.payload),
-        JSON.stringify(message.headers),
-      ]);
-      outbox.committed();
-      await waitFor(async () => (await dataSource.query(`SELECT published_at FROM outbox WHERE id = $1`, [message.id]))[0].published_at !== null, {
+      const [id] = await dataSource.transaction((manager) => outbox.add(manager, [thing({ own: 'transaction' })]));
+      await waitFor(async () => (await dataSource.query(`SELECT published_at FROM outbox WHERE id = $1`, [id]))[0].published_at !== null, {
         what: 'the row published',
       });
     } finally {
       await relay.onModuleDestroy();
     }
+    expect(await drainSink()).toContainEqual({ id: expect.any(String), payload: { own: 'transaction' } });
+  });
+
+  it("a row added in the caller's own statement is written with it and published at once (no notification, no poll)", async () => {
+    const dataSource = dataSources[0];
+    const outbox = newOutbox();
+    const relay = await newRelay(outbox, 600_000);
+    relay.onApplicationBootstrap();
+    try {
+      await waitFor(() => relay.isIdle(), { what: 'the relay idle' });
+      const write = (name: string) =>
+        outbox.addInStatement<{ name: string }>({
+          name: 'outbox-test-one-statement',
+          text: (insertOutboxRow) =>
+            `WITH thing AS (SELECT $1::text AS name WHERE $1 <> 'nothing'), queued AS (${insertOutboxRow('thing')}) SELECT name FROM thing`,
+          values: [name],
+          event: thing({ own: name }),
+        });
+      const written = await write('statement');
+      // No row in the statement's source: no outbox row either.
+      const skipped = await write('nothing');
+      expect(written.rows).toEqual([{ name: 'statement' }]);
+      expect(skipped.rows).toEqual([]);
+      await waitFor(async () => (await dataSource.query(`SELECT published_at FROM outbox WHERE id = $1`, [written.messageId]))[0].published_at !== null, {
+        what: 'the row published',
+      });
+      expect(await dataSource.query(`SELECT id FROM outbox WHERE id = $1`, [skipped.messageId])).toEqual([]);
+    } finally {
+      await relay.onModuleDestroy();
+    }
     expect(await drainSink()).toContainEqual({ id: expect.any(String), payload: { own: 'statement' } });
+  });
+
+  it('retention deletes published outbox rows and inbox rows older than their windows, in batches; newer and unpublished rows stay', async () => {
+    const dataSource = dataSources[0];
+    await dataSource.query(`DELETE FROM outbox`);
+    await dataSource.query(`DELETE FROM inbox`);
+    const old = PURGE_BATCH_SIZE * 2 + 10; // more than one batch of each
+    // Published 49 hours ago (past a 48-hour window), published 47 hours ago, and never published though 1,000 hours old.
+    await dataSource.query(
+      `INSERT INTO outbox (id, exchange, routing_key, payload, created_at, published_at)
+       SELECT gen_random_uuid(), 'relay.events', 'aged', jsonb_build_object('age', age), now() - make_interval(hours => created), published
+       FROM (SELECT 'old-published' AS age, 49 AS created, now() - interval '49 hours' AS published FROM generate_series(1, $1)
+             UNION ALL SELECT 'recent-published', 47, now() - interval '47 hours'
+             UNION ALL SELECT 'old-unpublished', 1000, NULL) AS rows`,
+      [old],
+    );
+    // Processed 25 hours ago (past a 24-hour window) and 23 hours ago.
+    await dataSource.query(
+      `INSERT INTO inbox (consumer, message_id, processed_at)
+       SELECT 'aged', 'old-' || n, now() - interval '25 hours' FROM generate_series(1, $1) AS n
+       UNION ALL SELECT 'aged', 'recent', now() - interval '23 hours'`,
+      [old],
+    );
+
+    const purged = await newOutbox({ outboxRetentionHours: 48, inboxRetentionHours: 24 }).purge();
+
+    expect(purged).toEqual({ outbox: old, inbox: old });
+    const outboxLeft: { age: string }[] = await dataSource.query(`SELECT payload->>'age' AS age FROM outbox ORDER BY 1`);
+    expect(outboxLeft.map((row) => row.age)).toEqual(['old-unpublished', 'recent-published']);
+    const inboxLeft: { message_id: string }[] = await dataSource.query(`SELECT message_id FROM inbox`);
+    expect(inboxLeft.map((row) => row.message_id)).toEqual(['recent']);
   });
 
   it('claimMany records a batch of message ids once: it returns only the messages not seen before, each once', async () => {

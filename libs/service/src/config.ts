@@ -34,6 +34,10 @@ export function serviceEnvSchema(defaults: { port: number; database: string; met
     MAX_ATTEMPTS: env.positiveInt(5),
     OUTBOX_POLL_INTERVAL_MS: env.positiveInt(1_000),
     OUTBOX_BATCH_SIZE: env.positiveInt(200),
+    /** Published outbox rows are deleted after this many hours. */
+    OUTBOX_RETENTION_HOURS: env.positiveInt(24 * 7),
+    /** Processed message ids (the inbox) are kept this many hours: longer than any message can be redelivered. */
+    INBOX_RETENTION_HOURS: env.positiveInt(24 * 7),
     ...httpServerEnv,
   });
 }

@@ -2,7 +2,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { withRetryPolicy, TOPOLOGY } from '@shop/contracts';
 import { MessagingModule } from '@shop/messaging';
-import { CreateOutboxAndInbox1732500000000, OutboxModule } from '@shop/outbox';
+import { CreateOutboxAndInbox1732500000000, OutboxModule, type OutboxOptions } from '@shop/outbox';
 import { ConfigError, HealthModule, loggingModule, MetricsModule } from '@shop/platform';
 import type { MigrationInterface } from 'typeorm';
 import type { ServiceEnv } from './config';
@@ -40,6 +40,25 @@ export function databasePoolOptions(config: ServiceEnv, applicationName: string)
 }
 
 /**
+ * The outbox's settings. The inbox must remember a message id for longer than that message can
+ * come back (the longest retry delay before each attempt), or a late redelivery would be applied again.
+ */
+export function outboxOptions(config: ServiceEnv): OutboxOptions {
+  const redeliveryWindowMs = Math.max(...config.RETRY_DELAYS_MS) * config.MAX_ATTEMPTS;
+  if (config.INBOX_RETENTION_HOURS * 3_600_000 <= redeliveryWindowMs) {
+    throw new ConfigError([
+      `INBOX_RETENTION_HOURS: must be longer than a message can be redelivered (the longest of RETRY_DELAYS_MS times MAX_ATTEMPTS: ${redeliveryWindowMs / 1_000} s)`,
+    ]);
+  }
+  return {
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    batchSize: config.OUTBOX_BATCH_SIZE,
+    outboxRetentionHours: config.OUTBOX_RETENTION_HOURS,
+    inboxRetentionHours: config.INBOX_RETENTION_HOURS,
+  };
+}
+
+/**
  * What every service of the shop stands on: logs, its PostgreSQL database (migrations run at start, never
  * `synchronize`), the broker, the outbox and inbox, health and metrics.
  */
@@ -67,7 +86,7 @@ export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (D
       connectTimeoutMs: config.RABBITMQ_CONNECT_TIMEOUT_MS,
       publishTimeoutMs: config.RABBITMQ_PUBLISH_TIMEOUT_MS,
     }),
-    OutboxModule.forRoot({ pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS, batchSize: config.OUTBOX_BATCH_SIZE }),
+    OutboxModule.forRoot(outboxOptions(config)),
     HealthModule,
     MetricsModule.forRoot({ port: config.METRICS_PORT, host: config.HOST }),
   ];

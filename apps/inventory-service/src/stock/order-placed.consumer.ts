@@ -1,8 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { ROUTING_KEYS, type OrderPlaced } from '@shop/contracts';
+import { QUEUES, routingKeysOf, type ConsumedEvent } from '@shop/contracts';
 import { BatchEventPattern, type Delivery } from '@shop/messaging';
 import { StockService } from './stock.service';
+
+const QUEUE = QUEUES.inventoryOrderPlaced;
 
 /**
  * Orders from the `inventory.order-placed` queue, the waiting ones together in one transaction.
@@ -10,10 +12,14 @@ import { StockService } from './stock.service';
  */
 @Controller()
 export class OrderPlacedConsumer {
+  /** The queue this consumer takes its messages from (app.ts consumes it); its events are in the route table. */
+  static readonly queue = QUEUE;
+
   constructor(private readonly stock: StockService) {}
 
-  @BatchEventPattern(ROUTING_KEYS.orderPlaced)
-  onOrderPlaced(@Payload() orders: Delivery<OrderPlaced>[]): Promise<void> {
+  // The transport checked each payload against the schema of its type, so a delivery is one of the queue's events.
+  @BatchEventPattern(routingKeysOf(QUEUE))
+  onOrderPlaced(@Payload() orders: (Delivery & ConsumedEvent<typeof QUEUE>)[]): Promise<void> {
     return this.stock.reserveStock(orders);
   }
 }

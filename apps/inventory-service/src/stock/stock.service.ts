@@ -1,7 +1,7 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { EVENTS, QUEUES, ROUTING_KEYS, type OrderPlaced, type StockLevelView, type StockRejected, type StockReserved } from '@shop/contracts';
-import { InboxService, OutboxService, type OutboxEvent } from '@shop/outbox';
+import { event, QUEUES, type IntegrationEvent, type OrderPlaced, type StockLevelView } from '@shop/contracts';
+import { InboxService, OutboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -63,7 +63,7 @@ export class StockService {
       );
       const newDecisions: { orderId: string; decision: OrderDecision }[] = [];
       const reservations: { orderId: string; sku: string; quantity: number }[] = [];
-      const answers: OutboxEvent[] = [];
+      const answers: StockResult[] = [];
       const now = new Date();
       for (const { payload: order, messageId, correlationId, traceparent } of todo) {
         const { decision, repeated } = decideOrder(order.lines, available, decided.get(order.orderId), now);
@@ -89,7 +89,7 @@ export class StockService {
       if (newDecisions.length > 0 && (await this.stock.recordDecisions(manager, newDecisions, reservations)) !== skus) {
         throw new Error('stock changed under its lock');
       }
-      await this.outbox.enqueueMany(manager, answers);
+      await this.outbox.add(manager, answers);
       return outcomes;
     });
     for (const outcome of outcomes) reservationOutcomes.inc({ outcome });
@@ -114,14 +114,14 @@ export class StockService {
   }
 }
 
+type StockResult = IntegrationEvent<'stock.reserved'> | IntegrationEvent<'stock.rejected'>;
+
 /** The answer to the order service; a repeated decision gives the same message as the first time. */
-function resultEvent(orderId: string, decision: OrderDecision, publish: { correlationId: string; traceparent?: string }): OutboxEvent {
-  if (decision.reserve) {
-    const reserved: StockReserved = { schemaVersion: 1, orderId, lines: decision.lines, reservedAt: decision.decidedAt.toISOString() };
-    return { exchange: EVENTS[ROUTING_KEYS.stockReserved].exchange, routingKey: ROUTING_KEYS.stockReserved, payload: reserved, ...publish };
-  }
-  const rejected: StockRejected = { schemaVersion: 1, orderId, sku: decision.sku, reason: decision.reason, rejectedAt: decision.decidedAt.toISOString() };
-  return { exchange: EVENTS[ROUTING_KEYS.stockRejected].exchange, routingKey: ROUTING_KEYS.stockRejected, payload: rejected, ...publish };
+function resultEvent(orderId: string, decision: OrderDecision, trace: { correlationId: string; traceparent?: string }): StockResult {
+  const decidedAt = decision.decidedAt.toISOString();
+  return decision.reserve
+    ? event('stock.reserved', { schemaVersion: 1, orderId, lines: decision.lines, reservedAt: decidedAt }, trace)
+    : event('stock.rejected', { schemaVersion: 1, orderId, sku: decision.sku, reason: decision.reason, rejectedAt: decidedAt }, trace);
 }
 
 const notStocked = (sku: string) => new NotFoundException({ statusCode: 404, error: 'Not Found', message: `sku ${sku} is not stocked` });

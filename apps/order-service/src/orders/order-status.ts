@@ -1,6 +1,7 @@
-import { ROUTING_KEYS, type OrderStatus } from '@shop/contracts';
+import { ROUTING_KEYS, type OrderStatus, type QUEUES, type RoutingKeysOf } from '@shop/contracts';
 
-export type StockResultType = typeof ROUTING_KEYS.stockReserved | typeof ROUTING_KEYS.stockRejected;
+/** The events of the order service's stock-results queue, by the route table. */
+export type StockResultType = RoutingKeysOf<typeof QUEUES.ordersStockResults>;
 
 /**
  * The order state machine, in one table: the status an event moves an order to, by current status.

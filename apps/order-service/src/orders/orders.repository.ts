@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderStatus } from '@shop/contracts';
-import type { OutboxMessage } from '@shop/outbox';
-import type { Pool } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import { OutboxService, type OutboxEvent } from '@shop/outbox';
+import type { EntityManager } from 'typeorm';
 import { Order } from './order.entity';
 import type { PricedLine } from './pricing';
 
@@ -18,21 +17,26 @@ export interface NewOrder {
   requestHash: string;
 }
 
-/** The SQL of orders. Every method runs on the caller's manager, so it joins the caller's transaction. */
+/**
+ * The SQL of orders. The order's intake is one statement of its own; every other method runs on the
+ * manager it is given, inside that caller's transaction when it has one.
+ */
 @Injectable()
 export class OrdersRepository {
+  constructor(private readonly outbox: OutboxService) {}
+
   /**
    * Stores a PENDING order, its lines and its `order.placed` outbox row in one statement (so one
    * transaction and one round trip), unless the idempotency key is taken: then nothing is written.
    * Returns the order's creation time, or null if the key was taken.
    */
-  async insertOrder(dataSource: DataSource, order: NewOrder, lines: PricedLine[], placed: OutboxMessage): Promise<Date | null> {
+  async insertOrder(order: NewOrder, lines: PricedLine[], placed: OutboxEvent): Promise<Date | null> {
     // A named (prepared) statement: planned once per connection, then only bound and executed. The
     // database does about twice as many of these per second (pgbench -M prepared against extended).
-    const pool = (dataSource.driver as unknown as { master: Pool }).master;
-    const { rows: inserted } = await pool.query<{ created_at: Date }>({
+    const { rows: inserted } = await this.outbox.addInStatement<{ created_at: Date }>({
       name: 'insert-order',
-      text: `WITH placed AS (
+      event: placed,
+      text: (insertOutboxRow) => `WITH placed AS (
          INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key, request_hash)
          VALUES ($1, $2, $3, 'PENDING', $4, $5, $6)
          ON CONFLICT (idempotency_key) DO NOTHING
@@ -42,10 +46,7 @@ export class OrdersRepository {
          INSERT INTO order_lines (order_id, sku, product_name, quantity, unit_price_cents)
          SELECT placed.id, line.* FROM placed, unnest($7::text[], $8::text[], $9::int[], $10::int[]) AS line
        ),
-       queued AS (
-         INSERT INTO outbox (id, exchange, routing_key, payload, headers)
-         SELECT $11, $12, $13, $14, $15 FROM placed
-       )
+       queued AS (${insertOutboxRow('placed')})
        SELECT created_at FROM placed`,
       values: [
         order.id,
@@ -58,11 +59,6 @@ export class OrdersRepository {
         lines.map((line) => line.productName),
         lines.map((line) => line.quantity),
         lines.map((line) => line.unitPriceCents),
-        placed.id,
-        placed.exchange,
-        placed.routing_key,
-        JSON.stringify(placed.payload),
-        JSON.stringify(placed.headers),
       ],
     });
     return inserted[0]?.created_at ?? null;

@@ -1,7 +1,7 @@
 import { Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { EVENTS, QUEUES, ROUTING_KEYS, type CreateOrderRequest, type OrderPlaced, type OrderStatus, type OrderView } from '@shop/contracts';
-import { InboxService, OutboxService } from '@shop/outbox';
+import { event, QUEUES, type CreateOrderRequest, type OrderStatus, type OrderView } from '@shop/contracts';
+import { InboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { createHash, randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
@@ -47,7 +47,6 @@ export class OrdersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrdersRepository,
     private readonly catalog: CatalogService,
-    private readonly outbox: OutboxService,
     private readonly inbox: InboxService,
   ) {}
 
@@ -72,19 +71,12 @@ export class OrdersService {
       idempotencyKey,
       requestHash,
     };
-    const event: OrderPlaced = {
-      schemaVersion: 1,
-      orderId: id,
-      lines: priced.lines.map(({ sku, quantity }) => ({ sku, quantity })),
-      placedAt: new Date().toISOString(),
-    };
-    const message = this.outbox.message({
-      exchange: EVENTS[ROUTING_KEYS.orderPlaced].exchange,
-      routingKey: ROUTING_KEYS.orderPlaced,
-      payload: event,
-      correlationId: id,
-    });
-    const createdAt = await this.orders.insertOrder(this.dataSource, newOrder, priced.lines, message);
+    const placed = event(
+      'order.placed',
+      { schemaVersion: 1, orderId: id, lines: priced.lines.map(({ sku, quantity }) => ({ sku, quantity })), placedAt: new Date().toISOString() },
+      { correlationId: id },
+    );
+    const createdAt = await this.orders.insertOrder(newOrder, priced.lines, placed);
     if (!createdAt) {
       // The key was used before (perhaps a moment ago, by a retry racing this request): answer with that order.
       const original = (await this.orders.findByIdempotencyKey(manager, idempotencyKey))!;
@@ -93,7 +85,6 @@ export class OrdersService {
       }
       return { order: toOrderView(original), replayed: true };
     }
-    this.outbox.committed();
     ordersPlaced.inc();
     const order = Object.assign(new Order(), newOrder, { status: 'PENDING', statusReason: null, createdAt, updatedAt: createdAt, lines: priced.lines });
     return { order: toOrderView(order), replayed: false };

@@ -1,9 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { ROUTING_KEYS, type StockRejected, type StockReserved } from '@shop/contracts';
+import { QUEUES, routingKeysOf, type ConsumedEvent } from '@shop/contracts';
 import { BatchEventPattern, type Delivery } from '@shop/messaging';
-import type { StockResultType } from './order-status';
 import { OrdersService } from './orders.service';
+
+const QUEUE = QUEUES.ordersStockResults;
 
 /**
  * Inventory's answers, from the `orders.stock-results` queue, the waiting ones of a type together in
@@ -11,14 +12,18 @@ import { OrdersService } from './orders.service';
  */
 @Controller()
 export class StockResultsConsumer {
+  /** The queue this consumer takes its messages from (app.ts consumes it); its events are in the route table. */
+  static readonly queue = QUEUE;
+
   constructor(private readonly orders: OrdersService) {}
 
-  @BatchEventPattern([ROUTING_KEYS.stockReserved, ROUTING_KEYS.stockRejected])
-  onStockResults(@Payload() results: Delivery<StockReserved | StockRejected>[]): Promise<void> {
+  // The transport checked each payload against the schema of its type, so a delivery is one of the queue's events.
+  @BatchEventPattern(routingKeysOf(QUEUE))
+  onStockResults(@Payload() results: (Delivery & ConsumedEvent<typeof QUEUE>)[]): Promise<void> {
     return this.orders.applyStockResults(
       results.map(({ messageId, type, payload }) => ({
         messageId,
-        type: type as StockResultType,
+        type,
         orderId: payload.orderId,
         reason: 'reason' in payload ? payload.reason : null,
       })),

@@ -1,16 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { QUEUES, type SystemStatusView } from '@shop/contracts';
 import { AmqpConnection } from '@shop/messaging';
+import { OutboxService } from '@shop/outbox';
 import { DeadlineExceededError, withDeadline } from '@shop/platform';
-import { DataSource } from 'typeorm';
 
 export const STATUS_PROBE_TIMEOUT_MS = Symbol('STATUS_PROBE_TIMEOUT_MS');
 
 @Injectable()
 export class SystemService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxService,
     private readonly broker: AmqpConnection,
     @Inject(STATUS_PROBE_TIMEOUT_MS) private readonly probeTimeoutMs: number,
   ) {}
@@ -22,15 +21,8 @@ export class SystemService {
    * database that does not answer makes the whole answer a 503 (no order can be taken then).
    */
   async status(): Promise<SystemStatusView> {
-    const [[outbox], queue] = await Promise.all([
-      withDeadline(
-        this.dataSource.query(
-          `SELECT count(*)::int AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest_age_seconds
-           FROM outbox WHERE published_at IS NULL`,
-        ) as Promise<{ backlog: number; oldest_age_seconds: number | null }[]>,
-        this.probeTimeoutMs,
-        'the outbox backlog query',
-      ),
+    const [outbox, queue] = await Promise.all([
+      withDeadline(this.outbox.backlog(), this.probeTimeoutMs, 'the outbox backlog query'),
       withDeadline(this.broker.inspectQueue(QUEUES.inventoryOrderPlaced), this.probeTimeoutMs, 'the broker').catch((err: unknown) =>
         err instanceof DeadlineExceededError ? ('no answer' as const) : null,
       ),
@@ -38,7 +30,7 @@ export class SystemService {
     const answered = queue === 'no answer' ? null : queue;
     return {
       broker: { reachable: this.broker.isConnected() && queue !== 'no answer' },
-      outbox: { backlog: outbox.backlog, oldestAgeSeconds: outbox.oldest_age_seconds === null ? null : Math.round(outbox.oldest_age_seconds * 10) / 10 },
+      outbox: { backlog: outbox.backlog, oldestAgeSeconds: outbox.oldestAgeSeconds === null ? null : Math.round(outbox.oldestAgeSeconds * 10) / 10 },
       inventory: { online: (answered?.consumerCount ?? 0) > 0, queueDepth: answered?.messageCount ?? null, consumers: answered?.consumerCount ?? null },
       checkedAt: new Date().toISOString(),
     };
