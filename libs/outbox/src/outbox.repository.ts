@@ -132,3 +132,20 @@ export async function pooledConnection(dataSource: DataSource): Promise<{ client
   const [client, release] = (await (dataSource.driver as PostgresDriver).obtainMasterConnection()) as [PoolClient, (err?: Error | boolean) => void];
   return { client, release };
 }
+
+/** What runs SQL: an EntityManager, or a migration's QueryRunner. */
+interface SqlRunner {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * The events still stored under `routingKey`, oldest first (published rows are kept for the
+ * retention window): for a data migration that must learn what a service once answered.
+ */
+export async function storedEvents(runner: SqlRunner, routingKey: string): Promise<{ payload: Record<string, unknown>; createdAt: Date }[]> {
+  const rows = (await runner.query(`SELECT payload, created_at FROM outbox WHERE routing_key = $1 ORDER BY created_at, id`, [routingKey])) as {
+    payload: Record<string, unknown>;
+    created_at: Date;
+  }[];
+  return rows.map((row) => ({ payload: row.payload, createdAt: row.created_at }));
+}

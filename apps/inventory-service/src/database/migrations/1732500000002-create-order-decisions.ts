@@ -1,3 +1,4 @@
+import { storedEvents } from '@shop/outbox';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class CreateOrderDecisions1732500000002 implements MigrationInterface {
@@ -22,12 +23,22 @@ export class CreateOrderDecisions1732500000002 implements MigrationInterface {
       INSERT INTO order_decisions (order_id, outcome, decided_at)
       SELECT order_id, 'reserved', min(created_at) FROM reservations GROUP BY order_id`);
     // Rejections left no row of their own: their answers still in the outbox (kept a week after publishing) are all that tells.
-    await queryRunner.query(`
-      INSERT INTO order_decisions (order_id, outcome, sku, reason, decided_at)
-      SELECT DISTINCT ON (payload->>'orderId') (payload->>'orderId')::uuid, 'rejected', payload->>'sku', payload->>'reason', created_at
-      FROM outbox WHERE routing_key = 'stock.rejected'
-      ORDER BY payload->>'orderId', created_at
-      ON CONFLICT (order_id) DO NOTHING`);
+    const firstAnswers = new Map<string, { payload: Record<string, unknown>; createdAt: Date }>();
+    for (const answer of await storedEvents(queryRunner, 'stock.rejected')) {
+      if (!firstAnswers.has(String(answer.payload.orderId))) firstAnswers.set(String(answer.payload.orderId), answer);
+    }
+    const rejections = [...firstAnswers.values()];
+    await queryRunner.query(
+      `INSERT INTO order_decisions (order_id, outcome, sku, reason, decided_at)
+       SELECT order_id, 'rejected', sku, reason, decided_at FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS r(order_id, sku, reason, decided_at)
+       ON CONFLICT (order_id) DO NOTHING`,
+      [
+        rejections.map((answer) => answer.payload.orderId),
+        rejections.map((answer) => answer.payload.sku),
+        rejections.map((answer) => answer.payload.reason),
+        rejections.map((answer) => answer.createdAt),
+      ],
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
