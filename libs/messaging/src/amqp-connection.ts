@@ -4,8 +4,6 @@ import { BrokerUnavailableError, PublishTimeoutError, UnroutableMessageError } f
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { declareTopology } from './topology';
 
-type RecoveringConnection = Awaited<ReturnType<typeof connect>> & { waitForConnect(): Promise<unknown> };
-
 /**
  * RabbitMQ offers 60 s, so a half-open link (a dead NAT entry, a partition: no FIN, no RST) would
  * hold the connection for two to three minutes. 5 s notices it within 10 to 15 s, for a frame every
@@ -14,21 +12,33 @@ type RecoveringConnection = Awaited<ReturnType<typeof connect>> & { waitForConne
 const DEFAULT_HEARTBEAT_SECONDS = 5;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
+/** One broker node the service may connect to. */
+interface BrokerAddress {
+  url: string;
+  /** host:port, for logs (never the credentials). */
+  label: string;
+}
+
 /** amqplib takes the heartbeat it asks the broker for from the URL's query only. */
-function withHeartbeat(url: string, heartbeatSeconds: number): string {
+function brokerAddress(url: string, heartbeatSeconds: number): BrokerAddress {
   const parsed = new URL(url);
   parsed.searchParams.set('heartbeat', String(heartbeatSeconds));
-  return parsed.toString();
+  return { url: parsed.toString(), label: parsed.host };
 }
 
 /** Runs after every (re)connect, once topology is declared: consumers subscribe here. */
 export type ConnectHook = (connection: ChannelModel) => Promise<void>;
 
 /**
- * One connection to RabbitMQ per service, recovering by itself (amqplib's recovery, with backoff)
- * after a broker restart or a network cut. Each reconnect declares the topology again, opens a
- * fresh confirm channel for publishing and runs the consumers' hooks. While disconnected, publishing
- * fails at once, so a caller such as the outbox relay keeps its message and retries later.
+ * One connection to RabbitMQ per service, to one node of the cluster at a time. Losing it (the node
+ * died, a network cut, a frozen link noticed by the heartbeat), the service connects to the next
+ * address of its list, and on to the others with exponential backoff while none answers; with one
+ * address it simply retries that one. Each connect declares the topology again, opens a fresh
+ * confirm channel for publishing and runs the consumers' hooks. While disconnected, publishing fails
+ * at once, and a publish in flight when the connection dies fails too, so a caller such as the
+ * outbox relay keeps its message and publishes it again.
+ *
+ * amqplib's own recovery reconnects to a single URL only, hence this loop.
  */
 @Injectable()
 export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
@@ -36,48 +46,39 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly connectHooks: ConnectHook[] = [];
   /** Message ids the broker returned as unroutable; checked when their confirm arrives. */
   private readonly returned = new Set<string>();
-  private recovering: RecoveringConnection | null = null;
+  private readonly addresses: BrokerAddress[];
+  /** Index (modulo the list) of the address the next attempt uses. */
+  private next: number;
+  /** Failed attempts since the last connection that worked: the backoff grows with them. */
+  private failures = 0;
+  private timer: NodeJS.Timeout | null = null;
   private live: ChannelModel | null = null;
+  /** host:port of the node of the live connection. */
+  private currentLabel: string | null = null;
   private publishChannel: ConfirmChannel | null = null;
   private stopping = false;
 
-  constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {}
+  constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {
+    if (options.urls.length === 0) throw new Error('no broker address: give at least one amqp:// URL');
+    const heartbeat = options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
+    this.addresses = options.urls.map((url) => brokerAddress(url, heartbeat));
+    // Replicas of a service spread their connections over the nodes instead of all taking the first.
+    this.next = Math.floor(Math.random() * this.addresses.length);
+  }
 
   /** Starts connecting without waiting for the broker: a service must start while it is down. */
   async onModuleInit(): Promise<void> {
-    const { reconnect } = this.options;
-    const recovering = (await connect(withHeartbeat(this.options.url, this.options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS), {
-      clientProperties: { connection_name: this.options.connectionName },
-      // Without it, an attempt over a frozen link waits forever and recovery never tries again.
-      timeout: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      // amqplib leaves Nagle's algorithm on: a publish then waits for the broker's delayed ACK,
-      // about 40 ms a message (measured: quorum queue publish-to-deliver p50 34 ms, 1 ms without).
-      noDelay: true,
-      recovery: {
-        initialDelay: reconnect?.initialDelayMs ?? 250,
-        maxDelay: reconnect?.maxDelayMs ?? 5_000,
-        factor: 2,
-        jitter: 0.2,
-        waitForConnect: false,
-        setup: (connection: ChannelModel) => this.setUp(connection),
-      },
-    })) as RecoveringConnection;
-    recovering.on('connect', () => this.logger.log(`connected to the broker as ${this.options.connectionName}`));
-    recovering.on('disconnect', (err: Error) => {
-      this.live = null;
-      this.publishChannel = null;
-      if (!this.stopping) this.logger.warn(`broker connection lost (${err.message}); reconnecting`);
-    });
-    recovering.on('connect-failed', (err: Error) => this.logger.warn(`broker connection attempt failed: ${err.message}`));
-    recovering.on('error', (err: Error) => this.logger.warn(`broker connection error: ${err.message}`));
-    this.recovering = recovering;
+    this.schedule(0);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await this.recovering?.close().catch(() => undefined);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const live = this.live;
     this.live = null;
     this.publishChannel = null;
+    await live?.close().catch(() => undefined);
   }
 
   isConnected(): boolean {
@@ -86,8 +87,15 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
 
   /** Resolves once connected (tests and tools; services never wait for the broker). */
   async waitUntilConnected(): Promise<void> {
-    await this.recovering?.waitForConnect();
-    while (!this.live) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!this.live) {
+      if (this.stopping) throw new BrokerUnavailableError('the connection was shut down');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** host:port of the node this service is connected to, or null. */
+  connectedNode(): string | null {
+    return this.live ? this.currentLabel : null;
   }
 
   /** Registers a hook that runs on the current connection (if any) and after every reconnect. */
@@ -135,11 +143,83 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  private schedule(delayMs: number): void {
+    if (this.stopping || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.attempt();
+    }, delayMs);
+  }
+
+  /** Exponential backoff with jitter, from the first failure on; the first attempt after a loss is immediate. */
+  private backoff(): number {
+    if (this.failures === 0) return 0;
+    const initial = this.options.reconnect?.initialDelayMs ?? 250;
+    const max = this.options.reconnect?.maxDelayMs ?? 5_000;
+    const base = Math.min(max, initial * 2 ** (this.failures - 1));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  private async attempt(): Promise<void> {
+    const address = this.addresses[this.next % this.addresses.length];
+    let model: ChannelModel | null = null;
+    let closed = false;
+    try {
+      model = await connect(address.url, {
+        clientProperties: { connection_name: this.options.connectionName },
+        // Without it, an attempt over a frozen link waits forever and is never retried.
+        timeout: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        // amqplib leaves Nagle's algorithm on: a publish then waits for the broker's delayed ACK,
+        // about 40 ms a message (measured: quorum queue publish-to-deliver p50 34 ms, 1 ms without).
+        noDelay: true,
+      });
+      const connection = model;
+      // Listened to from the first moment: a cut during setup must neither crash the service
+      // (an unhandled 'error') nor go unnoticed (a 'close' nobody heard).
+      connection.on('error', (err: Error) => this.logger.warn(`broker connection error (${address.label}): ${err.message}`));
+      connection.once('close', (err?: Error) => {
+        closed = true;
+        if (this.live === connection) this.lost(connection, err);
+      });
+      connection.on('blocked', (reason: string) => this.logger.warn(`the broker blocks publishing (${address.label}): ${reason}`));
+      connection.on('unblocked', () => this.logger.log(`the broker unblocked publishing (${address.label})`));
+      await this.setUp(connection);
+      if (closed) throw new Error('the connection closed while it was being set up');
+      if (this.stopping) {
+        await connection.close().catch(() => undefined);
+        return;
+      }
+      this.failures = 0;
+      this.currentLabel = address.label;
+      this.live = connection;
+      this.logger.log(`connected to the broker at ${address.label} as ${this.options.connectionName}`);
+    } catch (err) {
+      this.live = null;
+      this.publishChannel = null;
+      await model?.close().catch(() => undefined);
+      if (this.stopping) return;
+      this.failures++;
+      this.next++;
+      const delay = this.backoff();
+      this.logger.warn(
+        `broker connection attempt to ${address.label} failed (${(err as Error).message}); trying ${this.addresses[this.next % this.addresses.length].label} in ${delay} ms`,
+      );
+      this.schedule(delay);
+    }
+  }
+
+  /** The connection that worked is gone: try the next node first, since this one may be down. */
+  private lost(connection: ChannelModel, err?: Error): void {
+    if (this.live !== connection) return;
+    this.live = null;
+    this.publishChannel = null;
+    if (this.stopping) return;
+    this.logger.warn(`broker connection to ${this.currentLabel} lost (${err?.message ?? 'closed'}); reconnecting`);
+    this.next++;
+    this.schedule(this.backoff());
+  }
+
   private async setUp(connection: ChannelModel): Promise<void> {
-    // amqplib's recovery listens for this connection's errors only once setup has finished; a
-    // network cut during setup would emit an unhandled 'error' and crash the service. The cut
-    // still rejects setup, and recovery tries again.
-    connection.on('error', (err: Error) => this.logger.warn(`connection lost while setting up: ${err.message}`));
     const admin = await connection.createChannel();
     // A refused declaration rejects the call below (and recovery retries); the event is not a crash.
     admin.on('error', () => undefined);
@@ -154,7 +234,6 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
     this.watchChannel(connection, publishChannel, 'publish');
 
     for (const hook of this.connectHooks) await hook(connection);
-    this.live = connection;
     this.publishChannel = publishChannel;
   }
 
@@ -167,8 +246,7 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
     channel.on('close', () => {
       if (this.stopping || closedOnPurpose() || this.live !== connection) return;
       this.logger.warn(`${purpose} channel closed unexpectedly; reconnecting`);
-      this.live = null;
-      this.publishChannel = null;
+      // Its 'close' event then runs lost(), which reconnects.
       connection.close().catch(() => undefined);
     });
   }

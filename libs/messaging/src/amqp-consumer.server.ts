@@ -22,6 +22,9 @@ export interface ConsumerOptions {
   isTransient?: (err: unknown) => boolean;
 }
 
+/** Pause before a consumer the broker cancelled subscribes again. */
+const CANCELLED_CONSUMER_RETRY_MS = 1_000;
+
 /**
  * A NestJS microservice transport over RabbitMQ whose handlers are `@BatchEventPattern` methods:
  * it subscribes to the queues on every (re)connect and hands each channel's deliveries to a
@@ -114,11 +117,28 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
       });
       channel.on('close', () => dispatcher.close());
       await channel.prefetch(this.prefetch);
-      const { consumerTag } = await channel.consume(queue.name, (message) => {
-        if (message) dispatcher.receive(message); // null: the broker cancelled us; the channel watch reconnects
-      });
-      this.consumers.set(queue.name, { channel, tag: consumerTag });
+      await this.consume(channel, queue.name, dispatcher);
     }
+  }
+
+  /**
+   * The broker may cancel a consumer while the channel lives on (basic.cancel: the queue was deleted,
+   * or its node left the cluster). Then the consumer subscribes again on the same channel, after a
+   * pause; if the queue is gone for good the attempt closes the channel, and the channel watch
+   * reconnects, which declares the topology again. In-flight deliveries are settled as usual.
+   */
+  private async consume(channel: Channel, queue: string, dispatcher: BatchDispatcher): Promise<void> {
+    const { consumerTag } = await channel.consume(queue, (message) => {
+      if (message) return dispatcher.receive(message);
+      if (this.closing) return;
+      this.logger.warn(`the broker cancelled the consumer of ${queue}; subscribing again`);
+      this.consumers.delete(queue);
+      setTimeout(() => {
+        if (this.closing) return;
+        this.consume(channel, queue, dispatcher).catch((err: Error) => this.logger.warn(`could not subscribe to ${queue} again: ${err.message}`));
+      }, CANCELLED_CONSUMER_RETRY_MS).unref();
+    });
+    this.consumers.set(queue, { channel, tag: consumerTag });
   }
 
   private async handle(type: string, deliveries: Delivery[]): Promise<void> {

@@ -1,15 +1,18 @@
 import type { Topology } from './topology';
 
 export interface MessagingOptions {
-  /** amqp://user:pass@host:port/vhost */
-  url: string;
+  /**
+   * amqp://user:pass@host:port/vhost, one per node of the cluster (or just one). The service
+   * connects to one of them and, losing it, to the next.
+   */
+  urls: readonly string[];
   /** Shown in the broker's connection list and in logs, e.g. "order-service". */
   connectionName: string;
   /** Declared idempotently on every (re)connect, so no message is published to a missing queue. */
   topology: Topology;
   /** Unacknowledged deliveries per consumer channel. */
   prefetch?: number;
-  /** Reconnect backoff after a broker restart or network cut. */
+  /** Reconnect backoff after a broker restart or network cut: doubles from initialDelayMs (250) up to maxDelayMs (5000) while no node answers. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /**
    * Seconds between heartbeats (the lower of this and the broker's offer is used). amqplib closes

@@ -113,13 +113,20 @@ class WorkConsumer {
 }
 
 async function startApp(
-  url: string,
+  url: string | string[],
   lane: Lane,
   controller: new (...args: never[]) => unknown = WorkConsumer,
 ): Promise<{ app: NestFastifyApplication; log: WorkLog }> {
   const log = new WorkLog();
   @Module({
-    imports: [MessagingModule.forRoot({ url, connectionName: 'messaging-test', topology: lane.topology, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } })],
+    imports: [
+      MessagingModule.forRoot({
+        urls: typeof url === 'string' ? [url] : url,
+        connectionName: 'messaging-test',
+        topology: lane.topology,
+        reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+      }),
+    ],
     controllers: [controller],
     providers: [{ provide: WorkLog, useValue: log }],
   })
@@ -306,6 +313,70 @@ describe('libs/messaging when the broker goes away', () => {
     }
   });
 
+  it('with several broker addresses, fails over to another one when its node goes away, and consumes there', async () => {
+    const vhost = await createVhost('messaging-failover');
+    const broker = new URL(TEST_RABBITMQ_URL);
+    // Two doors to the same broker stand for two nodes of a cluster.
+    const proxies = [new TcpProxy(broker.hostname, Number(broker.port || 5672)), new TcpProxy(broker.hostname, Number(broker.port || 5672))];
+    const urls: string[] = [];
+    const ports: number[] = [];
+    for (const proxy of proxies) {
+      const url = new URL(vhost.url);
+      url.hostname = '127.0.0.1';
+      ports.push(await proxy.start());
+      url.port = String(ports.at(-1));
+      urls.push(url.toString());
+    }
+    const lane = newLane();
+    const { app, log } = await startApp(urls, lane);
+    try {
+      const connection = app.get(AmqpConnection);
+      const first = connection.connectedNode()!;
+      const down = proxies[ports.findIndex((port) => first === `127.0.0.1:${port}`)];
+      expect(down).toBeDefined();
+      down.cut(); // and it stays down: only the other address answers from now on
+      await waitFor(() => connection.connectedNode() !== null && connection.connectedNode() !== first, { what: 'a connection through the other address' });
+
+      const id = randomUUID();
+      await app.get(Publisher).publish({ exchange: lane.events, routingKey: 'work.simple', messageId: randomUUID(), payload: { id } });
+      await waitFor(() => log.completed.includes(id), { what: 'the job consumed through the other address' });
+      expect(log.completed.filter((done) => done === id)).toHaveLength(1);
+    } finally {
+      await app.close();
+      await Promise.all(proxies.map((proxy) => proxy.stop()));
+      await vhost.remove();
+    }
+  });
+
+  it('subscribes again when the broker cancels its consumer (basic.cancel), and consumes what comes next', async () => {
+    const vhost = await createVhost('messaging-cancel');
+    const lane = newLane();
+    const { app, log } = await startApp(vhost.url, lane);
+    const client = await connect(vhost.url);
+    const channel = await client.createChannel();
+    try {
+      // Deleting the queue makes the broker cancel its consumer; the queue must come back with a consumer on it.
+      await channel.deleteQueue(lane.queue);
+      await waitFor(
+        async () => {
+          const probe = await client.createChannel();
+          probe.on('error', () => undefined);
+          const queue = await probe.checkQueue(lane.queue).catch(() => null);
+          await probe.close().catch(() => undefined);
+          return queue !== null && queue.consumerCount === 1;
+        },
+        { what: 'the queue declared again and consumed again', intervalMs: 100 },
+      );
+      const id = randomUUID();
+      channel.publish(lane.events, 'work.simple', Buffer.from(JSON.stringify({ id })), { messageId: randomUUID(), type: 'work.simple', persistent: true });
+      await waitFor(() => log.completed.includes(id), { what: 'the job published after the cancel consumed' });
+    } finally {
+      await app.close();
+      await client.close();
+      await vhost.remove();
+    }
+  });
+
   it('survives a network cut while it sets up a connection, and connects when the network is back', async () => {
     const vhost = await createVhost('messaging-setup-cut');
     const broker = new URL(TEST_RABBITMQ_URL);
@@ -315,7 +386,7 @@ describe('libs/messaging when the broker goes away', () => {
     url.port = String(await proxy.start());
     const lane = newLane();
     const connection = new AmqpConnection({
-      url: url.toString(),
+      urls: [url.toString()],
       connectionName: 'setup-cut-test',
       topology: lane.topology,
       reconnect: { initialDelayMs: 50, maxDelayMs: 200 },

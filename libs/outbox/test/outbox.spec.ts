@@ -33,7 +33,7 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
   const thing = (payload: unknown) => ({ exchange: 'relay.events', routingKey: 'thing.happened', payload });
 
   async function newRelay(outbox?: OutboxService, pollIntervalMs = 100): Promise<OutboxRelay> {
-    const connection = new AmqpConnection({ url: vhost.url, connectionName: 'relay-test', topology: TOPOLOGY });
+    const connection = new AmqpConnection({ urls: [vhost.url], connectionName: 'relay-test', topology: TOPOLOGY });
     await connection.onModuleInit();
     await connection.waitUntilConnected();
     connections.push(connection);

@@ -34,6 +34,32 @@ export const env = {
         },
         `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
       ),
+  /** One URL, or several separated by commas (the nodes of a cluster); every one must use one of the protocols. */
+  urlList: (protocols: string[], fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((value, ctx) => {
+        const urls = value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part !== '');
+        const valid = (url: string) => {
+          try {
+            return protocols.includes(new URL(url).protocol);
+          } catch {
+            return false;
+          }
+        };
+        if (urls.length === 0 || !urls.every(valid)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be one URL or a comma-separated list of URLs, each starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+          });
+          return z.NEVER;
+        }
+        return urls;
+      }),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   intList: (fallback: number[]) =>
     z

@@ -18,7 +18,8 @@ export function serviceEnvSchema(defaults: { port: number; database: string; met
     DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: env.positiveInt(30_000),
     /** TCP keepalive probes start after a database connection is idle this long (a dead peer behind a partition). */
     DATABASE_KEEPALIVE_MS: env.positiveInt(10_000),
-    RABBITMQ_URL: env.url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+    /** One broker URL, or one per node of a cluster, comma-separated: the service connects to one and fails over to the others. */
+    RABBITMQ_URL: env.urlList(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
     /** AMQP heartbeat in seconds: a frozen broker link is noticed after 2 to 3 of them, and the connection recovers. */
     RABBITMQ_HEARTBEAT_S: env.positiveInt(5),
     /** Opening a broker connection (TCP and the AMQP handshake) fails after this, and is retried. */

@@ -78,7 +78,7 @@ export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (D
       retryDelay: 1_500,
     }),
     MessagingModule.forRoot({
-      url: config.RABBITMQ_URL,
+      urls: config.RABBITMQ_URL,
       connectionName: spec.name,
       topology: withRetryPolicy(TOPOLOGY, config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS),
       prefetch: config.CONSUMER_PREFETCH,
