@@ -51,7 +51,13 @@ export class ShopHarness {
     return shop;
   }
 
-  private env(database: string, brokerUrl: string): NodeJS.ProcessEnv {
+  /** The URL of one of this harness's databases (for a second replica of a service). */
+  databaseUrl(database: 'orders' | 'inventory'): string {
+    return database === 'orders' ? this.ordersDb.url : this.inventoryDb.url;
+  }
+
+  /** The environment the harness starts a service with. */
+  serviceEnv(database: string, brokerUrl: string): NodeJS.ProcessEnv {
     return {
       HOST: '127.0.0.1',
       PORT: '0',
@@ -67,7 +73,7 @@ export class ShopHarness {
 
   /** Starts the order service; `brokerUrl` and `databaseUrl` let a test route it through a TcpProxy. */
   async startOrderService(brokerUrl = this.vhost.url, databaseUrl = this.ordersDb.url): Promise<void> {
-    const app = await createOrderService(loadOrderServiceConfig(this.env(databaseUrl, brokerUrl)));
+    const app = await createOrderService(loadOrderServiceConfig(this.serviceEnv(databaseUrl, brokerUrl)));
     await app.listen(0, '127.0.0.1');
     this.orderService = app;
     this.orderUrl = await app.getUrl();
@@ -80,7 +86,7 @@ export class ShopHarness {
 
   /** Starts the inventory service; `databaseUrl` and `brokerUrl` let a test route it through a TcpProxy. */
   async startInventoryService(databaseUrl = this.inventoryDb.url, brokerUrl = this.vhost.url): Promise<void> {
-    const app = await createInventoryService(loadInventoryServiceConfig({ ...this.env(databaseUrl, brokerUrl), ADMIN_TOKEN }));
+    const app = await createInventoryService(loadInventoryServiceConfig({ ...this.serviceEnv(databaseUrl, brokerUrl), ADMIN_TOKEN }));
     await app.listen(0, '127.0.0.1');
     this.inventoryService = app;
     this.inventoryUrl = await app.getUrl();
