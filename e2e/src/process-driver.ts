@@ -1,4 +1,4 @@
-import { createDatabase, createVhost, freePort, sqlPool, TcpProxy, waitUntilReady } from '@shop/testing';
+import { createDatabase, createVhost, freePort, RabbitMqNode, sqlPool, TcpProxy, waitUntilReady } from '@shop/testing';
 import { connect, type ChannelModel } from 'amqplib';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import type { AppService, Database, Service, SystemDriver, SystemOptions } from './driver';
-import { RabbitMqNode } from './rabbitmq-node';
 
 const REPO = resolve(__dirname, '../..');
 

@@ -3,3 +3,5 @@ export * from './tcp-proxy';
 export * from './wait';
 export * from './ports';
 export * from './readiness';
+export * from './rabbitmq-node';
+export * from './rabbitmq-cluster';

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { RabbitMqNode } from './rabbitmq-node';
+import { waitFor } from './wait';
+
+export interface RabbitMqClusterOptions {
+  /** Nodes in the cluster; 3 by default, the smallest that survives the loss of one. */
+  size?: number;
+  /**
+   * Erlang distribution tick: a node that answers nothing (frozen, partitioned) is declared down
+   * after about this long. 10 s by default, so a freeze is noticed within a test; RabbitMQ's is 60.
+   */
+  netTicktimeSeconds?: number;
+}
+
+export interface QuorumQueueMembers {
+  /** Node indexes; -1 while no leader is elected. */
+  leader: number;
+  members: number[];
+  online: number[];
+}
+
+interface QueueRow {
+  name: string;
+  type: string;
+  leader?: string;
+  members?: string[];
+  online?: string[];
+}
+
+/**
+ * A RabbitMQ cluster of this run only, formed by RabbitMQ's own clustering: every node lists all
+ * nodes for `classic_config` peer discovery and shares one Erlang cookie; a minority side of a
+ * partition pauses itself (`pause_minority`). Each node has its own ports and data in `dir/node-<n>`,
+ * so a node killed and started again recovers from its disk and rejoins. Quorum queues declared on
+ * it get a member on every node.
+ */
+export class RabbitMqCluster {
+  readonly nodes: RabbitMqNode[];
+
+  constructor(dir: string, options: RabbitMqClusterOptions = {}) {
+    const size = options.size ?? 3;
+    const tick = options.netTicktimeSeconds ?? 10;
+    const run = randomBytes(4).toString('hex');
+    const names = Array.from({ length: size }, (_, i) => `e2e-${run}-${i + 1}@localhost`);
+    const cookie = randomBytes(20).toString('hex').toUpperCase();
+    const config = [
+      'cluster_formation.peer_discovery_backend = classic_config',
+      ...names.map((name, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${name}`),
+      'cluster_partition_handling = pause_minority',
+      `net_ticktime = ${tick}`,
+    ];
+    this.nodes = names.map((nodeName, i) => new RabbitMqNode(join(dir, `node-${i + 1}`), { nodeName, config, cookie, netTicktimeSeconds: tick }));
+  }
+
+  /** One AMQP URL per node, in node order. */
+  urls(vhost = '/'): string[] {
+    return this.nodes.map((node) => node.vhostUrl(vhost));
+  }
+
+  /**
+   * Node 1 first: a node that finds none of its peers running starts a cluster of its own, so the
+   * others start only once it runs, and each then joins it.
+   */
+  async start(): Promise<void> {
+    for (const node of this.nodes) await node.start();
+    await this.waitForRunning(this.nodes.map((_, i) => i));
+  }
+
+  /** Every node, gracefully (SIGKILL after 30 s), at once. */
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.stop()));
+  }
+
+  async kill(i: number): Promise<void> {
+    await this.node(i).kill();
+  }
+
+  async stopNode(i: number): Promise<void> {
+    await this.node(i).stop();
+  }
+
+  /** Resolves once the node runs, is back in the cluster and every quorum queue has all its members online. */
+  async startNode(i: number): Promise<void> {
+    await this.node(i).start();
+    await this.waitForRunning(this.nodes.flatMap((node, n) => (node.running && !node.isFrozen ? [n] : [])));
+    await this.waitForQuorum();
+  }
+
+  freeze(i: number): void {
+    this.node(i).freeze();
+  }
+
+  thaw(i: number): void {
+    this.node(i).thaw();
+  }
+
+  /** A vhost on the cluster (every node serves it) that guest may use fully. */
+  async createVhost(name: string): Promise<{ name: string; urls: string[]; remove(): Promise<void> }> {
+    await this.rabbitmqctl(['add_vhost', name]);
+    await this.rabbitmqctl(['set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
+    return { name, urls: this.urls(name), remove: () => this.rabbitmqctl(['delete_vhost', name]).then(() => undefined) };
+  }
+
+  async queueMembers(vhost: string, queue: string): Promise<QuorumQueueMembers> {
+    const row = (await this.queues(vhost)).find((q) => q.name === queue);
+    if (!row) throw new Error(`no queue ${queue} in vhost ${vhost}`);
+    if (row.type !== 'quorum') throw new Error(`queue ${queue} in vhost ${vhost} is a ${row.type} queue, not a quorum queue`);
+    return this.membersOf(row);
+  }
+
+  /** Until every quorum queue (of `vhost`, or of every vhost) has a leader and all its members online. */
+  async waitForQuorum(vhost?: string, timeoutMs = 120_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const vhosts = vhost ? [vhost] : (await this.rabbitmqctl(['list_vhosts', 'name', '--silent'])).split('\n').filter(Boolean);
+        for (const v of vhosts) {
+          for (const row of await this.queues(v)) {
+            if (row.type !== 'quorum') continue;
+            const { leader, members, online } = this.membersOf(row);
+            if (leader < 0 || online.length < members.length)
+              throw new Error(`${v}/${row.name}: leader ${leader}, members ${members.join(',')}, online ${online.join(',')}`);
+          }
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 500, what: `every quorum queue${vhost ? ` of ${vhost}` : ''} to have all members online` },
+    );
+  }
+
+  /** rabbitmqctl against node `i`, or the first node that runs and is not frozen. */
+  async rabbitmqctl(args: string[], i?: number): Promise<string> {
+    return this.node(i ?? this.firstResponsive()).cli('rabbitmqctl', args);
+  }
+
+  private async queues(vhost: string): Promise<QueueRow[]> {
+    const out = await this.rabbitmqctl(['list_queues', '-p', vhost, 'name', 'type', 'leader', 'members', 'online', '--formatter', 'json']);
+    return JSON.parse(out) as QueueRow[];
+  }
+
+  private membersOf(row: QueueRow): QuorumQueueMembers {
+    return {
+      leader: this.indexOf(row.leader),
+      members: (row.members ?? []).map((m) => this.indexOf(m)),
+      online: (row.online ?? []).map((m) => this.indexOf(m)),
+    };
+  }
+
+  private indexOf(nodeName: string | undefined): number {
+    return this.nodes.findIndex((node) => node.nodeName === nodeName);
+  }
+
+  private async waitForRunning(indexes: number[]): Promise<void> {
+    const expected = indexes.map((i) => this.nodes[i].nodeName);
+    await waitFor(
+      async () => {
+        const status = JSON.parse(await this.rabbitmqctl(['cluster_status', '--formatter', 'json'], indexes[0])) as { running_nodes: string[] };
+        const missing = expected.filter((name) => !status.running_nodes.includes(name));
+        if (missing.length > 0) throw new Error(`not running: ${missing.join(', ')}`);
+        return true;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, what: `cluster status to show ${expected.join(', ')} running` },
+    );
+  }
+
+  private firstResponsive(): number {
+    const i = this.nodes.findIndex((node) => node.running && !node.isFrozen);
+    if (i < 0) throw new Error('no node of the cluster is running');
+    return i;
+  }
+
+  private node(i: number): RabbitMqNode {
+    const node = this.nodes[i];
+    if (!node) throw new Error(`no node ${i} in a cluster of ${this.nodes.length}`);
+    return node;
+  }
+}
