@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -164,7 +164,7 @@ function user(name, password, tags) {
 
 const passwordFrom = (variable, fallback) => process.env[variable] || fallback;
 
-async function buildDefinitions() {
+export async function buildDefinitions() {
   const { contracts, messaging } = loadBuiltLibs();
   const declared = await recordTopology(messaging.declareTopology, contracts.TOPOLOGY);
   const services = serviceUsers(contracts);
@@ -217,7 +217,10 @@ async function main() {
   console.log(`wrote ${relative}`);
 }
 
-main().catch((err) => {
-  console.error(err.message ?? err);
-  process.exit(1);
-});
+// Also imported (scripts/k8s-manifests.mjs derives the Kubernetes topology from buildDefinitions).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err.message ?? err);
+    process.exit(1);
+  });
+}

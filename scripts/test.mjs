@@ -17,10 +17,11 @@ const results = join(root, '.test-results');
 const SUITES = [
   {
     name: 'static',
-    what: 'type check (tsc, every package) and lint (ESLint, Prettier)',
+    what: 'type check (tsc, every package), lint (ESLint, Prettier), Kubernetes manifests (pnpm k8s:check)',
     checks: [
       ['pnpm', 'typecheck'],
       ['pnpm', 'lint'],
+      ['pnpm', 'k8s:check'],
     ],
   },
   { name: 'backend', what: 'unit and integration tests of libs and services (Jest)', command: ['pnpm', 'exec', 'jest', '--json', '--outputFile=%out'] },
