@@ -10,7 +10,8 @@
  * 3. Every rendered object is valid against the vendored Kubernetes and operator CRD schemas,
  *    strictly (no unknown fields): scripts/k8s-validate.mjs.
  * 4. The shop's own rules: each Deployment has probes, requests and limits, a non-root read-only
- *    container and a PodDisruptionBudget.
+ *    container and a PodDisruptionBudget; the NetworkPolicies deny by default and let each service
+ *    reach its own database only.
  *
  *   pnpm k8s:check                                 all of the above
  *   node scripts/k8s-check.mjs --validate FILE...  only step 3, for YAML files (the tests use it)
@@ -94,6 +95,46 @@ function shopRules(objects) {
   return problems;
 }
 
+/**
+ * "Only each service reaches its own database", read from the NetworkPolicies: everything is
+ * denied by default; a service that reads DATABASE_URL from the Secret `<cluster>-app` may reach
+ * that CloudNativePG cluster and no other; that cluster admits no other service.
+ */
+function databaseIsolation(objects) {
+  const problems = [];
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  const selects = (policy, labels) => Object.entries(policy.spec.podSelector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+  const denyAll = policies.some(
+    (p) =>
+      Object.keys(p.spec.podSelector ?? {}).length === 0 &&
+      ['Ingress', 'Egress'].every((t) => p.spec.policyTypes?.includes(t)) &&
+      !p.spec.ingress &&
+      !p.spec.egress,
+  );
+  if (!denyAll) problems.push('no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)');
+  const opensPostgres = (rule) => !rule.ports || rule.ports.some((port) => port.port === 5432);
+  for (const deployment of objects.filter((o) => o.kind === 'Deployment')) {
+    const secret = deployment.spec.template.spec.containers.flatMap((c) => c.env ?? []).find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef?.name;
+    if (!secret) continue;
+    const database = secret.replace(/-app$/, '');
+    const labels = deployment.spec.template.metadata.labels;
+    const say = (problem) => problems.push(`${describe(deployment)}: ${problem}`);
+    const egress = policies.filter((p) => selects(p, labels) && p.spec.policyTypes?.includes('Egress')).flatMap((p) => p.spec.egress ?? []);
+    if (egress.some((rule) => !rule.to && opensPostgres(rule))) say('a NetworkPolicy lets it reach PostgreSQL anywhere');
+    const reached = egress.flatMap((rule) => (rule.to ?? []).map((peer) => peer.podSelector?.matchLabels?.['cnpg.io/cluster'])).filter(Boolean);
+    if (!reached.includes(database)) say(`no NetworkPolicy lets it reach its database ${database}`);
+    for (const other of reached.filter((cluster) => cluster !== database)) say(`a NetworkPolicy lets it reach ${other}, another service's database`);
+    const admitted = policies
+      .filter((p) => p.spec.podSelector?.matchLabels?.['cnpg.io/cluster'] === database)
+      .flatMap((p) => p.spec.ingress ?? [])
+      .flatMap((rule) => (rule.from ?? []).map((peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/name']))
+      .filter(Boolean);
+    if (!admitted.includes(labels['app.kubernetes.io/name'])) say(`${database} admits no connection from it`);
+    for (const stranger of admitted.filter((name) => name !== labels['app.kubernetes.io/name'])) say(`${database} admits ${stranger} too`);
+  }
+  return problems;
+}
+
 function validateAll(validate, objects, where) {
   return objects.flatMap((object) => validate(object).map((problem) => `${where}: ${describe(object)} (${kindOf(object)}) ${problem}`));
 }
@@ -133,7 +174,8 @@ function main() {
     }
     const objects = parseObjects(rendered, where);
     count += objects.length;
-    problems.push(...validateAll(validate, objects, where), ...shopRules(objects).map((problem) => `${where}: ${problem}`));
+    const rules = [...shopRules(objects), ...databaseIsolation(objects)];
+    problems.push(...validateAll(validate, objects, where), ...rules.map((problem) => `${where}: ${problem}`));
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (problems.length) {
@@ -142,7 +184,7 @@ function main() {
     return 1;
   }
   console.log(
-    `k8s:check: ${overlays.length} overlays (${overlays.join(', ')}) rendered, ${count} objects valid against Kubernetes 1.36 and the operators' CRDs (${seconds} s)`,
+    `k8s:check: ${overlays.length} overlays (${overlays.join(', ')}) rendered, ${count} objects valid against Kubernetes 1.36 and the operators' CRDs, the shop's rules hold (${seconds} s)`,
   );
   return 0;
 }
