@@ -8,10 +8,11 @@ const unpublished = async (orders: Pool) =>
 chaosScenario({
   name: 'S2',
   title: 'order-service killed with SIGKILL mid-stream, with accepted orders still in its outbox',
-  duringStream: async ({ system }) => {
+  duringStream: async ({ system, fault }) => {
     const orders = system.sql('orders');
     // Strike while accepted orders wait in the outbox (the relay publishes within moments).
     await waitFor(async () => (await unpublished(orders)) > 0, { timeoutMs: 60_000, intervalMs: 5, what: 'accepted orders waiting in the outbox' });
+    fault('SIGKILL order-service');
     await system.kill('order-service');
     process.stdout.write(`S2: order-service killed with ${await unpublished(orders)} accepted order(s) not yet published from its outbox\n`);
     // Meanwhile the load client's requests fail to connect and are retried with the same key.

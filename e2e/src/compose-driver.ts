@@ -70,17 +70,37 @@ export class ComposeDriver implements SystemDriver {
     if (!process.env.E2E_KEEP_STACK) await this.compose('down', '-v', '--remove-orphans');
   }
 
-  async kill(service: Service): Promise<void> {
-    await run('docker', ['kill', '--signal', 'KILL', await this.container(service)]);
+  /** One container per service: the compose project of docker-compose.yml runs one broker node and one instance of each. */
+  instances(): number {
+    return 1;
   }
 
-  async stopService(service: Service): Promise<void> {
+  async kill(service: Service, instance = 0): Promise<void> {
+    await run('docker', ['kill', '--signal', 'KILL', await this.container(service, instance)]);
+  }
+
+  async stopService(service: Service, instance = 0): Promise<void> {
+    await this.container(service, instance);
     await this.compose('stop', service);
   }
 
-  async startService(service: Service): Promise<void> {
+  async startService(service: Service, instance = 0): Promise<void> {
+    await this.container(service, instance);
     await this.compose('start', service);
     await this.waitUntilUp(service);
+  }
+
+  /** `docker pause`: the cgroup freezer stops every process of the container, as SIGSTOP would. */
+  async freeze(service: Service, instance = 0): Promise<void> {
+    await run('docker', ['pause', await this.container(service, instance)]);
+  }
+
+  async thaw(service: Service, instance = 0): Promise<void> {
+    await run('docker', ['unpause', await this.container(service, instance)]);
+  }
+
+  async quorumQueue(): Promise<{ leader: number; members: number[] }> {
+    return { leader: 0, members: [0] };
   }
 
   /** The service's database refuses connections (and loses the ones it has) until restored. */
@@ -96,7 +116,8 @@ export class ComposeDriver implements SystemDriver {
     await this.psql(`ALTER DATABASE "${await this.databaseName(service)}" WITH ALLOW_CONNECTIONS true;`);
   }
 
-  url(service: AppService): string {
+  url(service: AppService, instance = 0): string {
+    if (instance !== 0) throw new Error(`${service} has one instance in this compose project, not #${instance + 1}`);
     const url = this.urls[service];
     if (!url) throw new Error(`${service} is not up`);
     return url;
@@ -149,7 +170,8 @@ export class ComposeDriver implements SystemDriver {
     return port;
   }
 
-  private async container(service: ComposeService): Promise<string> {
+  private async container(service: ComposeService, instance = 0): Promise<string> {
+    if (instance !== 0) throw new Error(`${service} has one instance in this compose project, not #${instance + 1}`);
     const { stdout } = await this.compose('ps', '-a', '-q', service); // -a: a killed container too
     const id = stdout.trim().split('\n')[0];
     if (!id) throw new Error(`no container for ${service} in project ${this.project}`);

@@ -10,6 +10,13 @@ export type Database = 'orders' | 'inventory';
 export interface SystemOptions {
   /** The scenario kills the broker: it must be this run's own (the process driver then starts a RabbitMQ node). */
   ownBroker?: boolean;
+  /**
+   * 3: a RabbitMQ cluster of three nodes of this run (quorum queues with a member on each), every
+   * service given all three addresses. Default 1.
+   */
+  brokerNodes?: 1 | 3;
+  /** Instances of order-service and of inventory-service, on the same databases and vhost. Default 1. */
+  replicas?: 1 | 2;
 }
 
 /**
@@ -22,21 +29,31 @@ export interface SystemDriver {
   start(): Promise<void>;
   /** Stops everything and removes what `start` created. */
   stop(): Promise<void>;
+  /** How many instances a service has: replicas of an app, nodes of the broker. `instance` below counts from 0. */
+  instances(service: Service): number;
   /** SIGKILL: no shutdown hook runs, in-flight transactions and deliveries die with it. */
-  kill(service: Service): Promise<void>;
+  kill(service: Service, instance?: number): Promise<void>;
   /** Graceful stop (SIGTERM). */
-  stopService(service: Service): Promise<void>;
-  /** Starts a stopped or killed service again on the same data; resolves once it is ready. */
-  startService(service: Service): Promise<void>;
+  stopService(service: Service, instance?: number): Promise<void>;
+  /**
+   * Starts a stopped or killed instance again on the same data; resolves once it is ready (a broker
+   * node: once it rejoined its cluster and every quorum queue has all its members again).
+   */
+  startService(service: Service, instance?: number): Promise<void>;
+  /** SIGSTOP: the process stops dead, its sockets stay open and silent, until `thaw` (SIGCONT). */
+  freeze(service: Service, instance?: number): Promise<void>;
+  thaw(service: Service, instance?: number): Promise<void>;
+  /** A quorum queue's members (broker instance numbers) and the one that leads it now (-1: none elected). */
+  quorumQueue(queue: string): Promise<{ leader: number; members: number[] }>;
   /** Makes a service's database unreachable for it (connections dropped, new ones refused) until `restoreDatabase`. */
   cutDatabase(service: AppService): Promise<void>;
   restoreDatabase(service: AppService): Promise<void>;
-  /** Base URL, e.g. `http://127.0.0.1:41234`. */
-  url(service: AppService): string;
+  /** Base URL of an instance (the first by default), e.g. `http://127.0.0.1:41234`. */
+  url(service: AppService, instance?: number): string;
   /** SQL straight to a service's database (never through a cut). */
   sql(database: Database): Pool;
   /** A new connection to the shop's vhost; the caller closes it. */
   amqp(): Promise<ChannelModel>;
-  /** The last lines a service wrote, for a failure report. */
+  /** The last lines a service's instances wrote, for a failure report. */
   logTail(service: Service, lines?: number): Promise<string>;
 }

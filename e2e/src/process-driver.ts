@@ -1,10 +1,12 @@
 import { createDatabase, createVhost, freePort, RabbitMqNode, sqlPool, TcpProxy, waitUntilReady } from '@shop/testing';
+import { randomBytes } from 'node:crypto';
 import { connect, type ChannelModel } from 'amqplib';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
+import { sharedCluster } from './cluster';
 import type { AppService, Database, Service, SystemDriver, SystemOptions } from './driver';
 
 const REPO = resolve(__dirname, '../..');
@@ -22,26 +24,40 @@ const APPS: Record<AppService, AppSpec> = {
 interface RunningApp {
   port: number;
   env: NodeJS.ProcessEnv;
-  /** The service reaches PostgreSQL through this proxy, so a scenario can cut the link. */
+  /** The instance reaches PostgreSQL through this proxy, so a scenario can cut the link. */
   databaseProxy: TcpProxy;
   logFile: string;
   child: ChildProcess | null;
 }
 
+/** A broker this run owns or shares: where the services connect, and how a scenario reaches each node. */
+interface Broker {
+  urls: string[];
+  nodes: number;
+  kill(node: number): Promise<void>;
+  stop(node: number): Promise<void>;
+  start(node: number): Promise<void>;
+  freeze(node: number): Promise<void>;
+  thaw(node: number): Promise<void>;
+  quorumQueue(queue: string): Promise<{ leader: number; members: number[] }>;
+  logFile(node: number): string | undefined;
+  /** Removes what this system created on the broker (its vhost, or a node of its own). */
+  dispose(): Promise<void>;
+}
+
 /**
  * The shop as child processes (`node apps/<service>/dist/main.js`) on this machine's PostgreSQL
- * and RabbitMQ: fresh databases and a fresh vhost per run, or a RabbitMQ node of its own when the
- * scenario kills the broker. Logs go to files in a temporary folder.
+ * and RabbitMQ: fresh databases and a fresh vhost per run; a RabbitMQ node of its own when the
+ * scenario kills the broker; a vhost on the file's three-node cluster (see ./cluster) when it asks
+ * for three nodes; one or two instances of each service. Logs go to files in a temporary folder.
  */
 export class ProcessDriver implements SystemDriver {
   readonly name = 'process';
   private dir = '';
   private databases: Partial<Record<Database, Awaited<ReturnType<typeof createDatabase>>>> = {};
   private pools: Partial<Record<Database, Pool>> = {};
-  private brokerUrl = '';
-  private removeVhost: (() => Promise<void>) | null = null;
-  private rabbitmq: RabbitMqNode | null = null;
-  private readonly apps: Partial<Record<AppService, RunningApp>> = {};
+  private broker: Broker | null = null;
+  private readonly apps: Partial<Record<AppService, RunningApp[]>> = {};
 
   constructor(private readonly options: SystemOptions = {}) {}
 
@@ -53,58 +69,72 @@ export class ProcessDriver implements SystemDriver {
     const [orders, inventory] = await Promise.all([createDatabase('e2e_orders'), createDatabase('e2e_inventory')]);
     this.databases = { orders, inventory };
     this.pools = { orders: sqlPool(orders.url), inventory: sqlPool(inventory.url) };
+    this.broker = await this.openBroker();
 
-    if (this.options.ownBroker) {
-      this.rabbitmq = new RabbitMqNode(join(this.dir, 'rabbitmq'));
-      await this.rabbitmq.start();
-      this.brokerUrl = this.rabbitmq.url;
-    } else {
-      const vhost = await createVhost('e2e');
-      this.brokerUrl = vhost.url;
-      this.removeVhost = vhost.remove;
+    const replicas = this.options.replicas ?? 1;
+    for (const service of Object.keys(APPS) as AppService[]) {
+      this.apps[service] = [];
+      for (let instance = 0; instance < replicas; instance++) await this.launch(service, instance);
     }
-
-    await Promise.all((Object.keys(APPS) as AppService[]).map((service) => this.launch(service)));
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled((Object.keys(this.apps) as AppService[]).map((service) => this.stopService(service)));
-    await Promise.allSettled(Object.values(this.apps).map((app) => app.databaseProxy.stop()));
+    const running = Object.entries(this.apps).flatMap(([service, apps]) => apps.map((_, instance) => [service as AppService, instance] as const));
+    await Promise.allSettled(running.map(([service, instance]) => this.signal(service, instance, 'SIGTERM')));
+    await Promise.allSettled(Object.values(this.apps).flatMap((apps) => apps.map((app) => app.databaseProxy.stop())));
     await Promise.allSettled(Object.values(this.pools).map((pool) => pool.end()));
-    await this.rabbitmq?.stop();
-    await this.removeVhost?.().catch(() => undefined);
+    await this.broker?.dispose().catch(() => undefined);
     await Promise.allSettled(Object.values(this.databases).map((database) => database.drop()));
     if (this.dir && !process.env.E2E_KEEP_LOGS) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  async kill(service: Service): Promise<void> {
-    if (service === 'rabbitmq') return this.ownBroker().kill();
-    await this.signal(service, 'SIGKILL');
+  instances(service: Service): number {
+    if (service === 'rabbitmq') return this.broker?.nodes ?? 0;
+    return this.apps[service]?.length ?? 0;
   }
 
-  async stopService(service: Service): Promise<void> {
-    if (service === 'rabbitmq') return this.ownBroker().stop();
-    await this.signal(service, 'SIGTERM');
+  async kill(service: Service, instance = 0): Promise<void> {
+    if (service === 'rabbitmq') return this.ownBroker().kill(instance);
+    await this.signal(service, instance, 'SIGKILL');
   }
 
-  async startService(service: Service): Promise<void> {
-    if (service === 'rabbitmq') return this.ownBroker().start();
-    const app = this.app(service);
-    if (app.child) throw new Error(`${service} is already running`);
+  async stopService(service: Service, instance = 0): Promise<void> {
+    if (service === 'rabbitmq') return this.ownBroker().stop(instance);
+    await this.signal(service, instance, 'SIGTERM');
+  }
+
+  async startService(service: Service, instance = 0): Promise<void> {
+    if (service === 'rabbitmq') return this.ownBroker().start(instance);
+    const app = this.app(service, instance);
+    if (app.child) throw new Error(`${service} #${instance} is already running`);
     this.spawn(service, app);
-    await waitUntilReady(this.url(service), service);
+    await waitUntilReady(this.url(service, instance), service);
+  }
+
+  async freeze(service: Service, instance = 0): Promise<void> {
+    if (service === 'rabbitmq') return this.ownBroker().freeze(instance);
+    this.app(service, instance).child?.kill('SIGSTOP');
+  }
+
+  async thaw(service: Service, instance = 0): Promise<void> {
+    if (service === 'rabbitmq') return this.ownBroker().thaw(instance);
+    this.app(service, instance).child?.kill('SIGCONT');
+  }
+
+  quorumQueue(queue: string): Promise<{ leader: number; members: number[] }> {
+    return this.ownBroker().quorumQueue(queue);
   }
 
   async cutDatabase(service: AppService): Promise<void> {
-    this.app(service).databaseProxy.cut();
+    for (const app of this.apps[service] ?? []) app.databaseProxy.cut();
   }
 
   async restoreDatabase(service: AppService): Promise<void> {
-    this.app(service).databaseProxy.restore();
+    for (const app of this.apps[service] ?? []) app.databaseProxy.restore();
   }
 
-  url(service: AppService): string {
-    return `http://127.0.0.1:${this.app(service).port}`;
+  url(service: AppService, instance = 0): string {
+    return `http://127.0.0.1:${this.app(service, instance).port}`;
   }
 
   sql(database: Database): Pool {
@@ -113,17 +143,91 @@ export class ProcessDriver implements SystemDriver {
     return pool;
   }
 
-  amqp(): Promise<ChannelModel> {
-    return connect(this.brokerUrl);
+  /** A connection to the first node that answers. */
+  async amqp(): Promise<ChannelModel> {
+    let failure: unknown = new Error('the system is not started');
+    for (const url of this.broker?.urls ?? []) {
+      try {
+        return await connect(url);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    throw failure;
   }
 
   async logTail(service: Service, lines = 40): Promise<string> {
-    const file = service === 'rabbitmq' ? this.rabbitmq?.logFile : this.apps[service]?.logFile;
-    if (!file || !existsSync(file)) return '(no log)';
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    const files =
+      service === 'rabbitmq'
+        ? Array.from({ length: this.broker?.nodes ?? 0 }, (_, node) => this.broker?.logFile(node))
+        : (this.apps[service] ?? []).map((app) => app.logFile);
+    const tails = files.map((file, instance) => {
+      const tail = file && existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
+      return files.length > 1 ? `[#${instance}]\n${tail}` : tail;
+    });
+    return tails.join('\n') || '(no log)';
   }
 
-  private async launch(service: AppService): Promise<void> {
+  private async openBroker(): Promise<Broker> {
+    if (this.options.brokerNodes === 3) {
+      const cluster = await sharedCluster();
+      const vhost = await cluster.createVhost(`e2e-${randomBytes(4).toString('hex')}`);
+      return {
+        urls: vhost.urls,
+        nodes: cluster.nodes.length,
+        kill: (node) => cluster.kill(node),
+        stop: (node) => cluster.stopNode(node),
+        start: (node) => cluster.startNode(node),
+        freeze: async (node) => cluster.freeze(node),
+        thaw: async (node) => {
+          cluster.thaw(node);
+          // Back from the partition: once it rejoined, every quorum queue has all its members again.
+          await cluster.waitForQuorum();
+        },
+        quorumQueue: (queue) => cluster.queueMembers(vhost.name, queue),
+        logFile: (node) => cluster.nodes[node]?.logFile,
+        dispose: () => vhost.remove(),
+      };
+    }
+    if (this.options.ownBroker) {
+      const node = new RabbitMqNode(join(this.dir, 'rabbitmq'));
+      await node.start();
+      const only = (index: number) => {
+        if (index !== 0) throw new Error(`this system has one broker node, not #${index}`);
+        return node;
+      };
+      return {
+        urls: [node.url],
+        nodes: 1,
+        kill: (index) => only(index).kill(),
+        stop: (index) => only(index).stop(),
+        start: (index) => only(index).start(),
+        freeze: async (index) => only(index).freeze(),
+        thaw: async (index) => only(index).thaw(),
+        quorumQueue: async () => ({ leader: 0, members: [0] }),
+        logFile: () => node.logFile,
+        dispose: () => node.stop(),
+      };
+    }
+    const vhost = await createVhost('e2e');
+    const shared = (): never => {
+      throw new Error('this system shares the machine broker; start it with { ownBroker: true } or { brokerNodes: 3 } to stop, kill or freeze the broker');
+    };
+    return {
+      urls: [vhost.url],
+      nodes: 1,
+      kill: async () => shared(),
+      stop: async () => shared(),
+      start: async () => shared(),
+      freeze: async () => shared(),
+      thaw: async () => shared(),
+      quorumQueue: async () => ({ leader: 0, members: [0] }),
+      logFile: () => undefined,
+      dispose: () => vhost.remove(),
+    };
+  }
+
+  private async launch(service: AppService, instance: number): Promise<void> {
     const database = new URL(this.databases[APPS[service].database]!.url);
     const databaseProxy = new TcpProxy(database.hostname, Number(database.port || 5432));
     const proxyPort = await databaseProxy.start();
@@ -138,13 +242,14 @@ export class ProcessDriver implements SystemDriver {
       // Nothing here scrapes; a fixed metrics port would collide between runs sharing the machine.
       METRICS_PORT: '0',
       DATABASE_URL: database.toString(),
-      RABBITMQ_URL: this.brokerUrl,
+      // Every node of the cluster, as a production deployment lists them.
+      RABBITMQ_URL: this.broker!.urls.join(','),
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
     };
-    const app: RunningApp = { port, env, databaseProxy, logFile: join(this.dir, `${service}.log`), child: null };
-    this.apps[service] = app;
+    const app: RunningApp = { port, env, databaseProxy, logFile: join(this.dir, `${service}-${instance}.log`), child: null };
+    this.apps[service]![instance] = app;
     this.spawn(service, app);
-    await waitUntilReady(this.url(service), service);
+    await waitUntilReady(this.url(service, instance), service);
   }
 
   private spawn(service: AppService, app: RunningApp): void {
@@ -157,24 +262,26 @@ export class ProcessDriver implements SystemDriver {
     app.child = child;
   }
 
-  private async signal(service: AppService, signal: NodeJS.Signals): Promise<void> {
-    const child = this.app(service).child;
+  private async signal(service: AppService, instance: number, signal: NodeJS.Signals): Promise<void> {
+    const child = this.app(service, instance).child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // A frozen process takes no signal but SIGKILL until it runs again.
+    child.kill('SIGCONT');
     child.kill(signal);
     const escalate = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await exited;
     clearTimeout(escalate);
   }
 
-  private app(service: AppService): RunningApp {
-    const app = this.apps[service];
-    if (!app) throw new Error(`${service} was never started`);
+  private app(service: AppService, instance: number): RunningApp {
+    const app = this.apps[service]?.[instance];
+    if (!app) throw new Error(`${service} #${instance} was never started`);
     return app;
   }
 
-  private ownBroker(): RabbitMqNode {
-    if (!this.rabbitmq) throw new Error('this system shares the machine broker; start it with { ownBroker: true } to stop or kill the broker');
-    return this.rabbitmq;
+  private ownBroker(): Broker {
+    if (!this.broker) throw new Error('the system is not started');
+    return this.broker;
   }
 }

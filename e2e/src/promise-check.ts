@@ -21,10 +21,10 @@ interface Line {
   quantity: number;
 }
 
-const DEAD_LETTER_QUEUES = TOPOLOGY.queues.map((queue) => `${queue.name}.dlq`);
+export const DEAD_LETTER_QUEUES = TOPOLOGY.queues.map((queue) => `${queue.name}.dlq`);
 // Named as libs/messaging names them, for the delays of this run (RETRY_DELAYS_MS is left at its default).
-const RETRY_QUEUES = TOPOLOGY.queues.flatMap((queue) => queue.retryDelaysMs.map((ms) => `${queue.name}.retry.${ms / 1000}s`));
-const WORK_QUEUES = [...TOPOLOGY.queues.map((queue) => queue.name), ...RETRY_QUEUES];
+export const RETRY_QUEUES = TOPOLOGY.queues.flatMap((queue) => queue.retryDelaysMs.map((ms) => `${queue.name}.retry.${ms / 1000}s`));
+export const WORK_QUEUES = [...TOPOLOGY.queues.map((queue) => queue.name), ...RETRY_QUEUES];
 
 /**
  * The promise, checked from SQL and the broker (never from logs): waits until every accepted order
@@ -129,6 +129,17 @@ export async function checkPromise(
     const initial = initialStock.get(sku);
     if (initial !== available + (held.get(sku) ?? 0))
       violations.push(`stock of ${sku}: initial ${initial}, now ${available} available + ${held.get(sku) ?? 0} reserved by confirmed orders`);
+  }
+
+  // Ordering: with several consumers, two orders for the last units may be decided in either
+  // order, but an order is only refused when its sku was short at its decision. Stock only goes
+  // down during a scenario, so a refusal for a sku that still has enough left now is a wrong one.
+  const left = new Map(stockRows.map((row) => [row.sku, row.available]));
+  const refusals = await rows<{ order_id: string; sku: string | null }>(inventory, `SELECT order_id, sku FROM order_decisions WHERE outcome = 'rejected'`);
+  for (const { order_id, sku } of refusals) {
+    const wanted = (linesByOrder.get(order_id) ?? []).filter((line) => line.sku === sku).reduce((sum, line) => sum + line.quantity, 0);
+    if (sku && wanted > 0 && (left.get(sku) ?? 0) >= wanted)
+      violations.push(`${order_id}: refused for ${sku} (wanted ${wanted}) although ${left.get(sku)} are still available`);
   }
 
   for (const [database, pool] of [

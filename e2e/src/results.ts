@@ -12,6 +12,11 @@ export interface ScenarioResult {
   maxSecondsToFinal: number;
   /** Orders settled per second once a backlog starts draining (S5 only). */
   drainPerSecond: number | null;
+  /**
+   * The longest pause in publishing order.placed (seconds between two confirmed publishes) from the
+   * first fault to the end of the stream; null for a scenario that records no fault.
+   */
+  publishPausedSeconds?: number | null;
 }
 
 export interface RunResults {
@@ -58,6 +63,7 @@ const COLUMNS: [string, (result: ScenarioResult) => string][] = [
   ['applied twice', (r) => String(r.appliedTwice)],
   ['max s to final', (r) => r.maxSecondsToFinal.toFixed(1)],
   ['drain orders/s', (r) => (r.drainPerSecond === null ? '-' : r.drainPerSecond.toFixed(1))],
+  ['publish paused s', (r) => (r.publishPausedSeconds === null || r.publishPausedSeconds === undefined ? '-' : r.publishPausedSeconds.toFixed(1))],
 ];
 
 export function formatTable(driver: string, results: ScenarioResult[]): string {
