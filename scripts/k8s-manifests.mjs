@@ -108,29 +108,29 @@ async function expectedFiles() {
     '# Messaging Topology Operator to the RabbitmqCluster shop-rabbitmq.\n';
   const documents = (await topologyResources()).map((r) => stringify(r, { lineWidth: 0 }));
   return [
-    [topologyFile, await format(header + documents.join('---\n'), topologyFile)],
-    [path.join(base, 'storefront.conf'), storefrontConf()],
+    [topologyFile, await format(header + documents.join('---\n'), topologyFile), 'libs/contracts and libs/messaging'],
+    [path.join(base, 'storefront.conf'), storefrontConf(), 'infra/nginx/storefront.conf'],
   ];
+}
+
+function readIfExists(file) {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 async function main() {
   const check = process.argv.includes('--check');
   let stale = 0;
-  for (const [file, expected] of await expectedFiles()) {
+  for (const [file, expected, sources] of await expectedFiles()) {
     const relative = path.relative(root, file);
     if (!check) {
       writeFileSync(file, expected);
       console.log(`wrote ${relative}`);
-    } else if (
-      (() => {
-        try {
-          return readFileSync(file, 'utf8');
-        } catch {
-          return '';
-        }
-      })() !== expected
-    ) {
-      console.error(`${relative} is out of date with its sources; run: pnpm build && node scripts/k8s-manifests.mjs`);
+    } else if (readIfExists(file) !== expected) {
+      console.error(`${relative} is out of date with ${sources}; run: pnpm build && pnpm k8s:manifests`);
       stale++;
     }
   }
