@@ -15,6 +15,7 @@
  *
  *   pnpm k8s:check                                 all of the above
  *   node scripts/k8s-check.mjs --validate FILE...  only step 3, for YAML files (the tests use it)
+ *   node scripts/k8s-check.mjs --rules FILE...     steps 3 and 4, over the objects of all the files
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -144,8 +145,13 @@ function main() {
   const args = process.argv.slice(2);
   const validate = createValidator();
 
-  if (args[0] === '--validate') {
-    const problems = args.slice(1).flatMap((file) => validateAll(validate, parseObjects(readFileSync(file, 'utf8'), file), path.relative(root, file)));
+  if (args[0] === '--validate' || args[0] === '--rules') {
+    const files = args.slice(1).map((file) => ({ file, objects: parseObjects(readFileSync(file, 'utf8'), file) }));
+    const problems = files.flatMap(({ file, objects }) => validateAll(validate, objects, path.relative(root, file)));
+    if (args[0] === '--rules') {
+      const objects = files.flatMap((f) => f.objects);
+      problems.push(...shopRules(objects), ...databaseIsolation(objects));
+    }
     problems.forEach((problem) => console.error(problem));
     console.log(problems.length ? `${problems.length} problem(s)` : 'valid');
     return problems.length ? 1 : 0;

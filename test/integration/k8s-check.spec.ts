@@ -72,3 +72,39 @@ spec:
     expect(result.errors).toContain('no schema for apps/v1/StatefulSet');
   });
 });
+
+describe('scripts/k8s-check.mjs --rules (only each service reaches its own database)', () => {
+  const base = join(__dirname, '../../deploy/base');
+  const manifests = ['network-policies.yaml', 'order-service.yaml', 'inventory-service.yaml', 'storefront.yaml'].map((file) => join(base, file));
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-rules-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const rules = (...files: string[]) =>
+    spawnSync(process.execPath, [join(__dirname, '../../scripts/k8s-check.mjs'), '--rules', ...files], { encoding: 'utf8' });
+
+  it("holds for deploy/base, and fails once a policy lets order-service reach inventory's database", () => {
+    expect(rules(...manifests).status).toBe(0);
+    const leak = join(dir, 'leak.yaml');
+    writeFileSync(
+      leak,
+      `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: order-service-reporting
+spec:
+  podSelector:
+    matchLabels: { app.kubernetes.io/name: order-service }
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - podSelector:
+            matchLabels: { cnpg.io/cluster: inventory-db }
+      ports: [{ protocol: TCP, port: 5432 }]
+`,
+    );
+    const result = rules(...manifests, leak);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Deployment/order-service: a NetworkPolicy lets it reach inventory-db, another service's database");
+  });
+});
