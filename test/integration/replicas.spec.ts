@@ -92,10 +92,13 @@ describe('two replicas of each service', () => {
     }
     await shop.startInventoryService();
     await secondInventoryService();
+    // A service connects to the broker in the background after it starts: wait for both consumers.
     const channel = await shop.channel();
-    const { consumerCount } = await channel.checkQueue(QUEUES.inventoryOrderPlaced);
+    await waitFor(async () => (await channel.checkQueue(QUEUES.inventoryOrderPlaced)).consumerCount === 2, {
+      what: 'two consumers on the queue',
+      intervalMs: 50,
+    });
     await channel.close();
-    expect(consumerCount).toBe(2);
 
     await waitFor(
       async () => {
