@@ -1,4 +1,4 @@
-import { EXCHANGES, QUEUES, ROUTING_KEYS, type OrderPlaced } from '@shop/contracts';
+import { EXCHANGES, QUEUES, ROUTING_KEYS, type OrderPlacedV1 } from '@shop/contracts';
 import { waitFor } from '@shop/testing';
 import type { Channel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
@@ -39,7 +39,7 @@ describe('an order is decided once, by order id', () => {
 
   /** The order's own `order.placed`, published again under a new message id, as a manual republish would. */
   async function republish(orderId: string): Promise<void> {
-    const { rows } = await shop.orders.query<{ payload: OrderPlaced }>(`SELECT payload FROM outbox WHERE routing_key = $1 AND payload->>'orderId' = $2`, [
+    const { rows } = await shop.orders.query<{ payload: OrderPlacedV1 }>(`SELECT payload FROM outbox WHERE routing_key = $1 AND payload->>'orderId' = $2`, [
       ROUTING_KEYS.orderPlaced,
       orderId,
     ]);
@@ -124,7 +124,7 @@ describe('an order is decided once, by order id', () => {
     expect(await shop.orderStatus(orderId)).toBe('CONFIRMED');
   });
 
-  const copyOf = (orderId: string, lines: OrderPlaced['lines']): PlacedOrderMessage => ({
+  const copyOf = (orderId: string, lines: OrderPlacedV1['lines']): PlacedOrderMessage => ({
     payload: { schemaVersion: 1, orderId, lines, placedAt: new Date().toISOString() },
     messageId: randomUUID(),
   });

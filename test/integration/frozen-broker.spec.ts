@@ -55,7 +55,7 @@ describe('the broker link frozen (no FIN, no RST)', () => {
 
     // Their first publish went out on the frozen link and failed; the outbox kept the rows and published them again.
     const { rows: outbox } = await shop.orders.query<{ published: boolean; publish_attempts: number }>(
-      `SELECT published_at IS NOT NULL AS published, publish_attempts FROM outbox WHERE payload->>'orderId' = ANY($1)`,
+      `SELECT published_at IS NOT NULL AS published, publish_attempts FROM outbox WHERE routing_key = 'order.placed' AND payload->>'orderId' = ANY($1)`,
       [ids],
     );
     expect(outbox).toHaveLength(3);

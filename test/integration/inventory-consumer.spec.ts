@@ -1,10 +1,15 @@
-import { EXCHANGES, QUEUES, ROUTING_KEYS, type OrderPlaced } from '@shop/contracts';
+import { EXCHANGES, QUEUES, ROUTING_KEYS, type OrderPlacedV1 } from '@shop/contracts';
 import { waitFor } from '@shop/testing';
 import type { Channel, GetMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { ShopHarness } from './harness';
 
-const orderPlaced = (orderId: string, lines: OrderPlaced['lines']): OrderPlaced => ({ schemaVersion: 1, orderId, lines, placedAt: new Date().toISOString() });
+const orderPlaced = (orderId: string, lines: OrderPlacedV1['lines']): OrderPlacedV1 => ({
+  schemaVersion: 1,
+  orderId,
+  lines,
+  placedAt: new Date().toISOString(),
+});
 
 describe('inventory-service consuming order.placed', () => {
   let shop: ShopHarness;

@@ -5,7 +5,7 @@
  */
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ROUTING_KEYS, type OrderPlaced } from '@shop/contracts';
+import { ROUTING_KEYS, type OrderPlacedV1 } from '@shop/contracts';
 import { CreateOutboxAndInbox1732500000000, InboxService, OUTBOX_OPTIONS, OutboxService } from '@shop/outbox';
 import { createDatabase } from '@shop/testing';
 import { randomUUID } from 'node:crypto';
@@ -53,7 +53,7 @@ describe('StockService on PostgreSQL', () => {
     return sku;
   }
   const available = async (sku: string): Promise<number> => (await sql.query(`SELECT available FROM stock WHERE sku = $1`, [sku]))[0].available;
-  const message = (orderId: string, lines: OrderPlaced['lines'], messageId = randomUUID()): PlacedOrderMessage => ({
+  const message = (orderId: string, lines: OrderPlacedV1['lines'], messageId = randomUUID()): PlacedOrderMessage => ({
     messageId,
     payload: { schemaVersion: 1, orderId, lines, placedAt: new Date().toISOString() },
   });

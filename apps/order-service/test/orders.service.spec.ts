@@ -85,8 +85,8 @@ describe('OrdersService on PostgreSQL', () => {
     expect(outbox).toHaveLength(1);
     expect(outbox[0].routing_key).toBe(ROUTING_KEYS.orderPlaced);
     expect(outbox[0].payload.lines).toEqual([
-      { sku: MUG.sku, quantity: 2 },
-      { sku: TEE.sku, quantity: 1 },
+      { sku: MUG.sku, productName: MUG.name, quantity: 2, unitPriceCents: MUG.priceCents },
+      { sku: TEE.sku, productName: TEE.name, quantity: 1, unitPriceCents: TEE.priceCents },
     ]);
   });
 

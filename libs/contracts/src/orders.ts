@@ -10,6 +10,9 @@ export const ORDER_LIMITS = {
   maxIdempotencyKeyLength: 128,
 } as const;
 
+/** The one currency the catalog is priced in (ISO 4217). */
+export const SHOP_CURRENCY = 'USD';
+
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,31}$/;
 export const skuSchema = z.string().regex(SKU_PATTERN, 'must be an uppercase sku such as "MUG-001"');
 

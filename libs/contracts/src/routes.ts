@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { orderPlacedSchema, stockRejectedSchema, stockReservedSchema } from './events';
+import { orderConfirmedSchema, orderPlacedSchema, orderPlacedV1Schema, orderRejectedSchema, stockRejectedSchema, stockReservedSchema } from './events';
 
 /** Exchanges. Events are published to the exchange of the service that produces them. */
 export const EXCHANGES = {
@@ -34,6 +34,7 @@ export const CONSUMERS = {
  *
  *   POST /api/orders ─ order.placed ─> inventory.order-placed (inventory-service reserves stock)
  *     ─ stock.reserved | stock.rejected ─> orders.stock-results (order-service confirms or rejects)
+ *     ─ order.confirmed | order.rejected (the order's lifecycle, for whoever subscribes)
  */
 export const ROUTES = {
   'order.placed': {
@@ -42,6 +43,22 @@ export const ROUTES = {
     schema: orderPlacedSchema,
     schemaVersion: 1,
     queues: [QUEUES.inventoryOrderPlaced],
+    // Inventory reads the fields of the first version only: the lines it reserves.
+    readers: { [QUEUES.inventoryOrderPlaced]: orderPlacedV1Schema },
+  },
+  'order.confirmed': {
+    producer: 'order-service',
+    exchange: EXCHANGES.orders,
+    schema: orderConfirmedSchema,
+    schemaVersion: 1,
+    queues: [],
+  },
+  'order.rejected': {
+    producer: 'order-service',
+    exchange: EXCHANGES.orders,
+    schema: orderRejectedSchema,
+    schemaVersion: 1,
+    queues: [],
   },
   'stock.reserved': {
     producer: 'inventory-service',
@@ -63,24 +80,40 @@ export interface Route {
   /** The service that publishes it (from its outbox). */
   producer: Service;
   exchange: string;
+  /** What the producer publishes, and what a consumer reads unless `readers` names less. */
   schema: z.ZodType;
   /** The version `schema` accepts; a breaking change is a new version. */
   schemaVersion: number;
-  /** Every queue bound to this event: each consumer gets its own copy. */
+  /**
+   * Every queue bound to this event: each consumer gets its own copy. An event no queue receives
+   * yet is still published (and dropped by the broker) so a receiver can subscribe later.
+   */
   queues: readonly QueueName[];
+  /** A consumer that reads only some fields (tolerant reader), so messages of an older producer still pass. */
+  readers?: Partial<Record<QueueName, z.ZodType>>;
 }
 
 export type RoutingKey = keyof typeof ROUTES;
 export type EventPayload<K extends RoutingKey> = z.infer<(typeof ROUTES)[K]['schema']>;
+/** What a consumer of queue `Q` reads of event `K`: its reader's schema, or the whole payload. */
+export type ReadPayload<K extends RoutingKey, Q extends QueueName> = (typeof ROUTES)[K] extends { readers: infer R }
+  ? Q extends keyof R
+    ? R[Q] extends z.ZodType
+      ? z.infer<R[Q]>
+      : EventPayload<K>
+    : EventPayload<K>
+  : EventPayload<K>;
 
 /** The routing keys that reach a queue. */
 export type RoutingKeysOf<Q extends QueueName> = { [K in RoutingKey]: Q extends (typeof ROUTES)[K]['queues'][number] ? K : never }[RoutingKey];
 
 /** What a consumer of queue `Q` receives: a message type of that queue, with that type's payload. */
-export type ConsumedEvent<Q extends QueueName> = { [K in RoutingKeysOf<Q>]: { type: K; payload: EventPayload<K> } }[RoutingKeysOf<Q>];
+export type ConsumedEvent<Q extends QueueName> = { [K in RoutingKeysOf<Q>]: { type: K; payload: ReadPayload<K, Q> } }[RoutingKeysOf<Q>];
 
 export const ROUTING_KEYS = {
   orderPlaced: 'order.placed',
+  orderConfirmed: 'order.confirmed',
+  orderRejected: 'order.rejected',
   stockReserved: 'stock.reserved',
   stockRejected: 'stock.rejected',
 } as const satisfies Record<string, RoutingKey>;
@@ -108,4 +141,9 @@ export function event<K extends RoutingKey>(
 /** The routing keys a queue receives, for its consumer's `@BatchEventPattern`. */
 export function routingKeysOf<Q extends QueueName>(queue: Q): RoutingKeysOf<Q>[] {
   return (Object.keys(ROUTES) as RoutingKey[]).filter((key) => (ROUTES[key].queues as readonly QueueName[]).includes(queue)) as RoutingKeysOf<Q>[];
+}
+
+/** True when the route table binds some queue to this event: then a publish the broker cannot route is an error. */
+export function isRouted(routingKey: string): boolean {
+  return Object.hasOwn(ROUTES, routingKey) ? ROUTES[routingKey as RoutingKey].queues.length > 0 : true;
 }

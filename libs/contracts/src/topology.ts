@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { EXCHANGES, ROUTES, type QueueName, type RoutingKey } from './routes';
+import { EXCHANGES, ROUTES, type QueueName, type Route, type RoutingKey } from './routes';
 
 /** Every event: where it is published and how its payload is validated (from ROUTES). */
 export const EVENTS = Object.fromEntries(
@@ -59,9 +59,11 @@ export const TOPOLOGY: Topology = {
   queues: queuesOfRoutes(),
 };
 
-/** Payload schema of a message type, for consumers that validate at the boundary. */
-export function eventSchemaFor(type: string): z.ZodType | undefined {
-  return Object.hasOwn(ROUTES, type) ? ROUTES[type as RoutingKey].schema : undefined;
+/** Payload schema of a message type as the consumer of `queue` reads it (its reader's, else the whole payload's), for validation at the boundary. */
+export function eventSchemaFor(type: string, queue?: string): z.ZodType | undefined {
+  if (!Object.hasOwn(ROUTES, type)) return undefined;
+  const route: Route = ROUTES[type as RoutingKey];
+  return (queue && route.readers?.[queue as QueueName]) || route.schema;
 }
 
 /** The same topology with other retry delays and attempts (configuration knobs, e.g. for fast tests). */

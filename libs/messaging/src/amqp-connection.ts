@@ -119,7 +119,8 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Publishes and resolves when the broker has confirmed the message to disk; rejects when it is
-   * unreachable, returns the message as unroutable (`mandatory`), or does not confirm in time.
+   * unreachable, returns the message as unroutable (`mandatory`, unless the caller sets it false),
+   * or does not confirm in time.
    */
   publishConfirmed(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish & { messageId: string }): Promise<void> {
     const channel = this.publishChannel;
@@ -128,7 +129,7 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new PublishTimeoutError(`no confirm within ${timeoutMs} ms`)), timeoutMs);
       try {
-        channel.publish(exchange, routingKey, content, { ...properties, mandatory: true, persistent: true }, (err) => {
+        channel.publish(exchange, routingKey, content, { ...properties, mandatory: properties.mandatory ?? true, persistent: true }, (err) => {
           clearTimeout(timer);
           const wasReturned = this.returned.delete(properties.messageId);
           if (err) reject(err instanceof Error ? err : new BrokerUnavailableError(String(err)));

@@ -14,7 +14,7 @@ export interface ConsumerOptions {
   /** Queues to consume; each must be in the topology. */
   queues: string[];
   /** Payload schema of a message type; a message that fails it is dead-lettered at once. */
-  schemaFor: (type: string) => z.ZodType | undefined;
+  schemaFor: (type: string, queue: string) => z.ZodType | undefined;
   /**
    * Errors that say nothing about the message (its database is down, say): retried with backoff
    * without counting an attempt, so an outage of any length never dead-letters good messages.

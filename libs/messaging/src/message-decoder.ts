@@ -11,7 +11,7 @@ export type Decoded = { ok: true; delivery: Delivery } | { ok: false; reason: st
 
 export interface DecodeRules {
   /** Payload schema of a message type; undefined for a type nobody declared. */
-  schemaFor: (type: string) => z.ZodType | undefined;
+  schemaFor: (type: string, queue: string) => z.ZodType | undefined;
   hasHandler: (type: string) => boolean;
 }
 
@@ -26,7 +26,7 @@ export function decodeMessage(message: ConsumeMessage, queue: string, rules: Dec
   } catch (err) {
     return { ok: false, reason: `malformed JSON: ${(err as Error).message}` };
   }
-  const schema = rules.schemaFor(type);
+  const schema = rules.schemaFor(type, queue);
   if (!schema) return { ok: false, reason: `unknown message type "${type}"` };
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {

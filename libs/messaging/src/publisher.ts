@@ -14,6 +14,8 @@ export interface OutgoingMessage {
   /** W3C trace context of the operation that produced the message. */
   traceparent?: string;
   headers?: Record<string, unknown>;
+  /** A message no queue receives fails as unroutable (default); false lets the broker drop it. */
+  mandatory?: boolean;
 }
 
 /** Publishes persistent JSON messages and resolves only when the broker confirmed them. */
@@ -28,6 +30,7 @@ export class Publisher {
       type: message.routingKey,
       timestamp: Math.floor(timestamp.getTime() / 1000),
       contentType: 'application/json',
+      mandatory: message.mandatory ?? true,
       correlationId: message.correlationId,
       headers: {
         ...message.headers,

@@ -9,6 +9,12 @@ export interface OutboxOptions {
   outboxRetentionHours?: number;
   /** Inbox rows older than this are deleted: keep it longer than any message can be redelivered. */
   inboxRetentionHours?: number;
+  /**
+   * Whether some queue must receive this routing key: then a publish the broker cannot route fails
+   * and the row is kept (a missing binding is a fault). False for an event nobody subscribes to yet,
+   * which the broker drops. True for every key by default.
+   */
+  mustBeRouted?: (routingKey: string) => boolean;
 }
 
 export const OUTBOX_OPTIONS = Symbol('OUTBOX_OPTIONS');
@@ -19,6 +25,7 @@ export const DEFAULT_OUTBOX_OPTIONS: Required<OutboxOptions> = {
   maxBackoffMs: 5_000,
   outboxRetentionHours: 24 * 7,
   inboxRetentionHours: 24 * 7,
+  mustBeRouted: () => true,
 };
 
 /** Rows one purge statement deletes at most, so it stays far inside any statement timeout. */

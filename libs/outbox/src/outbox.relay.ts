@@ -84,6 +84,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
             timestamp: row.created_at,
             correlationId: row.headers[HEADERS.correlationId],
             traceparent: row.headers[HEADERS.traceparent],
+            mandatory: this.options.mustBeRouted(row.routing_key),
           }),
         ),
       );

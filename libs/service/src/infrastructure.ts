@@ -1,6 +1,6 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { withRetryPolicy, TOPOLOGY } from '@shop/contracts';
+import { isRouted, withRetryPolicy, TOPOLOGY } from '@shop/contracts';
 import { MessagingModule } from '@shop/messaging';
 import { CreateOutboxAndInbox1732500000000, OutboxModule, type OutboxOptions } from '@shop/outbox';
 import { ConfigError, HealthModule, loggingModule, MetricsModule } from '@shop/platform';
@@ -55,6 +55,8 @@ export function outboxOptions(config: ServiceEnv): OutboxOptions {
     batchSize: config.OUTBOX_BATCH_SIZE,
     outboxRetentionHours: config.OUTBOX_RETENTION_HOURS,
     inboxRetentionHours: config.INBOX_RETENTION_HOURS,
+    // An event the route table binds to no queue yet (a lifecycle event before its first receiver) is dropped by the broker, not retried.
+    mustBeRouted: isRouted,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { event, QUEUES, type IntegrationEvent, type OrderPlaced, type StockLevelView } from '@shop/contracts';
+import { event, QUEUES, type IntegrationEvent, type OrderPlacedV1, type StockLevelView } from '@shop/contracts';
 import { InboxService, OutboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter } from 'prom-client';
@@ -14,9 +14,9 @@ const reservationOutcomes = singletonMetric(
   () => new Counter({ name: 'stock_reservations_total', help: 'order.placed messages handled, by outcome', labelNames: ['outcome'] }),
 );
 
-/** An `order.placed` message as the consumer hands it over (a `Delivery<OrderPlaced>`). */
+/** An `order.placed` message as the consumer hands it over: the fields of version 1, all inventory reads. */
 export interface PlacedOrderMessage {
-  payload: OrderPlaced;
+  payload: OrderPlacedV1;
   messageId: string;
   correlationId?: string;
   traceparent?: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderStatus } from '@shop/contracts';
 import { OutboxService, type OutboxEvent } from '@shop/outbox';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { Order } from './order.entity';
 import type { PricedLine } from './pricing';
 
@@ -89,20 +89,26 @@ export class OrdersRepository {
     return new Map(rows.map((row) => [row.id, row.status]));
   }
 
-  /** Sets the statuses and announces each change to listeners when the transaction commits. */
-  async updateStatuses(manager: EntityManager, changes: { id: string; status: OrderStatus; reason: string | null }[]): Promise<void> {
-    if (changes.length === 0) return;
-    await manager.query(
+  /** These orders with their lines, in the caller's transaction (the orders it just changed, say). */
+  findByIds(manager: EntityManager, ids: string[]): Promise<Order[]> {
+    return manager.find(Order, { where: { id: In(ids) }, relations: { lines: true } });
+  }
+
+  /** Sets the statuses and announces each change to listeners when the transaction commits; returns when each changed. */
+  async updateStatuses(manager: EntityManager, changes: { id: string; status: OrderStatus; reason: string | null }[]): Promise<Map<string, Date>> {
+    if (changes.length === 0) return new Map();
+    const rows: { id: string; updated_at: Date }[] = await manager.query(
       `WITH updated AS (
          UPDATE orders SET status = change.status, status_reason = change.reason, updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::text[]) AS change (id, status, reason)
          WHERE orders.id = change.id
          RETURNING orders.id, orders.status, orders.status_reason, orders.updated_at
        )
-       SELECT pg_notify($4, json_build_object(
+       SELECT id, updated_at, pg_notify($4, json_build_object(
          'orderId', id, 'status', status, 'statusReason', status_reason, 'updatedAt', updated_at
        )::text) FROM updated`,
       [changes.map((change) => change.id), changes.map((change) => change.status), changes.map((change) => change.reason), ORDER_STATUS_CHANNEL],
     );
+    return new Map(rows.map((row) => [row.id, row.updated_at]));
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { event, QUEUES, type CreateOrderRequest, type OrderStatus, type OrderView } from '@shop/contracts';
-import { InboxService } from '@shop/outbox';
+import { event, QUEUES, SHOP_CURRENCY, type CreateOrderRequest, type IntegrationEvent, type OrderStatus, type OrderView } from '@shop/contracts';
+import { InboxService, OutboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { createHash, randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
@@ -48,6 +48,7 @@ export class OrdersService {
     private readonly orders: OrdersRepository,
     private readonly catalog: CatalogService,
     private readonly inbox: InboxService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /**
@@ -73,7 +74,15 @@ export class OrdersService {
     };
     const placed = event(
       'order.placed',
-      { schemaVersion: 1, orderId: id, lines: priced.lines.map(({ sku, quantity }) => ({ sku, quantity })), placedAt: new Date().toISOString() },
+      {
+        schemaVersion: 1,
+        orderId: id,
+        customer: request.customer,
+        lines: priced.lines.map(({ sku, productName, quantity, unitPriceCents }) => ({ sku, productName, quantity, unitPriceCents })),
+        totalCents: priced.totalCents,
+        currency: SHOP_CURRENCY,
+        placedAt: new Date().toISOString(),
+      },
       { correlationId: id },
     );
     const createdAt = await this.orders.insertOrder(newOrder, priced.lines, placed);
@@ -141,12 +150,44 @@ export class OrdersService {
         statuses.set(result.orderId, next);
         changes.set(result.orderId, { id: result.orderId, status: next, reason: result.reason });
       }
-      await this.orders.updateStatuses(manager, [...changes.values()]);
+      const changedAt = await this.orders.updateStatuses(manager, [...changes.values()]);
+      // The order's lifecycle event commits with its new status (the outbox), carrying what a receiver
+      // needs without calling back: who ordered, what, for how much.
+      if (changes.size > 0) {
+        const orders = await this.orders.findByIds(manager, [...changes.keys()]);
+        await this.outbox.add(
+          manager,
+          orders.map((order) => lifecycleEvent(order, changes.get(order.id)!, changedAt.get(order.id)!)),
+        );
+      }
       return { settled: [...changes.values()], ignored };
     });
     for (const { status } of settled) ordersSettled.inc({ status });
     for (const reason of ignored) stockResultsIgnored.inc({ reason });
   }
+}
+
+/** `order.confirmed` or `order.rejected` for an order that just changed to that status. */
+function lifecycleEvent(
+  order: Order,
+  change: { status: OrderStatus; reason: string | null },
+  at: Date,
+): IntegrationEvent<'order.confirmed'> | IntegrationEvent<'order.rejected'> {
+  const state = {
+    schemaVersion: 1 as const,
+    orderId: order.id,
+    customer: { name: order.customerName, email: order.customerEmail },
+    lines: [...order.lines]
+      .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))
+      .map((line) => ({ sku: line.sku, productName: line.productName, quantity: line.quantity, unitPriceCents: line.unitPriceCents })),
+    totalCents: order.totalCents,
+    currency: SHOP_CURRENCY,
+    placedAt: order.createdAt.toISOString(),
+  };
+  const trace = { correlationId: order.id };
+  return change.status === 'CONFIRMED'
+    ? event('order.confirmed', { ...state, confirmedAt: at.toISOString() }, trace)
+    : event('order.rejected', { ...state, reason: change.reason ?? 'the order could not be confirmed', rejectedAt: at.toISOString() }, trace);
 }
 
 function unprocessable(issues: { field: string; message: string }[]): UnprocessableEntityException {
