@@ -37,25 +37,27 @@ function loadBuiltLibs() {
   }
 }
 
-/** What each service does on the broker beyond declaring the topology, from the route table of libs/contracts. */
-function serviceUsers({ EXCHANGES, ROUTES, CONSUMERS }) {
+/** What each service of the route table does on the broker beyond declaring its part of the topology. */
+function serviceUsers({ EXCHANGES, ROUTES, CONSUMERS, SERVICES }) {
   // A consumer forwards failed messages to the retry exchange and poison ones to the dead-letter exchange.
   const forwarding = [EXCHANGES.retry, EXCHANGES.deadLetter];
-  const service = (name, passwordVariable) => ({
-    name,
-    passwordVariable,
-    defaultPassword: `${name}-dev-password`,
-    publishesTo: [
-      ...new Set(
-        Object.values(ROUTES)
-          .filter((route) => route.producer === name)
-          .map((route) => route.exchange),
-      ),
-      ...forwarding,
-    ],
-    consumes: Object.keys(CONSUMERS).filter((queue) => CONSUMERS[queue] === name),
+  return SERVICES.map((name) => {
+    const consumes = Object.keys(CONSUMERS).filter((queue) => CONSUMERS[queue] === name);
+    return {
+      name,
+      passwordVariable: `${name.toUpperCase().replace(/-/g, '_')}_RABBITMQ_PASSWORD`,
+      defaultPassword: `${name}-dev-password`,
+      publishesTo: [
+        ...new Set(
+          Object.values(ROUTES)
+            .filter((route) => route.producer === name)
+            .map((route) => route.exchange),
+        ),
+        ...(consumes.length > 0 ? forwarding : []),
+      ],
+      consumes,
+    };
   });
-  return [service('order-service', 'ORDER_SERVICE_RABBITMQ_PASSWORD'), service('inventory-service', 'INVENTORY_SERVICE_RABBITMQ_PASSWORD')];
 }
 
 /**
@@ -121,8 +123,9 @@ function permissionRegex(names, retryQueuePrefixes) {
 }
 
 /**
- * Least permissions for a service that declares the whole topology at start (so that a message
- * published before its consumer ever ran is kept):
+ * Least permissions for a service that declares its own part of the topology (topologyFor: its
+ * queues, the exchanges it publishes to); the definitions hold the whole topology, so a message
+ * published before its consumer ever ran is kept:
  * - configure: every exchange and queue it declares;
  * - write: the exchanges it publishes to, the queues it binds (queue.bind needs write on the queue),
  *   and the dead-letter exchange of each queue it declares (RabbitMQ checks that at queue.declare);
@@ -168,6 +171,8 @@ export async function buildDefinitions() {
   const { contracts, messaging } = loadBuiltLibs();
   const declared = await recordTopology(messaging.declareTopology, contracts.TOPOLOGY);
   const services = serviceUsers(contracts);
+  const declaredBy = new Map();
+  for (const service of services) declaredBy.set(service.name, await recordTopology(messaging.declareTopology, contracts.topologyFor(service.name)));
   // `inventory.order-placed.retry.1s` -> `inventory.order-placed.retry.`: the naming rule of libs/messaging.
   const retryQueuePrefixes = contracts.TOPOLOGY.queues.map((queue) => messaging.retryQueueName(queue.name, 1000).replace(/[^.]+$/, ''));
 
@@ -179,7 +184,7 @@ export async function buildDefinitions() {
     vhosts: [{ name: VHOST, description: 'decoupled ordering', tags: [] }],
     permissions: [
       { user: ADMIN_USER, vhost: VHOST, configure: '.*', write: '.*', read: '.*' },
-      ...services.map((service) => servicePermissions(service, declared, retryQueuePrefixes)),
+      ...services.map((service) => servicePermissions(service, declaredBy.get(service.name), retryQueuePrefixes)),
     ],
     topic_permissions: [],
     parameters: [],

@@ -18,7 +18,9 @@ export const QUEUES = {
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-export type Service = 'order-service' | 'inventory-service';
+/** The shop's services; each has its own database, broker user and queues. */
+export const SERVICES = ['order-service', 'inventory-service'] as const;
+export type Service = (typeof SERVICES)[number];
 
 /** The service that consumes each queue (competing instances of it share the queue). */
 export const CONSUMERS = {

@@ -1,6 +1,6 @@
 import { DEMO_CATALOG } from './demo-catalog';
-import { QUEUES, ROUTES, ROUTING_KEYS, type RoutingKey } from './routes';
-import { eventSchemaFor, EVENTS, TOPOLOGY, withRetryPolicy } from './topology';
+import { EXCHANGES, QUEUES, ROUTES, ROUTING_KEYS, SERVICES, type RoutingKey, type Service } from './routes';
+import { eventSchemaFor, EVENTS, topologyFor, TOPOLOGY, withRetryPolicy } from './topology';
 
 describe('the topology', () => {
   it('binds every event to the queues the route table names for it, and to no other', () => {
@@ -14,6 +14,26 @@ describe('the topology', () => {
     const declared = new Set(TOPOLOGY.exchanges.map((exchange) => exchange.name));
     const used = [...Object.values(EVENTS).map((event) => event.exchange), TOPOLOGY.retryExchange, TOPOLOGY.deadLetterExchange];
     expect(used.filter((name) => !declared.has(name))).toEqual([]);
+  });
+
+  it("gives each service only its own queues and the exchanges it publishes to; others' exchanges are external", () => {
+    const summary = (service: Service) => {
+      const part = topologyFor(service);
+      return { queues: part.queues.map((q) => q.name), exchanges: part.exchanges.map((x) => x.name), external: part.externalExchanges?.map((x) => x.name) };
+    };
+    expect(summary('order-service')).toEqual({
+      queues: [QUEUES.ordersStockResults],
+      exchanges: [EXCHANGES.orders, EXCHANGES.retry, EXCHANGES.deadLetter],
+      external: [EXCHANGES.inventory],
+    });
+    expect(summary('inventory-service')).toEqual({
+      queues: [QUEUES.inventoryOrderPlaced],
+      exchanges: [EXCHANGES.inventory, EXCHANGES.retry, EXCHANGES.deadLetter],
+      external: [EXCHANGES.orders],
+    });
+    // Together they are the whole topology.
+    const queues = SERVICES.flatMap((service) => topologyFor(service).queues.map((q) => q.name));
+    expect(queues.sort()).toEqual(TOPOLOGY.queues.map((q) => q.name).sort());
   });
 
   it('can take another retry policy without changing anything else', () => {

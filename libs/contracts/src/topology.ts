@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { EXCHANGES, ROUTES, type QueueName, type Route, type RoutingKey } from './routes';
+import { CONSUMERS, EXCHANGES, ROUTES, type QueueName, type Route, type RoutingKey, type Service } from './routes';
 
 /** Every event: where it is published and how its payload is validated (from ROUTES). */
 export const EVENTS = Object.fromEntries(
@@ -23,6 +23,8 @@ export interface QueueSpec {
 
 export interface Topology {
   exchanges: ExchangeSpec[];
+  /** Other services' exchanges its queues bind to: checked, and declared only where missing (see topologyFor). */
+  externalExchanges?: ExchangeSpec[];
   queues: QueueSpec[];
   /** Direct exchange that routes a failed message to the retry queue of its delay. */
   retryExchange: string;
@@ -46,7 +48,10 @@ function queuesOfRoutes(): QueueSpec[] {
   return [...queues.values()];
 }
 
-/** The whole broker topology, derived from the route table; every service declares all of it at start. */
+/**
+ * The whole broker topology, derived from the route table: what the broker definitions (compose,
+ * Kubernetes) hold. Each service declares only its part of it (topologyFor).
+ */
 export const TOPOLOGY: Topology = {
   retryExchange: EXCHANGES.retry,
   deadLetterExchange: EXCHANGES.deadLetter,
@@ -58,6 +63,30 @@ export const TOPOLOGY: Topology = {
   ],
   queues: queuesOfRoutes(),
 };
+
+/**
+ * What one service declares at every connect: its own queues (with their retry and dead-letter
+ * queues and bindings), the exchanges it publishes to, and the retry and dead-letter exchanges if
+ * it consumes. The other services' exchanges its queues bind to are `externalExchanges`: the
+ * broker's definitions hold them; on a broker without definitions (development) they are declared
+ * where missing, so a consumer may start before its producer ever ran.
+ */
+export function topologyFor(service: Service): Topology {
+  const queues = TOPOLOGY.queues.filter((queue) => CONSUMERS[queue.name as QueueName] === service);
+  const publishedTo = new Set<string>(
+    Object.values(ROUTES as Record<string, Route>)
+      .filter((route) => route.producer === service)
+      .map((route) => route.exchange),
+  );
+  if (queues.length > 0) publishedTo.add(TOPOLOGY.retryExchange).add(TOPOLOGY.deadLetterExchange);
+  const boundFrom = new Set(queues.flatMap((queue) => queue.bindings.map((binding) => binding.exchange)));
+  return {
+    ...TOPOLOGY,
+    exchanges: TOPOLOGY.exchanges.filter((exchange) => publishedTo.has(exchange.name)),
+    externalExchanges: TOPOLOGY.exchanges.filter((exchange) => boundFrom.has(exchange.name) && !publishedTo.has(exchange.name)),
+    queues,
+  };
+}
 
 /** Payload schema of a message type as the consumer of `queue` reads it (its reader's, else the whole payload's), for validation at the boundary. */
 export function eventSchemaFor(type: string, queue?: string): z.ZodType | undefined {

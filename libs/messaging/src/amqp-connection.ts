@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type Options, type Replies } from 'amqplib';
 import { BrokerUnavailableError, PublishTimeoutError, UnroutableMessageError } from './errors';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
-import { declareTopology } from './topology';
+import { declareTopology, type ExchangeSpec } from './topology';
 
 /**
  * RabbitMQ offers 60 s, so a half-open link (a dead NAT entry, a partition: no FIN, no RST) would
@@ -224,6 +224,10 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
     const admin = await connection.createChannel();
     // A refused declaration rejects the call below (and recovery retries); the event is not a crash.
     admin.on('error', () => undefined);
+    for (const exchange of await this.missingExchanges(connection, this.options.topology.externalExchanges ?? [])) {
+      this.logger.warn(`exchange ${exchange.name} is not on the broker (no definitions loaded?); declaring it`);
+      await admin.assertExchange(exchange.name, exchange.type, { durable: true });
+    }
     await declareTopology(admin, this.options.topology);
     await admin.close();
 
@@ -236,6 +240,22 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
 
     for (const hook of this.connectHooks) await hook(connection);
     this.publishChannel = publishChannel;
+  }
+
+  /** Which of these exchanges do not exist; a passive check needs no permission, and a miss closes only its own channel. */
+  private async missingExchanges(connection: ChannelModel, exchanges: ExchangeSpec[]): Promise<ExchangeSpec[]> {
+    const missing: ExchangeSpec[] = [];
+    for (const exchange of exchanges) {
+      const probe = await connection.createChannel();
+      probe.on('error', () => undefined);
+      const found = await probe.checkExchange(exchange.name).then(
+        () => true,
+        () => false,
+      );
+      if (!found) missing.push(exchange);
+      await probe.close().catch(() => undefined);
+    }
+    return missing;
   }
 
   /**

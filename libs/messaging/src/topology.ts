@@ -20,6 +20,12 @@ export interface QueueSpec {
 /** Everything declareTopology declares; an application passes its own (the shop's is in its contracts). */
 export interface Topology {
   exchanges: ExchangeSpec[];
+  /**
+   * Exchanges of other services that these queues bind to: the broker's definitions hold them, so
+   * they are only checked, and declared only where missing (a broker without definitions, in
+   * development), which needs the configure right a least-privilege user does not have.
+   */
+  externalExchanges?: ExchangeSpec[];
   queues: QueueSpec[];
   /** Direct exchange that routes a failed message to the retry queue of its delay. */
   retryExchange: string;

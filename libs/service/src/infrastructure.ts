@@ -1,6 +1,6 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { isRouted, withRetryPolicy, TOPOLOGY } from '@shop/contracts';
+import { isRouted, topologyFor, withRetryPolicy, type Service } from '@shop/contracts';
 import { MessagingModule } from '@shop/messaging';
 import { CreateOutboxAndInbox1732500000000, OutboxModule, type OutboxOptions } from '@shop/outbox';
 import { ConfigError, HealthModule, loggingModule, MetricsModule } from '@shop/platform';
@@ -8,8 +8,8 @@ import type { MigrationInterface } from 'typeorm';
 import type { ServiceEnv } from './config';
 
 export interface ServiceSpec {
-  /** e.g. "order-service": log field, broker connection name. */
-  name: string;
+  /** Log field, broker connection name, and whose part of the topology it declares. */
+  name: Service;
   entities: Type<unknown>[];
   /** The service's own migrations; the outbox/inbox migration is added before them. */
   migrations: Type<MigrationInterface>[];
@@ -82,7 +82,7 @@ export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (D
     MessagingModule.forRoot({
       urls: config.RABBITMQ_URL,
       connectionName: spec.name,
-      topology: withRetryPolicy(TOPOLOGY, config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS),
+      topology: withRetryPolicy(topologyFor(spec.name), config.RETRY_DELAYS_MS, config.MAX_ATTEMPTS),
       prefetch: config.CONSUMER_PREFETCH,
       heartbeatSeconds: config.RABBITMQ_HEARTBEAT_S,
       connectTimeoutMs: config.RABBITMQ_CONNECT_TIMEOUT_MS,
