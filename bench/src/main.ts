@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { measureCeiling } from './ceiling';
+import { measureCluster } from './cluster';
 import { CoupledShop } from './coupled';
 import { cpuPer, cpuSnapshot } from './cpu';
+import { drainBacklog } from './drain';
 import { offerOrders, placeOrders, round, type IntakeResult } from './load';
 import { describeMachine, writeReport, type BenchResults } from './report';
 import { Shop } from './shop';
@@ -19,8 +21,8 @@ const only = process.argv
 const runs = (phase: string) => !only || only.includes(phase);
 
 const PLAN = quick
-  ? { seconds: 5, warmupSeconds: 2, e2eSeconds: 5, drainOrders: 3_000, relayOrders: 3_000 }
-  : { seconds: 15, warmupSeconds: 3, e2eSeconds: 15, drainOrders: 20_000, relayOrders: 10_000 };
+  ? { seconds: 5, warmupSeconds: 2, e2eSeconds: 5, drainOrders: 3_000, relayOrders: 3_000, clusterDrainOrders: 3_000, s6Rate: 100, s6Seconds: 20 }
+  : { seconds: 15, warmupSeconds: 3, e2eSeconds: 15, drainOrders: 20_000, relayOrders: 10_000, clusterDrainOrders: 10_000, s6Rate: 100, s6Seconds: 40 };
 const CONNECTIONS = [16, 32, 64] as const;
 const E2E_RATES = [100, 500] as const;
 const SETTLE_TIMEOUT_MS = 10 * 60_000;
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     if (runs('e2e')) await endToEnd(shop, results);
     if (runs('drain')) await drain(shop, results);
     if (runs('relay')) await relay(shop, results);
+    if (runs('cluster')) await cluster(shop, results, dir);
   } finally {
     await shop.close();
   }
@@ -129,19 +132,10 @@ async function endToEnd(shop: Shop, results: BenchResults): Promise<void> {
       intervalMs: 250,
       what: `${tag} orders to settle`,
     });
-    const { rows } = await shop.ordersDb.query<{ p50: number; p99: number; max: number; confirmed: string }>(
-      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS max,
-              count(*) FILTER (WHERE status = 'CONFIRMED') AS confirmed
-       FROM (SELECT status, extract(epoch FROM updated_at - created_at) * 1000 AS ms FROM orders WHERE customer_email = $1) latencies`,
-      [`${tag}@bench.example`],
-    );
     const e2e = {
       offeredPerSecond: rate,
       acceptedPerSecond: load.rps,
-      confirmed: Number(rows[0].confirmed),
-      p50ms: round(rows[0].p50, 1),
-      p99ms: round(rows[0].p99, 1),
-      maxMs: round(rows[0].max, 1),
+      ...(await shop.confirmationLatency(`${tag}@bench.example`)),
       hops: await measureHops(shop.ordersDb, shop.inventoryDb, `${tag}@bench.example`),
     };
     log(`B4 end to end at ${rate}/s: ${JSON.stringify(e2e)}`);
@@ -152,28 +146,39 @@ async function endToEnd(shop: Shop, results: BenchResults): Promise<void> {
 
 /** B5: a backlog accepted while inventory is down, then drained when it starts. */
 async function drain(shop: Shop, results: BenchResults): Promise<void> {
-  const tag = 'drain';
-  await shop.inventory.stop();
-  const load = await placeOrders({ url: shop.orders.url, connections: 32, amount: PLAN.drainOrders, seconds: 600, tag });
-  await waitFor(async () => (await shop.unpublished()) === 0, { timeoutMs: SETTLE_TIMEOUT_MS, intervalMs: 200, what: 'the backlog to reach the queue' });
-  const startedAt = Date.now();
-  await shop.inventory.start();
-  const cpuBefore = cpuSnapshot({ orderService: shop.orders.pid, inventoryService: shop.inventory.pid });
-  await waitFor(async () => (await shop.pendingOrders(`${tag}@bench.example`)) === 0, {
-    timeoutMs: SETTLE_TIMEOUT_MS,
-    intervalMs: 200,
-    what: 'the backlog to drain',
-  });
-  const timeToEmptyS = (Date.now() - startedAt) / 1000;
-  const cpuMsPerOrder = cpuPer(cpuBefore, cpuSnapshot({ orderService: shop.orders.pid, inventoryService: shop.inventory.pid }), load.created);
-  const { rows } = await shop.ordersDb.query<{ n: string; span: number }>(
-    `SELECT count(*) AS n, extract(epoch FROM max(updated_at) - min(updated_at)) AS span FROM orders WHERE customer_email = $1`,
-    [`${tag}@bench.example`],
-  );
-  results.drainPerSecond = Math.round(Number(rows[0].n) / rows[0].span);
-  results.drain = { orders: load.created, timeToEmptyS: round(timeToEmptyS, 1), drainSpanS: round(rows[0].span, 1), cpuMsPerOrder };
+  const { perSecond, ...drained } = await drainBacklog(shop, 'drain', PLAN.drainOrders, SETTLE_TIMEOUT_MS);
+  results.drainPerSecond = perSecond;
+  results.drain = drained;
   log(`B5 drain: ${results.drainPerSecond} orders/s, ${JSON.stringify(results.drain)}`);
   await shop.quiesce();
+}
+
+/**
+ * Cluster: one private RabbitMQ node against a private three-node cluster, each with the shop on
+ * fresh databases (intake, POST → CONFIRMED, drain, and their ratio); then S6, the node leading
+ * inventory.order-placed SIGKILLed under load. The shop on the machine's broker is stopped meanwhile.
+ */
+async function cluster(shop: Shop, results: BenchResults, dir: string): Promise<void> {
+  log('cluster: one node, then three');
+  await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
+  try {
+    results.cluster = await measureCluster(
+      {
+        seconds: PLAN.seconds,
+        warmupSeconds: PLAN.warmupSeconds,
+        e2eSeconds: PLAN.e2eSeconds,
+        rates: E2E_RATES,
+        drainOrders: PLAN.clusterDrainOrders,
+        s6Rate: PLAN.s6Rate,
+        s6Seconds: PLAN.s6Seconds,
+        settleTimeoutMs: SETTLE_TIMEOUT_MS,
+      },
+      dir,
+      log,
+    );
+  } finally {
+    await Promise.all([shop.orders.start(), shop.inventory.start()]);
+  }
 }
 
 /** B5: order-service's broker link cut (TcpProxy) while orders pile up in its outbox, then restored. */

@@ -1,3 +1,4 @@
+import type { ClusterResults } from './cluster';
 import type { Hops } from './hops';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ export interface BenchResults {
   relayPerSecond?: number | null;
   relay?: { orders: number; waitingAtRestore: number; timeToEmptyS: number };
   rssMb?: Record<string, number>;
+  /** One private RabbitMQ node against a three-node cluster, and S6 (the queue leader killed). */
+  cluster?: ClusterResults;
   ratios?: Record<string, number>;
   targets?: Target[];
 }
@@ -149,6 +152,7 @@ export function markdown(r: BenchResults): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(', '),
     ]);
+  if (r.cluster) rows.push(...clusterRows(r.cluster));
   for (const [name, value] of Object.entries(r.ratios ?? {})) rows.push([`ratio ${name}`, String(value)]);
   lines.push('| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
   if (r.targets?.length) {
@@ -160,6 +164,39 @@ export function markdown(r: BenchResults): string {
     );
   }
   return lines.join('\n');
+}
+
+function clusterRows(c: ClusterResults): [string, string][] {
+  const rows: [string, string][] = [];
+  for (const b of [c.oneNode, c.threeNodes]) {
+    const name = b.nodes === 1 ? 'one node' : `${b.nodes} nodes`;
+    rows.push([
+      `cluster, ${name}: intake (32 connections), drain`,
+      `${b.intake.rps} orders/s, p99 ${b.intake.p99ms} ms, rabbitmq CPU ${b.intake.cpuMsPerOrder?.rabbitmq ?? 'n/a'} ms per order; drain ${b.drain.perSecond} orders/s`,
+    ]);
+    rows.push([
+      `cluster, ${name}: POST → CONFIRMED p50 / p99`,
+      Object.values(b.e2e)
+        .map((e) => `${e.offeredPerSecond}/s ${e.p50ms} / ${e.p99ms} ms`)
+        .join(', '),
+    ]);
+  }
+  rows.push([
+    'cluster: three nodes / one node',
+    `${Object.entries(c.ratios)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; cluster started in ${c.startS} s`,
+  ]);
+  if (c.s6) {
+    const s = c.s6;
+    rows.push([
+      'S6 leader of inventory.order-placed SIGKILLed',
+      `publishing paused ${s.publishPauseS} s (ordinary gap ${s.normalMaxGapS} s); ${s.accepted} accepted at ${s.offeredPerSecond}/s, ${s.intakeErrors} intake errors, ${s.confirmed} confirmed, ${s.republished} republished; p99 ${s.p99ms} ms, max ${s.maxMs} ms`,
+    ]);
+    rows.push(['S6 with that node down', `drain ${s.drainWhileDown.perSecond} orders/s; node back with every quorum queue whole ${s.restartS} s after start`]);
+  }
+  if (c.s6Error) rows.push(['S6 leader of inventory.order-placed SIGKILLed', `failed: ${c.s6Error}`]);
+  return rows;
 }
 
 /** Grouped bars: orders/s and p99 per connection count, ours (inventory up and down) against the coupled baseline. */

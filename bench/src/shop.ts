@@ -1,8 +1,9 @@
 import { QUEUES } from '@shop/contracts';
 import { createDatabase, createVhost, sqlPool, waitFor } from '@shop/testing';
-import { connect } from 'amqplib';
+import { connect, type ChannelModel } from 'amqplib';
 import { resolve } from 'node:path';
 import type { Pool } from 'pg';
+import { round } from './load';
 import { ServiceProcess } from './processes';
 
 /** Where the built services are: this repository, or another checkout (BENCH_APPS_DIR) to compare a change. */
@@ -15,7 +16,17 @@ export const BENCH_STOCK = 10_000_000;
 
 type Db = Awaited<ReturnType<typeof createDatabase>>;
 
-/** The decoupled shop (order-service and inventory-service) on fresh databases and a fresh vhost. */
+/** A broker of the bench's own (a private node, a cluster): one AMQP URL per node, for a vhost the shop may use fully. */
+export interface ShopBroker {
+  urls: string[];
+  /** The process groups of its nodes now running, to measure its CPU alone. */
+  processGroups(): number[];
+}
+
+/**
+ * The decoupled shop (order-service and inventory-service) on fresh databases and a fresh vhost
+ * of the machine's broker, or on `broker` when given.
+ */
 export class Shop {
   private constructor(
     readonly orders: ServiceProcess,
@@ -24,20 +35,28 @@ export class Shop {
     readonly inventoryDb: Pool,
     readonly ordersDbName: string,
     readonly brokerUrl: string,
+    /** Every node's URL, as the services get them in RABBITMQ_URL. */
+    readonly brokerUrls: string[],
+    /** The bench's own broker, when the shop runs on one. */
+    readonly broker: ShopBroker | undefined,
     private readonly cleanups: (() => Promise<unknown>)[],
   ) {}
 
-  static async start(logDir: string): Promise<Shop> {
+  static async start(logDir: string, broker?: ShopBroker): Promise<Shop> {
     const cleanups: (() => Promise<unknown>)[] = [];
     try {
       const [ordersDb, inventoryDb] = await Promise.all([createDatabase('bench_orders'), createDatabase('bench_inventory')]);
       cleanups.push(ordersDb.drop, inventoryDb.drop);
-      const vhost = await createVhost('bench');
-      cleanups.push(vhost.remove);
+      let urls = broker?.urls;
+      if (!urls) {
+        const vhost = await createVhost('bench');
+        cleanups.push(vhost.remove);
+        urls = [vhost.url];
+      }
       const env = (db: Db): NodeJS.ProcessEnv => ({
         NODE_ENV: 'production',
         DATABASE_URL: db.url,
-        RABBITMQ_URL: vhost.url,
+        RABBITMQ_URL: urls.join(','),
         LOG_LEVEL: 'warn',
         ADMIN_TOKEN: 'bench-admin-token-0123456789',
         ...Object.fromEntries(KNOBS.filter((knob) => process.env[knob]).map((knob) => [knob, process.env[knob]])),
@@ -57,7 +76,7 @@ export class Shop {
         () => ordersPool.end(),
         () => inventoryPool.end(),
       );
-      const shop = new Shop(orders, inventory, ordersPool, inventoryPool, ordersDb.name, vhost.url, cleanups);
+      const shop = new Shop(orders, inventory, ordersPool, inventoryPool, ordersDb.name, urls[0], urls, broker, cleanups);
       cleanups.unshift(
         () => orders.stop(),
         () => inventory.stop(),
@@ -97,13 +116,37 @@ export class Shop {
         what: 'the inventory outbox to be published',
       });
     }
-    const connection = await connect(this.brokerUrl);
+    const connection = await this.amqp();
     try {
       const channel = await connection.createChannel();
       for (const queue of [QUEUES.inventoryOrderPlaced, QUEUES.ordersStockResults]) await channel.purgeQueue(queue);
     } finally {
       await connection.close();
     }
+  }
+
+  /** POST → final status of the orders tagged `email`, from their own timestamps (ms). */
+  async confirmationLatency(email: string): Promise<{ confirmed: number; p50ms: number; p99ms: number; maxMs: number }> {
+    const { rows } = await this.ordersDb.query<{ p50: number; p99: number; max: number; confirmed: string }>(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS max,
+              count(*) FILTER (WHERE status = 'CONFIRMED') AS confirmed
+       FROM (SELECT status, extract(epoch FROM updated_at - created_at) * 1000 AS ms FROM orders WHERE customer_email = $1) latencies`,
+      [email],
+    );
+    return { confirmed: Number(rows[0].confirmed), p50ms: round(rows[0].p50, 1), p99ms: round(rows[0].p99, 1), maxMs: round(rows[0].max, 1) };
+  }
+
+  /** A connection to the first node that answers (one may be down). */
+  private async amqp(): Promise<ChannelModel> {
+    let failure: unknown;
+    for (const url of this.brokerUrls) {
+      try {
+        return await connect(url);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    throw failure;
   }
 }
 

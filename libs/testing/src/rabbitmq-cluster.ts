@@ -32,8 +32,9 @@ interface QueueRow {
  * A RabbitMQ cluster of this run only, formed by RabbitMQ's own clustering: every node lists all
  * nodes for `classic_config` peer discovery and shares one Erlang cookie; a minority side of a
  * partition pauses itself (`pause_minority`). Each node has its own ports and data in `dir/node-<n>`,
- * so a node killed and started again recovers from its disk and rejoins. Quorum queues declared on
- * it get a member on every node.
+ * so a node killed and started again recovers from its disk and rejoins. A quorum queue declared
+ * on it gets a member on each of up to three nodes (RabbitMQ 3.10's default initial group size),
+ * its leader on the node the declaring client is connected to.
  */
 export class RabbitMqCluster {
   readonly nodes: RabbitMqNode[];

@@ -61,6 +61,11 @@ export class RabbitMqNode {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The node's process group (the wrapper script, the VM and its helpers), while it runs. */
+  get processGroup(): number | undefined {
+    return this.running ? this.child!.pid : undefined;
+  }
+
   get isFrozen(): boolean {
     return this.frozen;
   }
