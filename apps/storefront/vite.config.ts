@@ -5,12 +5,14 @@ import { defineConfig, type ProxyOptions } from 'vite';
 
 const orderServiceUrl = process.env.ORDER_URL ?? 'http://127.0.0.1:3001';
 const inventoryServiceUrl = process.env.INVENTORY_URL ?? 'http://127.0.0.1:3002';
+const notificationServiceUrl = process.env.NOTIFICATION_URL ?? 'http://127.0.0.1:3003';
 
-// Stock belongs to inventory-service, everything else under /api to order-service.
+// Stock belongs to inventory-service, the emails sent to notification-service, everything else under /api to order-service.
 // The more specific prefix must come first: the first matching key wins.
 // Server-sent events stream through: the proxy pipes the response without buffering it.
 const apiProxy: Record<string, ProxyOptions> = {
   '/api/stock': { target: inventoryServiceUrl, changeOrigin: true },
+  '/api/notifications': { target: notificationServiceUrl, changeOrigin: true },
   '/api': { target: orderServiceUrl, changeOrigin: true },
 };
 

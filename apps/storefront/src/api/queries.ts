@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import type { OrderView } from '@shop/contracts';
-import { shopApi } from './shop-api';
+import { shopApi, type OrderNotificationView } from './shop-api';
 
 export const queryKeys = {
   products: ['products'] as const,
@@ -8,6 +8,7 @@ export const queryKeys = {
   systemStatus: ['system-status'] as const,
   order: (orderId: string) => ['orders', orderId] as const,
   ordersByEmail: (email: string) => ['orders', 'by-email', email] as const,
+  orderNotifications: (orderId: string) => ['notifications', 'orders', orderId] as const,
 };
 
 const SYSTEM_STATUS_POLL_MS = 5_000;
@@ -53,6 +54,40 @@ export function useOrdersByEmail(email: string) {
     enabled: email !== '',
     refetchInterval: (query) => (query.state.data?.some(isAwaitingStock) ? PENDING_ORDERS_POLL_MS : false),
   });
+}
+
+/**
+ * Waits between asking notification-service again for the email about an order's final status: it is
+ * sent shortly after the status changes, so the first answer may not list it yet. After the last wait
+ * the page stops asking (six requests in about half a minute).
+ */
+export const ORDER_EMAIL_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
+
+/**
+ * The email sent to the shopper about the order's final status (`confirmed` or `rejected`), once
+ * notification-service lists it; null until then, and for good if that service cannot be reached:
+ * the note is a courtesy, so a failure is neither shown nor retried beyond the same few tries.
+ */
+export function useOrderEmail(orderId: string, kind: 'confirmed' | 'rejected' | null): OrderNotificationView | null {
+  const query = useQuery({
+    queryKey: queryKeys.orderNotifications(orderId),
+    queryFn: () => shopApi.listOrderNotifications(orderId),
+    enabled: kind !== null,
+    retry: false,
+    refetchOnWindowFocus: false,
+    refetchInterval: (current) => {
+      if (sentEmail(current.state.data, kind)) return false;
+      const tries = current.state.dataUpdateCount + current.state.errorUpdateCount;
+      return ORDER_EMAIL_RETRY_DELAYS_MS[tries - 1] ?? false;
+    },
+  });
+  return sentEmail(query.data, kind);
+}
+
+function sentEmail(notifications: OrderNotificationView[] | undefined, kind: OrderNotificationView['kind'] | null): OrderNotificationView | null {
+  // Anything but a list (a proxy answering for a missing route) counts as "not sent yet".
+  if (kind === null || !Array.isArray(notifications)) return null;
+  return notifications.find((notification) => notification.kind === kind) ?? null;
 }
 
 export function isAwaitingStock(order: Pick<OrderView, 'status'>): boolean {

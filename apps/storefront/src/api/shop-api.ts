@@ -2,6 +2,13 @@ import type { CreateOrderRequest, OrderStatusEvent, OrderView, ProductView, Stoc
 import { IDEMPOTENCY_KEY_HEADER, orderStatusSchema } from '@shop/contracts';
 import { requestJson } from './http';
 
+/** One email notification-service sent about an order (GET /api/notifications/orders/:orderId). */
+export interface OrderNotificationView {
+  kind: 'received' | 'confirmed' | 'rejected';
+  recipient: string;
+  sentAt: string;
+}
+
 /** Every call the storefront makes. Paths are relative: the dev server, preview and nginx proxy /api. */
 export const shopApi = {
   listProducts: () => requestJson<ProductView[]>('/api/products'),
@@ -21,6 +28,9 @@ export const shopApi = {
   listOrdersByEmail: (email: string) => requestJson<OrderView[]>(`/api/orders?email=${encodeURIComponent(email)}`),
 
   getSystemStatus: () => requestJson<SystemStatusView>('/api/system/status'),
+
+  /** Served by notification-service: the emails sent about an order, the order id being the capability. */
+  listOrderNotifications: (orderId: string) => requestJson<OrderNotificationView[]>(`/api/notifications/orders/${encodeURIComponent(orderId)}`),
 };
 
 /** Server-sent events: the order's current status first, then every change. */

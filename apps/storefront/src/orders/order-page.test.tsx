@@ -1,10 +1,11 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { act } from 'react';
 import type { OrderStatusEvent, OrderView } from '@shop/contracts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeEventSource } from '../test/fake-event-source';
-import { installFakeApi, json, productBySku, shopRoutes, systemStatus } from '../test/fake-api';
+import type { OrderNotificationView } from '../api/shop-api';
+import { installFakeApi, json, networkError, productBySku, shopRoutes, systemStatus } from '../test/fake-api';
 import { renderShop } from '../test/render-shop';
 
 const ORDER_ID = '5d6c1a2b-3e4f-4a5b-8c7d-9e0f1a2b3c4d';
@@ -28,11 +29,12 @@ function statusEvent(status: OrderStatusEvent['status'], statusReason: string | 
   return { orderId: ORDER_ID, status, statusReason, updatedAt };
 }
 
-async function openOrderPage(inventoryOnline = true) {
-  installFakeApi({
+async function openOrderPage(inventoryOnline = true, routes: Parameters<typeof installFakeApi>[0] = {}) {
+  const api = installFakeApi({
     ...shopRoutes(),
     'GET /api/system/status': () => json(systemStatus({ inventoryOnline })),
     [`GET /api/orders/${ORDER_ID}`]: () => json(order()),
+    ...routes,
   });
   renderShop(`/orders/${ORDER_ID}`);
   const headline = await screen.findByText('Your order is accepted and waiting for confirmation.');
@@ -41,7 +43,7 @@ async function openOrderPage(inventoryOnline = true) {
     stream.open();
     stream.emit(statusEvent('PENDING', null, PLACED_AT));
   });
-  return { headline, stream };
+  return { headline, stream, api };
 }
 
 const timeline = () => screen.getByRole('list', { name: 'Order progress' });
@@ -98,5 +100,57 @@ describe('order page', () => {
     act(() => stream.emit(statusEvent('PENDING', null, PLACED_AT)));
 
     expect(headline).toHaveTextContent('Your order is confirmed.');
+  });
+});
+
+describe('order page: the email about the outcome', () => {
+  beforeEach(() => FakeEventSource.install());
+
+  const NOTIFICATIONS = `/api/notifications/orders/${ORDER_ID}`;
+  const sent = (kind: OrderNotificationView['kind']): OrderNotificationView => ({ kind, recipient: 'ada@example.com', sentAt: '2030-05-01T10:00:04.000Z' });
+  const notificationRequests = (api: ReturnType<typeof installFakeApi>) => api.requests.filter((request) => new URL(request.url).pathname === NOTIFICATIONS);
+
+  it('says the confirmation was emailed once notification-service lists it, then stops asking', async () => {
+    let answers = 0;
+    const { stream, api } = await openOrderPage(true, {
+      // The email goes out shortly after the status changes: the first answer does not list it yet.
+      [`GET ${NOTIFICATIONS}`]: () => json(answers++ === 0 ? [sent('received')] : [sent('received'), sent('confirmed')]),
+    });
+    expect(notificationRequests(api)).toHaveLength(0); // nothing to tell while the order is pending
+
+    act(() => stream.emit(statusEvent('CONFIRMED', null, '2030-05-01T10:00:03.000Z')));
+
+    const note = await screen.findByText('We emailed the confirmation to ada@example.com.', {}, { timeout: 4_000 });
+    expect(note).toHaveAttribute('role', 'status');
+    expect(notificationRequests(api)).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(notificationRequests(api)).toHaveLength(2);
+  });
+
+  it('says the shopper was emailed about a rejection', async () => {
+    const { stream } = await openOrderPage(true, { [`GET ${NOTIFICATIONS}`]: () => json([sent('received'), sent('rejected')]) });
+
+    act(() => stream.emit(statusEvent('REJECTED', 'BLK-012 is out of stock', '2030-05-01T10:00:02.000Z')));
+
+    expect(await screen.findByText('We emailed ada@example.com about it.')).toHaveAttribute('role', 'status');
+    expect(screen.queryByText(/We emailed the confirmation/)).not.toBeInTheDocument();
+  });
+
+  it.each([
+    ['a 503', () => json({ statusCode: 503, error: 'Service Unavailable', message: 'notification-service is not reachable right now' }, 503)],
+    ['a 404', () => json({ statusCode: 404, error: 'Not Found', message: 'Cannot GET' }, 404)],
+    ['a network error', networkError],
+  ])('says nothing about an email when notification-service answers %s, and the order page stays whole', async (_, answer) => {
+    const { headline, stream, api } = await openOrderPage(true, { [`GET ${NOTIFICATIONS}`]: answer });
+
+    act(() => stream.emit(statusEvent('CONFIRMED', null, '2030-05-01T10:00:03.000Z')));
+
+    // It asks again after a second, in case the failure passes; still nothing to say.
+    await waitFor(() => expect(notificationRequests(api)).toHaveLength(2), { timeout: 3_000 });
+    expect(screen.queryByText(/We emailed/)).not.toBeInTheDocument();
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    expect(headline).toHaveTextContent('Your order is confirmed.');
+    expect(screen.getByRole('heading', { name: 'Details' })).toBeInTheDocument();
+    expect(within(timeline()).getByText('Confirmed')).toHaveTextContent('Confirmed (completed)');
   });
 });

@@ -1,7 +1,7 @@
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import type { OrderView } from '@shop/contracts';
 import { ApiError } from '../api/http';
-import { useOrder, useSystemStatus } from '../api/queries';
+import { useOrder, useOrderEmail, useSystemStatus } from '../api/queries';
 import { useCart } from '../cart/cart-context';
 import { formatDateTime, shortOrderId } from '../format';
 import { QueryFailure } from '../layout/query-failure';
@@ -33,6 +33,7 @@ export function OrderPage() {
           <p className={`order-headline order-headline--${order.data.status.toLowerCase()}`} role="status">
             {headline(order.data)}
           </p>
+          <EmailNote order={order.data} />
           <StatusTimeline order={order.data} inventoryOffline={inventoryOffline} />
           <StreamNote state={stream} pending={order.data.status === 'PENDING'} />
           {order.data.status === 'REJECTED' && <ReorderOffer order={order.data} />}
@@ -62,6 +63,20 @@ function headline(order: OrderView): string {
     case 'REJECTED':
       return 'Sorry, we could not confirm your order.';
   }
+}
+
+/**
+ * Says where the email about the outcome went, once notification-service has sent it. A polite live
+ * region that is always there, so the sentence is announced when it appears a few seconds later.
+ */
+function EmailNote({ order }: { order: OrderView }) {
+  const kind = order.status === 'CONFIRMED' ? 'confirmed' : order.status === 'REJECTED' ? 'rejected' : null;
+  const email = useOrderEmail(order.id, kind);
+  return (
+    <p className="email-note" role="status">
+      {email && (email.kind === 'confirmed' ? `We emailed the confirmation to ${email.recipient}.` : `We emailed ${email.recipient} about it.`)}
+    </p>
+  );
 }
 
 /** Checkout emptied the cart; a rejected order's items go back into it so the shopper can adjust and retry. */
