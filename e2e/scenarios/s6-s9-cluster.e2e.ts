@@ -2,7 +2,7 @@ import { QUEUES } from '@shop/contracts';
 import { waitFor } from '@shop/testing';
 import { stopSharedCluster } from '../src/cluster';
 import type { SystemDriver } from '../src/driver';
-import { DEAD_LETTER_QUEUES, WORK_QUEUES } from '../src/promise-check';
+import { deadLetterQueues, workQueues } from '../src/promise-check';
 import { chaosScenario, sleep } from '../src/scenario';
 
 // S6-S9 share one three-node RabbitMQ cluster (a vhost each): forming it takes a while, and each
@@ -24,7 +24,7 @@ async function newLeaderElected(system: SystemDriver, gone: number): Promise<num
 
 /** Every queue the services declared (main, retry and dead-letter) is a quorum queue with a member on each node. */
 async function replicatedOnEveryNode(system: SystemDriver): Promise<void> {
-  const queues = [...WORK_QUEUES, ...DEAD_LETTER_QUEUES];
+  const queues = [...workQueues(system), ...deadLetterQueues(system)];
   for (const queue of queues) {
     const { members } = await system.quorumQueue(queue);
     if (members.length !== system.instances('rabbitmq'))

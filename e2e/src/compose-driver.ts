@@ -4,13 +4,13 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Pool } from 'pg';
-import type { AppService, Database, Service, SystemDriver } from './driver';
+import type { AcceptedEmail, AppService, Database, Service, SystemDriver } from './driver';
 
 const run = promisify(execFile);
 const REPO = resolve(__dirname, '../..');
 
 /** Ports inside the containers (the compose file publishes them on the host). */
-const CONTAINER_PORTS = { 'order-service': 3001, 'inventory-service': 3002, postgres: 5432, rabbitmq: 5672 } as const;
+const CONTAINER_PORTS = { 'order-service': 3001, 'inventory-service': 3002, 'notification-service': 3003, postgres: 5432, rabbitmq: 5672 } as const;
 type ComposeService = keyof typeof CONTAINER_PORTS;
 /** What the scenarios need (the storefront is not part of the chaos). */
 const SYSTEM = ['postgres', 'rabbitmq', 'order-service', 'inventory-service'];
@@ -23,7 +23,7 @@ const PUBLISHED_PORT_VARIABLES = [
   'RABBITMQ_MANAGEMENT_PORT',
   'STOREFRONT_PORT',
 ];
-const DATABASE_OF: Record<Database, AppService> = { orders: 'order-service', inventory: 'inventory-service' };
+const DATABASE_OF: Record<Database, AppService> = { orders: 'order-service', inventory: 'inventory-service', notifications: 'notification-service' };
 
 /**
  * The shop as a docker-compose project (docker-compose.yml with the docker-compose.e2e.yml overlay
@@ -70,33 +70,33 @@ export class ComposeDriver implements SystemDriver {
     if (!process.env.E2E_KEEP_STACK) await this.compose('down', '-v', '--remove-orphans');
   }
 
-  /** One container per service: the compose project of docker-compose.yml runs one broker node and one instance of each. */
-  instances(): number {
-    return 1;
+  /** One container per service it starts: the compose project of docker-compose.yml runs one broker node and one instance of each. */
+  instances(service: Service): number {
+    return SYSTEM.includes(service) ? 1 : 0;
   }
 
   async kill(service: Service, instance = 0): Promise<void> {
-    await run('docker', ['kill', '--signal', 'KILL', await this.container(service, instance)]);
+    await run('docker', ['kill', '--signal', 'KILL', await this.container(composed(service), instance)]);
   }
 
   async stopService(service: Service, instance = 0): Promise<void> {
-    await this.container(service, instance);
-    await this.compose('stop', service);
+    await this.container(composed(service), instance);
+    await this.compose('stop', composed(service));
   }
 
   async startService(service: Service, instance = 0): Promise<void> {
-    await this.container(service, instance);
-    await this.compose('start', service);
-    await this.waitUntilUp(service);
+    await this.container(composed(service), instance);
+    await this.compose('start', composed(service));
+    await this.waitUntilUp(service as Exclude<Service, 'smtp'>);
   }
 
   /** `docker pause`: the cgroup freezer stops every process of the container, as SIGSTOP would. */
   async freeze(service: Service, instance = 0): Promise<void> {
-    await run('docker', ['pause', await this.container(service, instance)]);
+    await run('docker', ['pause', await this.container(composed(service), instance)]);
   }
 
   async thaw(service: Service, instance = 0): Promise<void> {
-    await run('docker', ['unpause', await this.container(service, instance)]);
+    await run('docker', ['unpause', await this.container(composed(service), instance)]);
   }
 
   async quorumQueue(): Promise<{ leader: number; members: number[] }> {
@@ -133,12 +133,16 @@ export class ComposeDriver implements SystemDriver {
     return connect(this.brokerUrl);
   }
 
+  async emails(): Promise<AcceptedEmail[]> {
+    throw new Error(NO_SMTP);
+  }
+
   async logTail(service: Service, lines = 40): Promise<string> {
-    const { stdout, stderr } = await run('docker', ['logs', '--tail', String(lines), await this.container(service)], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await run('docker', ['logs', '--tail', String(lines), await this.container(composed(service))], { maxBuffer: 16 * 1024 * 1024 });
     return `${stdout}${stderr}`.trimEnd();
   }
 
-  private async waitUntilUp(service: Service): Promise<void> {
+  private async waitUntilUp(service: Exclude<Service, 'smtp'>): Promise<void> {
     if (service === 'rabbitmq') {
       const connectOnce = async () => {
         const connection = await connect(this.brokerUrl);
@@ -190,6 +194,14 @@ export class ComposeDriver implements SystemDriver {
     const files = this.files.flatMap((file) => ['-f', resolve(REPO, file)]);
     return run(bin, [...prefix, '-p', this.project, ...files, ...args], { cwd: REPO, env: this.environment, maxBuffer: 64 * 1024 * 1024 });
   }
+}
+
+const NO_SMTP = 'the compose driver does not stop or read the SMTP server (maildev) yet: S10 runs on the process driver';
+
+/** The compose service of a scenario's service. */
+function composed(service: Service): ComposeService {
+  if (service === 'smtp') throw new Error(NO_SMTP);
+  return service;
 }
 
 /** `docker compose` (v2) when the docker CLI has it, else `docker-compose` (1.29 here). */

@@ -1,11 +1,23 @@
 import type { ChannelModel } from 'amqplib';
 import type { Pool } from 'pg';
 
-/** The two services that answer HTTP. */
-export type AppService = 'order-service' | 'inventory-service';
-/** Everything a scenario may stop, kill or start again. */
-export type Service = AppService | 'rabbitmq';
-export type Database = 'orders' | 'inventory';
+/** The services that answer HTTP (notification-service only when the scenario asks for it). */
+export type AppService = 'order-service' | 'inventory-service' | 'notification-service';
+/** Everything a scenario may stop, kill or start again (`smtp`: the mail server notification-service sends to). */
+export type Service = AppService | 'rabbitmq' | 'smtp';
+export type Database = 'orders' | 'inventory' | 'notifications';
+
+/** One message the SMTP server accepted (a message sent twice is two of these). */
+export interface AcceptedEmail {
+  /** As sent, e.g. `<confirmed.0b1c…@shop.example>`. */
+  messageId: string;
+  /** The X-Shop-Order-Id and X-Shop-Event headers. */
+  orderId: string;
+  event: string;
+  recipients: string[];
+  /** The server's clock when it accepted the message. */
+  receivedAt: Date;
+}
 
 export interface SystemOptions {
   /** The scenario kills the broker: it must be this run's own (the process driver then starts a RabbitMQ node). */
@@ -17,6 +29,8 @@ export interface SystemOptions {
   brokerNodes?: 1 | 3;
   /** Instances of order-service and of inventory-service, on the same databases and vhost. Default 1. */
   replicas?: 1 | 2;
+  /** Also runs notification-service (its database `notifications`) and an SMTP server it sends to. */
+  notifications?: boolean;
 }
 
 /**
@@ -54,6 +68,8 @@ export interface SystemDriver {
   sql(database: Database): Pool;
   /** A new connection to the shop's vhost; the caller closes it. */
   amqp(): Promise<ChannelModel>;
+  /** Every message the SMTP server accepted so far, across its stops and starts (needs `notifications`). */
+  emails(): Promise<AcceptedEmail[]>;
   /** The last lines a service's instances wrote, for a failure report. */
   logTail(service: Service, lines?: number): Promise<string>;
 }

@@ -1,3 +1,5 @@
+import { TOPOLOGY } from '@shop/contracts';
+import { declareTopology } from '@shop/messaging';
 import { createDatabase, createVhost, freePort, RabbitMqNode, sqlPool, TcpProxy, waitUntilReady } from '@shop/testing';
 import { randomBytes } from 'node:crypto';
 import { connect, type ChannelModel } from 'amqplib';
@@ -7,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { sharedCluster } from './cluster';
-import type { AppService, Database, Service, SystemDriver, SystemOptions } from './driver';
+import type { AcceptedEmail, AppService, Database, Service, SystemDriver, SystemOptions } from './driver';
+import { SmtpCatcher } from './smtp-catcher';
 
 const REPO = resolve(__dirname, '../..');
 
@@ -19,6 +22,7 @@ interface AppSpec {
 const APPS: Record<AppService, AppSpec> = {
   'order-service': { main: 'apps/order-service/dist/main.js', database: 'orders' },
   'inventory-service': { main: 'apps/inventory-service/dist/main.js', database: 'inventory' },
+  'notification-service': { main: 'apps/notification-service/dist/main.js', database: 'notifications' },
 };
 
 interface RunningApp {
@@ -49,7 +53,8 @@ interface Broker {
  * The shop as child processes (`node apps/<service>/dist/main.js`) on this machine's PostgreSQL
  * and RabbitMQ: fresh databases and a fresh vhost per run; a RabbitMQ node of its own when the
  * scenario kills the broker; a vhost on the file's three-node cluster (see ./cluster) when it asks
- * for three nodes; one or two instances of each service. Logs go to files in a temporary folder.
+ * for three nodes; one or two instances of each service; with `notifications`, notification-service
+ * too and an SMTP server of this run (./smtp-catcher). Logs go to files in a temporary folder.
  */
 export class ProcessDriver implements SystemDriver {
   readonly name = 'process';
@@ -58,21 +63,34 @@ export class ProcessDriver implements SystemDriver {
   private pools: Partial<Record<Database, Pool>> = {};
   private broker: Broker | null = null;
   private readonly apps: Partial<Record<AppService, RunningApp[]>> = {};
+  private smtp: SmtpCatcher | null = null;
 
   constructor(private readonly options: SystemOptions = {}) {}
 
+  /** The apps this system runs: notification-service only when asked for. */
+  private get services(): AppService[] {
+    return (Object.keys(APPS) as AppService[]).filter((service) => service !== 'notification-service' || this.options.notifications);
+  }
+
   async start(): Promise<void> {
-    for (const { main } of Object.values(APPS)) {
+    for (const service of this.services) {
+      const { main } = APPS[service];
       if (!existsSync(join(REPO, main))) throw new Error(`${main} is missing: run \`pnpm build\` at the repository root first`);
     }
     this.dir = mkdtempSync(join(tmpdir(), 'shop-e2e-'));
-    const [orders, inventory] = await Promise.all([createDatabase('e2e_orders'), createDatabase('e2e_inventory')]);
-    this.databases = { orders, inventory };
-    this.pools = { orders: sqlPool(orders.url), inventory: sqlPool(inventory.url) };
+    const databases = [...new Set(this.services.map((service) => APPS[service].database))];
+    const created = await Promise.all(databases.map((database) => createDatabase(`e2e_${database}`)));
+    this.databases = Object.fromEntries(databases.map((database, index) => [database, created[index]]));
+    this.pools = Object.fromEntries(databases.map((database, index) => [database, sqlPool(created[index].url)]));
     this.broker = await this.openBroker();
+    await this.declareWholeTopology();
+    if (this.options.notifications) {
+      this.smtp = new SmtpCatcher(this.dir, await freePort());
+      await this.smtp.start();
+    }
 
     const replicas = this.options.replicas ?? 1;
-    for (const service of Object.keys(APPS) as AppService[]) {
+    for (const service of this.services) {
       this.apps[service] = [];
       for (let instance = 0; instance < replicas; instance++) await this.launch(service, instance);
     }
@@ -84,27 +102,32 @@ export class ProcessDriver implements SystemDriver {
     await Promise.allSettled(Object.values(this.apps).flatMap((apps) => apps.map((app) => app.databaseProxy.stop())));
     await Promise.allSettled(Object.values(this.pools).map((pool) => pool.end()));
     await this.broker?.dispose().catch(() => undefined);
+    await this.smtp?.stop();
     await Promise.allSettled(Object.values(this.databases).map((database) => database.drop()));
     if (this.dir && !process.env.E2E_KEEP_LOGS) rmSync(this.dir, { recursive: true, force: true });
   }
 
   instances(service: Service): number {
     if (service === 'rabbitmq') return this.broker?.nodes ?? 0;
+    if (service === 'smtp') return this.smtp ? 1 : 0;
     return this.apps[service]?.length ?? 0;
   }
 
   async kill(service: Service, instance = 0): Promise<void> {
     if (service === 'rabbitmq') return this.ownBroker().kill(instance);
+    if (service === 'smtp') return this.ownSmtp().stop('SIGKILL');
     await this.signal(service, instance, 'SIGKILL');
   }
 
   async stopService(service: Service, instance = 0): Promise<void> {
     if (service === 'rabbitmq') return this.ownBroker().stop(instance);
+    if (service === 'smtp') return this.ownSmtp().stop('SIGTERM');
     await this.signal(service, instance, 'SIGTERM');
   }
 
   async startService(service: Service, instance = 0): Promise<void> {
     if (service === 'rabbitmq') return this.ownBroker().start(instance);
+    if (service === 'smtp') return this.ownSmtp().start();
     const app = this.app(service, instance);
     if (app.child) throw new Error(`${service} #${instance} is already running`);
     this.spawn(service, app);
@@ -113,11 +136,13 @@ export class ProcessDriver implements SystemDriver {
 
   async freeze(service: Service, instance = 0): Promise<void> {
     if (service === 'rabbitmq') return this.ownBroker().freeze(instance);
+    if (service === 'smtp') return this.ownSmtp().freeze();
     this.app(service, instance).child?.kill('SIGSTOP');
   }
 
   async thaw(service: Service, instance = 0): Promise<void> {
     if (service === 'rabbitmq') return this.ownBroker().thaw(instance);
+    if (service === 'smtp') return this.ownSmtp().thaw();
     this.app(service, instance).child?.kill('SIGCONT');
   }
 
@@ -156,16 +181,36 @@ export class ProcessDriver implements SystemDriver {
     throw failure;
   }
 
+  async emails(): Promise<AcceptedEmail[]> {
+    return this.ownSmtp().emails();
+  }
+
   async logTail(service: Service, lines = 40): Promise<string> {
     const files =
       service === 'rabbitmq'
         ? Array.from({ length: this.broker?.nodes ?? 0 }, (_, node) => this.broker?.logFile(node))
-        : (this.apps[service] ?? []).map((app) => app.logFile);
+        : service === 'smtp'
+          ? [this.smtp?.logFile]
+          : (this.apps[service] ?? []).map((app) => app.logFile);
     const tails = files.map((file, instance) => {
       const tail = file && existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
       return files.length > 1 ? `[#${instance}]\n${tail}` : tail;
     });
     return tails.join('\n') || '(no log)';
+  }
+
+  /**
+   * The whole topology of the route table, as the broker definitions hold it in compose and
+   * Kubernetes: each service declares only its own queues, so without this an event bound to a
+   * service this system does not run (notification-service) would be unroutable.
+   */
+  private async declareWholeTopology(): Promise<void> {
+    const connection = await this.amqp();
+    try {
+      await declareTopology(await connection.createChannel(), TOPOLOGY);
+    } finally {
+      await connection.close().catch(() => undefined);
+    }
   }
 
   private async openBroker(): Promise<Broker> {
@@ -245,6 +290,12 @@ export class ProcessDriver implements SystemDriver {
       // Every node of the cluster, as a production deployment lists them.
       RABBITMQ_URL: this.broker!.urls.join(','),
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+      ...(service === 'notification-service' && {
+        SMTP_URL: this.ownSmtp().url,
+        MAIL_FROM: 'Chaos Shop <shop@e2e.example>',
+        SHOP_NAME: 'Chaos Shop',
+        SHOP_URL: 'http://shop.e2e.example',
+      }),
     };
     const app: RunningApp = { port, env, databaseProxy, logFile: join(this.dir, `${service}-${instance}.log`), child: null };
     this.apps[service]![instance] = app;
@@ -278,6 +329,11 @@ export class ProcessDriver implements SystemDriver {
     const app = this.apps[service]?.[instance];
     if (!app) throw new Error(`${service} #${instance} was never started`);
     return app;
+  }
+
+  private ownSmtp(): SmtpCatcher {
+    if (!this.smtp) throw new Error('this system has no SMTP server: start it with { notifications: true }');
+    return this.smtp;
   }
 
   private ownBroker(): Broker {

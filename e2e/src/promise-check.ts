@@ -1,5 +1,5 @@
-import { QUEUES, ROUTING_KEYS, TOPOLOGY } from '@shop/contracts';
-import type { SystemDriver } from './driver';
+import { CONSUMERS, QUEUES, ROUTING_KEYS, TOPOLOGY, type QueueSpec } from '@shop/contracts';
+import type { AppService, SystemDriver } from './driver';
 
 /**
  * What the check found. `lost` and `appliedTwice` list order ids with the evidence; `violations`
@@ -21,10 +21,13 @@ interface Line {
   quantity: number;
 }
 
-export const DEAD_LETTER_QUEUES = TOPOLOGY.queues.map((queue) => `${queue.name}.dlq`);
+/** The queues of the services this system runs (notification-service's only where a scenario runs it, so only there declared). */
+const queuesOf = (system: SystemDriver): QueueSpec[] =>
+  TOPOLOGY.queues.filter((queue) => system.instances((CONSUMERS as Record<string, AppService>)[queue.name]) > 0);
+export const deadLetterQueues = (system: SystemDriver): string[] => queuesOf(system).map((queue) => `${queue.name}.dlq`);
 // Named as libs/messaging names them, for the delays of this run (RETRY_DELAYS_MS is left at its default).
-export const RETRY_QUEUES = TOPOLOGY.queues.flatMap((queue) => queue.retryDelaysMs.map((ms) => `${queue.name}.retry.${ms / 1000}s`));
-export const WORK_QUEUES = [...TOPOLOGY.queues.map((queue) => queue.name), ...RETRY_QUEUES];
+export const workQueues = (system: SystemDriver): string[] =>
+  queuesOf(system).flatMap((queue) => [queue.name, ...queue.retryDelaysMs.map((ms) => `${queue.name}.retry.${ms / 1000}s`)]);
 
 /**
  * The promise, checked from SQL and the broker (never from logs): waits until every accepted order
@@ -152,7 +155,7 @@ export async function checkPromise(
     );
     if (duplicates > 0) violations.push(`${database} inbox: ${duplicates} duplicate rows`);
   }
-  for (const [queue, messages] of await queueDepths(system, DEAD_LETTER_QUEUES)) {
+  for (const [queue, messages] of await queueDepths(system, deadLetterQueues(system))) {
     if (messages > 0) violations.push(`dead-letter queue ${queue} holds ${messages} messages`);
   }
 
@@ -184,7 +187,7 @@ async function openWork(system: SystemDriver, acceptedIds: string[]): Promise<st
     ),
     rows<{ unpublished: number }>(system.sql('orders'), `SELECT count(*)::int AS unpublished FROM outbox WHERE published_at IS NULL`),
     rows<{ unpublished: number }>(system.sql('inventory'), `SELECT count(*)::int AS unpublished FROM outbox WHERE published_at IS NULL`),
-    queueDepths(system, WORK_QUEUES),
+    queueDepths(system, workQueues(system)),
   ]);
   const open = [
     pending > 0 ? `${pending} accepted orders not final` : '',

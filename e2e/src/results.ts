@@ -17,6 +17,12 @@ export interface ScenarioResult {
    * first fault to the end of the stream; null for a scenario that records no fault.
    */
   publishPausedSeconds?: number | null;
+  /** Emails a lifecycle event called for that the SMTP server never accepted (S10 only; absent elsewhere). */
+  emailsLost?: number | null;
+  /** Extra copies the SMTP server accepted of an email (same Message-ID): a crash between SMTP's reply and the commit sends again. */
+  emailsDuplicated?: number | null;
+  /** Order CONFIRMED (orders.updated_at) to its confirmation email accepted by SMTP, seconds. */
+  emailLatencySeconds?: { p50: number; p99: number } | null;
 }
 
 export interface RunResults {
@@ -64,6 +70,8 @@ const COLUMNS: [string, (result: ScenarioResult) => string][] = [
   ['max s to final', (r) => r.maxSecondsToFinal.toFixed(1)],
   ['drain orders/s', (r) => (r.drainPerSecond === null ? '-' : r.drainPerSecond.toFixed(1))],
   ['publish paused s', (r) => (r.publishPausedSeconds === null || r.publishPausedSeconds === undefined ? '-' : r.publishPausedSeconds.toFixed(1))],
+  ['emails lost', (r) => String(r.emailsLost ?? '-')],
+  ['emails twice', (r) => String(r.emailsDuplicated ?? '-')],
 ];
 
 export function formatTable(driver: string, results: ScenarioResult[]): string {

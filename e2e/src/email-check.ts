@@ -1,0 +1,119 @@
+import { ROUTING_KEYS } from '@shop/contracts';
+import type { AcceptedEmail, SystemDriver } from './driver';
+import { queueDepths, workQueues } from './promise-check';
+
+/** The email each lifecycle event calls for: its Message-ID is `<{kind}.{orderId}@{domain}>`, X-Shop-Event the routing key. */
+const EVENT_OF_KIND = { received: ROUTING_KEYS.orderPlaced, confirmed: ROUTING_KEYS.orderConfirmed, rejected: ROUTING_KEYS.orderRejected } as const;
+type Kind = keyof typeof EVENT_OF_KIND;
+const MESSAGE_ID = /^<(received|confirmed|rejected)\.([^@>]+)@[^>]+>$/;
+/** No new email for this long (and nothing queued) after the last expected one: what redelivery sends twice has arrived. */
+const QUIET_MS = 3_000;
+
+/** What the SMTP server accepted against what the orders' final statuses call for. */
+export interface EmailReport {
+  /** Emails the accepted orders call for: received + confirmed, or received + rejected. */
+  expected: number;
+  /** Messages the SMTP server accepted, copies included. */
+  accepted: number;
+  /** `{kind}.{orderId}` of every expected email the SMTP server never accepted. */
+  lost: string[];
+  /** Extra copies of an email accepted more than once (counted by Message-ID). */
+  duplicated: number;
+  /** Emails no final status calls for, or whose headers or recipient do not match their order. */
+  wrong: string[];
+  /** Order CONFIRMED (orders.updated_at) to the first copy of its confirmation email accepted by SMTP. */
+  latencySeconds: { p50: number; p99: number } | null;
+}
+
+interface FinalOrder {
+  id: string;
+  status: string;
+  customer_email: string;
+  updated_at: Date;
+}
+
+/**
+ * Waits until every email the accepted orders' final statuses call for was accepted by the SMTP
+ * server (or the timeout passes), then until the mail is quiet, and counts by Message-ID what was
+ * lost, what arrived twice and what should not have been sent. Call it after checkPromise: the
+ * orders are final by then.
+ */
+export async function checkEmails(system: SystemDriver, acceptedIds: string[], timeoutMs: number): Promise<EmailReport> {
+  const { rows: orders } = await system
+    .sql('orders')
+    .query<FinalOrder>(`SELECT id, status, customer_email, updated_at FROM orders WHERE id = ANY($1::uuid[])`, [acceptedIds]);
+  const expected = new Map<string, FinalOrder>();
+  for (const order of orders) {
+    expected.set(`received.${order.id}`, order);
+    if (order.status === 'CONFIRMED') expected.set(`confirmed.${order.id}`, order);
+    if (order.status === 'REJECTED') expected.set(`rejected.${order.id}`, order);
+  }
+
+  const deadline = Date.now() + timeoutMs;
+  let emails = await system.emails();
+  let lastCount = -1;
+  let quietSince = Date.now();
+  for (;;) {
+    const seen = new Set(emails.map((email) => keyOf(email)));
+    const missing = [...expected.keys()].filter((key) => !seen.has(key)).length;
+    if (emails.length !== lastCount) {
+      lastCount = emails.length;
+      quietSince = Date.now();
+    }
+    const queued = [...(await queueDepths(system, workQueues(system)).catch(() => new Map([['?', 1]]))).values()].reduce((sum, n) => sum + n, 0);
+    if (missing === 0 && queued === 0 && Date.now() - quietSince >= QUIET_MS) break;
+    if (Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    emails = await system.emails();
+  }
+
+  const copies = new Map<string, AcceptedEmail[]>();
+  const wrong: string[] = [];
+  for (const email of emails) {
+    const key = keyOf(email);
+    if (!key) {
+      wrong.push(`an email with Message-ID ${email.messageId || '(none)'} (X-Shop-Event ${email.event || '(none)'})`);
+      continue;
+    }
+    copies.set(key, [...(copies.get(key) ?? []), email]);
+  }
+  for (const [key, sent] of copies) {
+    const order = expected.get(key);
+    const [kind, orderId] = key.split(/\.(.*)/s) as [Kind, string];
+    if (!order) {
+      wrong.push(`${key}: sent, but order ${orderId} is ${orders.find((row) => row.id === orderId)?.status ?? 'not an accepted order'}`);
+      continue;
+    }
+    for (const email of sent) {
+      if (email.orderId !== orderId || email.event !== EVENT_OF_KIND[kind])
+        wrong.push(`${key}: X-Shop-Order-Id ${email.orderId || '(none)'}, X-Shop-Event ${email.event || '(none)'}`);
+      if (!email.recipients.includes(order.customer_email)) wrong.push(`${key}: sent to ${email.recipients.join(', ')}, not to ${order.customer_email}`);
+    }
+  }
+
+  const latencies = orders
+    .filter((order) => order.status === 'CONFIRMED' && copies.has(`confirmed.${order.id}`))
+    .map((order) => (copies.get(`confirmed.${order.id}`)![0].receivedAt.getTime() - order.updated_at.getTime()) / 1000)
+    .sort((a, b) => a - b);
+
+  return {
+    expected: expected.size,
+    accepted: emails.length,
+    lost: [...expected.keys()].filter((key) => !copies.has(key)),
+    duplicated: [...copies.values()].reduce((sum, sent) => sum + sent.length - 1, 0),
+    wrong,
+    latencySeconds: latencies.length > 0 ? { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) } : null,
+  };
+}
+
+/** `{kind}.{orderId}` from the Message-ID, or null when it is not one of the shop's. */
+function keyOf(email: AcceptedEmail): string | null {
+  const match = MESSAGE_ID.exec(email.messageId);
+  return match ? `${match[1]}.${match[2]}` : null;
+}
+
+/** Nearest-rank percentile of sorted values, rounded to 0.01 s. */
+function percentile(sorted: number[], q: number): number {
+  const value = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  return Math.round(value * 100) / 100;
+}
