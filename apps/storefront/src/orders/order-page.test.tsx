@@ -2,8 +2,9 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { act } from 'react';
 import type { OrderStatusEvent, OrderView } from '@shop/contracts';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeEventSource } from '../test/fake-event-source';
+import { ORDER_EMAIL_RETRY_DELAYS_MS } from '../api/queries';
 import type { OrderNotificationView } from '../api/shop-api';
 import { installFakeApi, json, networkError, productBySku, shopRoutes, systemStatus } from '../test/fake-api';
 import { renderShop } from '../test/render-shop';
@@ -152,5 +153,20 @@ describe('order page: the email about the outcome', () => {
     expect(headline).toHaveTextContent('Your order is confirmed.');
     expect(screen.getByRole('heading', { name: 'Details' })).toBeInTheDocument();
     expect(within(timeline()).getByText('Confirmed')).toHaveTextContent('Confirmed (completed)');
+  });
+
+  it('gives up after a bounded number of tries when the email never shows up', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const { stream, api } = await openOrderPage(true, { [`GET ${NOTIFICATIONS}`]: () => json([sent('received')]) });
+      act(() => stream.emit(statusEvent('CONFIRMED', null, '2030-05-01T10:00:03.000Z')));
+
+      await act(() => vi.advanceTimersByTimeAsync(10 * 60_000));
+
+      expect(notificationRequests(api)).toHaveLength(1 + ORDER_EMAIL_RETRY_DELAYS_MS.length);
+      expect(screen.queryByText(/We emailed/)).not.toBeInTheDocument();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
