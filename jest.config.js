@@ -12,6 +12,7 @@ module.exports = {
     '<rootDir>/libs/testing',
     '<rootDir>/apps/order-service',
     '<rootDir>/apps/inventory-service',
+    '<rootDir>/apps/notification-service',
     '<rootDir>/test/integration',
   ],
 };

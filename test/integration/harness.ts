@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MetricsServer } from '../../libs/platform/src/metrics';
+import { TOPOLOGY, withRetryPolicy } from '@shop/contracts';
+import { declareTopology } from '@shop/messaging';
 import { createDatabase, createVhost, TcpProxy } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { Pool } from 'pg';
@@ -9,6 +11,8 @@ import { createOrderService } from '../../apps/order-service/src/app';
 import { loadOrderServiceConfig } from '../../apps/order-service/src/config';
 
 export const ADMIN_TOKEN = 'integration-test-admin-token';
+const DEFAULT_RETRY_DELAYS_MS = [200, 500];
+const DEFAULT_MAX_ATTEMPTS = 3;
 
 export interface HarnessOptions {
   /** Retry delays for failed messages (short, so retry tests run in seconds). */
@@ -43,12 +47,30 @@ export class ShopHarness {
   static async create(options: HarnessOptions = {}): Promise<ShopHarness> {
     const [ordersDb, inventoryDb, vhost] = await Promise.all([createDatabase('orders_it'), createDatabase('inventory_it'), createVhost('shop-it')]);
     const shop = new ShopHarness(ordersDb, inventoryDb, vhost, options);
+    await shop.declareWholeTopology();
     // One after the other: two Nest apps bootstrapping at once in one process can stall.
     await shop.startOrderService();
     await shop.startInventoryService();
     await shop.stopOrderService();
     await shop.stopInventoryService();
     return shop;
+  }
+
+  /**
+   * Declares every queue of the route table, as the broker definitions of compose and Kubernetes do:
+   * a lifecycle event is published mandatory, so its receivers' queues must exist even when those
+   * receivers (notification-service) do not run in a test.
+   */
+  private async declareWholeTopology(): Promise<void> {
+    const channel = await this.channel();
+    try {
+      await declareTopology(
+        channel,
+        withRetryPolicy(TOPOLOGY, this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+      );
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
   }
 
   /** The URL of one of this harness's databases (for a second replica of a service). */
@@ -65,8 +87,8 @@ export class ShopHarness {
       DATABASE_URL: database,
       RABBITMQ_URL: brokerUrl,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
-      RETRY_DELAYS_MS: (this.options.retryDelaysMs ?? [200, 500]).join(','),
-      MAX_ATTEMPTS: String(this.options.maxAttempts ?? 3),
+      RETRY_DELAYS_MS: (this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS).join(','),
+      MAX_ATTEMPTS: String(this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
       OUTBOX_POLL_INTERVAL_MS: '200',
     };
   }

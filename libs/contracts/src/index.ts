@@ -4,3 +4,4 @@ export * from './events';
 export * from './routes';
 export * from './topology';
 export * from './demo-catalog';
+export * from './notifications';

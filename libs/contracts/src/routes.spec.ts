@@ -1,4 +1,4 @@
-import { CONSUMERS, event, QUEUES, ROUTES, routingKeysOf, type RoutingKey } from './routes';
+import { CONSUMERS, event, isRouted, QUEUES, ROUTES, routingKeysOf, type RoutingKey } from './routes';
 import { eventSchemaFor, EVENTS, TOPOLOGY } from './topology';
 
 const keys = Object.keys(ROUTES) as RoutingKey[];
@@ -15,7 +15,8 @@ describe('the route table', () => {
       name: queue,
       bindings: keys.filter((key) => ROUTES[key].queues.some((name) => name === queue)).map((key) => ({ exchange: ROUTES[key].exchange, routingKey: key })),
     }));
-    expect(TOPOLOGY.queues.map(({ name, bindings }) => ({ name, bindings }))).toEqual(fromRoutes);
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    expect(TOPOLOGY.queues.map(({ name, bindings }) => ({ name, bindings })).sort(byName)).toEqual(fromRoutes.sort(byName));
     expect(keys.map((key) => [key, EVENTS[key].exchange, EVENTS[key].schema])).toEqual(keys.map((key) => [key, ROUTES[key].exchange, ROUTES[key].schema]));
     for (const key of keys) expect(eventSchemaFor(key)).toBe(ROUTES[key].schema);
     expect(eventSchemaFor('toString')).toBeUndefined();
@@ -31,6 +32,18 @@ describe('the route table', () => {
   it('lists the routing keys each queue receives, for its consumer', () => {
     expect(routingKeysOf(QUEUES.inventoryOrderPlaced)).toEqual(['order.placed']);
     expect(routingKeysOf(QUEUES.ordersStockResults)).toEqual(['stock.reserved', 'stock.rejected']);
+    expect(routingKeysOf(QUEUES.notificationsOrderEvents)).toEqual(['order.placed', 'order.confirmed', 'order.rejected']);
+  });
+
+  it('gives the notification service every lifecycle event, whole (no reader of fewer fields), and makes them routed', () => {
+    expect(CONSUMERS[QUEUES.notificationsOrderEvents]).toBe('notification-service');
+    for (const key of ['order.placed', 'order.confirmed', 'order.rejected'] as const) {
+      expect([key, ROUTES[key].queues.includes(QUEUES.notificationsOrderEvents)]).toEqual([key, true]);
+      expect(eventSchemaFor(key, QUEUES.notificationsOrderEvents)).toBe(ROUTES[key].schema);
+      expect(isRouted(key)).toBe(true);
+    }
+    // Inventory still reads order.placed as its first version.
+    expect(eventSchemaFor('order.placed', QUEUES.inventoryOrderPlaced)).not.toBe(ROUTES['order.placed'].schema);
   });
 
   it('builds an event whose exchange and version follow from its routing key', () => {

@@ -15,17 +15,19 @@ export const EXCHANGES = {
 export const QUEUES = {
   inventoryOrderPlaced: 'inventory.order-placed',
   ordersStockResults: 'orders.stock-results',
+  notificationsOrderEvents: 'notifications.order-events',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** The shop's services; each has its own database, broker user and queues. */
-export const SERVICES = ['order-service', 'inventory-service'] as const;
+export const SERVICES = ['order-service', 'inventory-service', 'notification-service'] as const;
 export type Service = (typeof SERVICES)[number];
 
 /** The service that consumes each queue (competing instances of it share the queue). */
 export const CONSUMERS = {
   [QUEUES.inventoryOrderPlaced]: 'inventory-service',
   [QUEUES.ordersStockResults]: 'order-service',
+  [QUEUES.notificationsOrderEvents]: 'notification-service',
 } as const satisfies Record<QueueName, Service>;
 
 /**
@@ -37,6 +39,7 @@ export const CONSUMERS = {
  *   POST /api/orders ─ order.placed ─> inventory.order-placed (inventory-service reserves stock)
  *     ─ stock.reserved | stock.rejected ─> orders.stock-results (order-service confirms or rejects)
  *     ─ order.confirmed | order.rejected (the order's lifecycle, for whoever subscribes)
+ *   order.placed | order.confirmed | order.rejected ─> notifications.order-events (notification-service emails the shopper)
  */
 export const ROUTES = {
   'order.placed': {
@@ -44,7 +47,7 @@ export const ROUTES = {
     exchange: EXCHANGES.orders,
     schema: orderPlacedSchema,
     schemaVersion: 1,
-    queues: [QUEUES.inventoryOrderPlaced],
+    queues: [QUEUES.inventoryOrderPlaced, QUEUES.notificationsOrderEvents],
     // Inventory reads the fields of the first version only: the lines it reserves.
     readers: { [QUEUES.inventoryOrderPlaced]: orderPlacedV1Schema },
   },
@@ -53,14 +56,14 @@ export const ROUTES = {
     exchange: EXCHANGES.orders,
     schema: orderConfirmedSchema,
     schemaVersion: 1,
-    queues: [],
+    queues: [QUEUES.notificationsOrderEvents],
   },
   'order.rejected': {
     producer: 'order-service',
     exchange: EXCHANGES.orders,
     schema: orderRejectedSchema,
     schemaVersion: 1,
-    queues: [],
+    queues: [QUEUES.notificationsOrderEvents],
   },
   'stock.reserved': {
     producer: 'inventory-service',

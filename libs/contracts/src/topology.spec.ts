@@ -31,6 +31,15 @@ describe('the topology', () => {
       exchanges: [EXCHANGES.inventory, EXCHANGES.retry, EXCHANGES.deadLetter],
       external: [EXCHANGES.orders],
     });
+    // A receiver that publishes nothing declares only its queue and the retry and dead-letter exchanges.
+    expect(summary('notification-service')).toEqual({
+      queues: [QUEUES.notificationsOrderEvents],
+      exchanges: [EXCHANGES.retry, EXCHANGES.deadLetter],
+      external: [EXCHANGES.orders],
+    });
+    expect(topologyFor('notification-service').queues[0].bindings).toEqual(
+      ['order.placed', 'order.confirmed', 'order.rejected'].map((routingKey) => ({ exchange: EXCHANGES.orders, routingKey })),
+    );
     // Together they are the whole topology.
     const queues = SERVICES.flatMap((service) => topologyFor(service).queues.map((q) => q.name));
     expect(queues.sort()).toEqual(TOPOLOGY.queues.map((q) => q.name).sort());

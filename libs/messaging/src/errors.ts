@@ -12,3 +12,12 @@ export class UnroutableMessageError extends Error {
 export class PublishTimeoutError extends Error {
   override name = 'PublishTimeoutError';
 }
+
+/**
+ * The handler knows this message can never succeed (a mail server refused its recipient for good):
+ * it is dead-lettered at once, this error's message as the reason, without the retries an unknown
+ * failure gets. Whatever the handler must keep of it (a log row) it commits before throwing.
+ */
+export class UnprocessableMessageError extends Error {
+  override name = 'UnprocessableMessageError';
+}

@@ -1,3 +1,4 @@
+import { UnprocessableMessageError } from './errors';
 import { settlementFor, type HandlingOutcome, type RetryCounters, type Settlement } from './failure-policy';
 
 /** Backoff 1 s, 5 s, 30 s; dead-lettered after the fifth attempt (the shop's defaults). */
@@ -54,6 +55,13 @@ describe('settlementFor: what becomes of a handled message', () => {
       outage,
       at(3),
       retry(1_000, at(3, 1), 'connect ECONNREFUSED 127.0.0.1:5432', false),
+    ],
+
+    [
+      'unprocessable (its handler says it can never succeed), attempt 1: dead-lettered at once with its message',
+      { kind: 'failed', error: new UnprocessableMessageError('550 5.1.1 <x@example.com>: mailbox unavailable'), transient: false },
+      at(1),
+      { action: 'dead-letter', reason: '550 5.1.1 <x@example.com>: mailbox unavailable' },
     ],
 
     [

@@ -1,3 +1,4 @@
+import { UnprocessableMessageError } from './errors';
 import type { QueueSpec } from './topology';
 
 /** What became of one delivery. */
@@ -29,7 +30,8 @@ const MAX_REASON_LENGTH = 1000;
 /**
  * The retry and dead-letter rule. A committed message is acked, even if that ack then fails (the
  * broker redelivers and the inbox drops the copy), so a commit never becomes a retry. An undecodable
- * message is dead-lettered at once. A transient failure is retried without counting an attempt,
+ * message is dead-lettered at once, and so is one whose handler threw UnprocessableMessageError
+ * (with that error's message as the reason). A transient failure is retried without counting an attempt,
  * walking the backoff ladder by outages so far. Any other failure is retried with the delay of its
  * attempt until `maxAttempts`, then dead-lettered with its last error.
  */
@@ -38,6 +40,7 @@ export function settlementFor(outcome: HandlingOutcome, counters: RetryCounters,
   if (outcome.kind === 'undecodable') return { action: 'dead-letter', reason: outcome.reason.slice(0, MAX_REASON_LENGTH) };
 
   const reason = errorMessage(outcome.error);
+  if (outcome.error instanceof UnprocessableMessageError && !outcome.transient) return { action: 'dead-letter', reason: reason.slice(0, MAX_REASON_LENGTH) };
   const { attempt, transientFailures } = counters;
   if (!outcome.transient && attempt >= queue.maxAttempts) {
     return { action: 'dead-letter', reason: `failed ${attempt} attempts; last error: ${reason}`.slice(0, MAX_REASON_LENGTH) };

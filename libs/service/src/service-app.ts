@@ -4,10 +4,17 @@ import { eventSchemaFor } from '@shop/contracts';
 import { connectConsumers } from '@shop/messaging';
 import { ConfigError, createHttpApp, DatabaseUnavailableFilter, isTransientDatabaseError, type HttpAppOptions } from '@shop/platform';
 
+export interface ServiceAppOptions extends HttpAppOptions {
+  /** The service's own outages, besides its database's (a mail server down, say): retried without counting an attempt. */
+  isTransient?: (err: unknown) => boolean;
+}
+
 /** A shop service with its `@BatchEventPattern` handlers consuming `queues`, each message checked against its contract; not yet listening for HTTP. */
-export async function createServiceApp(module: DynamicModule, queues: string[], options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(module, options);
-  connectConsumers(app, { queues, schemaFor: eventSchemaFor, isTransient: isTransientDatabaseError });
+export async function createServiceApp(module: DynamicModule, queues: string[], options: ServiceAppOptions = {}): Promise<NestFastifyApplication> {
+  const { isTransient: isOwnOutage, ...httpOptions } = options;
+  const app = await createHttpApp(module, httpOptions);
+  const isTransient = isOwnOutage ? (err: unknown) => isTransientDatabaseError(err) || isOwnOutage(err) : isTransientDatabaseError;
+  connectConsumers(app, { queues, schemaFor: eventSchemaFor, isTransient });
   // After the consumers' catch-all filter: Nest tries the filter registered last first.
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
   await app.startAllMicroservices();

@@ -1,0 +1,34 @@
+import { ConfigError } from '@shop/platform';
+import { loadNotificationServiceConfig, mailDomainOf } from './config';
+
+describe('the notification service configuration', () => {
+  it('defaults to the local mail catcher, its own database and the storefront on 8080', () => {
+    expect(loadNotificationServiceConfig({})).toMatchObject({
+      PORT: 3003,
+      METRICS_PORT: 9466,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/notifications',
+      SMTP_URL: 'smtp://127.0.0.1:1025',
+      MAIL_FROM: 'Decoupled Shop <orders@shop.example>',
+      SHOP_NAME: 'Decoupled Shop',
+      SHOP_URL: 'http://localhost:8080',
+    });
+  });
+
+  it.each([['http://mail.example:25'], ['127.0.0.1:1025'], ['smtp//nowhere']])('refuses SMTP_URL=%s at start, naming the variable', (url) => {
+    expect(() => loadNotificationServiceConfig({ SMTP_URL: url })).toThrow(ConfigError);
+    expect(() => loadNotificationServiceConfig({ SMTP_URL: url })).toThrow(/SMTP_URL: must be a URL starting with smtp:\/\/ or smtps:\/\//);
+  });
+
+  it('refuses a MAIL_FROM without an address, and an SMTP timeout a transaction could not outlast', () => {
+    expect(() => loadNotificationServiceConfig({ MAIL_FROM: 'Decoupled Shop' })).toThrow(/MAIL_FROM: must be an address/);
+    expect(() => loadNotificationServiceConfig({ SMTP_TIMEOUT_MS: '30000' })).toThrow(
+      /SMTP_TIMEOUT_MS: must be less than DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS/,
+    );
+  });
+
+  it('takes the Message-ID domain from MAIL_FROM and drops a trailing slash of SHOP_URL', () => {
+    expect(mailDomainOf('Decoupled Shop <orders@shop.example>')).toBe('shop.example');
+    expect(mailDomainOf('orders@mail.shop.example')).toBe('mail.shop.example');
+    expect(loadNotificationServiceConfig({ SHOP_URL: 'https://shop.example/' }).SHOP_URL).toBe('https://shop.example');
+  });
+});

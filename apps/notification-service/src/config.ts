@@ -1,0 +1,40 @@
+import { ConfigError, env, loadConfig } from '@shop/platform';
+import { serviceEnvSchema } from '@shop/service';
+import { z } from 'zod';
+
+/** `Name <address>` or a bare address; the Message-IDs are minted under the address's domain. */
+const MAIL_FROM = /^(?:[^<>]*<)?[^<>@\s]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,}|localhost)>?$/;
+
+export const notificationServiceEnvSchema = serviceEnvSchema({ port: 3003, metricsPort: 9466, database: 'notifications' }).extend({
+  /** The mail server the emails are handed to: smtp:// (STARTTLS when offered) or smtps://, credentials in the URL. */
+  SMTP_URL: env.url(['smtp:', 'smtps:'], 'smtp://127.0.0.1:1025'),
+  /**
+   * Connecting, the greeting and each SMTP reply: past it the send fails as an outage and is retried.
+   * Below DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS, since a send runs inside its message's transaction.
+   */
+  SMTP_TIMEOUT_MS: env.positiveInt(10_000),
+  /** Connections the pooled SMTP transport keeps open (one per message type handled at once is enough). */
+  SMTP_MAX_CONNECTIONS: env.positiveInt(3),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .default('Decoupled Shop <orders@shop.example>')
+    .refine((value) => MAIL_FROM.test(value), 'must be an address or "Name <address>"'),
+  SHOP_NAME: z.string().trim().min(1).max(100).default('Decoupled Shop'),
+  /** Where the storefront is: an order's link is `${SHOP_URL}/orders/<orderId>`. */
+  SHOP_URL: env.url(['http:', 'https:'], 'http://localhost:8080').transform((url) => url.replace(/\/+$/, '')),
+});
+export type NotificationServiceConfig = z.infer<typeof notificationServiceEnvSchema>;
+
+export function loadNotificationServiceConfig(environment: NodeJS.ProcessEnv = process.env): NotificationServiceConfig {
+  const config = loadConfig(notificationServiceEnvSchema, environment);
+  if (config.SMTP_TIMEOUT_MS >= config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS) {
+    throw new ConfigError([
+      `SMTP_TIMEOUT_MS: must be less than DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (${config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}): a send runs inside a transaction`,
+    ]);
+  }
+  return config;
+}
+
+/** The domain of MAIL_FROM's address, under which the Message-IDs are minted. */
+export const mailDomainOf = (mailFrom: string): string => MAIL_FROM.exec(mailFrom)![1];

@@ -1,0 +1,69 @@
+import { html, orderEmail, shopperReason, type OrderEvent, type ShopIdentity } from './order-emails';
+
+const SHOP: ShopIdentity = { name: 'Decoupled Shop', url: 'https://shop.example', from: 'Decoupled Shop <orders@shop.example>', mailDomain: 'shop.example' };
+const ORDER_ID = '0d5c6f5e-2b1f-4a5e-9a53-0f6c2a1d9b11';
+const state = {
+  schemaVersion: 1 as const,
+  orderId: ORDER_ID,
+  customer: { name: 'Ada "<script>alert(1)</script>"', email: 'ada@example.com' },
+  lines: [
+    { sku: 'MUG-001', productName: 'Stoneware Mug', quantity: 3, unitPriceCents: 1800 },
+    { sku: 'TEE-002', productName: 'Organic Cotton Tee', quantity: 1, unitPriceCents: 2900 },
+  ],
+  totalCents: 8300,
+  currency: 'USD',
+  placedAt: '2026-12-02T01:30:00.000Z',
+};
+
+describe('the order emails', () => {
+  it.each<[OrderEvent, string, string]>([
+    [{ type: 'order.placed', payload: state }, 'We received your order', 'received'],
+    [{ type: 'order.confirmed', payload: { ...state, confirmedAt: '2026-12-02T01:30:01.000Z' } }, 'Your order is confirmed', 'confirmed'],
+    [
+      { type: 'order.rejected', payload: { ...state, reason: 'MUG-001 is out of stock: 3 requested, 2 available', rejectedAt: '2026-12-02T01:30:01.000Z' } },
+      'We could not confirm your order',
+      'rejected',
+    ],
+  ])('%#: %p renders its subject, a Message-ID of its kind, the lines, the total and the link', (event, subject, kind) => {
+    const email = orderEmail(event, SHOP);
+    expect(email).toMatchObject({ kind, subject, messageId: `<${kind}.${ORDER_ID}@shop.example>`, to: { address: 'ada@example.com' } });
+    expect(email.headers).toEqual({ 'X-Shop-Order-Id': ORDER_ID, 'X-Shop-Event': event.type });
+    expect(email.text).toContain('3 × Stoneware Mug ($18.00 each): $54.00');
+    expect(email.text).toContain('Total: $83.00');
+    expect(email.text).toContain(`https://shop.example/orders/${ORDER_ID}`);
+    expect(email.text).toContain('Order 0D5C6F5E, placed Dec 2, 2026, 1:30 AM UTC');
+    expect(email.html).toContain('<td align="right">$54.00</td>');
+    expect(email.html).toContain(`href="https://shop.example/orders/${ORDER_ID}"`);
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).toContain('Ada &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;');
+    // The same event renders the same email: a redelivery is a recognisable duplicate.
+    expect(orderEmail(event, SHOP)).toEqual(email);
+  });
+
+  it('says why in the shopper’s words, and what to do', () => {
+    const email = orderEmail(
+      { type: 'order.rejected', payload: { ...state, reason: 'MUG-001 is out of stock: 3 requested, 2 available', rejectedAt: '2026-12-02T01:30:01.000Z' } },
+      SHOP,
+    );
+    expect(email.text).toContain('You asked for 3 of Stoneware Mug, and only 2 are left.');
+    expect(email.text).toContain('Nothing was charged.');
+    expect(email.text).toContain('You can order again with fewer of that item, or choose another product.');
+  });
+
+  it.each([
+    ['MUG-001 is out of stock: 3 requested, 0 available', 'Stoneware Mug is sold out.'],
+    ['MUG-001 is out of stock: 3 requested, 1 available', 'You asked for 3 of Stoneware Mug, and only 1 is left.'],
+    ['TEE-002 is not stocked', 'Organic Cotton Tee is no longer sold.'],
+    ['the order could not be confirmed', 'the order could not be confirmed.'],
+  ])('shopperReason(%p) is %p', (reason, expected) => {
+    expect(shopperReason(reason, state.lines)).toBe(expected);
+  });
+
+  it('escapes every interpolated value of an html template, nested templates excepted', () => {
+    const name = `<img src=x onerror="alert('x')">&`;
+    expect(
+      html`<p>${name}</p>
+        ${[html`<b>${'a<b'}</b>`]}`.value,
+    ).toBe('<p>&lt;img src=x onerror=&quot;alert(&#39;x&#39;)&quot;&gt;&amp;</p><b>a&lt;b</b>');
+  });
+});

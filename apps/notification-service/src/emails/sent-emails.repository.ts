@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import type { OrderEmailKind } from '@shop/contracts';
+import type { EntityManager } from 'typeorm';
+
+export interface SentEmailRow {
+  messageId: string;
+  orderId: string;
+  kind: OrderEmailKind;
+  recipient: string;
+  status: 'sent' | 'refused';
+  smtpResponse: string;
+  emailMessageId: string;
+}
+
+/** The SQL of the sent log. Methods run on the caller's manager, inside the caller's transaction. */
+@Injectable()
+export class SentEmailsRepository {
+  async record(manager: EntityManager, row: SentEmailRow): Promise<void> {
+    await manager.query(
+      `INSERT INTO sent_emails (message_id, order_id, kind, recipient, status, smtp_response, email_message_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [row.messageId, row.orderId, row.kind, row.recipient, row.status, row.smtpResponse, row.emailMessageId],
+    );
+  }
+
+  /** The reply that refused this message's email, if it was refused. */
+  async refusalOf(manager: EntityManager, messageId: string): Promise<string | null> {
+    const rows: { smtp_response: string }[] = await manager.query(`SELECT smtp_response FROM sent_emails WHERE message_id = $1 AND status = 'refused'`, [
+      messageId,
+    ]);
+    return rows[0]?.smtp_response ?? null;
+  }
+
+  /** The emails the mail server accepted for an order, oldest first. */
+  async sentFor(manager: EntityManager, orderId: string): Promise<{ kind: OrderEmailKind; recipient: string; sent_at: Date }[]> {
+    return manager.query(`SELECT kind, recipient, sent_at FROM sent_emails WHERE order_id = $1 AND status = 'sent' ORDER BY sent_at, kind`, [orderId]);
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * The notification service in-process on its own PostgreSQL database and RabbitMQ vhost, sending
+ * through a real SMTP server (smtp-server on 127.0.0.1, never a mocked transport). Events are
+ * published to shop.orders as order-service's outbox publishes them; what it did is read back from
+ * the mail server, the sent log and the queues.
+ */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { EXCHANGES, QUEUES, type OrderConfirmed, type OrderPlaced, type OrderRejected } from '@shop/contracts';
+import { createDatabase, createVhost, waitFor } from '@shop/testing';
+import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { createNotificationService } from '../src/app';
+import { loadNotificationServiceConfig } from '../src/config';
+import { SmtpCatcher } from './smtp-catcher';
+
+const SHOP_URL = 'https://shop.example';
+const DLQ = `${QUEUES.notificationsOrderEvents}.dlq`;
+
+const orderState = (orderId: string, email: string) => ({
+  orderId,
+  customer: { name: 'Ada <b>Lovelace</b> & Co', email },
+  lines: [
+    { sku: 'MUG-001', productName: 'Stoneware Mug', quantity: 2, unitPriceCents: 1800 },
+    { sku: 'LMP-011', productName: 'Desk Lamp "Nova"', quantity: 1, unitPriceCents: 12_950 },
+  ],
+  totalCents: 2 * 1800 + 12_950,
+  currency: 'USD',
+  placedAt: '2026-12-02T01:30:00.000Z',
+});
+const placed = (orderId: string, email: string): OrderPlaced => ({ schemaVersion: 1, ...orderState(orderId, email) });
+const confirmed = (orderId: string, email: string): OrderConfirmed => ({
+  schemaVersion: 1,
+  ...orderState(orderId, email),
+  confirmedAt: new Date().toISOString(),
+});
+const rejected = (orderId: string, email: string): OrderRejected => ({
+  schemaVersion: 1,
+  ...orderState(orderId, email),
+  reason: 'LMP-011 is out of stock: 1 requested, 0 available',
+  rejectedAt: new Date().toISOString(),
+});
+
+describe('notification-service', () => {
+  let database: Awaited<ReturnType<typeof createDatabase>>;
+  let vhost: Awaited<ReturnType<typeof createVhost>>;
+  let sql: Pool;
+  let amqp: ChannelModel;
+  let channel: Channel;
+  let app: NestFastifyApplication;
+  let url: string;
+  const smtp = new SmtpCatcher();
+
+  beforeAll(async () => {
+    [database, vhost] = await Promise.all([createDatabase('notifications_it'), createVhost('notifications-it')]);
+    await smtp.start();
+    app = await createNotificationService(
+      loadNotificationServiceConfig({
+        HOST: '127.0.0.1',
+        PORT: '0',
+        METRICS_PORT: '0',
+        DATABASE_URL: database.url,
+        RABBITMQ_URL: vhost.url,
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+        // Two attempts only: an outage that counted as attempts would dead-letter within two retries.
+        RETRY_DELAYS_MS: '200,400',
+        MAX_ATTEMPTS: '2',
+        SMTP_URL: smtp.url,
+        SMTP_TIMEOUT_MS: '2000',
+        SHOP_URL,
+      }),
+    );
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+    sql = new Pool({ connectionString: database.url, max: 2 });
+    amqp = await connect(vhost.url);
+    channel = await amqp.createChannel();
+    await subscribed();
+  });
+
+  /** The service connects to the broker after it starts: wait until it consumes its queue (declared by then). */
+  const subscribed = () =>
+    waitFor(
+      async () => {
+        const probe = await amqp.createChannel();
+        probe.on('error', () => undefined);
+        try {
+          return (await probe.checkQueue(QUEUES.notificationsOrderEvents)).consumerCount > 0;
+        } finally {
+          await probe.close().catch(() => undefined);
+        }
+      },
+      { what: 'the service consuming its queue' },
+    );
+
+  afterAll(async () => {
+    await app?.close();
+    await channel?.close().catch(() => undefined);
+    await amqp?.close().catch(() => undefined);
+    await sql?.end();
+    await smtp.stop();
+    await Promise.all([database?.drop(), vhost?.remove()]);
+  });
+
+  const publish = (routingKey: 'order.placed' | 'order.confirmed' | 'order.rejected', payload: object, messageId: string = randomUUID()) => {
+    channel.publish(EXCHANGES.orders, routingKey, Buffer.from(JSON.stringify(payload)), {
+      messageId,
+      type: routingKey,
+      persistent: true,
+      contentType: 'application/json',
+    });
+    return messageId;
+  };
+  const sentLog = async (orderId: string) =>
+    (
+      await sql.query(
+        `SELECT message_id, kind, recipient, status, smtp_response, email_message_id FROM sent_emails WHERE order_id = $1 ORDER BY sent_at, kind`,
+        [orderId],
+      )
+    ).rows;
+  /** Every message now in the dead-letter queue (nothing else reads it). */
+  const deadLetters = async (): Promise<GetMessage[]> => {
+    const taken: GetMessage[] = [];
+    for (let message = await channel.get(DLQ, { noAck: true }); message; message = await channel.get(DLQ, { noAck: true })) taken.push(message);
+    return taken;
+  };
+
+  it('emails "received", "confirmed" and "could not confirm" with the items, the total, the link and a Message-ID derived from the event', async () => {
+    const orderId = randomUUID();
+    const email = `ada.${orderId.slice(0, 8)}@example.com`;
+    publish('order.placed', placed(orderId, email));
+    await waitFor(() => smtp.emailsOf(orderId).length === 1, { what: 'the received email' });
+    publish('order.confirmed', confirmed(orderId, email));
+    await waitFor(() => smtp.emailsOf(orderId).length === 2, { what: 'the confirmed email' });
+
+    const [received, confirmation] = smtp.emailsOf(orderId);
+    expect(received.headers.get('subject')).toBe('We received your order');
+    expect(confirmation.headers.get('subject')).toBe('Your order is confirmed');
+    expect(received.headers.get('message-id')).toBe(`<received.${orderId}@shop.example>`);
+    expect(confirmation.headers.get('message-id')).toBe(`<confirmed.${orderId}@shop.example>`);
+    expect(confirmation.headers.get('x-shop-order-id')).toBe(orderId);
+    expect(confirmation.headers.get('x-shop-event')).toBe('order.confirmed');
+    expect(confirmation.headers.get('from')).toBe('Decoupled Shop <orders@shop.example>');
+    expect(confirmation.envelopeTo).toEqual([email]);
+    for (const body of [confirmation.text, confirmation.html]) {
+      expect(body).toContain('Stoneware Mug');
+      expect(body).toContain('$18.00');
+      expect(body).toContain('$36.00'); // 2 × $18.00
+      expect(body).toContain('$129.50');
+      expect(body).toContain('$165.50'); // the total
+      expect(body).toContain(`${SHOP_URL}/orders/${orderId}`);
+      expect(body).toContain('Decoupled Shop');
+    }
+    expect(confirmation.text).toContain('2 × Stoneware Mug');
+    expect(confirmation.text).toContain('Hello Ada <b>Lovelace</b> & Co,');
+    // Shopper-supplied values are escaped in the HTML: the name adds no markup.
+    expect(confirmation.html).toContain('Hello Ada &lt;b&gt;Lovelace&lt;/b&gt; &amp; Co,');
+    expect(confirmation.html).not.toContain('<b>Lovelace');
+    expect(confirmation.html).toContain('Desk Lamp &quot;Nova&quot;');
+
+    const otherId = randomUUID();
+    publish('order.rejected', rejected(otherId, email));
+    await waitFor(() => smtp.emailsOf(otherId).length === 1, { what: 'the rejected email' });
+    const [rejection] = smtp.emailsOf(otherId);
+    expect(rejection.headers.get('subject')).toBe('We could not confirm your order');
+    expect(rejection.headers.get('message-id')).toBe(`<rejected.${otherId}@shop.example>`);
+    expect(rejection.headers.get('x-shop-event')).toBe('order.rejected');
+    // The reason in the shopper's words (the product's name, not its sku), and what to do.
+    expect(rejection.text).toContain('Desk Lamp "Nova" is sold out.');
+    expect(rejection.text).not.toContain('LMP-011');
+    expect(rejection.text).toContain('Nothing was charged.');
+    expect(rejection.text).toContain('fewer of that item, or choose another product');
+    expect(rejection.text).toContain(`${SHOP_URL}/orders/${otherId}`);
+
+    expect(await sentLog(orderId)).toEqual([
+      expect.objectContaining({ kind: 'received', recipient: email, status: 'sent', email_message_id: `<received.${orderId}@shop.example>` }),
+      expect.objectContaining({ kind: 'confirmed', recipient: email, status: 'sent', smtp_response: expect.stringMatching(/^250 /) }),
+    ]);
+
+    // The storefront's view: which emails went out for that order, nothing more.
+    const response = await fetch(`${url}/api/notifications/orders/${orderId}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toEqual([
+      { kind: 'received', recipient: email, sentAt: expect.any(String) },
+      { kind: 'confirmed', recipient: email, sentAt: expect.any(String) },
+    ]);
+    expect(await (await fetch(`${url}/api/notifications/orders/${randomUUID()}`)).json()).toEqual([]);
+    const malformed = await fetch(`${url}/api/notifications/orders/not-an-order`);
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).message).toMatch(/orderId/);
+    expect((await fetch(`${url}/api/notifications?email=${encodeURIComponent(email)}`)).status).toBe(404);
+  });
+
+  it('sends one email for a message delivered three times', async () => {
+    const orderId = randomUUID();
+    const messageId = randomUUID();
+    const event = confirmed(orderId, 'grace@example.com');
+    for (let i = 0; i < 3; i++) publish('order.confirmed', event, messageId);
+    // Then a later event of the same order: once it is sent, every copy before it was handled.
+    publish('order.placed', placed(orderId, 'grace@example.com'));
+    await waitFor(async () => (await sentLog(orderId)).length === 2, { what: 'both events handled' });
+    await waitFor(async () => (await channel.checkQueue(QUEUES.notificationsOrderEvents)).messageCount === 0, { what: 'the queue drained' });
+    expect(
+      smtp
+        .emailsOf(orderId)
+        .map((email) => email.headers.get('message-id'))
+        .sort(),
+    ).toEqual([`<confirmed.${orderId}@shop.example>`, `<received.${orderId}@shop.example>`]);
+    expect((await sql.query(`SELECT count(*)::int AS n FROM inbox WHERE message_id = $1`, [messageId])).rows[0].n).toBe(1);
+  });
+
+  it('retries while the mail server is down or busy, without counting attempts, and sends once it is back; nothing dead-lettered', async () => {
+    const orderId = randomUUID();
+    await smtp.stop();
+    const dead = await smtp.deadServer();
+    try {
+      publish('order.confirmed', confirmed(orderId, 'ada@example.com'));
+      // Readiness is the database only: the service stays ready while the mail server is down, and says so.
+      const smtpHealth = await fetch(`${url}/health/smtp`);
+      expect(smtpHealth.status).toBe(503);
+      expect((await smtpHealth.json()).status).toBe('down');
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+      // Twice as many tries as MAX_ATTEMPTS allows (verify made one): counted, it would be dead-lettered by now.
+      await waitFor(() => dead.connections() >= 5, { what: 'the service retrying against the dead server', timeoutMs: 30_000 });
+    } finally {
+      await dead.stop();
+    }
+    // Back, but busy (421) for the next two connections, then accepting.
+    smtp.busy = 2;
+    await smtp.start();
+    await waitFor(() => smtp.emailsOf(orderId).length === 1, { what: 'the email sent after the outage', timeoutMs: 30_000 });
+    expect(smtp.busy).toBe(0);
+    expect(await sentLog(orderId)).toEqual([expect.objectContaining({ kind: 'confirmed', status: 'sent' })]);
+    expect((await deadLetters()).map((message) => message.properties.messageId)).toEqual([]);
+    expect((await fetch(`${url}/health/smtp`)).status).toBe(200);
+  });
+
+  it('dead-letters an email whose recipient is refused (550) with the reply as the reason, logs it refused, and still sends the others of its batch', async () => {
+    // A backlog, so the messages arrive together and are handled as one batch.
+    await app.close();
+    const orderIds = Array.from({ length: 5 }, () => randomUUID());
+    const refusedAddress = `refused.${orderIds[2].slice(0, 8)}@example.com`;
+    const messageIds = orderIds.map((orderId, i) => publish('order.placed', placed(orderId, i === 2 ? refusedAddress : `shopper${i}@example.com`)));
+    await waitFor(async () => (await channel.checkQueue(QUEUES.notificationsOrderEvents)).messageCount === 5, { what: 'the backlog queued' });
+    app = await createNotificationService(
+      loadNotificationServiceConfig({
+        HOST: '127.0.0.1',
+        PORT: '0',
+        METRICS_PORT: '0',
+        DATABASE_URL: database.url,
+        RABBITMQ_URL: vhost.url,
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+        RETRY_DELAYS_MS: '200,400',
+        MAX_ATTEMPTS: '2',
+        SMTP_URL: smtp.url,
+        SHOP_URL,
+      }),
+    );
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+    await subscribed();
+
+    const letters: GetMessage[] = [];
+    await waitFor(
+      async () => {
+        letters.push(...(await deadLetters()));
+        return letters.length >= 1;
+      },
+      { what: 'the refused email dead-lettered' },
+    );
+    expect(letters.map((message) => message.properties.messageId)).toEqual([messageIds[2]]);
+    const reason = String(letters[0].properties.headers?.['x-dead-letter-reason']);
+    expect(reason).toMatch(/^550 5\.1\.1 <refused\.[0-9a-f]{8}@example\.com>: Recipient address rejected: mailbox unavailable$/);
+
+    await waitFor(async () => (await sql.query(`SELECT 1 FROM sent_emails WHERE order_id = ANY($1)`, [orderIds])).rowCount === 5, { what: 'five log rows' });
+    const log = await sql.query(`SELECT order_id, status, smtp_response, recipient FROM sent_emails WHERE order_id = ANY($1)`, [orderIds]);
+    const refusedRow = log.rows.find((row) => row.order_id === orderIds[2]);
+    expect(refusedRow).toEqual({ order_id: orderIds[2], status: 'refused', smtp_response: reason, recipient: refusedAddress });
+    expect(
+      log.rows
+        .filter((row) => row.status === 'sent')
+        .map((row) => row.order_id)
+        .sort(),
+    ).toEqual(orderIds.filter((_, i) => i !== 2).sort());
+    for (const [i, orderId] of orderIds.entries()) expect([i, smtp.emailsOf(orderId).length]).toEqual([i, i === 2 ? 0 : 1]);
+    // The refused email is not listed as sent.
+    expect(await (await fetch(`${url}/api/notifications/orders/${orderIds[2]}`)).json()).toEqual([]);
+    // Handled in fewer transactions than messages would show batching; what matters: one refusal held back no one.
+    expect((await channel.checkQueue(QUEUES.notificationsOrderEvents)).messageCount).toBe(0);
+  });
+});
