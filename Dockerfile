@@ -1,6 +1,7 @@
 # Every image of the shop, from the repository root (the context is the whole pnpm workspace):
 #   docker build --target service --build-arg SERVICE=order-service --build-arg PORT=3001 .
 #   docker build --target service --build-arg SERVICE=inventory-service --build-arg PORT=3002 .
+#   docker build --target service --build-arg SERVICE=notification-service --build-arg PORT=3003 .
 #   docker build --target storefront .
 # The images share the install stages, so the workspace is installed once. Plain Dockerfile syntax
 # (no BuildKit-only features): docker-compose 1.29, BuildKit and buildah/podman all build it.
@@ -24,7 +25,7 @@ WORKDIR /repo
 COPY --from=manifests /repo ./
 RUN pnpm install --frozen-lockfile
 
-# ---- service-build: a NestJS service (SERVICE: order-service or inventory-service) and the
+# ---- service-build: a NestJS service (SERVICE: order-, inventory- or notification-service) and the
 # workspace libs it depends on (tsc -b, in dependency order), in two steps: the libs first (`^...`:
 # dependencies only), so that an edit in the service alone reuses the compiled libs layer.
 FROM deps AS service-build

@@ -13,8 +13,8 @@
  *   node scripts/rabbitmq-definitions.mjs --check          # exits 1 when the file is out of date
  *
  * Passwords are the development defaults that docker-compose also uses; the same variables
- * (RABBITMQ_ADMIN_PASSWORD, ORDER_SERVICE_RABBITMQ_PASSWORD, INVENTORY_SERVICE_RABBITMQ_PASSWORD)
- * override them here and there. See .env.example.
+ * (RABBITMQ_ADMIN_PASSWORD, and `<SERVICE>_RABBITMQ_PASSWORD` for each service of the route table:
+ * ORDER_SERVICE_, INVENTORY_SERVICE_, NOTIFICATION_SERVICE_) override them here and there. See .env.example.
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';

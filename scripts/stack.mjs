@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `pnpm stack`: the whole shop as processes on this machine's PostgreSQL and RabbitMQ.
 // Creates the databases if missing, builds, and starts order-service (3001), inventory-service
-// (3002) and the storefront (http://127.0.0.1:8080) with prefixed, readable logs.
+// (3002), notification-service (3003), MailDev (SMTP 127.0.0.1:1025, the inbox of every email the
+// shop sends at http://127.0.0.1:1080) and the storefront (http://127.0.0.1:8080) with prefixed,
+// readable logs.
 //
 // While it runs, type a command and Enter to stop or start one service (the decoupling demo):
 //   stop inventory     SIGTERM: a graceful stop          kill inventory    SIGKILL: a crash
 //   start inventory    starts it again                   status            what runs, with pids
-// Names: orders, inventory, storefront. Ctrl-C (or `quit`) stops everything, restarted ones too.
+// Names: orders, inventory, notifications, maildev, storefront. Ctrl-C (or `quit`) stops
+// everything, restarted ones too.
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
@@ -24,11 +27,22 @@ const STOP_GRACE_MS = 10_000;
 const SERVICES = {
   orders: { color: 36, args: ['apps/order-service/dist/main.js'], env: { PORT: '3001', DATABASE_URL: databaseUrl('orders') } },
   inventory: { color: 35, args: ['apps/inventory-service/dist/main.js'], env: { PORT: '3002', DATABASE_URL: databaseUrl('inventory') } },
+  // The mail catcher, from npm (a root devDependency); its web UI and API on 127.0.0.1 only.
+  maildev: {
+    color: 33,
+    args: ['node_modules/maildev/dist/bin/maildev.js', '--smtp', '1025', '--ip', '127.0.0.1', '--web', '1080', '--web-ip', '127.0.0.1'],
+    env: {},
+  },
+  notifications: {
+    color: 34,
+    args: ['apps/notification-service/dist/main.js'],
+    env: { PORT: '3003', DATABASE_URL: databaseUrl('notifications'), SMTP_URL: 'smtp://127.0.0.1:1025', SHOP_URL: `http://127.0.0.1:${storefrontPort}` },
+  },
   storefront: {
     color: 32,
     cwd: join(root, 'apps/storefront'),
     args: ['node_modules/vite/bin/vite.js', 'preview', '--port', storefrontPort],
-    env: { ORDER_URL: 'http://127.0.0.1:3001', INVENTORY_URL: 'http://127.0.0.1:3002' },
+    env: { ORDER_URL: 'http://127.0.0.1:3001', INVENTORY_URL: 'http://127.0.0.1:3002', NOTIFICATION_URL: 'http://127.0.0.1:3003' },
   },
 };
 
@@ -123,7 +137,7 @@ function command(line) {
   return COMMANDS[verb](name);
 }
 
-await createDatabasesIfMissing(['orders', 'inventory']);
+await createDatabasesIfMissing(['orders', 'inventory', 'notifications']);
 step('pnpm', ['build']);
 step('pnpm', ['--filter', '@shop/storefront', 'build']);
 
@@ -131,4 +145,6 @@ process.on('SIGINT', quit);
 process.on('SIGTERM', quit);
 for (const name of Object.keys(SERVICES)) start(name);
 createInterface({ input: process.stdin }).on('line', command);
-console.log(`\nThe shop: http://127.0.0.1:${storefrontPort}   (type \`stop inventory\`, \`start inventory\`, \`status\`; Ctrl-C stops everything)\n`);
+console.log(
+  `\nThe shop: http://127.0.0.1:${storefrontPort}   its emails: http://127.0.0.1:1080   (type \`stop inventory\`, \`start inventory\`, \`status\`; Ctrl-C stops everything)\n`,
+);
