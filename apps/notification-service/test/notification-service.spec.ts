@@ -188,7 +188,7 @@ describe('notification-service', () => {
     expect(await (await fetch(`${url}/api/notifications/orders/${randomUUID()}`)).json()).toEqual([]);
     const malformed = await fetch(`${url}/api/notifications/orders/not-an-order`);
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).message).toMatch(/orderId/);
+    expect(((await malformed.json()) as { message: string }).message).toMatch(/orderId/);
     expect((await fetch(`${url}/api/notifications?email=${encodeURIComponent(email)}`)).status).toBe(404);
   });
 
@@ -219,7 +219,7 @@ describe('notification-service', () => {
       // Readiness is the database only: the service stays ready while the mail server is down, and says so.
       const smtpHealth = await fetch(`${url}/health/smtp`);
       expect(smtpHealth.status).toBe(503);
-      expect((await smtpHealth.json()).status).toBe('down');
+      expect(((await smtpHealth.json()) as { status: string }).status).toBe('down');
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
       // Twice as many tries as MAX_ATTEMPTS allows (verify made one): counted, it would be dead-lettered by now.
       await waitFor(() => dead.connections() >= 5, { what: 'the service retrying against the dead server', timeoutMs: 30_000 });
