@@ -16,11 +16,15 @@ describe('the topology', () => {
     expect(used.filter((name) => !declared.has(name))).toEqual([]);
   });
 
-  it("gives each service only its own queues and the exchanges it publishes to; others' exchanges are external", () => {
+  it("gives each service only its own queues and the exchanges it publishes to; others' exchanges and the queues its events reach are external", () => {
     const summary = (service: Service) => {
       const part = topologyFor(service);
       return { queues: part.queues.map((q) => q.name), exchanges: part.exchanges.map((x) => x.name), external: part.externalExchanges?.map((x) => x.name) };
     };
+    const receivers = (service: Service) => topologyFor(service).externalQueues?.map((q) => q.name);
+    expect(receivers('order-service')).toEqual([QUEUES.inventoryOrderPlaced, QUEUES.notificationsOrderEvents]);
+    expect(receivers('inventory-service')).toEqual([QUEUES.ordersStockResults]);
+    expect(receivers('notification-service')).toEqual([]);
     expect(summary('order-service')).toEqual({
       queues: [QUEUES.ordersStockResults],
       exchanges: [EXCHANGES.orders, EXCHANGES.retry, EXCHANGES.deadLetter],

@@ -25,6 +25,8 @@ export interface Topology {
   exchanges: ExchangeSpec[];
   /** Other services' exchanges its queues bind to: checked, and declared only where missing (see topologyFor). */
   externalExchanges?: ExchangeSpec[];
+  /** Other services' queues that receive its events: checked, and declared only where missing (see topologyFor). */
+  externalQueues?: QueueSpec[];
   queues: QueueSpec[];
   /** Direct exchange that routes a failed message to the retry queue of its delay. */
   retryExchange: string;
@@ -67,9 +69,10 @@ export const TOPOLOGY: Topology = {
 /**
  * What one service declares at every connect: its own queues (with their retry and dead-letter
  * queues and bindings), the exchanges it publishes to, and the retry and dead-letter exchanges if
- * it consumes. The other services' exchanges its queues bind to are `externalExchanges`: the
- * broker's definitions hold them; on a broker without definitions (development) they are declared
- * where missing, so a consumer may start before its producer ever ran.
+ * it consumes. The other services' exchanges its queues bind to (`externalExchanges`) and the
+ * other services' queues its events go to (`externalQueues`) are the broker definitions' to hold;
+ * on a broker without them (development, tests) they are declared where missing, so either side
+ * may start first and nothing it publishes is unroutable for want of a consumer that never ran.
  */
 export function topologyFor(service: Service): Topology {
   const queues = TOPOLOGY.queues.filter((queue) => CONSUMERS[queue.name as QueueName] === service);
@@ -80,10 +83,18 @@ export function topologyFor(service: Service): Topology {
   );
   if (queues.length > 0) publishedTo.add(TOPOLOGY.retryExchange).add(TOPOLOGY.deadLetterExchange);
   const boundFrom = new Set(queues.flatMap((queue) => queue.bindings.map((binding) => binding.exchange)));
+  const produced = new Set(
+    Object.entries(ROUTES as Record<string, Route>)
+      .filter(([, route]) => route.producer === service)
+      .map(([key]) => key),
+  );
   return {
     ...TOPOLOGY,
     exchanges: TOPOLOGY.exchanges.filter((exchange) => publishedTo.has(exchange.name)),
     externalExchanges: TOPOLOGY.exchanges.filter((exchange) => boundFrom.has(exchange.name) && !publishedTo.has(exchange.name)),
+    externalQueues: TOPOLOGY.queues.filter(
+      (queue) => CONSUMERS[queue.name as QueueName] !== service && queue.bindings.some((binding) => produced.has(binding.routingKey)),
+    ),
     queues,
   };
 }

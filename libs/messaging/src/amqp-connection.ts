@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type Options, type Replies } from 'amqplib';
 import { BrokerUnavailableError, PublishTimeoutError, UnroutableMessageError } from './errors';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
-import { declareTopology, type ExchangeSpec } from './topology';
+import { declareMainQueue, declareTopology } from './topology';
 
 /**
  * RabbitMQ offers 60 s, so a half-open link (a dead NAT entry, a partition: no FIN, no RST) would
@@ -224,11 +224,16 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
     const admin = await connection.createChannel();
     // A refused declaration rejects the call below (and recovery retries); the event is not a crash.
     admin.on('error', () => undefined);
-    for (const exchange of await this.missingExchanges(connection, this.options.topology.externalExchanges ?? [])) {
+    for (const exchange of await this.missing(connection, this.options.topology.externalExchanges ?? [], (probe, name) => probe.checkExchange(name))) {
       this.logger.warn(`exchange ${exchange.name} is not on the broker (no definitions loaded?); declaring it`);
       await admin.assertExchange(exchange.name, exchange.type, { durable: true });
     }
     await declareTopology(admin, this.options.topology);
+    const { externalQueues = [], deadLetterExchange } = this.options.topology;
+    for (const queue of await this.missing(connection, externalQueues, (probe, name) => probe.checkQueue(name))) {
+      this.logger.warn(`queue ${queue.name}, which receives what this service publishes, is not on the broker (no definitions loaded?); declaring it`);
+      await declareMainQueue(admin, queue, deadLetterExchange);
+    }
     await admin.close();
 
     const publishChannel = await connection.createConfirmChannel();
@@ -242,17 +247,21 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
     this.publishChannel = publishChannel;
   }
 
-  /** Which of these exchanges do not exist; a passive check needs no permission, and a miss closes only its own channel. */
-  private async missingExchanges(connection: ChannelModel, exchanges: ExchangeSpec[]): Promise<ExchangeSpec[]> {
-    const missing: ExchangeSpec[] = [];
-    for (const exchange of exchanges) {
+  /** Which of these exchanges or queues do not exist; a passive check needs no permission, and a miss closes only its own channel. */
+  private async missing<T extends { name: string }>(
+    connection: ChannelModel,
+    things: T[],
+    check: (probe: Channel, name: string) => Promise<unknown>,
+  ): Promise<T[]> {
+    const missing: T[] = [];
+    for (const thing of things) {
       const probe = await connection.createChannel();
       probe.on('error', () => undefined);
-      const found = await probe.checkExchange(exchange.name).then(
+      const found = await check(probe, thing.name).then(
         () => true,
         () => false,
       );
-      if (!found) missing.push(exchange);
+      if (!found) missing.push(thing);
       await probe.close().catch(() => undefined);
     }
     return missing;

@@ -26,6 +26,12 @@ export interface Topology {
    * development), which needs the configure right a least-privilege user does not have.
    */
   externalExchanges?: ExchangeSpec[];
+  /**
+   * Other services' queues that receive what this service publishes: the broker's definitions hold
+   * them; where one is missing (a broker without definitions) the main queue and its bindings are
+   * declared, so an event published before its consumer ever ran is kept rather than unroutable.
+   */
+  externalQueues?: QueueSpec[];
   queues: QueueSpec[];
   /** Direct exchange that routes a failed message to the retry queue of its delay. */
   retryExchange: string;
@@ -66,7 +72,8 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
   }
 }
 
-async function declareQueue(channel: Channel, queue: QueueSpec, deadLetterExchange: string, retryExchange: string) {
+/** A consumer's main queue and its bindings, with the arguments its consumer declares (its retry and dead-letter queues are the consumer's to declare). */
+export async function declareMainQueue(channel: Channel, queue: QueueSpec, deadLetterExchange: string): Promise<void> {
   await channel.assertQueue(queue.name, {
     durable: true,
     arguments: { ...quorumArguments(deadLetterExchange, queue.name), 'x-delivery-limit': BROKER_DELIVERY_LIMIT },
@@ -74,6 +81,10 @@ async function declareQueue(channel: Channel, queue: QueueSpec, deadLetterExchan
   for (const binding of queue.bindings) {
     await channel.bindQueue(queue.name, binding.exchange, binding.routingKey);
   }
+}
+
+async function declareQueue(channel: Channel, queue: QueueSpec, deadLetterExchange: string, retryExchange: string) {
+  await declareMainQueue(channel, queue, deadLetterExchange);
 
   const dlq = deadLetterQueueName(queue.name);
   await channel.assertQueue(dlq, { durable: true, arguments: { 'x-queue-type': 'quorum' } });

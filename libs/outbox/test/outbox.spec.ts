@@ -9,6 +9,8 @@ const TOPOLOGY: Topology = {
   deadLetterExchange: 'relay.dlx',
   exchanges: [
     { name: 'relay.events', type: 'topic' },
+    // No queue is bound to it.
+    { name: 'relay.quiet', type: 'topic' },
     { name: 'relay.retry', type: 'direct' },
     { name: 'relay.dlx', type: 'direct' },
   ],
@@ -32,13 +34,13 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
   const newOutbox = (options: OutboxOptions = {}) => new OutboxService(dataSources[0], options);
   const thing = (payload: unknown) => ({ exchange: 'relay.events', routingKey: 'thing.happened', payload });
 
-  async function newRelay(outbox?: OutboxService, pollIntervalMs = 100): Promise<OutboxRelay> {
+  async function newRelay(outbox?: OutboxService, pollIntervalMs = 100, options: OutboxOptions = {}): Promise<OutboxRelay> {
     const connection = new AmqpConnection({ urls: [vhost.url], connectionName: 'relay-test', topology: TOPOLOGY });
     await connection.onModuleInit();
     await connection.waitUntilConnected();
     connections.push(connection);
     const dataSource = await newDataSource();
-    return new OutboxRelay(dataSource, new Publisher(connection), outbox ?? new OutboxService(dataSource, {}), { batchSize: 50, pollIntervalMs });
+    return new OutboxRelay(dataSource, new Publisher(connection), outbox ?? new OutboxService(dataSource, {}), { batchSize: 50, pollIntervalMs, ...options });
   }
 
   /** Takes every message waiting in relay.sink. */
@@ -155,6 +157,33 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
       expect.arrayContaining([{ n: 1 }, { n: 2 }, { n: 3 }]),
     );
     expect(messages.filter((message) => ids.includes(message.id))).toHaveLength(3);
+  });
+
+  it('an event no queue has to receive is published once and dropped by the broker; one that must be routed is kept while it is not', async () => {
+    const dataSource = dataSources[0];
+    const outbox = newOutbox();
+    const [quiet, unroutable] = await dataSource.transaction((manager) =>
+      outbox.add(manager, [
+        { exchange: 'relay.quiet', routingKey: 'nobody.subscribed', payload: { n: 1 } },
+        { exchange: 'relay.quiet', routingKey: 'must.arrive', payload: { n: 2 } },
+      ]),
+    );
+    const relay = await newRelay(outbox, 100, { mustBeRouted: (routingKey) => routingKey !== 'nobody.subscribed' });
+    relay.onApplicationBootstrap();
+    const row = async (id: string) =>
+      (await dataSource.query(`SELECT published_at IS NOT NULL AS published, publish_attempts FROM outbox WHERE id = $1`, [id]))[0] as {
+        published: boolean;
+        publish_attempts: number;
+      };
+    try {
+      await waitFor(async () => (await row(quiet)).published, { what: 'the event nobody has to receive published' });
+      await waitFor(async () => (await row(unroutable)).publish_attempts >= 2, { what: 'the unroutable event tried again' });
+    } finally {
+      await relay.onModuleDestroy();
+    }
+    expect(await row(quiet)).toEqual({ published: true, publish_attempts: 1 });
+    expect((await row(unroutable)).published).toBe(false);
+    await dataSource.query(`DELETE FROM outbox WHERE id = $1`, [unroutable]);
   });
 
   it('a row added in a transaction is published once it commits (no notification, no poll)', async () => {
