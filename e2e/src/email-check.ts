@@ -8,6 +8,8 @@ type Kind = keyof typeof EVENT_OF_KIND;
 const MESSAGE_ID = /^<(received|confirmed|rejected)\.([^@>]+)@[^>]+>$/;
 /** No new email for this long (and nothing queued) after the last expected one: what redelivery sends twice has arrived. */
 const QUIET_MS = 3_000;
+/** An order confirmed this long before the first fault had its email go out before the fault, unless it took longer than this anyway. */
+const UNDISTURBED_MS = 2_000;
 
 /** What the SMTP server accepted against what the orders' final statuses call for. */
 export interface EmailReport {
@@ -21,8 +23,15 @@ export interface EmailReport {
   duplicated: number;
   /** Emails no final status calls for, or whose headers or recipient do not match their order. */
   wrong: string[];
-  /** Order CONFIRMED (orders.updated_at) to the first copy of its confirmation email accepted by SMTP. */
-  latencySeconds: { p50: number; p99: number } | null;
+  /** Order CONFIRMED (orders.updated_at) to the first copy of its confirmation email accepted by SMTP, all orders. */
+  latencySeconds: Percentiles | null;
+  /** The same for the orders confirmed at least UNDISTURBED_MS before the first fault: the path without faults. */
+  latencyBeforeFaultSeconds: Percentiles | null;
+}
+
+export interface Percentiles {
+  p50: number;
+  p99: number;
 }
 
 interface FinalOrder {
@@ -38,7 +47,7 @@ interface FinalOrder {
  * lost, what arrived twice and what should not have been sent. Call it after checkPromise: the
  * orders are final by then.
  */
-export async function checkEmails(system: SystemDriver, acceptedIds: string[], timeoutMs: number): Promise<EmailReport> {
+export async function checkEmails(system: SystemDriver, acceptedIds: string[], timeoutMs: number, firstFault?: Date): Promise<EmailReport> {
   const { rows: orders } = await system
     .sql('orders')
     .query<FinalOrder>(`SELECT id, status, customer_email, updated_at FROM orders WHERE id = ANY($1::uuid[])`, [acceptedIds]);
@@ -91,10 +100,12 @@ export async function checkEmails(system: SystemDriver, acceptedIds: string[], t
     }
   }
 
-  const latencies = orders
-    .filter((order) => order.status === 'CONFIRMED' && copies.has(`confirmed.${order.id}`))
-    .map((order) => (copies.get(`confirmed.${order.id}`)![0].receivedAt.getTime() - order.updated_at.getTime()) / 1000)
-    .sort((a, b) => a - b);
+  const latencies = (confirmedBefore: number) =>
+    percentiles(
+      orders
+        .filter((order) => order.status === 'CONFIRMED' && copies.has(`confirmed.${order.id}`) && order.updated_at.getTime() < confirmedBefore)
+        .map((order) => (copies.get(`confirmed.${order.id}`)![0].receivedAt.getTime() - order.updated_at.getTime()) / 1000),
+    );
 
   return {
     expected: expected.size,
@@ -102,7 +113,8 @@ export async function checkEmails(system: SystemDriver, acceptedIds: string[], t
     lost: [...expected.keys()].filter((key) => !copies.has(key)),
     duplicated: [...copies.values()].reduce((sum, sent) => sum + sent.length - 1, 0),
     wrong,
-    latencySeconds: latencies.length > 0 ? { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) } : null,
+    latencySeconds: latencies(Infinity),
+    latencyBeforeFaultSeconds: firstFault ? latencies(firstFault.getTime() - UNDISTURBED_MS) : null,
   };
 }
 
@@ -112,8 +124,10 @@ function keyOf(email: AcceptedEmail): string | null {
   return match ? `${match[1]}.${match[2]}` : null;
 }
 
-/** Nearest-rank percentile of sorted values, rounded to 0.01 s. */
-function percentile(sorted: number[], q: number): number {
-  const value = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-  return Math.round(value * 100) / 100;
+/** Nearest-rank p50 and p99, rounded to 0.01 s; null for no values. */
+function percentiles(values: number[]): Percentiles | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] * 100) / 100;
+  return { p50: at(0.5), p99: at(0.99) };
 }

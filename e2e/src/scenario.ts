@@ -153,7 +153,7 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
 
     const acceptedIds = [...load.accepted.keys()];
     const report = await checkPromise(system, acceptedIds, initialStock, SETTLE_TIMEOUT_MS);
-    const emails = spec.notifications ? await checkEmails(system, acceptedIds, SETTLE_TIMEOUT_MS) : undefined;
+    const emails = spec.notifications ? await checkEmails(system, acceptedIds, SETTLE_TIMEOUT_MS, faults[0]) : undefined;
     const result: ScenarioResult = {
       name: spec.name,
       accepted: report.accepted,
@@ -172,7 +172,8 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
         `stream: ${JSON.stringify(load.stats)}\n` +
         (emails
           ? `emails: ${emails.expected} expected, ${emails.accepted} accepted by SMTP, ${emails.lost.length} lost, ${emails.duplicated} duplicates; ` +
-            `order confirmed to email accepted p50 ${emails.latencySeconds?.p50 ?? '-'} s, p99 ${emails.latencySeconds?.p99 ?? '-'} s\n`
+            `order confirmed to email accepted p50 ${emails.latencySeconds?.p50 ?? '-'} s, p99 ${emails.latencySeconds?.p99 ?? '-'} s ` +
+            `(confirmed 2 s or more before the first fault: p50 ${emails.latencyBeforeFaultSeconds?.p50 ?? '-'} s, p99 ${emails.latencyBeforeFaultSeconds?.p99 ?? '-'} s)\n`
           : '') +
         [
           ...(emails?.lost ?? []).slice(0, 20).map((key) => `EMAIL LOST ${key}`),
