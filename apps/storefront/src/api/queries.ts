@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import type { OrderView } from '@shop/contracts';
-import { shopApi, type OrderNotificationView } from './shop-api';
+import type { OrderEmailKind, OrderView, SentEmailView } from '@shop/contracts';
+import { shopApi } from './shop-api';
 
 export const queryKeys = {
   products: ['products'] as const,
@@ -68,7 +68,7 @@ export const ORDER_EMAIL_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
  * notification-service lists it; null until then, and for good if that service cannot be reached:
  * the note is a courtesy, so a failure is neither shown nor retried beyond the same few tries.
  */
-export function useOrderEmail(orderId: string, kind: 'confirmed' | 'rejected' | null): OrderNotificationView | null {
+export function useOrderEmail(orderId: string, kind: 'confirmed' | 'rejected' | null): SentEmailView | null {
   const query = useQuery({
     queryKey: queryKeys.orderNotifications(orderId),
     queryFn: () => shopApi.listOrderNotifications(orderId),
@@ -84,7 +84,7 @@ export function useOrderEmail(orderId: string, kind: 'confirmed' | 'rejected' | 
   return sentEmail(query.data, kind);
 }
 
-function sentEmail(notifications: OrderNotificationView[] | undefined, kind: OrderNotificationView['kind'] | null): OrderNotificationView | null {
+function sentEmail(notifications: SentEmailView[] | undefined, kind: OrderEmailKind | null): SentEmailView | null {
   // Anything but a list (a proxy answering for a missing route) counts as "not sent yet".
   if (kind === null || !Array.isArray(notifications)) return null;
   return notifications.find((notification) => notification.kind === kind) ?? null;

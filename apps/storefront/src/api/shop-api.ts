@@ -1,13 +1,6 @@
-import type { CreateOrderRequest, OrderStatusEvent, OrderView, ProductView, StockLevelView, SystemStatusView } from '@shop/contracts';
+import type { CreateOrderRequest, OrderStatusEvent, OrderView, ProductView, SentEmailView, StockLevelView, SystemStatusView } from '@shop/contracts';
 import { IDEMPOTENCY_KEY_HEADER, orderStatusSchema } from '@shop/contracts';
 import { requestJson } from './http';
-
-/** One email notification-service sent about an order (GET /api/notifications/orders/:orderId). */
-export interface OrderNotificationView {
-  kind: 'received' | 'confirmed' | 'rejected';
-  recipient: string;
-  sentAt: string;
-}
 
 /** Every call the storefront makes. Paths are relative: the dev server, preview and nginx proxy /api. */
 export const shopApi = {
@@ -30,7 +23,7 @@ export const shopApi = {
   getSystemStatus: () => requestJson<SystemStatusView>('/api/system/status'),
 
   /** Served by notification-service: the emails sent about an order, the order id being the capability. */
-  listOrderNotifications: (orderId: string) => requestJson<OrderNotificationView[]>(`/api/notifications/orders/${encodeURIComponent(orderId)}`),
+  listOrderNotifications: (orderId: string) => requestJson<SentEmailView[]>(`/api/notifications/orders/${encodeURIComponent(orderId)}`),
 };
 
 /** Server-sent events: the order's current status first, then every change. */

@@ -1,11 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { act } from 'react';
-import type { OrderStatusEvent, OrderView } from '@shop/contracts';
+import type { OrderEmailKind, OrderStatusEvent, OrderView, SentEmailView } from '@shop/contracts';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeEventSource } from '../test/fake-event-source';
 import { ORDER_EMAIL_RETRY_DELAYS_MS } from '../api/queries';
-import type { OrderNotificationView } from '../api/shop-api';
 import { installFakeApi, json, networkError, productBySku, shopRoutes, systemStatus } from '../test/fake-api';
 import { renderShop } from '../test/render-shop';
 
@@ -108,7 +107,7 @@ describe('order page: the email about the outcome', () => {
   beforeEach(() => FakeEventSource.install());
 
   const NOTIFICATIONS = `/api/notifications/orders/${ORDER_ID}`;
-  const sent = (kind: OrderNotificationView['kind']): OrderNotificationView => ({ kind, recipient: 'ada@example.com', sentAt: '2030-05-01T10:00:04.000Z' });
+  const sent = (kind: OrderEmailKind): SentEmailView => ({ kind, recipient: 'ada@example.com', sentAt: '2030-05-01T10:00:04.000Z' });
   const notificationRequests = (api: ReturnType<typeof installFakeApi>) => api.requests.filter((request) => new URL(request.url).pathname === NOTIFICATIONS);
 
   it('says the confirmation was emailed once notification-service lists it, then stops asking', async () => {
