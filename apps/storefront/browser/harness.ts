@@ -1,11 +1,13 @@
 /**
- * Runs the real shop for the browser suite: two fresh PostgreSQL databases and a fresh RabbitMQ vhost
- * (so runs never see each other's orders or messages), the built order-service and inventory-service
- * as child processes, and the built storefront behind `vite preview` proxying to them.
+ * Runs the real shop for the browser suite: three fresh PostgreSQL databases and a fresh RabbitMQ vhost
+ * (so runs never see each other's orders or messages), the built order-service, inventory-service and
+ * notification-service as child processes, MailDev (from node_modules) catching the emails, and the
+ * built storefront behind `vite preview` proxying to the services.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, createVhost, freePort } from '@shop/testing';
@@ -22,6 +24,13 @@ export interface ShopStack {
   shopUrl: string;
   orderServiceUrl: string;
   inventoryServiceUrl: string;
+  notificationServiceUrl: string;
+  /** MailDev's web UI, and its REST API under /api (GET /api/email). */
+  mailCatcherUrl: string;
+  /** Every email MailDev caught so far. */
+  caughtEmails(): Promise<CaughtEmail[]>;
+  /** The last log lines of notification-service and MailDev, for a failure message. */
+  mailLogs(): string;
   /** SIGTERM to inventory-service, resolved once it has exited. */
   stopInventory(): Promise<void>;
   /** Starts inventory-service again on the same port, resolved once it is ready. */
@@ -30,10 +39,27 @@ export interface ShopStack {
   stop(): Promise<void>;
 }
 
+/** An email as MailDev's REST API lists it (the fields the tests read). */
+export interface CaughtEmail {
+  id: string;
+  subject: string;
+  to: { address: string; name: string }[];
+  /** Header names in lower case. */
+  headers: Record<string, string | string[]>;
+  text: string;
+  html: string;
+}
+
 export async function startShopStack(): Promise<ShopStack> {
-  const builds = ['apps/order-service/dist/main.js', 'apps/inventory-service/dist/main.js', 'apps/storefront/dist/index.html'];
+  const builds = [
+    'apps/order-service/dist/main.js',
+    'apps/inventory-service/dist/main.js',
+    'apps/notification-service/dist/main.js',
+    'apps/storefront/dist/index.html',
+  ];
   const missing = builds.filter((path) => !existsSync(join(REPO_ROOT, path)));
   if (missing.length > 0) throw new Error(`Build first (pnpm -r build): missing ${missing.join(', ')}`);
+  const mailDev = mailDevBin();
 
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -48,10 +74,13 @@ export async function startShopStack(): Promise<ShopStack> {
     cleanups.push(ordersDb.drop);
     const inventoryDb = await createDatabase('shop_browser_inventory');
     cleanups.push(inventoryDb.drop);
+    const notificationsDb = await createDatabase('shop_browser_notifications');
+    cleanups.push(notificationsDb.drop);
     const vhost = await createVhost('shop-browser');
     cleanups.push(vhost.remove);
 
     const [orderPort, inventoryPort, shopPort] = [await freePort(), await freePort(), await freePort()];
+    const [notificationPort, notificationMetricsPort, smtpPort, mailWebPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const serviceEnv = (databaseUrl: string, port: number) => ({
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -69,31 +98,67 @@ export async function startShopStack(): Promise<ShopStack> {
       env: serviceEnv(inventoryDb.url, inventoryPort),
       readyUrl: `http://127.0.0.1:${inventoryPort}/health/ready`,
     });
+    const shopUrl = `http://127.0.0.1:${shopPort}`;
+    const mailCatcherUrl = `http://127.0.0.1:${mailWebPort}`;
+    // MailDev keeps each email as a file, by default in a /tmp/maildev shared by every instance: here in the run's own.
+    const mailDirectory = mkdtempSync(join(tmpdir(), 'shop-browser-maildev-'));
+    cleanups.push(async () => rmSync(mailDirectory, { recursive: true, force: true }));
+    const mailCatcher = new ServiceProcess(
+      'maildev',
+      process.execPath,
+      [mailDev, '--smtp', String(smtpPort), '--ip', '127.0.0.1', '--web', String(mailWebPort), '--web-ip', '127.0.0.1', '--mail-directory', mailDirectory],
+      { cwd: REPO_ROOT, env: {}, readyUrl: `${mailCatcherUrl}/api/healthz` },
+    );
+    const notificationService = new ServiceProcess('notification-service', process.execPath, ['dist/main.js'], {
+      cwd: join(REPO_ROOT, 'apps/notification-service'),
+      env: {
+        ...serviceEnv(notificationsDb.url, notificationPort),
+        METRICS_PORT: String(notificationMetricsPort),
+        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        MAIL_FROM: 'Browser Test Shop <orders@shop.test>',
+        SHOP_NAME: 'Browser Test Shop',
+        SHOP_URL: shopUrl,
+      },
+      readyUrl: `http://127.0.0.1:${notificationPort}/health/ready`,
+    });
     const orderServiceUrl = `http://127.0.0.1:${orderPort}`;
     const inventoryServiceUrl = `http://127.0.0.1:${inventoryPort}`;
+    const notificationServiceUrl = `http://127.0.0.1:${notificationPort}`;
     const storefront = new ServiceProcess(
       'storefront',
       process.execPath,
       [viteBin(), 'preview', '--host', '127.0.0.1', '--port', String(shopPort), '--strictPort'],
       {
         cwd: STOREFRONT_DIR,
-        env: { ORDER_URL: orderServiceUrl, INVENTORY_URL: inventoryServiceUrl },
+        env: { ORDER_URL: orderServiceUrl, INVENTORY_URL: inventoryServiceUrl, NOTIFICATION_URL: notificationServiceUrl },
         readyUrl: `http://127.0.0.1:${shopPort}/`,
       },
     );
 
     cleanups.push(() => orderService.stop());
     cleanups.push(() => inventoryService.stop());
+    cleanups.push(() => mailCatcher.stop());
+    cleanups.push(() => notificationService.stop());
     cleanups.push(() => storefront.stop());
-    // Services start one after the other: two NestJS boots plus migrations at once crowd a 2-core machine.
+    // Services start one after the other: three NestJS boots plus migrations at once crowd a 2-core machine.
     await orderService.start();
     await inventoryService.start();
+    await mailCatcher.start();
+    await notificationService.start();
     await storefront.start();
 
     return {
-      shopUrl: `http://127.0.0.1:${shopPort}`,
+      shopUrl,
       orderServiceUrl,
       inventoryServiceUrl,
+      notificationServiceUrl,
+      mailCatcherUrl,
+      caughtEmails: async () => {
+        const response = await fetch(`${mailCatcherUrl}/api/email`);
+        if (!response.ok) throw new Error(`MailDev answered ${response.status} to GET /api/email`);
+        return (await response.json()) as CaughtEmail[];
+      },
+      mailLogs: () => `${notificationService.logs()}\n${mailCatcher.logs()}`,
       stopInventory: () => inventoryService.stop(),
       startInventory: () => inventoryService.start(),
       stop,
@@ -177,6 +242,15 @@ class ServiceProcess {
 function viteBin(): string {
   const vitePackage = createRequire(join(STOREFRONT_DIR, 'package.json')).resolve('vite/package.json');
   return join(dirname(vitePackage), 'bin/vite.js');
+}
+
+/** MailDev's command-line entry, from the root devDependency `maildev`. */
+function mailDevBin(): string {
+  // Its package.json is not among its exports, so it is found where pnpm links the root's devDependencies.
+  const packageJson = join(REPO_ROOT, 'node_modules/maildev/package.json');
+  if (!existsSync(packageJson)) throw new Error('MailDev is not installed: the browser suite runs it from the root devDependency `maildev` (pnpm install)');
+  const { bin } = JSON.parse(readFileSync(packageJson, 'utf8')) as { bin: string | Record<string, string> };
+  return join(dirname(packageJson), typeof bin === 'string' ? bin : bin.maildev);
 }
 
 async function answers200(url: string): Promise<boolean> {

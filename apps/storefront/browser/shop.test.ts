@@ -1,14 +1,15 @@
 /**
  * The shop in Chromium against the real services: a shopper orders, and watches the order confirm,
- * even while inventory is down. Screenshots land in .runs/screenshots/ (ignored); `pnpm results:publish`
+ * even while inventory is down, and gets the confirmation email (caught by MailDev). Screenshots land in .runs/screenshots/ (ignored); `pnpm results:publish`
  * copies them to docs/screenshots/ for the README.
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { OrderView } from '@shop/contracts';
+import { DEMO_CATALOG, type OrderView } from '@shop/contracts';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShopStack, type ShopStack } from './harness';
+import { formatPrice } from '../src/format';
+import { startShopStack, type CaughtEmail, type ShopStack } from './harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -25,6 +26,10 @@ const SCREENSHOTS = fileURLToPath(new URL('../../../.runs/screenshots/', import.
 const CONFIRMATION_TIMEOUT_MS = 45_000;
 /** The status strip polls every 5 s. */
 const STATUS_STRIP_TIMEOUT_MS = 20_000;
+/** From the confirmation: the order.confirmed event through notification-service's queue to SMTP. */
+const EMAIL_TIMEOUT_MS = 30_000;
+/** The order page asks for the email again 1, 3, 7, 15 and 30 s after the confirmation. */
+const EMAIL_NOTE_TIMEOUT_MS = 35_000;
 
 let stack: ShopStack;
 let browser: Browser;
@@ -68,6 +73,19 @@ async function ordersOf(email: string): Promise<OrderView[]> {
   expect(response.status).toBe(200);
   return (await response.json()) as OrderView[];
 }
+
+/** The first email MailDev caught that `matches`, polled until it comes. */
+async function caughtEmail(matches: (email: CaughtEmail) => boolean): Promise<CaughtEmail> {
+  const deadline = Date.now() + EMAIL_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const email = (await stack.caughtEmails()).find(matches);
+    if (email) return email;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no matching email in MailDev after ${EMAIL_TIMEOUT_MS} ms:\n${stack.mailLogs()}`);
+}
+
+const priceOf = (sku: string) => DEMO_CATALOG.find((product) => product.sku === sku)!.priceCents;
 
 async function orderIdFromUrl(page: Page): Promise<string> {
   await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/);
@@ -188,5 +206,58 @@ describe('shop in a browser', () => {
     expect(response.status).toBe(400);
     expect((await response.json()).issues).toContainEqual({ field: 'customer.email', message: 'must be a valid email address' });
     expect(await ordersOf(email)).toEqual([]);
+  });
+
+  it('confirmation email: the shopper is emailed the items and the total, and the order page says so', async () => {
+    const page = await newShopper();
+    const email = uniqueEmail('emailed');
+    await page.goto('/');
+    await addToCart(page, 'Organic Cotton Tee');
+    await addToCart(page, 'Merino Socks');
+    await page.goto('/cart');
+    await page.getByRole('spinbutton', { name: 'Quantity of Organic Cotton Tee' }).fill('2');
+    await page.getByRole('spinbutton', { name: 'Quantity of Merino Socks' }).fill('3');
+    await page.getByRole('link', { name: 'Cart, 5 items' }).waitFor();
+    await checkOut(page, 'Ada Lovelace', email);
+
+    const orderId = await orderIdFromUrl(page);
+    await page.getByText('Your order is confirmed.').waitFor({ timeout: CONFIRMATION_TIMEOUT_MS });
+    const [order] = await ordersOf(email);
+    expect(order.totalCents).toBe(2 * priceOf('TEE-002') + 3 * priceOf('SCK-008'));
+    expect(formatPrice(order.totalCents)).toBe('$124.00');
+
+    // Read back through MailDev's REST API, as the shopper's mailbox would receive it.
+    const confirmation = await caughtEmail((caught) => caught.headers['x-shop-order-id'] === orderId && caught.headers['x-shop-event'] === 'order.confirmed');
+    expect(confirmation.to.map((recipient) => recipient.address)).toEqual([email]);
+    expect(confirmation.headers['message-id']).toBe(`<confirmed.${orderId}@shop.test>`);
+    const lines = [
+      { sku: 'TEE-002', name: 'Organic Cotton Tee', quantity: 2 },
+      { sku: 'SCK-008', name: 'Merino Socks', quantity: 3 },
+    ];
+    // The text body line by line, the HTML body as a mail client shows it (rendered, table rows read as cells).
+    const text = confirmation.text.split('\n').map((line) => line.trim());
+    const rendered = await newShopper();
+    await rendered.setContent(confirmation.html);
+    for (const { sku, name, quantity } of lines) {
+      expect(text).toContain(`${quantity} × ${name} (${formatPrice(priceOf(sku))} each): ${formatPrice(quantity * priceOf(sku))}`);
+      const cells = await rendered.getByRole('row').filter({ hasText: name }).getByRole('cell').allTextContents();
+      expect(cells.map((cell) => cell.trim())).toEqual([name, String(quantity), formatPrice(priceOf(sku)), formatPrice(quantity * priceOf(sku))]);
+    }
+    expect(text).toContain(`Total: ${formatPrice(order.totalCents)}`);
+    expect((await rendered.getByRole('row').filter({ hasText: 'Total' }).innerText()).replace(/\s+/g, ' ').trim()).toBe(
+      `Total ${formatPrice(order.totalCents)}`,
+    );
+    for (const body of [confirmation.text, confirmation.html]) expect(body).toContain(`${stack.shopUrl}/orders/${orderId}`);
+
+    await page.getByText(`We emailed the confirmation to ${email}.`).waitFor({ timeout: EMAIL_NOTE_TIMEOUT_MS });
+    await page.screenshot({ path: `${SCREENSHOTS}confirmation-emailed.png`, fullPage: true });
+
+    const inbox = await newShopper();
+    await inbox.goto(`${stack.mailCatcherUrl}/`);
+    // Other scenarios' emails are in the inbox too: MailDev's search keeps this shopper's.
+    await inbox.getByPlaceholder('Search emails').fill(email);
+    await inbox.getByText(confirmation.subject).first().click();
+    await inbox.frameLocator('iframe').first().getByText(`Total`).first().waitFor();
+    await inbox.screenshot({ path: `${SCREENSHOTS}maildev-confirmation.png` });
   });
 });
