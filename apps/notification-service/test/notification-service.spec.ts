@@ -172,6 +172,8 @@ describe('notification-service', () => {
     expect(rejection.text).toContain('fewer of that item, or choose another product');
     expect(rejection.text).toContain(`${SHOP_URL}/orders/${otherId}`);
 
+    // The mail server has the email a moment before the transaction that logs it commits.
+    await waitFor(async () => (await sentLog(orderId)).length === 2, { what: 'two rows in the sent log' });
     expect(await sentLog(orderId)).toEqual([
       expect.objectContaining({ kind: 'received', recipient: email, status: 'sent', email_message_id: `<received.${orderId}@shop.example>` }),
       expect.objectContaining({ kind: 'confirmed', recipient: email, status: 'sent', smtp_response: expect.stringMatching(/^250 /) }),
@@ -231,6 +233,7 @@ describe('notification-service', () => {
     await smtp.start();
     await waitFor(() => smtp.emailsOf(orderId).length === 1, { what: 'the email sent after the outage', timeoutMs: 30_000 });
     expect(smtp.busy).toBe(0);
+    await waitFor(async () => (await sentLog(orderId)).length === 1, { what: 'the sent log row' });
     expect(await sentLog(orderId)).toEqual([expect.objectContaining({ kind: 'confirmed', status: 'sent' })]);
     expect((await deadLetters()).map((message) => message.properties.messageId)).toEqual([]);
     expect((await fetch(`${url}/health/smtp`)).status).toBe(200);
