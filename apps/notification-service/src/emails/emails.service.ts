@@ -52,18 +52,31 @@ export class EmailsService {
   ) {}
 
   /**
-   * Emails the shopper once per event, one message after the other, each in its own transaction.
-   * A refused recipient does not stop the others: after the batch it is thrown as unprocessable,
-   * the batch is handled again message by message (the sent ones are now duplicates) and only the
-   * refused one is dead-lettered, with the server's reply. An outage stops at the message it hit
-   * and fails the batch as transient: the messages committed before it are duplicates next time.
+   * Emails the shopper once per event, each message in its own transaction, as many at once as the
+   * SMTP pool has connections (one after the other, a batch of a hundred waits a hundred round
+   * trips). A refused recipient does not stop the others: after the batch it is thrown as
+   * unprocessable, the batch is handled again message by message (the sent ones are now
+   * duplicates) and only the refused one is dead-lettered, with the server's reply. An outage fails
+   * the batch as transient once the sends under way have settled: those that committed are
+   * duplicates next time.
    */
   async sendOrderEmails(messages: OrderEventMessage[]): Promise<void> {
     const refusals: string[] = [];
-    for (const message of messages) {
-      const outcome = await this.sendOnce(message);
-      if (outcome.status === 'refused') refusals.push(outcome.reply);
-    }
+    const failures: unknown[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < messages.length && failures.length === 0) {
+        const message = messages[next++];
+        try {
+          const outcome = await this.sendOnce(message);
+          if (outcome.status === 'refused') refusals.push(outcome.reply);
+        } catch (err) {
+          failures.push(err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.mailer.maxConnections, messages.length) }, worker));
+    if (failures.length > 0) throw failures[0];
     if (refusals.length > 0) throw new UnprocessableMessageError(refusals.join('; '));
   }
 

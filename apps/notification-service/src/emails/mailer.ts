@@ -33,6 +33,11 @@ export class Mailer implements OnModuleDestroy {
     });
   }
 
+  /** Emails that can be on their way at once. */
+  get maxConnections(): number {
+    return this.settings.maxConnections;
+  }
+
   /** Resolves with the server's reply once it accepted the email; rejects with nodemailer's error (see classifySmtpFailure). */
   async send(email: OrderEmail): Promise<string> {
     const info = (await this.transport.sendMail({
