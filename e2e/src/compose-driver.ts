@@ -12,8 +12,13 @@ const REPO = resolve(__dirname, '../..');
 /** Ports inside the containers (the compose file publishes them on the host). */
 const CONTAINER_PORTS = { 'order-service': 3001, 'inventory-service': 3002, 'notification-service': 3003, postgres: 5432, rabbitmq: 5672 } as const;
 type ComposeService = keyof typeof CONTAINER_PORTS;
-/** What the scenarios need (the storefront is not part of the chaos). */
-const SYSTEM = ['postgres', 'rabbitmq', 'order-service', 'inventory-service'];
+/**
+ * What the scenarios need (the storefront is not part of the chaos), and the receiver of the order
+ * events with its mail catcher, so every scenario also shows them start healthy beside the rest.
+ */
+const SYSTEM = ['postgres', 'rabbitmq', 'order-service', 'inventory-service', 'notification-service', 'maildev'];
+/** Started with the system, checked by their healthchecks (they publish no port the tests use). */
+const HEALTHCHECKED = ['notification-service', 'maildev'];
 /** Host ports the compose files take from the environment (docker-compose.e2e.yml, docker-compose.yml). */
 const PUBLISHED_PORT_VARIABLES = [
   'E2E_POSTGRES_PORT',
@@ -22,6 +27,7 @@ const PUBLISHED_PORT_VARIABLES = [
   'E2E_INVENTORY_SERVICE_PORT',
   'RABBITMQ_MANAGEMENT_PORT',
   'STOREFRONT_PORT',
+  'MAILDEV_WEB_PORT',
 ];
 const DATABASE_OF: Record<Database, AppService> = { orders: 'order-service', inventory: 'inventory-service', notifications: 'notification-service' };
 
@@ -50,6 +56,7 @@ export class ComposeDriver implements SystemDriver {
     await this.compose('down', '-v', '--remove-orphans');
     await this.compose('up', '-d', ...(process.env.E2E_COMPOSE_BUILD === '0' ? [] : ['--build']), ...SYSTEM);
     await Promise.all((['order-service', 'inventory-service'] as const).map((service) => this.waitUntilUp(service)));
+    await Promise.all(HEALTHCHECKED.map((service) => this.waitUntilHealthy(service)));
 
     const postgres = await this.published('postgres');
     const rabbitmq = await this.published('rabbitmq');
@@ -156,6 +163,18 @@ export class ComposeDriver implements SystemDriver {
     this.urls[service] =
       `http://127.0.0.1:${await waitFor(() => this.published(service), { timeoutMs: 180_000, intervalMs: 1_000, what: `${service}'s published port` })}`;
     await waitUntilReady(this.urls[service], service, 300_000);
+  }
+
+  /** Until the container's own healthcheck reports healthy. */
+  private async waitUntilHealthy(service: string): Promise<void> {
+    await waitFor(
+      async () => {
+        const { stdout: id } = await this.compose('ps', '-q', service);
+        const { stdout } = await run('docker', ['inspect', '--format', '{{.State.Health.Status}}', id.trim().split('\n')[0]]);
+        return stdout.trim() === 'healthy';
+      },
+      { timeoutMs: 300_000, intervalMs: 2_000, what: `${service} healthy in compose` },
+    );
   }
 
   private async databaseName(service: AppService): Promise<string> {
