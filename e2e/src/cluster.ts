@@ -25,6 +25,7 @@ export async function sharedCluster(): Promise<RabbitMqCluster> {
     if (node.isFrozen) current.thaw(index);
     if (!node.running) await current.startNode(index);
   }
+  await current.waitForHealed();
   await current.waitForQuorum();
   return current;
 }

@@ -226,7 +226,8 @@ export class ProcessDriver implements SystemDriver {
         freeze: async (node) => cluster.freeze(node),
         thaw: async (node) => {
           cluster.thaw(node);
-          // Back from the partition: once it rejoined, every quorum queue has all its members again.
+          // Back from the partition: the cluster heals (autoheal), then every quorum queue has all its members again.
+          await cluster.waitForHealed();
           await cluster.waitForQuorum();
         },
         quorumQueue: (queue) => cluster.queueMembers(vhost.name, queue),

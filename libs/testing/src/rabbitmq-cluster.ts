@@ -1,3 +1,4 @@
+import { connect } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { RabbitMqNode } from './rabbitmq-node';
@@ -31,7 +32,7 @@ interface QueueRow {
 /**
  * A RabbitMQ cluster of this run only, formed by RabbitMQ's own clustering: every node lists all
  * nodes for `classic_config` peer discovery and shares one Erlang cookie; a minority side of a
- * partition pauses itself (`pause_minority`). Each node has its own ports and data in `dir/node-<n>`,
+ * partition is restarted once it is over (`autoheal`). Each node has its own ports and data in `dir/node-<n>`,
  * so a node killed and started again recovers from its disk and rejoins. A quorum queue declared
  * on it gets a member on each of up to three nodes (RabbitMQ 3.10's default initial group size),
  * its leader on the node the declaring client is connected to.
@@ -48,7 +49,12 @@ export class RabbitMqCluster {
     const config = [
       'cluster_formation.peer_discovery_backend = classic_config',
       ...names.map((name, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${name}`),
-      'cluster_partition_handling = pause_minority',
+      // Every queue here is a quorum queue, so a majority decides about messages whatever this
+      // says; it decides about the metadata (vhosts, users, bindings). A node resumed after a
+      // freeze never saw itself in a minority, so pause_minority leaves it partitioned, with a
+      // metadata view of its own (seen in S7 then S9: a vhost created during it existed on one
+      // side only). autoheal restarts the losing side once the partition is over.
+      'cluster_partition_handling = autoheal',
       `net_ticktime = ${tick}`,
     ];
     this.nodes = names.map((nodeName, i) => new RabbitMqNode(join(dir, `node-${i + 1}`), { nodeName, config, cookie, netTicktimeSeconds: tick }));
@@ -100,6 +106,25 @@ export class RabbitMqCluster {
   async createVhost(name: string): Promise<{ name: string; urls: string[]; remove(): Promise<void> }> {
     await this.rabbitmqctl(['add_vhost', name]);
     await this.rabbitmqctl(['set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
+    // add_vhost starts the vhost on the other nodes by RPC; on a loaded machine a node can miss it
+    // and then refuses every connection to the vhost ("vhost is down") while it runs. Resolve only
+    // once every running node serves it, restarting it on a node that does not.
+    for (const [i, node] of this.nodes.entries()) {
+      if (!node.running || node.isFrozen) continue;
+      await waitFor(
+        async () => {
+          try {
+            const connection = await connect(node.vhostUrl(name));
+            await connection.close();
+            return true;
+          } catch {
+            await node.cli('rabbitmqctl', ['restart_vhost', '-p', name]).catch(() => undefined);
+            return false;
+          }
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000, what: `vhost ${name} served by node ${i + 1}` },
+      );
+    }
     return { name, urls: this.urls(name), remove: () => this.rabbitmqctl(['delete_vhost', name]).then(() => undefined) };
   }
 
@@ -126,6 +151,28 @@ export class RabbitMqCluster {
         return true;
       },
       { timeoutMs, intervalMs: 500, what: `every quorum queue${vhost ? ` of ${vhost}` : ''} to have all members online` },
+    );
+  }
+
+  /** Until every running node sees all the running nodes and no partition (autoheal restarts a losing side). */
+  async waitForHealed(timeoutMs = 180_000): Promise<void> {
+    const running = this.nodes.flatMap((node, i) => (node.running && !node.isFrozen ? [i] : []));
+    const expected = running.map((i) => this.nodes[i].nodeName);
+    await waitFor(
+      async () => {
+        for (const i of running) {
+          const status = JSON.parse(await this.rabbitmqctl(['cluster_status', '--formatter', 'json'], i)) as {
+            running_nodes: string[];
+            partitions?: Record<string, unknown> | unknown[];
+          };
+          const partitions = Array.isArray(status.partitions) ? status.partitions.length : Object.keys(status.partitions ?? {}).length;
+          const missing = expected.filter((name) => !status.running_nodes.includes(name));
+          if (partitions > 0 || missing.length > 0)
+            throw new Error(`node ${i + 1}: ${partitions} partition(s)${missing.length ? `, not running: ${missing.join(', ')}` : ''}`);
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 1_000, what: 'the cluster whole again, without partitions' },
     );
   }
 
