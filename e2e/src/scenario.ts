@@ -75,6 +75,7 @@ export function chaosScenario(spec: ScenarioSpec): void {
         ? 'it does not stop or read the SMTP server (MailDev) yet'
         : '';
   if (unsupported) {
+    // Skipped, with the reason in its name: the compose driver cannot run this scenario (see `unsupported`); the process driver runs it in CI.
     describe.skip(`${spec.name}: ${spec.title} (not on the compose driver: ${unsupported})`, () => {
       it('runs on the process driver', () => undefined);
     });
