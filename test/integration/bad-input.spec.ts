@@ -231,7 +231,7 @@ const ENDPOINT_CASES: {
     path: '/api/stock/PEN-006/restock',
     body: '{"quantity":5,"sku":"MUG-001"}',
     status: 400,
-    field: /^body$/,
+    field: /^sku$/,
   },
   {
     name: 'a restock body nested 20,000 deep',

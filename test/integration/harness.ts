@@ -11,6 +11,8 @@ import { createOrderService } from '../../apps/order-service/src/app';
 import { loadOrderServiceConfig } from '../../apps/order-service/src/config';
 
 export const ADMIN_TOKEN = 'integration-test-admin-token';
+/** Signs the order service's sign-in links in these tests (a real deployment keeps its own in a secret). */
+export const SIGN_IN_SECRET = 'integration-test-sign-in-secret-of-32-or-more-characters';
 const DEFAULT_RETRY_DELAYS_MS = [200, 500];
 const DEFAULT_MAX_ATTEMPTS = 3;
 
@@ -18,6 +20,8 @@ export interface HarnessOptions {
   /** Retry delays for failed messages (short, so retry tests run in seconds). */
   retryDelaysMs?: number[];
   maxAttempts?: number;
+  /** Extra variables for the order service (low rate limits, a short link lifetime). */
+  orderServiceEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -95,7 +99,9 @@ export class ShopHarness {
 
   /** Starts the order service; `brokerUrl` and `databaseUrl` let a test route it through a TcpProxy. */
   async startOrderService(brokerUrl = this.vhost.url, databaseUrl = this.ordersDb.url): Promise<void> {
-    const app = await createOrderService(loadOrderServiceConfig(this.serviceEnv(databaseUrl, brokerUrl)));
+    const app = await createOrderService(
+      loadOrderServiceConfig({ ...this.serviceEnv(databaseUrl, brokerUrl), ADMIN_TOKEN, SIGN_IN_SECRET, ...this.options.orderServiceEnv }),
+    );
     await app.listen(0, '127.0.0.1');
     this.orderService = app;
     this.orderUrl = await app.getUrl();

@@ -1,4 +1,4 @@
-import { env, loadConfig } from '@shop/platform';
+import { adminTokenEnv, env, loadConfig } from '@shop/platform';
 import { serviceEnvSchema } from '@shop/service';
 import { z } from 'zod';
 
@@ -13,6 +13,27 @@ export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, metricsPort:
   SSE_HEARTBEAT_MS: env.positiveInt(20_000),
   /** How long GET /api/system/status waits for each part it asks (the broker, the outbox query) before reporting it unreachable. */
   STATUS_PROBE_TIMEOUT_MS: env.positiveInt(1_000),
+  /** Guards GET /api/operations/status (the figures behind the shopper's one sentence); the same secret as inventory's. */
+  ...adminTokenEnv,
+  /**
+   * Signs the sign-in links ("email me a link to my orders"); every replica needs the same one. Unset:
+   * a random secret per process, so a link works only on the instance that made it, until it restarts.
+   */
+  SIGN_IN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long a sign-in link works (it also works only once). */
+  SIGN_IN_LINK_TTL_S: env.positiveInt(900),
+  /** How long a shopper session (the cookie a link opens) lasts. */
+  SESSION_TTL_HOURS: env.positiveInt(168),
+  /** `auto`: the cookie is Secure when the request came over https (X-Forwarded-Proto from a trusted proxy); `always`: when TLS ends before any proxy this service trusts. */
+  SESSION_COOKIE_SECURE: z.enum(['auto', 'always'], { error: 'must be auto or always' }).default('auto'),
+  /** Sign-in link requests one client address may make per window (429 past it). */
+  SIGN_IN_LINKS_PER_CLIENT: env.positiveInt(10),
+  /** Sign-in link requests for one email address per window, from any client (429 past it). */
+  SIGN_IN_LINKS_PER_EMAIL: env.positiveInt(3),
+  /** Sign-in attempts (following a link) one client address may make per window. */
+  SIGN_INS_PER_CLIENT: env.positiveInt(30),
+  /** The window of the three limits above; the counts are kept per replica. */
+  SIGN_IN_RATE_WINDOW_S: env.positiveInt(900),
 });
 export type OrderServiceConfig = z.infer<typeof orderServiceEnvSchema>;
 

@@ -85,3 +85,18 @@ export const stockRejectedSchema = z.object({
   rejectedAt: z.iso.datetime(),
 });
 export type StockRejected = z.infer<typeof stockRejectedSchema>;
+
+/**
+ * A shopper asked for a link to their orders (POST /api/sessions/link). The token is the link's
+ * secret: it expires (expiresAt), works once and is useless without the shopper's inbox, so it may
+ * sit in the outbox, the queue or a DLQ until then. A receiver sends it and never stores it.
+ */
+export const signInRequestedSchema = z.object({
+  schemaVersion: z.literal(1),
+  linkId: z.uuid(),
+  email: z.string().min(3).max(ORDER_LIMITS.maxEmailLength),
+  token: z.string().min(40).max(400),
+  expiresAt: z.iso.datetime(),
+  requestedAt: z.iso.datetime(),
+});
+export type SignInRequested = z.infer<typeof signInRequestedSchema>;

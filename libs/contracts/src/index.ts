@@ -5,3 +5,5 @@ export * from './routes';
 export * from './topology';
 export * from './demo-catalog';
 export * from './notifications';
+export * from './catalog';
+export * from './sessions';

@@ -16,7 +16,7 @@ export const SHOP_CURRENCY = 'USD';
 export const SKU_PATTERN = /^[A-Z0-9][A-Z0-9-]{1,31}$/;
 export const skuSchema = z.string().regex(SKU_PATTERN, 'must be an uppercase sku such as "MUG-001"');
 
-/** A shopper's email, in an order body and in `GET /api/orders?email=`: lower-cased, so one shopper has one address. */
+/** A shopper's email, in an order body and in a sign-in link request: lower-cased, so one shopper has one address. */
 export const customerEmailSchema = emailSchema(ORDER_LIMITS.maxEmailLength);
 
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED'] as const;
@@ -107,7 +107,17 @@ export const restockRequestSchema = z.strictObject({
 });
 export type RestockRequest = z.infer<typeof restockRequestSchema>;
 
-/** GET /api/system/status: what the shop can tell a shopper about the parts behind it. */
+/**
+ * GET /api/system/status, public: what the shop tells a shopper, in one word. `delayed` when
+ * confirmations run late (inventory offline or slow, the broker unreachable, the outbox behind);
+ * the figures behind it are the operators' (OperationsStatusView).
+ */
+export interface ShopperStatusView {
+  confirmations: 'prompt' | 'delayed';
+  checkedAt: string;
+}
+
+/** GET /api/operations/status, behind the admin token: the figures an operator reads. */
 export interface SystemStatusView {
   broker: { reachable: boolean };
   outbox: { backlog: number; oldestAgeSeconds: number | null };

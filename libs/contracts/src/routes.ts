@@ -1,5 +1,13 @@
 import type { z } from 'zod';
-import { orderConfirmedSchema, orderPlacedSchema, orderPlacedV1Schema, orderRejectedSchema, stockRejectedSchema, stockReservedSchema } from './events';
+import {
+  orderConfirmedSchema,
+  orderPlacedSchema,
+  orderPlacedV1Schema,
+  orderRejectedSchema,
+  signInRequestedSchema,
+  stockRejectedSchema,
+  stockReservedSchema,
+} from './events';
 
 /** Exchanges. Events are published to the exchange of the service that produces them. */
 export const EXCHANGES = {
@@ -16,6 +24,7 @@ export const QUEUES = {
   inventoryOrderPlaced: 'inventory.order-placed',
   ordersStockResults: 'orders.stock-results',
   notificationsOrderEvents: 'notifications.order-events',
+  notificationsSignInLinks: 'notifications.sign-in-links',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -28,6 +37,7 @@ export const CONSUMERS = {
   [QUEUES.inventoryOrderPlaced]: 'inventory-service',
   [QUEUES.ordersStockResults]: 'order-service',
   [QUEUES.notificationsOrderEvents]: 'notification-service',
+  [QUEUES.notificationsSignInLinks]: 'notification-service',
 } as const satisfies Record<QueueName, Service>;
 
 /**
@@ -40,6 +50,7 @@ export const CONSUMERS = {
  *     ─ stock.reserved | stock.rejected ─> orders.stock-results (order-service confirms or rejects)
  *     ─ order.confirmed | order.rejected (the order's lifecycle, for whoever subscribes)
  *   order.placed | order.confirmed | order.rejected ─> notifications.order-events (notification-service emails the shopper)
+ *   POST /api/sessions/link ─ signin.requested ─> notifications.sign-in-links (notification-service emails the link)
  */
 export const ROUTES = {
   'order.placed': {
@@ -64,6 +75,14 @@ export const ROUTES = {
     schema: orderRejectedSchema,
     schemaVersion: 1,
     queues: [QUEUES.notificationsOrderEvents],
+  },
+  'signin.requested': {
+    producer: 'order-service',
+    exchange: EXCHANGES.orders,
+    schema: signInRequestedSchema,
+    schemaVersion: 1,
+    // A queue of its own: a sign-in link is not an order email, and its consumer reads every key of its queue.
+    queues: [QUEUES.notificationsSignInLinks],
   },
   'stock.reserved': {
     producer: 'inventory-service',
@@ -119,6 +138,7 @@ export const ROUTING_KEYS = {
   orderPlaced: 'order.placed',
   orderConfirmed: 'order.confirmed',
   orderRejected: 'order.rejected',
+  signInRequested: 'signin.requested',
   stockReserved: 'stock.reserved',
   stockRejected: 'stock.rejected',
 } as const satisfies Record<string, RoutingKey>;

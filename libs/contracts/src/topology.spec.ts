@@ -22,7 +22,7 @@ describe('the topology', () => {
       return { queues: part.queues.map((q) => q.name), exchanges: part.exchanges.map((x) => x.name), external: part.externalExchanges?.map((x) => x.name) };
     };
     const receivers = (service: Service) => topologyFor(service).externalQueues?.map((q) => q.name);
-    expect(receivers('order-service')).toEqual([QUEUES.inventoryOrderPlaced, QUEUES.notificationsOrderEvents]);
+    expect(receivers('order-service')).toEqual([QUEUES.inventoryOrderPlaced, QUEUES.notificationsOrderEvents, QUEUES.notificationsSignInLinks]);
     expect(receivers('inventory-service')).toEqual([QUEUES.ordersStockResults]);
     expect(receivers('notification-service')).toEqual([]);
     expect(summary('order-service')).toEqual({
@@ -37,13 +37,14 @@ describe('the topology', () => {
     });
     // A receiver that publishes nothing declares only its queue and the retry and dead-letter exchanges.
     expect(summary('notification-service')).toEqual({
-      queues: [QUEUES.notificationsOrderEvents],
+      queues: [QUEUES.notificationsOrderEvents, QUEUES.notificationsSignInLinks],
       exchanges: [EXCHANGES.retry, EXCHANGES.deadLetter],
       external: [EXCHANGES.orders],
     });
     expect(topologyFor('notification-service').queues[0].bindings).toEqual(
       ['order.placed', 'order.confirmed', 'order.rejected'].map((routingKey) => ({ exchange: EXCHANGES.orders, routingKey })),
     );
+    expect(topologyFor('notification-service').queues[1].bindings).toEqual([{ exchange: EXCHANGES.orders, routingKey: 'signin.requested' }]);
     // Together they are the whole topology.
     const queues = SERVICES.flatMap((service) => topologyFor(service).queues.map((q) => q.name));
     expect(queues.sort()).toEqual(TOPOLOGY.queues.map((q) => q.name).sort());

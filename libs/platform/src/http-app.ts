@@ -1,6 +1,7 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import { z } from 'zod';
 import { ConfigError, env } from './config';
@@ -13,7 +14,25 @@ export interface HttpAppOptions {
   shutdownHooks?: boolean;
   /** Timeouts and trusted proxies of the HTTP server (a service passes its config); unset: the defaults of httpServerEnv. */
   server?: HttpServerSettings;
+  /** Fastify plugins of this service (cookies, rate limits), registered before any route exists. */
+  plugins?: (app: NestFastifyApplication) => Promise<void>;
 }
+
+/**
+ * The security headers of every API response, 4xx, 5xx and event streams included (helmet sets them
+ * in onRequest). A JSON API loads nothing, so its CSP allows nothing; HSTS belongs to whoever
+ * terminates TLS (nginx, the ingress), not to a service behind it.
+ */
+export const API_SECURITY_HEADERS = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  },
+  referrerPolicy: { policy: 'no-referrer' as const },
+  crossOriginResourcePolicy: { policy: 'same-origin' as const },
+  xFrameOptions: { action: 'deny' as const },
+  hsts: false,
+};
 
 /** The variables that shape the HTTP server; a service's environment schema spreads them in. */
 export const httpServerEnv = {
@@ -69,6 +88,9 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
     },
   );
   app.useLogger(app.get(Logger));
+  // Plugins before routes: Nest adds its routes at init, and a hook registered later misses them. No CORS is enabled: closed by default.
+  await app.register(helmet, API_SECURITY_HEADERS);
+  if (options.plugins) await options.plugins(app);
   app.useGlobalInterceptors(new DatabaseDataErrorsAsBadRequest());
   // JSON only: a text/plain or form body is refused with 415 rather than parsed into a string.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');

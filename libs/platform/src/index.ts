@@ -8,3 +8,4 @@ export * from './validation';
 export * from './transient-errors';
 export * from './database-unavailable.filter';
 export * from './deadline';
+export * from './admin-token';

@@ -13,10 +13,12 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
   transform(value: unknown): z.infer<S> {
     const parsed = this.schema.safeParse(value);
     if (parsed.success) return parsed.data;
-    const issues = parsed.error.issues.map((issue) => ({
-      field: [this.fieldPrefix, ...issue.path.map(String)].filter(Boolean).join('.') || 'body',
-      message: issue.message,
-    }));
+    const issues = parsed.error.issues.flatMap((issue) =>
+      // An unknown key is reported on its object, with the keys in a list: name each one as the field.
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ field: this.fieldOf([...issue.path, key]), message: 'is unknown to this endpoint; leave it out' }))
+        : [{ field: this.fieldOf(issue.path), message: issue.message }],
+    );
     const body: HttpErrorBody = {
       statusCode: 400,
       error: 'Bad Request',
@@ -24,6 +26,10 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
       issues,
     };
     throw new BadRequestException(body);
+  }
+
+  private fieldOf(path: readonly PropertyKey[]): string {
+    return [this.fieldPrefix, ...path.map(String)].filter(Boolean).join('.') || 'body';
   }
 }
 

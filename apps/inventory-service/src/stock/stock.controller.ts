@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { restockRequestSchema, skuSchema, type RestockRequest, type StockLevelView } from '@shop/contracts';
-import { ZodValidationPipe } from '@shop/platform';
-import { AdminTokenGuard } from './admin-token.guard';
+import { AdminTokenGuard, ZodValidationPipe } from '@shop/platform';
 import { StockService } from './stock.service';
 
 const skuPipe = new ZodValidationPipe(skuSchema, 'sku');

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ADMIN_TOKEN, AdminTokenGuard } from './admin-token.guard';
+import { ADMIN_TOKEN, AdminTokenGuard } from '@shop/platform';
 import { OrderPlacedConsumer } from './order-placed.consumer';
 import { StockController } from './stock.controller';
 import { StockRepository } from './stock.repository';

@@ -1,6 +1,18 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+/** The operators' credential; every service that has admin endpoints reads it under this name, with these rules. */
+export const adminTokenEnv = {
+  /** Bearer token for the admin endpoints (restocking, the operations status); without it they answer 403. */
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    // What a `Bearer` header can carry (RFC 6750 b64token); any other token could never be presented.
+    .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'may hold only letters, digits and - . _ ~ + / (then = padding)')
+    .optional(),
+};
 
 export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
 
@@ -25,7 +37,7 @@ export class AdminTokenGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.expected) throw new ForbiddenException('restocking is disabled: ADMIN_TOKEN is not configured');
+    if (!this.expected) throw new ForbiddenException('this admin endpoint is off: ADMIN_TOKEN is not configured');
     const presented = bearerToken(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization);
     if (presented === null || !timingSafeEqual(digest(presented), this.expected)) {
       throw new UnauthorizedException('Authorization: a valid admin token is required, sent as "Authorization: Bearer <token>"');
