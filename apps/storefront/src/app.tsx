@@ -9,6 +9,7 @@ import { AppLayout } from './layout/app-layout';
 import { usePageTitle } from './layout/use-page-title';
 import { MyOrdersPage } from './orders/my-orders-page';
 import { OrderPage } from './orders/order-page';
+import { SignInPage } from './orders/sign-in-page';
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({ defaultOptions: { queries: { retry: retryOnceUnlessRefused } } });
@@ -27,6 +28,8 @@ export function ShopRoutes() {
         <Route path="cart" element={<CartPage />} />
         <Route path="checkout" element={<CheckoutPage />} />
         <Route path="orders" element={<MyOrdersPage />} />
+        {/* A static segment ranks above orders/:orderId, so "sign-in" is never read as an order id. */}
+        <Route path="orders/sign-in" element={<SignInPage />} />
         <Route path="orders/:orderId" element={<OrderPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -1,5 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
-import type { OrderEmailKind, OrderView, SentEmailView } from '@shop/contracts';
+import { useQueries, useQuery, type Query } from '@tanstack/react-query';
+import type { OrderEmailKind, OrderView, SentEmailView, SessionView } from '@shop/contracts';
+import { ApiError } from './http';
 import { shopApi } from './shop-api';
 
 export const queryKeys = {
@@ -7,7 +8,9 @@ export const queryKeys = {
   stockLevels: ['stock-levels'] as const,
   systemStatus: ['system-status'] as const,
   order: (orderId: string) => ['orders', orderId] as const,
-  ordersByEmail: (email: string) => ['orders', 'by-email', email] as const,
+  /** The signed-in shopper's orders; under 'orders' so that invalidating all orders refreshes it too. */
+  myOrders: ['orders', 'mine'] as const,
+  session: ['session'] as const,
   orderNotifications: (orderId: string) => ['notifications', 'orders', orderId] as const,
 };
 
@@ -47,11 +50,38 @@ export function useOrder(orderId: string) {
   return useQuery({ queryKey: queryKeys.order(orderId), queryFn: () => shopApi.getOrder(orderId) });
 }
 
-export function useOrdersByEmail(email: string) {
+/** Each order placed from this browser, by id (the capability); a pending one is asked again until it settles. */
+export function usePlacedOrderQueries(orderIds: readonly string[]) {
+  return useQueries({
+    queries: orderIds.map((orderId) => ({
+      queryKey: queryKeys.order(orderId),
+      queryFn: () => shopApi.getOrder(orderId),
+      refetchInterval: (query: Query<OrderView>) => (query.state.data && isAwaitingStock(query.state.data) ? PENDING_ORDERS_POLL_MS : false),
+    })),
+  });
+}
+
+/** The shopper session, or null when there is none (a 401 is an answer here, not a failure). */
+export function useShopperSession() {
   return useQuery({
-    queryKey: queryKeys.ordersByEmail(email),
-    queryFn: () => shopApi.listOrdersByEmail(email),
-    enabled: email !== '',
+    queryKey: queryKeys.session,
+    queryFn: async (): Promise<SessionView | null> => {
+      try {
+        return await shopApi.getSession();
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) return null;
+        throw error;
+      }
+    },
+  });
+}
+
+/** The orders of the session's email, only asked for while there is a session. */
+export function useMyOrders(signedIn: boolean) {
+  return useQuery({
+    queryKey: queryKeys.myOrders,
+    queryFn: shopApi.listMyOrders,
+    enabled: signedIn,
     refetchInterval: (query) => (query.state.data?.some(isAwaitingStock) ? PENDING_ORDERS_POLL_MS : false),
   });
 }

@@ -1,6 +1,7 @@
 import type { CreateOrderRequest, OrderStatusEvent, OrderView, ProductView, SentEmailView, StockLevelView, SystemStatusView } from '@shop/contracts';
+import type { ApiErrorBody, SessionView } from '@shop/contracts';
 import { IDEMPOTENCY_KEY_HEADER, orderStatusSchema } from '@shop/contracts';
-import { requestJson } from './http';
+import { ApiError, requestJson } from './http';
 
 /** Every call the storefront makes. Paths are relative: the dev server, preview and nginx proxy /api. */
 export const shopApi = {
@@ -18,13 +19,37 @@ export const shopApi = {
 
   getOrder: (orderId: string) => requestJson<OrderView>(`/api/orders/${encodeURIComponent(orderId)}`),
 
-  listOrdersByEmail: (email: string) => requestJson<OrderView[]>(`/api/orders?email=${encodeURIComponent(email)}`),
+  /** The orders of the signed-in shopper's email (401 without a session). */
+  listMyOrders: () => requestJson<OrderView[]>('/api/orders'),
+
+  /** "Email me a link to my orders": 202 whether or not the address has orders. */
+  requestSignInLink: (email: string) => requestStatus('/api/sessions/link', { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ email }) }),
+
+  /** Exchanges the token from the link for a session cookie (HttpOnly: the shop never sees it). */
+  signIn: (token: string) => requestJson<SessionView>('/api/sessions', { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ token }) }),
+
+  /** 401 when there is no session. */
+  getSession: () => requestJson<SessionView>('/api/sessions/current'),
+
+  signOut: () => requestStatus('/api/sessions/current', { method: 'DELETE' }),
 
   getSystemStatus: () => requestJson<SystemStatusView>('/api/system/status'),
 
   /** Served by notification-service: the emails sent about an order, the order id being the capability. */
   listOrderNotifications: (orderId: string) => requestJson<SentEmailView[]>(`/api/notifications/orders/${encodeURIComponent(orderId)}`),
 };
+
+const JSON_BODY = { 'content-type': 'application/json' };
+
+/** For answers the shop reads only the status of (202, 204): throws ApiError like requestJson, with the error body when there is one. */
+async function requestStatus(path: string, init: RequestInit): Promise<void> {
+  const headers = new Headers(init.headers);
+  headers.set('accept', 'application/json');
+  const response = await fetch(path, { ...init, headers });
+  if (response.ok) return;
+  const body = (await response.json().catch(() => null)) as Partial<ApiErrorBody> | null;
+  throw new ApiError(response.status, typeof body?.statusCode === 'number' && typeof body.message === 'string' ? (body as ApiErrorBody) : null);
+}
 
 /** Server-sent events: the order's current status first, then every change. */
 export function orderEventsUrl(orderId: string): string {

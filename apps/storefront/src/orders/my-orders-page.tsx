@@ -1,70 +1,131 @@
-import { useState, type FormEvent } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useEffect } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import type { OrderView } from '@shop/contracts';
 import { ApiError } from '../api/http';
-import { isAwaitingStock, useOrdersByEmail } from '../api/queries';
-import { loadCustomer } from '../checkout/saved-customer';
+import { isAwaitingStock, queryKeys, useMyOrders, usePlacedOrderQueries, useShopperSession } from '../api/queries';
+import { shopApi } from '../api/shop-api';
 import { formatDateTime, formatPrice, plural, shortOrderId } from '../format';
 import { QueryFailure } from '../layout/query-failure';
-import { TextField } from '../layout/text-field';
 import { usePageTitle } from '../layout/use-page-title';
 import { OrderStatusPill } from './order-status-pill';
+import { forgetPlacedOrders, usePlacedOrders } from './placed-orders';
+import { SignInLinkForm } from './sign-in-page';
 
-/** Orders looked up by the email given at checkout; the email lives in the URL so the list can be reloaded or shared. */
+/** How many of this browser's orders the page asks for: each is its own request. */
+export const PLACED_ORDERS_SHOWN = 20;
+
+/**
+ * Two ways to one's orders, neither of which lists an order for someone who does not hold it: the ids
+ * this browser placed (the id is the capability), and the orders of an email whose inbox opened a session.
+ */
 export function MyOrdersPage() {
   usePageTitle('My orders');
-  const [searchParams, setSearchParams] = useSearchParams();
-  const email = searchParams.get('email') ?? '';
-  const [draft, setDraft] = useState(() => email || loadCustomer().email);
-  const orders = useOrdersByEmail(email);
-  // The server validates the email; its 400 names the problem, which belongs under the field.
-  const emailError = orders.error instanceof ApiError && orders.error.status === 400 ? orders.error.body?.issues?.[0] : undefined;
-
-  const lookUp = (event: FormEvent) => {
-    event.preventDefault();
-    const trimmed = draft.trim().toLowerCase();
-    if (trimmed) setSearchParams({ email: trimmed });
-  };
-
   return (
     <div className="page page--narrow">
       <h1 tabIndex={-1}>My orders</h1>
-      <form className="lookup-form" onSubmit={lookUp} role="search" aria-label="Find your orders">
-        <TextField
-          id="lookup-email"
-          label="Email used at checkout"
-          type="email"
-          autoComplete="email"
-          value={draft}
-          onChange={(event) => setDraft(event.target.value)}
-          error={emailError && `Email ${emailError.message}`}
-          required
-        />
-        <button type="submit" className="button button--primary">
-          Show orders
-        </button>
-      </form>
-      {email && orders.isPending && <p className="muted">Looking up orders for {email}…</p>}
-      {orders.isError && !emailError && <QueryFailure what="your orders" onRetry={() => orders.refetch()} />}
-      {orders.data && <OrderList email={email} orders={orders.data} />}
+      <PlacedHere />
+      <OrdersForYourEmail />
     </div>
   );
 }
 
-function OrderList({ email, orders }: { email: string; orders: OrderView[] }) {
-  if (orders.length === 0) return <p className="empty-state">No orders yet for {email}.</p>;
-  const waiting = orders.filter(isAwaitingStock).length;
+function PlacedHere() {
+  const placed = usePlacedOrders().slice(0, PLACED_ORDERS_SHOWN);
+  const queries = usePlacedOrderQueries(placed.map((order) => order.id));
+  const goneIds = placed.filter((_, index) => isNotFound(queries[index].error)).map((order) => order.id);
+  const orders = queries.flatMap((query) => (query.data ? [query.data] : []));
+  const failed = queries.filter((query) => query.isError && !isNotFound(query.error));
+  const loading = queries.some((query) => query.isPending);
+
+  // An id the server does not know (a database reset, a hand-edited list) is dropped, so it is asked for once.
+  const goneKey = goneIds.join(',');
+  useEffect(() => {
+    if (goneKey) forgetPlacedOrders(goneKey.split(','));
+  }, [goneKey]);
 
   return (
-    <section aria-labelledby="order-list-title">
-      <h2 id="order-list-title" className="visually-hidden">
-        Orders for {email}
-      </h2>
-      {/* One polite sentence for the whole list: statuses update while the shopper watches. */}
+    <section aria-labelledby="placed-here-title" className="orders-section">
+      <h2 id="placed-here-title">Placed from this browser</h2>
+      {placed.length === 0 && <p className="empty-state">No orders placed from this browser yet.</p>}
+      {loading && orders.length === 0 && <p className="muted">Loading your orders…</p>}
+      {goneIds.length > 0 && <p className="muted">{goneIds.length === 1 ? '1 order is no longer found.' : `${goneIds.length} orders are no longer found.`}</p>}
+      {failed.length > 0 && <QueryFailure what={plural(failed.length, 'order')} onRetry={() => failed.forEach((query) => query.refetch())} />}
+      {orders.length > 0 && <OrderList orders={orders} label="Orders placed from this browser" />}
+    </section>
+  );
+}
+
+function OrdersForYourEmail() {
+  const session = useShopperSession();
+  return (
+    <section aria-labelledby="email-orders-title" className="orders-section">
+      <h2 id="email-orders-title">Orders for your email</h2>
+      {session.isPending && <p className="muted">Checking whether you are signed in…</p>}
+      {session.isError && <QueryFailure what="whether you are signed in" onRetry={() => session.refetch()} />}
+      {session.data === null && (
+        <>
+          <p>Orders placed on another device, or before this browser kept a list, are listed for your email once you open a link we send to it.</p>
+          <SignInLinkForm />
+        </>
+      )}
+      {session.data && <SignedInOrders email={session.data.email} />}
+    </section>
+  );
+}
+
+function SignedInOrders({ email }: { email: string }) {
+  const queryClient = useQueryClient();
+  const orders = useMyOrders(true);
+  const signOut = useMutation({
+    mutationFn: shopApi.signOut,
+    onSuccess: () => {
+      queryClient.setQueryData(queryKeys.session, null);
+      queryClient.removeQueries({ queryKey: queryKeys.myOrders });
+    },
+  });
+  // The session expired or was signed out in another tab: back to the form.
+  const expired = orders.error instanceof ApiError && orders.error.status === 401;
+  useEffect(() => {
+    if (expired) queryClient.setQueryData(queryKeys.session, null);
+  }, [expired, queryClient]);
+
+  return (
+    <>
+      <div className="signed-in">
+        <p>
+          Signed in as <strong>{email}</strong>.
+        </p>
+        <button type="button" className="button" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+          Sign out
+        </button>
+      </div>
+      {signOut.isError && (
+        <p className="notice notice--error" role="alert">
+          We couldn't sign you out. Please try again.
+        </p>
+      )}
+      {orders.isPending && <p className="muted">Looking up orders for {email}…</p>}
+      {orders.isError && !expired && <QueryFailure what="your orders" onRetry={() => orders.refetch()} />}
+      {orders.data &&
+        (orders.data.length === 0 ? (
+          <p className="empty-state">No orders yet for {email}.</p>
+        ) : (
+          <OrderList orders={orders.data} label={`Orders for ${email}`} />
+        ))}
+    </>
+  );
+}
+
+function OrderList({ orders, label }: { orders: OrderView[]; label: string }) {
+  const waiting = orders.filter(isAwaitingStock).length;
+  return (
+    <>
+      {/* One polite sentence per list: statuses update while the shopper watches. */}
       <p className="muted" role="status">
         {waiting > 0 ? `${plural(waiting, 'order')} waiting for confirmation; this list updates by itself.` : `${plural(orders.length, 'order')}, all settled.`}
       </p>
-      <ul className="order-list">
+      <ul className="order-list" aria-label={label}>
         {orders.map((order) => (
           <li key={order.id} className="order-row">
             <div>
@@ -84,6 +145,10 @@ function OrderList({ email, orders }: { email: string; orders: OrderView[] }) {
           </li>
         ))}
       </ul>
-    </section>
+    </>
   );
+}
+
+function isNotFound(error: Error | null): boolean {
+  return error instanceof ApiError && error.status === 404;
 }

@@ -46,7 +46,7 @@ export function OrderPage() {
           </section>
           <p className="order-actions">
             <Link to="/">Continue shopping</Link>
-            <Link to={`/orders?email=${encodeURIComponent(order.data.customer.email)}`}>All orders for {order.data.customer.email}</Link>
+            <Link to="/orders">My orders</Link>
           </p>
         </>
       )}
