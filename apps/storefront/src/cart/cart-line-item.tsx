@@ -1,19 +1,22 @@
 import { formatPrice } from '../format';
 import { QuantityInput } from './quantity-input';
+import { stockWarning } from './stock-warning';
 import type { PricedCartLine } from './use-priced-cart';
 
 interface CartLineItemProps {
   line: PricedCartLine;
   /** Units inventory last reported, when it answered. */
   available: number | undefined;
+  /** False while the quantity field holds something that is not a quantity: the line then has no total. */
+  quantityValid: boolean;
   onQuantityChange: (quantity: number) => void;
+  onQuantityValidityChange: (valid: boolean) => void;
   onRemove: () => void;
 }
 
-export function CartLineItem({ line, available, onQuantityChange, onRemove }: CartLineItemProps) {
+export function CartLineItem({ line, available, quantityValid, onQuantityChange, onQuantityValidityChange, onRemove }: CartLineItemProps) {
   const name = line.product?.name ?? line.sku;
-  // A warning, not a block: stock changes, and the order is checked against real stock when it is reserved.
-  const beyondStock = available !== undefined && line.quantity > available;
+  const warning = stockWarning(line, available);
 
   return (
     <li className="cart-line">
@@ -26,10 +29,27 @@ export function CartLineItem({ line, available, onQuantityChange, onRemove }: Ca
         <h2 className="cart-line__name">{name}</h2>
         {line.product && <p className="muted">{formatPrice(line.product.priceCents)} each</p>}
         {line.discontinued && <p className="cart-line__warning">No longer sold: please remove it to check out.</p>}
-        {beyondStock && <p className="cart-line__warning">Only {available} in stock right now: this order would not be confirmed unless more arrives.</p>}
+        {warning && <p className="cart-line__warning">{warning}</p>}
       </div>
-      <QuantityInput id={`quantity-${line.sku}`} label={`Quantity of ${name}`} value={line.quantity} onChange={onQuantityChange} />
-      <p className="cart-line__total">{line.product ? formatPrice(line.product.priceCents * line.quantity) : ''}</p>
+      <QuantityInput
+        id={`quantity-${line.sku}`}
+        label={`Quantity of ${name}`}
+        value={line.quantity}
+        onChange={onQuantityChange}
+        onValidityChange={onQuantityValidityChange}
+      />
+      <p className="cart-line__total">
+        {!quantityValid ? (
+          <>
+            <span aria-hidden="true">—</span>
+            <span className="visually-hidden">No total until the quantity is fixed</span>
+          </>
+        ) : line.product ? (
+          formatPrice(line.product.priceCents * line.quantity)
+        ) : (
+          ''
+        )}
+      </p>
       <button type="button" className="button button--quiet" onClick={onRemove} aria-label={`Remove ${name}`}>
         Remove
       </button>

@@ -24,6 +24,8 @@ export function usePricedCart() {
     product: bySku.get(line.sku),
     discontinued: products.isSuccess && !bySku.has(line.sku),
   }));
-  const totalCents = lines.reduce((sum, line) => sum + (line.product?.priceCents ?? 0) * line.quantity, 0);
+  // Null while a line that is still sold has no price yet (catalog loading or unreachable): never a made-up $0.00.
+  const priced = lines.every((line) => line.product !== undefined || line.discontinued);
+  const totalCents = priced ? lines.reduce((sum, line) => sum + (line.product?.priceCents ?? 0) * line.quantity, 0) : null;
   return { cart, lines, totalCents };
 }

@@ -3,7 +3,7 @@ import type { OrderView } from '@shop/contracts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CART_STORAGE_KEY } from '../cart/cart-storage';
 import { FakeEventSource } from '../test/fake-event-source';
-import { installFakeApi, json, networkError, productBySku, shopRoutes } from '../test/fake-api';
+import { installFakeApi, json, networkError, PRODUCTS, productBySku, shopRoutes } from '../test/fake-api';
 import { renderShop } from '../test/render-shop';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -61,16 +61,80 @@ describe('checkout', () => {
     expect(api.posts()).toHaveLength(0);
   });
 
-  it('refuses an empty cart with a message on the order summary', async () => {
+  it('shows an empty cart as such, with no form and no Place order button', async () => {
     const api = installFakeApi(shopRoutes());
-    const { user } = renderShop('/checkout');
+    renderShop('/checkout');
 
-    await fillDetails(user, 'Ada Lovelace', 'ada@example.com');
-    await user.click(placeOrderButton());
-
-    const review = screen.getByRole('region', { name: 'Your order' });
-    expect(within(review).getByText('Your cart must contain at least one line')).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 1, name: 'Checkout' })).toBeInTheDocument();
+    expect(screen.getByText('Your cart is empty.')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Browse the shop' })).toHaveAttribute('href', '/');
+    expect(screen.queryByRole('button', { name: /Place order/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole('form')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Name')).not.toBeInTheDocument();
+    expect(screen.queryByText('$0.00')).not.toBeInTheDocument();
     expect(api.posts()).toHaveLength(0);
+  });
+
+  it("repeats the cart's stock warning on the line and above the button", async () => {
+    installFakeApi(shopRoutes());
+    putInCart([
+      { sku: 'MUG-001', quantity: 2 },
+      { sku: 'BLK-012', quantity: 20 },
+    ]);
+    const { user } = renderShop('/cart');
+
+    const warning = 'Only 15 in stock right now: this order would not be confirmed unless more arrives.';
+    expect(await screen.findByText(warning)).toBeInTheDocument();
+    await user.click(screen.getByRole('link', { name: 'Go to checkout' }));
+
+    const blanketLine = await screen.findByText('20 × Wool Blanket').then((name) => name.closest('li')!);
+    expect(await within(blanketLine).findByText(warning)).toBeInTheDocument();
+    expect(within(document.getElementById('line-MUG-001')!).queryByText(/in stock/)).not.toBeInTheDocument();
+    const notice = '1 item is more than we have in stock now: this order would be rejected unless more arrives.';
+    expect(screen.getByText(notice)).toBeInTheDocument();
+    expect(placeOrderButton()).toHaveAccessibleDescription(notice);
+  });
+
+  it('says how many lines are beyond stock', async () => {
+    installFakeApi(shopRoutes());
+    putInCart([
+      { sku: 'LMP-011', quantity: 21 },
+      { sku: 'BLK-012', quantity: 16 },
+    ]);
+    renderShop('/checkout');
+
+    const notice = '2 items are more than we have in stock now: this order would be rejected unless more arrives.';
+    expect(await screen.findByText(notice)).toBeInTheDocument();
+    expect(placeOrderButton()).toHaveAccessibleDescription(notice);
+    expect(within(document.getElementById('line-LMP-011')!).getByText(/^Only 20 in stock right now/)).toBeInTheDocument();
+  });
+
+  it('says stock is checked later while inventory cannot be reached', async () => {
+    installFakeApi({ ...shopRoutes(), 'GET /api/stock': networkError });
+    putInCart([{ sku: 'BLK-012', quantity: 20 }]);
+    renderShop('/checkout');
+
+    const notice = 'We cannot see stock levels just now: stock is checked later, when your order is reserved.';
+    expect(await screen.findByText(notice)).toBeInTheDocument();
+    expect(placeOrderButton()).toHaveAccessibleDescription(notice);
+    expect(screen.queryByText(/more than we have in stock/)).not.toBeInTheDocument();
+  });
+
+  it('names no total on the button while the catalog is loading, never $0.00', async () => {
+    let answer: (response: Response) => void = () => {};
+    installFakeApi({ ...shopRoutes(), 'GET /api/products': () => new Promise<Response>((resolve) => (answer = resolve)) });
+    putInCart([{ sku: 'MUG-001', quantity: 2 }]);
+    renderShop('/checkout');
+
+    expect(await screen.findByRole('button', { name: 'Place order' })).toBeEnabled();
+    const review = screen.getByRole('region', { name: 'Your order' });
+    expect(within(review).getByText('Total').nextSibling).toHaveTextContent('Prices not loaded yet');
+    expect(screen.queryByText(/\$0\.00/)).not.toBeInTheDocument();
+
+    answer(json(PRODUCTS));
+
+    expect(await screen.findByRole('button', { name: 'Place order · $36.00' })).toBeInTheDocument();
+    expect(within(review).getByText('Total').nextSibling).toHaveTextContent('$36.00');
   });
 
   it("places the server's 4xx issues on the field and the line they name", async () => {

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { createOrderRequestSchema } from '@shop/contracts';
-import { useSystemStatus } from '../api/queries';
+import { useStockLevels, useSystemStatus } from '../api/queries';
 import { usePricedCart } from '../cart/use-priced-cart';
-import { formatPrice } from '../format';
+import { stockWarning } from '../cart/stock-warning';
+import { formatPrice, plural } from '../format';
 import { TextField } from '../layout/text-field';
 import { usePageTitle } from '../layout/use-page-title';
 import { CHECKOUT_FIELD_IDS, describeFailure, issuesFromZod, placeIssues, type FieldIssue } from './checkout-issues';
@@ -12,11 +13,14 @@ import { OrderReview } from './order-review';
 import { loadCustomer, saveCustomer } from './saved-customer';
 import { usePlaceOrder } from './use-place-order';
 
+const STOCK_NOTICE_ID = 'checkout-stock-notice';
+
 export function CheckoutPage() {
   usePageTitle('Checkout');
   const navigate = useNavigate();
   const { cart, lines, totalCents } = usePricedCart();
   const placeOrder = usePlaceOrder();
+  const stock = useStockLevels();
   const inventoryOffline = useSystemStatus().data?.inventory.online === false;
 
   const [customer, setCustomer] = useState(loadCustomer);
@@ -62,6 +66,30 @@ export function CheckoutPage() {
     });
   };
 
+  // Nothing to order: no form, so there is no button that could send an empty order or show $0.00.
+  if (cart.lines.length === 0) {
+    return (
+      <div className="page">
+        <h1 tabIndex={-1}>Checkout</h1>
+        <div className="empty-state">
+          <p>Your cart is empty.</p>
+          <Link to="/" className="button button--primary">
+            Browse the shop
+          </Link>
+        </div>
+      </div>
+    );
+  }
+
+  // The cart's warning again, beside the button that would send the order: the server would reject it the same way.
+  const availableBySku = stock.offline ? undefined : stock.availableBySku;
+  const beyondStock = lines.filter((line) => stockWarning(line, availableBySku?.get(line.sku)) !== null).length;
+  const stockNotice = stock.offline
+    ? 'We cannot see stock levels just now: stock is checked later, when your order is reserved.'
+    : beyondStock > 0
+      ? `${plural(beyondStock, 'item')} ${beyondStock === 1 ? 'is' : 'are'} more than we have in stock now: this order would be rejected unless more arrives.`
+      : null;
+
   return (
     <div className="page">
       <h1 tabIndex={-1}>Checkout</h1>
@@ -92,11 +120,21 @@ export function CheckoutPage() {
               Our inventory system is offline for a moment. We will take your order now and confirm it automatically as soon as it is back.
             </p>
           )}
-          <button type="submit" className="button button--primary button--large" disabled={placeOrder.isPending}>
-            {placeOrder.isPending ? 'Placing your order…' : `Place order · ${formatPrice(totalCents)}`}
+          {stockNotice && (
+            <p id={STOCK_NOTICE_ID} className="notice notice--info">
+              {stockNotice}
+            </p>
+          )}
+          <button
+            type="submit"
+            className="button button--primary button--large"
+            disabled={placeOrder.isPending}
+            aria-describedby={stockNotice ? STOCK_NOTICE_ID : undefined}
+          >
+            {placeOrder.isPending ? 'Placing your order…' : totalCents === null ? 'Place order' : `Place order · ${formatPrice(totalCents)}`}
           </button>
         </form>
-        <OrderReview lines={lines} totalCents={totalCents} issues={placed} />
+        <OrderReview lines={lines} totalCents={totalCents} issues={placed} availableBySku={availableBySku} />
       </div>
     </div>
   );

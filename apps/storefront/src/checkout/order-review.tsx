@@ -1,16 +1,20 @@
 import { Link } from 'react-router';
+import { stockWarning } from '../cart/stock-warning';
 import type { PricedCartLine } from '../cart/use-priced-cart';
 import { formatPrice } from '../format';
 import { CHECKOUT_FIELD_IDS, lineElementId, type PlacedIssue } from './checkout-issues';
 
 interface OrderReviewProps {
   lines: PricedCartLine[];
-  totalCents: number;
+  /** Null while prices are not known. */
+  totalCents: number | null;
   issues: PlacedIssue[];
+  /** Units inventory last reported by sku; undefined while unknown (loading, or inventory offline). */
+  availableBySku: ReadonlyMap<string, number> | undefined;
 }
 
 /** What is being ordered, with any problem about the cart or one of its lines shown beside it. */
-export function OrderReview({ lines, totalCents, issues }: OrderReviewProps) {
+export function OrderReview({ lines, totalCents, issues, availableBySku }: OrderReviewProps) {
   const cartIssues = issues.filter((issue) => issue.targetId === CHECKOUT_FIELD_IDS.review);
   const issuesOf = (sku: string) => issues.filter((issue) => issue.targetId === lineElementId(sku));
 
@@ -37,6 +41,7 @@ export function OrderReview({ lines, totalCents, issues }: OrderReviewProps) {
                 {line.quantity} × {line.product?.name ?? line.sku}
               </span>
               <span>{line.product ? formatPrice(line.product.priceCents * line.quantity) : ''}</span>
+              <StockWarning warning={stockWarning(line, availableBySku?.get(line.sku))} />
               {issuesOf(line.sku).map((issue) => (
                 <p key={issue.text} className="field__error review-line__error">
                   <span className="visually-hidden">Error:</span> {issue.text}
@@ -48,8 +53,17 @@ export function OrderReview({ lines, totalCents, issues }: OrderReviewProps) {
       )}
       <p className="summary-card__row summary-card__total">
         <span>Total</span>
-        <strong>{formatPrice(totalCents)}</strong>
+        <strong>{totalCents === null ? 'Prices not loaded yet' : formatPrice(totalCents)}</strong>
       </p>
     </section>
+  );
+}
+
+function StockWarning({ warning }: { warning: string | null }) {
+  if (!warning) return null;
+  return (
+    <p className="cart-line__warning review-line__error">
+      <span className="visually-hidden">Warning:</span> {warning}
+    </p>
   );
 }
