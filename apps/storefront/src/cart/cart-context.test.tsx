@@ -42,6 +42,23 @@ describe('cart', () => {
     expect(JSON.parse(window.localStorage.getItem(CART_STORAGE_KEY) ?? 'null')).toEqual([{ sku: 'MUG-001', quantity: 12 }]);
   });
 
+  it('stops "Add to cart" at the most one order may hold, and says so', async () => {
+    installFakeApi(shopRoutes());
+    window.localStorage.setItem(CART_STORAGE_KEY, JSON.stringify([{ sku: 'MUG-001', quantity: 99 }]));
+    const { user } = renderShop('/');
+    const add = await screen.findByRole('button', { name: 'Add to cart: Stoneware Mug' });
+    const card = add.closest('article')!;
+    expect(within(card).getByRole('status')).toHaveTextContent('99 in your cart');
+    expect(add).toBeEnabled();
+
+    await user.click(add);
+
+    expect(within(card).getByRole('status')).toHaveTextContent('100 in your cart (the most per order)');
+    expect(add).toBeDisabled();
+    expect(JSON.parse(window.localStorage.getItem(CART_STORAGE_KEY) ?? 'null')).toEqual([{ sku: 'MUG-001', quantity: 100 }]);
+    expect(screen.getByRole('button', { name: 'Add to cart: Brass Pen' })).toBeEnabled();
+  });
+
   it('starts empty when the saved cart cannot be read', async () => {
     installFakeApi(shopRoutes());
     window.localStorage.setItem(CART_STORAGE_KEY, '{"not": "a cart"');

@@ -1,10 +1,13 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { ORDER_LIMITS } from '@shop/contracts';
 import { CART_STORAGE_KEY, clampQuantity, loadCart, saveCart, type CartLine } from './cart-storage';
 
 interface Cart {
   lines: CartLine[];
   itemCount: number;
   quantityOf(sku: string): number;
+  /** False once the line holds the most one order may have: "Add" would change nothing, so it is disabled instead. */
+  canAdd(sku: string): boolean;
   add(sku: string, quantity?: number): void;
   setQuantity(sku: string, quantity: number): void;
   remove(sku: string): void;
@@ -47,6 +50,7 @@ export function CartProvider({ children }: { children: ReactNode }) {
       lines,
       itemCount: lines.reduce((sum, line) => sum + line.quantity, 0),
       quantityOf: (sku) => lines.find((line) => line.sku === sku)?.quantity ?? 0,
+      canAdd: (sku) => (lines.find((line) => line.sku === sku)?.quantity ?? 0) < ORDER_LIMITS.maxQuantityPerLine,
       add,
       setQuantity,
       remove,

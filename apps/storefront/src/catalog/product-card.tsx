@@ -35,7 +35,7 @@ export function ProductCard({ product, available, inventoryOffline, checkingStoc
             type="button"
             className="button button--primary"
             onClick={() => cart.add(product.sku)}
-            disabled={soldOut}
+            disabled={soldOut || !cart.canAdd(product.sku)}
             // Twelve "Add to cart" buttons need the product in their name to be told apart.
             aria-label={`${buttonText}: ${product.name}`}
           >
@@ -43,7 +43,7 @@ export function ProductCard({ product, available, inventoryOffline, checkingStoc
           </button>
         </div>
         <p id={`${headingId}-in-cart`} className="product-card__in-cart" role="status">
-          {inCart > 0 ? `${inCart} in your cart` : ''}
+          {inCart > 0 ? `${inCart} in your cart${cart.canAdd(product.sku) ? '' : ' (the most per order)'}` : ''}
         </p>
       </div>
     </article>
