@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { serviceInfrastructure } from '@shop/service';
 import { mailDomainOf, type NotificationServiceConfig } from './config';
 import { CreateSentEmails1733100000001 } from './database/migrations/1733100000001-create-sent-emails';
+import { SentEmailsSignIn1733100000002 } from './database/migrations/1733100000002-sent-emails-sign-in';
 import { EmailsModule } from './emails/emails.module';
 
 @Module({})
@@ -10,7 +11,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ...serviceInfrastructure(config, { name: 'notification-service', entities: [], migrations: [CreateSentEmails1733100000001] }),
+        ...serviceInfrastructure(config, {
+          name: 'notification-service',
+          entities: [],
+          migrations: [CreateSentEmails1733100000001, SentEmailsSignIn1733100000002],
+        }),
         EmailsModule.forRoot(
           { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.SMTP_TIMEOUT_MS, maxConnections: config.SMTP_MAX_CONNECTIONS },
           { name: config.SHOP_NAME, url: config.SHOP_URL, from: config.MAIL_FROM, mailDomain: mailDomainOf(config.MAIL_FROM) },

@@ -2,12 +2,17 @@ import { Injectable } from '@nestjs/common';
 import type { OrderEmailKind } from '@shop/contracts';
 import type { EntityManager } from 'typeorm';
 
+/** An order email's kind, or a sign-in link's (which has no order). */
+export type SentEmailKind = OrderEmailKind | 'sign-in';
+
 export interface SentEmailRow {
   messageId: string;
-  orderId: string;
-  kind: OrderEmailKind;
+  /** null for a sign-in link. */
+  orderId: string | null;
+  kind: SentEmailKind;
   recipient: string;
-  status: 'sent' | 'refused';
+  /** `expired`: a sign-in link past its expiry when it was consumed, not sent. */
+  status: 'sent' | 'refused' | 'expired';
   smtpResponse: string;
   emailMessageId: string;
 }
