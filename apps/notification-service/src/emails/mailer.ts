@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
-import type { OrderEmail } from './order-emails';
 
 export interface MailerSettings {
   smtpUrl: string;
@@ -9,6 +8,17 @@ export interface MailerSettings {
   maxConnections: number;
 }
 export const MAILER_SETTINGS = Symbol('MAILER_SETTINGS');
+
+/** What the mail server is handed: an order email or a sign-in link. */
+export interface OutgoingEmail {
+  to: { name: string; address: string };
+  subject: string;
+  text: string;
+  html: string;
+  /** Derived from the event, so a duplicate is recognisable. */
+  messageId: string;
+  headers: Record<string, string>;
+}
 
 /**
  * The SMTP side, through nodemailer's pooled transport: a stream of order events is many emails
@@ -39,7 +49,7 @@ export class Mailer implements OnModuleDestroy {
   }
 
   /** Resolves with the server's reply once it accepted the email; rejects with nodemailer's error (see classifySmtpFailure). */
-  async send(email: OrderEmail): Promise<string> {
+  async send(email: OutgoingEmail): Promise<string> {
     const info = (await this.transport.sendMail({
       from: this.settings.from,
       to: email.to,

@@ -1,4 +1,5 @@
 import type { OrderEmailKind, QUEUES, ConsumedEvent } from '@shop/contracts';
+import type { OutgoingEmail } from './mailer';
 
 /** A lifecycle event as this service reads it: the whole payload (event-carried state, no call back). */
 export type OrderEvent = ConsumedEvent<typeof QUEUES.notificationsOrderEvents>;
@@ -19,16 +20,11 @@ export interface ShopIdentity {
   mailDomain: string;
 }
 
-export interface OrderEmail {
+export interface OrderEmail extends OutgoingEmail {
   kind: OrderEmailKind;
   orderId: string;
-  to: { name: string; address: string };
-  subject: string;
-  text: string;
-  html: string;
   /** `<{kind}.{orderId}@{domain}>`: the same event always gives the same id, so a duplicate is recognisable. */
   messageId: string;
-  headers: Record<string, string>;
 }
 
 /** The email for one lifecycle event: a pure function of the event and the shop, so a redelivery renders the same message. */
