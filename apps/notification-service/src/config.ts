@@ -21,7 +21,7 @@ export const notificationServiceEnvSchema = serviceEnvSchema({ port: 3003, metri
     .default('Decoupled Shop <orders@shop.example>')
     .refine((value) => MAIL_FROM.test(value), 'must be an address or "Name <address>"'),
   SHOP_NAME: z.string().trim().min(1).max(100).default('Decoupled Shop'),
-  /** Where the storefront is: an order's link is `${SHOP_URL}/orders/<orderId>`. */
+  /** Where the storefront is: an order's link is `${SHOP_URL}/orders/<orderId>`, a sign-in link `${SHOP_URL}/orders/sign-in#token=<token>`. */
   SHOP_URL: env.url(['http:', 'https:'], 'http://localhost:8080').transform((url) => url.replace(/\/+$/, '')),
 });
 export type NotificationServiceConfig = z.infer<typeof notificationServiceEnvSchema>;

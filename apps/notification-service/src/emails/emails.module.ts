@@ -5,6 +5,7 @@ import { NotificationsController } from './notifications.controller';
 import type { ShopIdentity } from './order-emails';
 import { OrderEventsConsumer } from './order-events.consumer';
 import { SentEmailsRepository } from './sent-emails.repository';
+import { SignInLinksConsumer } from './sign-in-links.consumer';
 import { SmtpHealthController } from './smtp-health.controller';
 
 @Module({})
@@ -12,7 +13,7 @@ export class EmailsModule {
   static forRoot(mailer: MailerSettings, shop: ShopIdentity): DynamicModule {
     return {
       module: EmailsModule,
-      controllers: [OrderEventsConsumer, NotificationsController, SmtpHealthController],
+      controllers: [OrderEventsConsumer, SignInLinksConsumer, NotificationsController, SmtpHealthController],
       providers: [EmailsService, SentEmailsRepository, Mailer, { provide: MAILER_SETTINGS, useValue: mailer }, { provide: SHOP_IDENTITY, useValue: shop }],
     };
   }

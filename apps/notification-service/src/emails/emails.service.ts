@@ -1,14 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { QUEUES, type SentEmailView } from '@shop/contracts';
+import { QUEUES, type QueueName, type SentEmailView, type SignInRequested } from '@shop/contracts';
 import { UnprocessableMessageError } from '@shop/messaging';
 import { InboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { Mailer } from './mailer';
+import { Mailer, type OutgoingEmail } from './mailer';
 import { orderEmail, type OrderEvent, type ShopIdentity } from './order-emails';
-import { SentEmailsRepository } from './sent-emails.repository';
+import { SentEmailsRepository, type SentEmailKind } from './sent-emails.repository';
+import { SIGN_IN_KIND, signInDecision, signInEmail } from './sign-in-email';
 import { classifySmtpFailure, smtpReplyOf } from './smtp-failure';
 
 export const SHOP_IDENTITY = Symbol('SHOP_IDENTITY');
@@ -18,7 +19,7 @@ const emailOutcomes = singletonMetric(
   () =>
     new Counter({
       name: 'notification_emails_total',
-      help: 'Lifecycle events handled, by outcome (sent, refused, duplicate)',
+      help: 'Lifecycle events and sign-in links handled, by outcome (sent, refused, duplicate, expired)',
       labelNames: ['kind', 'outcome'],
     }),
 );
@@ -27,7 +28,7 @@ const emailLatency = singletonMetric(
   () =>
     new Histogram({
       name: 'notification_email_latency_seconds',
-      help: 'From the order change the event reports (placedAt, confirmedAt, rejectedAt) to the mail server accepting its email',
+      help: "From the change the event reports (placedAt, confirmedAt, rejectedAt, a sign-in link's requestedAt) to the mail server accepting its email",
       labelNames: ['kind'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     }),
@@ -35,9 +36,27 @@ const emailLatency = singletonMetric(
 
 /** A lifecycle event as the consumer hands it over. */
 export type OrderEventMessage = OrderEvent & { messageId: string };
+/** A sign-in link as the consumer hands it over. */
+export type SignInMessage = { messageId: string; payload: SignInRequested };
 
 /** `repeated`: a refusal recorded by an earlier delivery of the message, on its way to the dead-letter queue. */
-type Outcome = { status: 'sent' } | { status: 'refused'; reply: string; repeated?: boolean } | { status: 'duplicate' };
+type Outcome = { status: 'sent' } | { status: 'refused'; reply: string; repeated?: boolean } | { status: 'duplicate' } | { status: 'expired' };
+
+/** One message's email and how the sent log files it. */
+interface Sending {
+  /** The inbox's consumer name: the queue the message came from. */
+  consumer: QueueName;
+  messageId: string;
+  email: OutgoingEmail;
+  kind: SentEmailKind;
+  orderId: string | null;
+  /** For the logs: what the email is about ("order …", "sign-in link …"). */
+  about: string;
+  /** When what the email reports happened, for the latency histogram. */
+  changedAt: string;
+  /** Decided once the message is claimed: `expired` logs it and sends nothing. */
+  decide?: () => 'send' | 'expired';
+}
 
 @Injectable()
 export class EmailsService {
@@ -51,8 +70,41 @@ export class EmailsService {
     @Inject(SHOP_IDENTITY) private readonly shop: ShopIdentity,
   ) {}
 
+  /** Emails the shopper once per lifecycle event (see sendEach). */
+  sendOrderEmails(messages: OrderEventMessage[]): Promise<void> {
+    return this.sendEach(messages, (message) => {
+      const email = orderEmail(message, this.shop);
+      return {
+        consumer: QUEUES.notificationsOrderEvents,
+        messageId: message.messageId,
+        email,
+        kind: email.kind,
+        orderId: email.orderId,
+        about: `order ${email.orderId}`,
+        changedAt: changedAt(message),
+      };
+    });
+  }
+
   /**
-   * Emails the shopper once per event, each message in its own transaction, as many at once as the
+   * Emails each sign-in link once (see sendEach), unless it expired before it was consumed. The
+   * token is in the email only: the sent log keeps the recipient and the Message-ID.
+   */
+  sendSignInEmails(messages: SignInMessage[]): Promise<void> {
+    return this.sendEach(messages, ({ messageId, payload }) => ({
+      consumer: QUEUES.notificationsSignInLinks,
+      messageId,
+      email: signInEmail(payload, this.shop),
+      kind: SIGN_IN_KIND,
+      orderId: null,
+      about: `sign-in link ${payload.linkId}`,
+      changedAt: payload.requestedAt,
+      decide: () => signInDecision(payload, new Date()),
+    }));
+  }
+
+  /**
+   * Sends one email per message, each message in its own transaction, as many at once as the
    * SMTP pool has connections (one after the other, a batch of a hundred waits a hundred round
    * trips). A refused recipient does not stop the others: after the batch it is thrown as
    * unprocessable, the batch is handled again message by message (the sent ones are now
@@ -60,7 +112,7 @@ export class EmailsService {
    * the batch as transient once the sends under way have settled: those that committed are
    * duplicates next time.
    */
-  async sendOrderEmails(messages: OrderEventMessage[]): Promise<void> {
+  private async sendEach<M>(messages: M[], sendingOf: (message: M) => Sending): Promise<void> {
     const refusals: string[] = [];
     const failures: unknown[] = [];
     let next = 0;
@@ -68,7 +120,7 @@ export class EmailsService {
       while (next < messages.length && failures.length === 0) {
         const message = messages[next++];
         try {
-          const outcome = await this.sendOnce(message);
+          const outcome = await this.sendOnce(sendingOf(message));
           if (outcome.status === 'refused') refusals.push(outcome.reply);
         } catch (err) {
           failures.push(err);
@@ -89,40 +141,47 @@ export class EmailsService {
    * opposite order (commit, then send) would lose the email instead. A concurrent copy of the
    * message waits on the inbox row and is then skipped.
    */
-  private async sendOnce(message: OrderEventMessage): Promise<Outcome> {
-    const email = orderEmail(message, this.shop);
+  private async sendOnce(sending: Sending): Promise<Outcome> {
+    const { email } = sending;
     const outcome = await this.dataSource.transaction(async (manager): Promise<Outcome> => {
-      const [fresh] = await this.inbox.claimMany(manager, QUEUES.notificationsOrderEvents, [message]);
+      const [fresh] = await this.inbox.claimMany(manager, sending.consumer, [sending]);
       if (!fresh) {
         // Seen before: it was sent, or refused (then it still has to reach the dead-letter queue).
-        const reply = await this.sentEmails.refusalOf(manager, message.messageId);
+        const reply = await this.sentEmails.refusalOf(manager, sending.messageId);
         return reply === null ? { status: 'duplicate' } : { status: 'refused', reply, repeated: true };
       }
       let result: Outcome;
       let smtpResponse: string;
-      try {
-        smtpResponse = await this.mailer.send(email);
-        result = { status: 'sent' };
-      } catch (err) {
-        // An outage or an unknown failure rolls the claim back: the message comes again.
-        if (classifySmtpFailure(err) !== 'refused') throw err;
-        smtpResponse = smtpReplyOf(err);
-        result = { status: 'refused', reply: smtpResponse };
-        this.logger.warn(`the mail server refused the ${email.kind} email of order ${email.orderId}: ${smtpResponse}`);
+      if (sending.decide?.() === 'expired') {
+        // Nothing was handed to the mail server: the column says why instead of quoting a reply.
+        smtpResponse = 'not sent: expired before it was consumed';
+        result = { status: 'expired' };
+        this.logger.warn(`the ${sending.about} expired before it could be emailed: not sent`);
+      } else {
+        try {
+          smtpResponse = await this.mailer.send(email);
+          result = { status: 'sent' };
+        } catch (err) {
+          // An outage or an unknown failure rolls the claim back: the message comes again.
+          if (classifySmtpFailure(err) !== 'refused') throw err;
+          smtpResponse = smtpReplyOf(err);
+          result = { status: 'refused', reply: smtpResponse };
+          this.logger.warn(`the mail server refused the ${sending.kind} email of ${sending.about}: ${smtpResponse}`);
+        }
       }
       await this.sentEmails.record(manager, {
-        messageId: message.messageId,
-        orderId: email.orderId,
-        kind: email.kind,
+        messageId: sending.messageId,
+        orderId: sending.orderId,
+        kind: sending.kind,
         recipient: email.to.address,
-        status: result.status === 'sent' ? 'sent' : 'refused',
+        status: result.status === 'refused' ? 'refused' : result.status === 'expired' ? 'expired' : 'sent',
         smtpResponse,
         emailMessageId: email.messageId,
       });
       return result;
     });
-    emailOutcomes.inc({ kind: email.kind, outcome: outcome.status === 'refused' && outcome.repeated ? 'duplicate' : outcome.status });
-    if (outcome.status === 'sent') emailLatency.observe({ kind: email.kind }, (Date.now() - Date.parse(changedAt(message))) / 1_000);
+    emailOutcomes.inc({ kind: sending.kind, outcome: outcome.status === 'refused' && outcome.repeated ? 'duplicate' : outcome.status });
+    if (outcome.status === 'sent') emailLatency.observe({ kind: sending.kind }, (Date.now() - Date.parse(sending.changedAt)) / 1_000);
     return outcome;
   }
 
