@@ -82,6 +82,7 @@ FROM ${NGINX_IMAGE} AS storefront
 COPY infra/nginx/nginx.conf /etc/nginx/nginx.conf
 COPY infra/nginx/storefront.conf /etc/nginx/conf.d/default.conf
 COPY infra/nginx/proxy-params.conf /etc/nginx/proxy-params.conf
+COPY infra/nginx/security-headers.conf /etc/nginx/security-headers.conf
 COPY infra/nginx/storefront-entrypoint.sh /usr/local/bin/storefront-entrypoint.sh
 COPY infra/nginx/storefront-healthcheck.sh /usr/local/bin/storefront-healthcheck
 COPY --from=storefront-build /repo/apps/storefront/dist /usr/share/nginx/html

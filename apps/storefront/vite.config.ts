@@ -1,4 +1,5 @@
 /// <reference types="vitest/config" />
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type ProxyOptions } from 'vite';
@@ -16,6 +17,23 @@ const apiProxy: Record<string, ProxyOptions> = {
   '/api': { target: orderServiceUrl, changeOrigin: true },
 };
 
+/**
+ * The storefront's security headers as nginx sends them (infra/nginx/security-headers.conf), for
+ * `vite preview`: the browser suite then runs the built shop under the production CSP. Each line is
+ * `add_header Name "value" always;`; one set from an nginx variable ($hsts, https only) has no
+ * meaning over the preview's http and is left out. Any other shape fails here, not silently.
+ */
+export function securityHeaders(conf = readFileSync(new URL('../../infra/nginx/security-headers.conf', import.meta.url), 'utf8')): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of conf.split('\n').map((text) => text.trim())) {
+    if (!line.startsWith('add_header')) continue;
+    const quoted = /^add_header ([A-Za-z-]+) "([^"$]*)" always;$/.exec(line);
+    if (quoted) headers[quoted[1]] = quoted[2];
+    else if (!/^add_header [A-Za-z-]+ \$\w+ always;$/.test(line)) throw new Error(`security-headers.conf: cannot read ${line}`);
+  }
+  return headers;
+}
+
 export default defineConfig({
   plugins: [react()],
   resolve: {
@@ -23,7 +41,8 @@ export default defineConfig({
     alias: { '@shop/contracts': fileURLToPath(new URL('../../libs/contracts/src/index.ts', import.meta.url)) },
   },
   server: { host: '127.0.0.1', port: 5173, strictPort: true, proxy: apiProxy },
-  preview: { host: '127.0.0.1', port: 4173, strictPort: true, proxy: apiProxy },
+  // Never on `server`: the dev server's HMR client injects inline scripts the CSP forbids.
+  preview: { host: '127.0.0.1', port: 4173, strictPort: true, proxy: apiProxy, headers: securityHeaders() },
   build: { sourcemap: true },
   test: {
     environment: 'jsdom',
