@@ -7,6 +7,7 @@ import { stockWarning } from '../cart/stock-warning';
 import { formatPrice, plural } from '../format';
 import { TextField } from '../layout/text-field';
 import { usePageTitle } from '../layout/use-page-title';
+import { recordPlacedOrder } from '../orders/placed-orders';
 import { CHECKOUT_FIELD_IDS, describeFailure, issuesFromZod, placeIssues, type FieldIssue } from './checkout-issues';
 import { ErrorSummary } from './error-summary';
 import { OrderReview } from './order-review';
@@ -60,6 +61,7 @@ export function CheckoutPage() {
       onSuccess: (order) => {
         cart.clear();
         saveCustomer(parsed.data.customer);
+        recordPlacedOrder(order);
         navigate(`/orders/${order.id}`, { state: { justPlaced: true } });
       },
       onError: (error) => showIssues(describeFailure(error)),
