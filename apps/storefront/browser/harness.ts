@@ -1,8 +1,9 @@
 /**
  * Runs the real shop for the browser suite: three fresh PostgreSQL databases and a fresh RabbitMQ vhost
  * (so runs never see each other's orders or messages), the built order-service, inventory-service and
- * notification-service as child processes, MailDev (from node_modules) catching the emails, and the
- * built storefront behind `vite preview` proxying to the services.
+ * notification-service as child processes, MailDev (from node_modules) catching the emails (the order
+ * emails and the sign-in links), and the built storefront behind `vite preview` proxying to the
+ * services and sending nginx's security headers (vite.config.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +15,11 @@ import { createDatabase, createVhost, freePort } from '@shop/testing';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STOREFRONT_DIR = join(REPO_ROOT, 'apps/storefront');
+
+/** The operators' token the services start with (the /operations page asks for it). */
+export const BROWSER_ADMIN_TOKEN = 'browser-suite-admin-token';
+/** Signs the emailed sign-in links (at least 32 characters). */
+const SIGN_IN_SECRET = 'browser-suite-sign-in-secret-0123456789';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -90,12 +96,20 @@ export async function startShopStack(): Promise<ShopStack> {
     });
     const orderService = new ServiceProcess('order-service', process.execPath, ['dist/main.js'], {
       cwd: join(REPO_ROOT, 'apps/order-service'),
-      env: serviceEnv(ordersDb.url, orderPort),
+      env: {
+        ...serviceEnv(ordersDb.url, orderPort),
+        SIGN_IN_SECRET,
+        ADMIN_TOKEN: BROWSER_ADMIN_TOKEN,
+        // Every browser request reaches order-service from the preview's proxy, one client address for
+        // the whole suite: room for each scenario's links, still a limit that holds.
+        SIGN_IN_LINKS_PER_CLIENT: '20',
+        SIGN_INS_PER_CLIENT: '40',
+      },
       readyUrl: `http://127.0.0.1:${orderPort}/health/ready`,
     });
     const inventoryService = new ServiceProcess('inventory-service', process.execPath, ['dist/main.js'], {
       cwd: join(REPO_ROOT, 'apps/inventory-service'),
-      env: serviceEnv(inventoryDb.url, inventoryPort),
+      env: { ...serviceEnv(inventoryDb.url, inventoryPort), ADMIN_TOKEN: BROWSER_ADMIN_TOKEN },
       readyUrl: `http://127.0.0.1:${inventoryPort}/health/ready`,
     });
     const shopUrl = `http://127.0.0.1:${shopPort}`;

@@ -5,10 +5,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEMO_CATALOG, type OrderView } from '@shop/contracts';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CATALOG, SIGN_IN_LINK_SENT_MESSAGE, type OrderView } from '@shop/contracts';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatPrice } from '../src/format';
+import { expectNoSeriousViolations, recordCspViolations, type CspViolation } from './accessibility';
 import { startShopStack, type CaughtEmail, type ShopStack } from './harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -45,11 +46,29 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** The browsers of the running scenario, each with the CSP violations its pages reported. */
+let shoppers: { context: BrowserContext; violations: CspViolation[] }[] = [];
+
 /** A fresh shopper: its own cookies and localStorage, so no cart carries over between scenarios. */
 async function newShopper(viewport = { width: 1280, height: 900 }): Promise<Page> {
   const context = await browser.newContext({ baseURL: stack.shopUrl, viewport });
+  shoppers.push({ context, violations: await recordCspViolations(context) });
   return context.newPage();
 }
+
+// The shop runs under nginx's CSP (vite preview sends it): no page of the scenario may have broken it.
+afterEach(async () => {
+  const violations = shoppers
+    .flatMap((shopper) => shopper.violations)
+    .filter((violation) => violation.page.startsWith(`${stack.shopUrl}/`))
+    .map(
+      (violation) =>
+        `${violation.directive} refused ${violation.blocked || 'inline code'} on ${violation.page}${violation.sample ? ` (${violation.sample})` : ''}`,
+    );
+  await Promise.all(shoppers.map((shopper) => shopper.context.close()));
+  shoppers = [];
+  expect(violations, 'Content-Security-Policy violations').toEqual([]);
+});
 
 const uniqueEmail = (who: string) => `${who}.${Date.now().toString(36)}@example.com`;
 
@@ -85,6 +104,42 @@ async function caughtEmail(matches: (email: CaughtEmail) => boolean): Promise<Ca
   throw new Error(`no matching email in MailDev after ${EMAIL_TIMEOUT_MS} ms:\n${stack.mailLogs()}`);
 }
 
+const shortId = (orderId: string) => orderId.slice(0, 8).toUpperCase();
+
+/** A fresh order of one product, placed through the shop; its id from the order page's address. */
+async function placeOrder(page: Page, productName: string, name: string, email: string): Promise<string> {
+  await page.goto('/');
+  await addToCart(page, productName);
+  await checkOut(page, name, email);
+  const orderId = await orderIdFromUrl(page);
+  await page.getByText('Your order is accepted and waiting for confirmation.').or(page.getByText('Your order is confirmed.')).waitFor();
+  return orderId;
+}
+
+/** The newest sign-in email MailDev caught for `address`. */
+async function signInEmailFor(address: string): Promise<CaughtEmail> {
+  return caughtEmail((caught) => caught.headers['x-shop-event'] === 'signin.requested' && caught.to.some((recipient) => recipient.address === address));
+}
+
+/** The link in the sign-in email for `address`: the storefront's sign-in page, the token in the fragment. */
+async function signInLinkFor(address: string): Promise<string> {
+  const email = await signInEmailFor(address);
+  const link = new RegExp(`${stack.shopUrl.replace(/[.]/g, '\\.')}/orders/sign-in#token=[A-Za-z0-9%._~-]+`).exec(email.text)?.[0];
+  if (!link) throw new Error(`no sign-in link in the email to ${address}:\n${email.text}`);
+  return link;
+}
+
+/** Opens an email in MailDev's web UI, as the shopper would in a mail client, for the README. */
+async function screenshotInMailDev(address: string, subject: string, bodyText: string, file: string): Promise<void> {
+  const inbox = await newShopper();
+  await inbox.goto(`${stack.mailCatcherUrl}/`);
+  // Other scenarios' emails are in the inbox too: MailDev's search keeps this shopper's.
+  await inbox.getByPlaceholder('Search emails').fill(address);
+  await inbox.getByText(subject).first().click();
+  await inbox.frameLocator('iframe').first().getByText(bodyText).first().waitFor();
+  await inbox.screenshot({ path: `${SCREENSHOTS}${file}` });
+}
+
 const priceOf = (sku: string) => DEMO_CATALOG.find((product) => product.sku === sku)!.priceCents;
 
 async function orderIdFromUrl(page: Page): Promise<string> {
@@ -96,18 +151,28 @@ describe('shop in a browser', () => {
   it('happy path: browse, add two products, check out, see the order confirmed', async () => {
     const page = await newShopper();
     const email = uniqueEmail('happy');
-    await page.goto('/');
+    const documentResponse = await page.goto('/');
+    // The page arrives with nginx's policy (security-headers.conf, which vite preview sends too).
+    expect(documentResponse?.headers()).toMatchObject({
+      'content-security-policy': expect.stringContaining("script-src 'self'"),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+    });
     await page.getByRole('article', { name: 'Wool Blanket' }).getByText('Only 15 left').waitFor();
     await page.getByText('Everything is running.').waitFor({ timeout: STATUS_STRIP_TIMEOUT_MS });
     await page.screenshot({ path: `${SCREENSHOTS}catalog.png` });
+    await expectNoSeriousViolations(page, 'the catalog');
 
     await addToCart(page, 'Stoneware Mug');
     await addToCart(page, 'Dot-Grid Notebook');
     await page.getByRole('link', { name: 'Cart, 2 items' }).click();
     await page.getByRole('heading', { name: 'Stoneware Mug' }).waitFor();
+    await expectNoSeriousViolations(page, 'the cart');
     await page.getByRole('link', { name: 'Go to checkout' }).click();
     await page.getByLabel('Name').fill('Grace Hopper');
     await page.getByLabel('Email').fill(email);
+    await expectNoSeriousViolations(page, 'checkout');
     // A double click must not make two orders: the button disables and the key is reused.
     await page.getByRole('button', { name: /Place order/ }).dblclick();
 
@@ -115,6 +180,7 @@ describe('shop in a browser', () => {
     await page.getByRole('heading', { name: /Thank you for your order/ }).waitFor();
     await page.getByText('Your order is confirmed.').waitFor({ timeout: CONFIRMATION_TIMEOUT_MS });
     await page.screenshot({ path: `${SCREENSHOTS}confirmed.png`, fullPage: true });
+    await expectNoSeriousViolations(page, 'the order page, confirmed');
 
     const orders = await ordersOf(email);
     expect(orders.map((order) => [order.id, order.status])).toEqual([[orderId, 'CONFIRMED']]);
@@ -124,12 +190,12 @@ describe('shop in a browser', () => {
     ]);
     expect(await page.getByRole('link', { name: 'Cart, 0 items' }).count()).toBe(1);
 
-    await page.getByRole('link', { name: 'My orders' }).click();
-    await page.getByLabel('Email used at checkout').fill(email);
-    await page.getByRole('button', { name: 'Show orders' }).click();
+    // This browser placed it, so My orders lists it without asking for an email.
+    await page.getByRole('link', { name: 'My orders' }).first().click();
     await page
+      .getByRole('list', { name: 'Orders placed from this browser' })
       .getByRole('listitem')
-      .filter({ hasText: `Order ${orderId.slice(0, 8).toUpperCase()}` })
+      .filter({ hasText: `Order ${shortId(orderId)}` })
       .getByText('Confirmed')
       .waitFor();
   });
@@ -148,6 +214,7 @@ describe('shop in a browser', () => {
     await page.getByText('Your order is accepted and waiting for confirmation.').waitFor();
     await page.getByText('Your order is safe and will be confirmed automatically', { exact: false }).waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}pending-inventory-offline.png`, fullPage: true });
+    await expectNoSeriousViolations(page, 'the order page, pending');
     expect((await ordersOf(email)).map((order) => order.status)).toEqual(['PENDING']);
 
     // A marker on the window survives only if the page is never reloaded.
@@ -159,15 +226,29 @@ describe('shop in a browser', () => {
     expect((await ordersOf(email)).map((order) => [order.id, order.status])).toEqual([[orderId, 'CONFIRMED']]);
   });
 
-  it('out of stock: more than is available is accepted, then rejected with the sku in the reason', async () => {
+  it('honest quantities, out of stock: 1000 is set to 100 with a note, 0 shows an error and no total; more than is available is warned of in the cart and at checkout, accepted, then rejected with the sku in the reason', async () => {
     const page = await newShopper();
     const email = uniqueEmail('toomany');
     await page.goto('/');
     await addToCart(page, 'Wool Blanket');
     await page.goto('/cart');
-    await page.getByRole('spinbutton', { name: 'Quantity of Wool Blanket' }).fill('20');
+    const quantity = page.getByRole('spinbutton', { name: 'Quantity of Wool Blanket' });
+    await quantity.fill('1000');
+    await page.getByText('At most 100 per order: set to 100').waitFor();
+    expect(await quantity.inputValue()).toBe('100');
+    await quantity.fill('0');
+    await page.getByText('Quantity must be at least 1; use Remove to take it out').waitFor();
+    await quantity.blur();
+    expect(await quantity.inputValue()).toBe('0');
+    await page.getByText('Fix the quantity of Wool Blanket to see the total').waitFor();
+    expect(await page.getByText('No total until the quantity is fixed').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Go to checkout' }).isDisabled()).toBe(true);
+    await expectNoSeriousViolations(page, 'the cart, a quantity to fix');
+    await quantity.fill('20');
     await page.getByText('Only 15 in stock right now').waitFor();
 
+    await page.goto('/checkout');
+    await page.getByText('1 item is more than we have in stock now: this order would be rejected unless more arrives.').waitFor();
     await checkOut(page, 'Alan Turing', email);
     await orderIdFromUrl(page);
     await page.getByText('Sorry, we could not confirm your order.').waitFor({ timeout: CONFIRMATION_TIMEOUT_MS });
@@ -179,11 +260,13 @@ describe('shop in a browser', () => {
     expect(order.statusReason).toContain('BLK-012');
   });
 
-  it('bad input: an empty cart and an invalid email are refused with messages, and no order is made', async () => {
+  it('bad input: an empty cart offers no order, an invalid email is refused with messages, and no order is made', async () => {
     const page = await newShopper();
     const email = uniqueEmail('careless');
-    await checkOut(page, 'Barbara Liskov', email);
-    await page.getByRole('region', { name: 'Your order' }).getByText('Your cart must contain at least one line').waitFor();
+    // An empty cart has nothing to place: no form, no button.
+    await page.goto('/checkout');
+    await page.getByText('Your cart is empty.').waitFor();
+    expect(await page.getByRole('button', { name: /Place order/ }).count()).toBe(0);
 
     await page.goto('/');
     await addToCart(page, 'Brass Pen');
@@ -196,6 +279,7 @@ describe('shop in a browser', () => {
     expect(await emailError.textContent()).toBe('Error: Email must be a valid email address');
     expect(await page.getByLabel('Email').getAttribute('aria-invalid')).toBe('true');
     expect(await page.evaluate(() => document.activeElement?.classList.contains('error-summary'))).toBe(true);
+    await expectNoSeriousViolations(page, 'checkout with the error summary');
 
     // The server refuses the same input with the same words.
     const response = await fetch(`${stack.orderServiceUrl}/api/orders`, {
@@ -252,12 +336,77 @@ describe('shop in a browser', () => {
     await page.getByText(`We emailed the confirmation to ${email}.`).waitFor({ timeout: EMAIL_NOTE_TIMEOUT_MS });
     await page.screenshot({ path: `${SCREENSHOTS}confirmation-emailed.png`, fullPage: true });
 
-    const inbox = await newShopper();
-    await inbox.goto(`${stack.mailCatcherUrl}/`);
-    // Other scenarios' emails are in the inbox too: MailDev's search keeps this shopper's.
-    await inbox.getByPlaceholder('Search emails').fill(email);
-    await inbox.getByText(confirmation.subject).first().click();
-    await inbox.frameLocator('iframe').first().getByText(`Total`).first().waitFor();
-    await inbox.screenshot({ path: `${SCREENSHOTS}maildev-confirmation.png` });
+    await screenshotInMailDev(email, confirmation.subject, 'Total', 'maildev-confirmation.png');
+  });
+
+  it("private orders: My orders lists this browser's orders; a link is asked for with the same answer for any address; the link from the inbox opens that email's orders, once; another session lists only its own", async () => {
+    const ada = uniqueEmail('ada');
+    const bob = uniqueEmail('bob');
+    const adaPage = await newShopper();
+    const adaOrder = await placeOrder(adaPage, 'Brass Pen', 'Ada Lovelace', ada);
+    const bobPage = await newShopper();
+    const bobOrder = await placeOrder(bobPage, 'Canvas Cap', 'Bob Kahn', bob);
+
+    // The browser that placed the order lists it, by id alone.
+    await adaPage.goto('/orders');
+    const placedHere = adaPage.getByRole('list', { name: 'Orders placed from this browser' });
+    await placedHere.getByRole('link', { name: `Order ${shortId(adaOrder)}` }).waitFor();
+    expect(await placedHere.getByRole('listitem').count()).toBe(1);
+    await expectNoSeriousViolations(adaPage, 'My orders');
+
+    // Another device: the answer is the same whether or not the address has orders.
+    const laptop = await newShopper();
+    await laptop.goto('/orders');
+    const answers: { status: number; body: string; shown: string | null }[] = [];
+    for (const address of [ada, uniqueEmail('nobody')]) {
+      await laptop.getByLabel('Email used at checkout').fill(address);
+      const [response] = await Promise.all([
+        laptop.waitForResponse((candidate) => candidate.url().endsWith('/api/sessions/link') && candidate.request().method() === 'POST'),
+        laptop.getByRole('button', { name: 'Email me a link to my orders' }).click(),
+      ]);
+      await laptop.getByText(SIGN_IN_LINK_SENT_MESSAGE).waitFor();
+      answers.push({ status: response.status(), body: await response.text(), shown: await laptop.locator('.sign-in-note').textContent() });
+    }
+    expect(answers[0].status).toBe(202);
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[0].shown).toBe(SIGN_IN_LINK_SENT_MESSAGE);
+
+    // The link in Ada's inbox opens Ada's orders on the laptop, and leaves no token in the address bar.
+    const adaLink = await signInLinkFor(ada);
+    await screenshotInMailDev(ada, (await signInEmailFor(ada)).subject, 'works once', 'maildev-sign-in.png');
+    await laptop.goto(adaLink);
+    const adaOrders = laptop.getByRole('list', { name: `Orders for ${ada}` });
+    await adaOrders.getByRole('link', { name: `Order ${shortId(adaOrder)}` }).waitFor();
+    expect(await adaOrders.getByRole('listitem').count()).toBe(1);
+    expect(laptop.url()).toBe(`${stack.shopUrl}/orders`);
+    await expectNoSeriousViolations(laptop, 'My orders, signed in');
+    await laptop.screenshot({ path: `${SCREENSHOTS}my-orders-signed-in.png`, fullPage: true });
+    // The session rides in an HttpOnly cookie for /api: the page's scripts never see it.
+    expect(await laptop.evaluate(() => document.cookie)).toBe('');
+    expect(await laptop.context().cookies()).toEqual([expect.objectContaining({ name: 'shop_session', httpOnly: true, path: '/api', sameSite: 'Lax' })]);
+
+    // The same link a second time is refused, and the page offers a new one.
+    const again = await newShopper();
+    await again.goto(adaLink);
+    await again.getByText('This link was already used or has expired.', { exact: false }).waitFor();
+    await again.getByRole('button', { name: 'Email me a link to my orders' }).waitFor();
+    expect(again.url()).toBe(`${stack.shopUrl}/orders/sign-in`);
+    await expectNoSeriousViolations(again, 'sign-in, the link refused');
+    expect((await again.request.get('/api/orders')).status()).toBe(401);
+
+    // Bob's session lists Bob's orders and nothing of Ada's; signing out ends it.
+    await bobPage.goto('/orders');
+    await bobPage.getByLabel('Email used at checkout').fill(bob);
+    await bobPage.getByRole('button', { name: 'Email me a link to my orders' }).click();
+    await bobPage.getByText(SIGN_IN_LINK_SENT_MESSAGE).waitFor();
+    await bobPage.goto(await signInLinkFor(bob));
+    const bobOrders = bobPage.getByRole('list', { name: `Orders for ${bob}` });
+    await bobOrders.getByRole('link', { name: `Order ${shortId(bobOrder)}` }).waitFor();
+    expect(await bobOrders.getByRole('link').allTextContents()).toEqual([`Order ${shortId(bobOrder)}`]);
+    const listed = (await (await bobPage.request.get('/api/orders')).json()) as OrderView[];
+    expect(listed.map((order) => order.id)).toEqual([bobOrder]);
+    await bobPage.getByRole('button', { name: 'Sign out' }).click();
+    await bobPage.getByRole('button', { name: 'Email me a link to my orders' }).waitFor();
+    expect((await bobPage.request.get('/api/orders')).status()).toBe(401);
   });
 });
