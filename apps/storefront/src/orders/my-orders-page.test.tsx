@@ -1,9 +1,9 @@
-import { screen, within } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
 import { SIGN_IN_LINK_SENT_MESSAGE, type OrderView } from '@shop/contracts';
 import { describe, expect, it } from 'vitest';
 import { installFakeApi, json, productBySku, shopRoutes } from '../test/fake-api';
 import { renderShop } from '../test/render-shop';
-import { loadPlacedOrders, recordPlacedOrder } from './placed-orders';
+import { loadPlacedOrders, PLACED_ORDERS_STORAGE_KEY, recordPlacedOrder } from './placed-orders';
 
 const FIRST = 'aa11bb22-0000-4000-8000-000000000001';
 const SECOND = 'cc33dd44-0000-4000-8000-000000000002';
@@ -57,6 +57,25 @@ describe('my orders', () => {
 
     expect(await within(first).findByText('Confirmed', {}, { timeout: 5_000 })).toBeInTheDocument();
     expect(screen.getByText('2 orders, all settled.')).toHaveAttribute('role', 'status');
+  });
+
+  it('shows an order placed in another tab of the shop without a reload', async () => {
+    installFakeApi({
+      ...shopRoutes(),
+      'GET /api/sessions/current': unauthorized,
+      [`GET /api/orders/${FIRST}`]: () => json(order(FIRST, 'CONFIRMED')),
+    });
+    renderShop('/orders');
+    expect(await screen.findByText('No orders placed from this browser yet.')).toBeInTheDocument();
+
+    // The other tab writes the list; this one hears of it through the storage event.
+    recordPlacedOrder({ id: FIRST, createdAt: '2030-05-01T10:00:00.000Z' });
+    act(() => {
+      window.dispatchEvent(new StorageEvent('storage', { key: PLACED_ORDERS_STORAGE_KEY }));
+    });
+
+    const list = await screen.findByRole('list', { name: 'Orders placed from this browser' });
+    expect(within(list).getByRole('link', { name: 'Order AA11BB22' })).toBeInTheDocument();
   });
 
   it('without a session offers the link form, and says the same sentence for any address', async () => {
