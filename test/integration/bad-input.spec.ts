@@ -121,10 +121,27 @@ describe('h. bad input to POST /api/orders', () => {
     expect(((await malformed.json()) as any).issues).toEqual([{ field: 'id', message: 'must be an order id (uuid)' }]);
   });
 
-  it('listing orders needs a valid email', async () => {
-    const response = await fetch(`${shop.orderUrl}/api/orders?email=nope`);
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as any).issues[0].field).toBe('email');
+  it('listing orders takes no query parameter: for a signed-in shopper, ?email= and any other is a 400 naming it', async () => {
+    // A session through a link, read back from the outbox (where notification-service picks it up).
+    await fetch(`${shop.orderUrl}/api/sessions/link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"ada@example.com"}' });
+    const { rows } = await shop.orders.query(`SELECT payload->>'token' AS token FROM outbox WHERE routing_key = 'signin.requested'`);
+    const signIn = await fetch(`${shop.orderUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: rows[0].token }),
+    });
+    const cookie = signIn.headers.getSetCookie()[0].split(';')[0];
+    expect((await fetch(`${shop.orderUrl}/api/orders`, { headers: { cookie } })).status).toBe(200);
+    for (const [query, fields] of [
+      ['?email=bea%40example.com', ['email']],
+      ['?email=a%40b.co&email=c%40d.co', ['email']],
+      ['?limit=1000', ['limit']],
+      ['?email=%00&status=PENDING', ['email', 'status']],
+    ] as const) {
+      const response = await fetch(`${shop.orderUrl}/api/orders${query}`, { headers: { cookie } });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as any).issues.map((issue: { field: string }) => issue.field)).toEqual(fields);
+    }
   });
 });
 
@@ -147,25 +164,85 @@ const ENDPOINT_CASES: {
   // A path parameter over Fastify's maxParamLength (100) is refused before routing.
   { name: 'an order id of 150 characters', service: 'order', path: `/api/orders/${'a'.repeat(150)}`, status: 414, field: /max param length/ },
   { name: 'an event stream for an id that is not a uuid', service: 'order', path: '/api/orders/nope/events', status: 400, field: /^id$/ },
-  { name: 'orders listed without an email', service: 'order', path: '/api/orders', status: 400, field: /^email$/ },
-  { name: 'orders listed by an email that is NUL', service: 'order', path: '/api/orders?email=%00', status: 400, field: /^email$/ },
-  { name: 'orders listed by an email with a NUL inside', service: 'order', path: '/api/orders?email=ada%00%40example.com', status: 400, field: /^email$/ },
+  // Whose orders comes from the session, never from the request: without one the listing is 401 whatever the query.
+  { name: 'orders listed by an email, without a session', service: 'order', path: '/api/orders?email=ada%40example.com', status: 401, field: /sign in first/ },
   {
-    name: 'orders listed by an email with an escape code',
+    name: 'a sign-in link for an invalid email',
     service: 'order',
-    path: '/api/orders?email=%1B%5B2Jada%40example.com',
+    method: 'POST',
+    path: '/api/sessions/link',
+    body: '{"email":"nope"}',
     status: 400,
     field: /^email$/,
   },
-  { name: 'orders listed by two emails', service: 'order', path: '/api/orders?email=a%40b.co&email=c%40d.co', status: 400, field: /^email$/ },
+  { name: 'a sign-in link without an email', service: 'order', method: 'POST', path: '/api/sessions/link', body: '{}', status: 400, field: /^email$/ },
   {
-    name: 'orders listed by an email of 300 characters',
+    name: 'a sign-in link for an email with a NUL',
     service: 'order',
-    path: `/api/orders?email=${'a'.repeat(288)}%40example.com`,
+    method: 'POST',
+    path: '/api/sessions/link',
+    body: '{"email":"ada\\u0000@example.com"}',
     status: 400,
     field: /^email$/,
   },
-  { name: 'orders listed by an email that is not UTF-8', service: 'order', path: '/api/orders?email=%ED%A0%80%40example.com', status: 400, field: /^email$/ },
+  {
+    name: 'a sign-in link for an email of 300 characters',
+    service: 'order',
+    method: 'POST',
+    path: '/api/sessions/link',
+    body: JSON.stringify({ email: `${'a'.repeat(288)}@example.com` }),
+    status: 400,
+    field: /^email$/,
+  },
+  {
+    name: 'a sign-in link body with an extra field',
+    service: 'order',
+    method: 'POST',
+    path: '/api/sessions/link',
+    body: '{"email":"ada@example.com","orders":true}',
+    status: 400,
+    field: /^orders$/,
+  },
+  {
+    name: 'a sign-in link body that is an array',
+    service: 'order',
+    method: 'POST',
+    path: '/api/sessions/link',
+    body: '["ada@example.com"]',
+    status: 400,
+    field: /^body$/,
+  },
+  {
+    name: 'a sign-in link as a form',
+    service: 'order',
+    method: 'POST',
+    path: '/api/sessions/link',
+    body: 'email=ada%40example.com',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 415,
+    field: /Media Type/,
+  },
+  { name: 'a sign-in without a token', service: 'order', method: 'POST', path: '/api/sessions', body: '{}', status: 400, field: /^token$/ },
+  { name: 'a sign-in token that is a number', service: 'order', method: 'POST', path: '/api/sessions', body: '{"token":42}', status: 400, field: /^token$/ },
+  { name: 'a sign-in token that is empty', service: 'order', method: 'POST', path: '/api/sessions', body: '{"token":""}', status: 400, field: /^token$/ },
+  {
+    name: 'a sign-in token of 401 characters',
+    service: 'order',
+    method: 'POST',
+    path: '/api/sessions',
+    body: JSON.stringify({ token: 'v'.repeat(401) }),
+    status: 400,
+    field: /^token$/,
+  },
+  {
+    name: 'a sign-in body with an extra field',
+    service: 'order',
+    method: 'POST',
+    path: '/api/sessions',
+    body: '{"token":"v1.x","email":"a@b.co"}',
+    status: 400,
+    field: /^email$/,
+  },
   { name: 'a sku that is NUL', service: 'inventory', path: '/api/stock/%00', status: 400, field: /^sku$/ },
   { name: 'a lower-case sku', service: 'inventory', path: '/api/stock/mug-001', status: 400, field: /^sku$/ },
   { name: 'a sku of 150 characters', service: 'inventory', path: `/api/stock/${'A'.repeat(150)}`, status: 414, field: /max param length/ },

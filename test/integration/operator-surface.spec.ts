@@ -55,7 +55,26 @@ describe('the admin and operator surface', () => {
     const order = await fetch(`${shop.orderUrl}/api/orders/${placed.body.id}`);
     expect(order.status).toBe(200);
     expect(order.headers.get('cache-control')).toBe('no-store');
-    const list = await fetch(`${shop.orderUrl}/api/orders?email=cache%40example.com`);
+    // The list and the session name the email too; the list needs a session, opened through a link read back from the outbox.
+    await fetch(`${shop.orderUrl}/api/sessions/link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":"cache@example.com"}',
+    });
+    const { rows } = await shop.orders.query(
+      `SELECT payload->>'token' AS token FROM outbox WHERE routing_key = 'signin.requested' AND payload->>'email' = 'cache@example.com'`,
+    );
+    const signIn = await fetch(`${shop.orderUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: rows[0].token }),
+    });
+    expect(signIn.status).toBe(201);
+    expect(signIn.headers.get('cache-control')).toBe('no-store');
+    const cookie = signIn.headers.getSetCookie()[0].split(';')[0];
+    const session = await fetch(`${shop.orderUrl}/api/sessions/current`, { headers: { cookie } });
+    expect(session.headers.get('cache-control')).toBe('no-store');
+    const list = await fetch(`${shop.orderUrl}/api/orders`, { headers: { cookie } });
     expect(((await list.json()) as unknown[]).length).toBe(2);
     expect(list.headers.get('cache-control')).toBe('no-store');
   });

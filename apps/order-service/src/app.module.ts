@@ -5,9 +5,11 @@ import { Product } from './catalog/product.entity';
 import type { OrderServiceConfig } from './config';
 import { CreateCatalog1732500000001 } from './database/migrations/1732500000001-create-catalog';
 import { CreateOrders1732500000002 } from './database/migrations/1732500000002-create-orders';
+import { CreateSignInLinksAndSessions1732500000004 } from './database/migrations/1732500000004-create-sign-in-links-and-sessions';
 import { OrderLine } from './orders/order-line.entity';
 import { Order } from './orders/order.entity';
 import { OrdersModule } from './orders/orders.module';
+import { SessionsModule } from './sessions/sessions.module';
 import { SystemModule } from './system/system.module';
 
 @Module({})
@@ -19,10 +21,11 @@ export class AppModule {
         ...serviceInfrastructure(config, {
           name: 'order-service',
           entities: [Product, Order, OrderLine],
-          migrations: [CreateCatalog1732500000001, CreateOrders1732500000002],
+          migrations: [CreateCatalog1732500000001, CreateOrders1732500000002, CreateSignInLinksAndSessions1732500000004],
         }),
         CatalogModule.forRoot(config.CATALOG_CACHE_MS),
         OrdersModule.forRoot({ maxPerClient: config.SSE_MAX_STREAMS_PER_CLIENT, maxTotal: config.SSE_MAX_STREAMS, heartbeatMs: config.SSE_HEARTBEAT_MS }),
+        SessionsModule.forRoot(config),
         SystemModule.forRoot(config.STATUS_PROBE_TIMEOUT_MS),
       ],
     };

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Header, Headers, Inject, Param, Post, Query, Res, Sse, UseGuards, type MessageEvent } from '@nestjs/common';
 import {
   createOrderRequestSchema,
-  customerEmailSchema,
   idempotencyKeySchema,
   IDEMPOTENCY_KEY_HEADER,
   type CreateOrderRequest,
@@ -17,11 +16,10 @@ import { orderIdPipe } from './order-id.pipe';
 import { ORDER_STREAM_SETTINGS, OrderStatusStream, type OrderStreamSettings } from './order-status.stream';
 import { OrderStreamAdmission } from './order-stream-admission.guard';
 import { OrdersService } from './orders.service';
+import { ShopperEmail, ShopperSessionGuard } from '../sessions/shopper-session.guard';
 
-const emailQueryPipe = new ZodValidationPipe(
-  z.string({ error: (issue) => (issue.input === undefined ? 'query parameter is required' : 'must be one email address') }).pipe(customerEmailSchema),
-  'email',
-);
+/** The listing takes no parameter: whose orders comes from the session, never from the request. */
+const noQueryPipe = new ZodValidationPipe(z.strictObject({}));
 /** An order holds a shopper's name and email: no browser or proxy cache may keep a copy. */
 const CUSTOMER_DATA_CACHE_CONTROL = 'no-store';
 const idempotencyKeyPipe = new ZodValidationPipe(idempotencyKeySchema, 'Idempotency-Key');
@@ -49,10 +47,15 @@ export class OrdersController {
     return order;
   }
 
+  /**
+   * The signed-in shopper's orders, newest first: 401 without a session. Any query parameter (an
+   * `?email=` of someone else, say) is a 400 naming it.
+   */
   @Get()
   @Header('Cache-Control', CUSTOMER_DATA_CACHE_CONTROL)
-  listByEmail(@Query('email', emailQueryPipe) email: string): Promise<OrderView[]> {
-    return this.orders.listByEmail(email);
+  @UseGuards(ShopperSessionGuard)
+  listMine(@Query(noQueryPipe) _query: Record<string, never>, @ShopperEmail() email: string): Promise<OrderView[]> {
+    return this.orders.listForSession(email);
   }
 
   @Get(':id')

@@ -105,7 +105,8 @@ export class OrdersService {
     return toOrderView(order);
   }
 
-  async listByEmail(email: string): Promise<OrderView[]> {
+  /** The orders of a shopper session's email (the session proved the email is theirs), newest first, at most 50. */
+  async listForSession(email: string): Promise<OrderView[]> {
     return (await this.orders.findByEmail(this.dataSource.manager, email, 50)).map(toOrderView);
   }
 
