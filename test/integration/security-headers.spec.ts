@@ -105,7 +105,7 @@ describe('security headers, CORS and the body limit of the three services', () =
     },
   );
 
-  it.each([
+  it.each<{ what: string; path: string; headers: Record<string, string> }>([
     { what: 'a sign-in link request', path: '/api/sessions/link', headers: {} },
     { what: 'an order', path: '/api/orders', headers: { 'idempotency-key': crypto.randomUUID() } },
   ])('a 70 KB body to $what is refused with 413, nothing stored', async ({ path, headers }) => {
