@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import { HttpException, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -30,12 +31,13 @@ declare module 'fastify' {
 }
 
 /**
- * order-service's Fastify plugins: rate limits that only the routes which ask for one get. (The one
- * cookie is read and written in session-cookie.ts: @fastify/cookie 11 loads the ESM-only `cookie`
- * 2 with a dynamic import, which Jest's CommonJS runtime refuses, and it would add nothing else.)
+ * order-service's Fastify plugins: cookies (the shopper session), and rate limits that only the
+ * routes which ask for one get. @fastify/cookie is pinned to 11.1.0: 11.1.5 loads the ESM-only
+ * `cookie` 2 with a dynamic import, which Jest's CommonJS runtime refuses.
  */
 export function shopperPlugins(limits: SignInLimits): (app: NestFastifyApplication) => Promise<void> {
   return async (app) => {
+    await app.register(fastifyCookie);
     await app.register(rateLimit, { global: false });
     app.getHttpAdapter().getInstance().decorate('signInLimits', limits);
   };
