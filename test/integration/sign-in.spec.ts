@@ -287,6 +287,19 @@ describe('sign-in links and shopper sessions', () => {
     expect((await fetch(`${shop.orderUrl}/api/sessions/current`, { headers: { cookie } })).status).toBe(401);
   });
 
+  it('a new session deletes the sessions that expired more than a day ago, and keeps the rest', async () => {
+    const stale = newEmail('stale');
+    const recent = newEmail('recent');
+    await sessionFor(stale);
+    await sessionFor(recent);
+    await shop.orders.query(`UPDATE shopper_sessions SET expires_at = now() - interval '2 days' WHERE email = $1`, [stale]);
+    await shop.orders.query(`UPDATE shopper_sessions SET expires_at = now() - interval '1 hour' WHERE email = $1`, [recent]);
+
+    await sessionFor(newEmail());
+    const left = await shop.orders.query<{ email: string }>(`SELECT email FROM shopper_sessions WHERE email = ANY($1)`, [[stale, recent]]);
+    expect(left.rows.map((row) => row.email)).toEqual([recent]);
+  });
+
   it('signing out deletes the session and clears the cookie: the old cookie then answers 401', async () => {
     const email = newEmail();
     const cookie = await sessionFor(email);

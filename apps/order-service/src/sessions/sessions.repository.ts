@@ -35,10 +35,14 @@ export class SessionsRepository {
    * Spends the link and opens a session in one statement: the link counts only if it is unused and
    * unexpired at this instant, so of two requests racing with one link (on any replicas) one wins.
    * Returns the session's email and expiry, or null when the link was used, expired or never existed.
+   * Sessions that expired more than a day ago are deleted on the way, so the table stays small.
    */
   async spendLinkForSession(linkId: string, tokenHash: Buffer, sessionTtlSeconds: number): Promise<{ email: string; expiresAt: Date } | null> {
     const rows: { email: string; expires_at: Date }[] = await this.dataSource.query(
-      `WITH spent AS (
+      `WITH purged AS (
+         DELETE FROM shopper_sessions WHERE expires_at < now() - interval '1 day'
+       ),
+       spent AS (
          UPDATE sign_in_links SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now() RETURNING email
        )
        INSERT INTO shopper_sessions (token_hash, email, expires_at)

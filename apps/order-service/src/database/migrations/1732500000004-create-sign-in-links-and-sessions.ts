@@ -22,6 +22,9 @@ export class CreateSignInLinksAndSessions1732500000004 implements MigrationInter
         created_at timestamptz NOT NULL DEFAULT now(),
         expires_at timestamptz NOT NULL
       )`);
+    // Each new session deletes the sessions expired a day ago; signing out finds the email's others.
+    await queryRunner.query(`CREATE INDEX shopper_sessions_expires_idx ON shopper_sessions (expires_at)`);
+    await queryRunner.query(`CREATE INDEX shopper_sessions_email_idx ON shopper_sessions (email)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
