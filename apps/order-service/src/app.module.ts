@@ -5,6 +5,7 @@ import { Product } from './catalog/product.entity';
 import type { OrderServiceConfig } from './config';
 import { CreateCatalog1732500000001 } from './database/migrations/1732500000001-create-catalog';
 import { CreateOrders1732500000002 } from './database/migrations/1732500000002-create-orders';
+import { CatalogSearch1732500000003 } from './database/migrations/1732500000003-catalog-search';
 import { CreateSignInLinksAndSessions1732500000004 } from './database/migrations/1732500000004-create-sign-in-links-and-sessions';
 import { OrderLine } from './orders/order-line.entity';
 import { Order } from './orders/order.entity';
@@ -21,7 +22,7 @@ export class AppModule {
         ...serviceInfrastructure(config, {
           name: 'order-service',
           entities: [Product, Order, OrderLine],
-          migrations: [CreateCatalog1732500000001, CreateOrders1732500000002, CreateSignInLinksAndSessions1732500000004],
+          migrations: [CreateCatalog1732500000001, CreateOrders1732500000002, CatalogSearch1732500000003, CreateSignInLinksAndSessions1732500000004],
         }),
         CatalogModule.forRoot(config.CATALOG_CACHE_MS),
         OrdersModule.forRoot({ maxPerClient: config.SSE_MAX_STREAMS_PER_CLIENT, maxTotal: config.SSE_MAX_STREAMS, heartbeatMs: config.SSE_HEARTBEAT_MS }),

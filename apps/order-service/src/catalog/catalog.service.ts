@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { ProductView } from '@shop/contracts';
+import type { ProductSearch, ProductView } from '@shop/contracts';
 import { DataSource, In } from 'typeorm';
+import { CatalogRepository } from './catalog.repository';
 import { Product } from './product.entity';
 
 export const CATALOG_CACHE_MS = Symbol('CATALOG_CACHE_MS');
@@ -9,15 +10,26 @@ export const CATALOG_CACHE_MS = Symbol('CATALOG_CACHE_MS');
 @Injectable()
 export class CatalogService {
   private readonly cache = new Map<string, { product: Product; readAt: number }>();
+  // Built here, over the one DataSource, so the service keeps needing only that and its cache time.
+  private readonly products: CatalogRepository;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(CATALOG_CACHE_MS) private readonly cacheMs: number,
-  ) {}
+  ) {
+    this.products = new CatalogRepository(dataSource);
+  }
 
-  async listProducts(): Promise<ProductView[]> {
-    const products = await this.dataSource.getRepository(Product).find({ order: { sku: 'ASC' } });
-    return products.map(({ sku, name, description, priceCents, imageUrl }) => ({ sku, name, description, priceCents, imageUrl }));
+  /** The catalog page: every product, or those matching `q`, in the requested order. Always read fresh. */
+  searchProducts(search: ProductSearch): Promise<ProductView[]> {
+    return this.products.search(search);
+  }
+
+  /** A product page, read from order-service's own table, so it answers while inventory is down. */
+  async getProduct(sku: string): Promise<ProductView> {
+    const product = await this.products.findBySku(sku);
+    if (!product) throw new NotFoundException({ statusCode: 404, error: 'Not Found', message: `product ${sku} does not exist` });
+    return product;
   }
 
   /**
