@@ -1,13 +1,13 @@
-import { QUEUES, type SystemStatusView } from '@shop/contracts';
+import { QUEUES, type ShopperStatusView, type SystemStatusView } from '@shop/contracts';
 import { waitFor, type TcpProxy } from '@shop/testing';
-import { anOrder, ShopHarness } from './harness';
+import { ADMIN_TOKEN, anOrder, ShopHarness } from './harness';
 
 // Both services reach the broker through one proxy, which then freezes: nothing passes, nothing
 // closes (a dead NAT entry or a partition). The services run with their default heartbeat (5 s),
 // so they notice 10 to 15 s later and reconnect; new connections go through, as they do after a NAT
 // entry expired. Left at the broker's 60 s, the heartbeat would notice after 120 to 180 s.
 const CONFIRMED_WITHIN_MS = 45_000; // detection, a reconnect backoff and the flow: about 20 s here; a 60 s heartbeat cannot make it
-// GET /api/system/status waits at most its probe timeout (1 s by default) for the broker; a
+// GET /api/system/status (and /api/operations/status) waits at most its probe timeout (1 s by default) for the broker; a
 // status that waits for the frozen link instead answers only once the heartbeat noticed (5 s or more).
 const STATUS_CLIENT_TIMEOUT_MS = 4_000;
 
@@ -40,7 +40,14 @@ describe('the broker link frozen (no FIN, no RST)', () => {
     for (let i = 0; i < 3; i++) placed.push(await shop.placeOrder(anOrder([{ sku: 'MUG-001', quantity: 1 }])));
     expect(placed.map((order) => order.status)).toEqual([201, 201, 201]);
 
-    const response = await fetch(`${shop.orderUrl}/api/system/status`, { signal: AbortSignal.timeout(STATUS_CLIENT_TIMEOUT_MS) });
+    // The shopper's word and the operators' figures come from the same probes; both answer within the client's timeout.
+    const shopper = await fetch(`${shop.orderUrl}/api/system/status`, { signal: AbortSignal.timeout(STATUS_CLIENT_TIMEOUT_MS) });
+    expect(shopper.status).toBe(200);
+    expect(((await shopper.json()) as ShopperStatusView).confirmations).toBe('delayed');
+    const response = await fetch(`${shop.orderUrl}/api/operations/status`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      signal: AbortSignal.timeout(STATUS_CLIENT_TIMEOUT_MS),
+    });
     expect(response.status).toBe(200);
     const status = (await response.json()) as SystemStatusView;
     expect(status.broker.reachable).toBe(false);

@@ -1,6 +1,6 @@
 import type { ApiErrorBody } from '@shop/contracts';
 import { waitFor, type TcpProxy } from '@shop/testing';
-import { anOrder, ShopHarness } from './harness';
+import { ADMIN_TOKEN, anOrder, ShopHarness } from './harness';
 
 // order-service reaches its database through a proxy that freezes (nothing passes, nothing closes:
 // a partition) or cuts. With the default timeouts a POST gives up within about 6 s (a statement
@@ -27,8 +27,8 @@ describe("order-service's database link frozen or cut", () => {
     });
     return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Answer['body'] };
   };
-  const statusOf = async (path: string): Promise<number> =>
-    (await fetch(`${shop.orderUrl}${path}`, { signal: AbortSignal.timeout(ANSWERED_WITHIN_MS) })).status;
+  const statusOf = async (path: string, headers: Record<string, string> = {}): Promise<number> =>
+    (await fetch(`${shop.orderUrl}${path}`, { headers, signal: AbortSignal.timeout(ANSWERED_WITHIN_MS) })).status;
   /** Read straight from the database, not through the proxy. */
   const ordersWithKey = async (idempotencyKey: string): Promise<number> =>
     (await shop.orders.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE idempotency_key = $1`, [idempotencyKey])).rows[0].n;
@@ -58,6 +58,7 @@ describe("order-service's database link frozen or cut", () => {
     expect(await ordersWithKey(key)).toBe(0);
     expect(await statusOf('/health/ready')).toBe(503);
     expect(await statusOf('/api/system/status')).toBe(503);
+    expect(await statusOf('/api/operations/status', { authorization: `Bearer ${ADMIN_TOKEN}` })).toBe(503);
 
     proxy.thaw();
     await waitFor(async () => (await statusOf('/health/ready')) === 200, { what: 'ready after the thaw' });

@@ -1,5 +1,23 @@
 import { ADMIN_TOKEN, anOrder, ShopHarness } from './harness';
 
+/** Ways to present (or fail to present) the admin token, the same on every admin endpoint of every service. */
+const BEARER_CASES: { name: string; authorization?: string; query?: string; status: number }[] = [
+  { name: 'no Authorization header', status: 401 },
+  { name: 'the bare token, without the Bearer scheme', authorization: ADMIN_TOKEN, status: 401 },
+  { name: 'the token under another scheme', authorization: `Basic ${ADMIN_TOKEN}`, status: 401 },
+  { name: 'the scheme glued to the token', authorization: `Bearer${ADMIN_TOKEN}`, status: 401 },
+  { name: 'a tab instead of a space', authorization: `Bearer\t${ADMIN_TOKEN}`, status: 401 },
+  { name: 'the token twice', authorization: `Bearer ${ADMIN_TOKEN} ${ADMIN_TOKEN}`, status: 401 },
+  { name: 'the token with a character more', authorization: `Bearer ${ADMIN_TOKEN}x`, status: 401 },
+  { name: 'a prefix of the token', authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}`, status: 401 },
+  { name: 'the token in the query string', query: `?token=${ADMIN_TOKEN}`, status: 401 },
+  { name: 'the token as access_token in the query string', query: `?access_token=${ADMIN_TOKEN}`, status: 401 },
+  { name: 'the scheme alone, the token in the query string', authorization: 'Bearer', query: `?access_token=${ADMIN_TOKEN}`, status: 401 },
+  { name: 'Bearer <token>', authorization: `Bearer ${ADMIN_TOKEN}`, status: 200 },
+  { name: 'the scheme in lower case (RFC 7235: case-insensitive)', authorization: `bearer ${ADMIN_TOKEN}`, status: 200 },
+  { name: 'the scheme in upper case', authorization: `BEARER ${ADMIN_TOKEN}`, status: 200 },
+];
+
 describe('the admin and operator surface', () => {
   let shop: ShopHarness;
 
@@ -20,27 +38,36 @@ describe('the admin and operator surface', () => {
       body: JSON.stringify({ quantity: 1 }),
     });
 
-  it.each<{ name: string; authorization?: string; query?: string; status: number }>([
-    { name: 'no Authorization header', status: 401 },
-    { name: 'the bare token, without the Bearer scheme', authorization: ADMIN_TOKEN, status: 401 },
-    { name: 'the token under another scheme', authorization: `Basic ${ADMIN_TOKEN}`, status: 401 },
-    { name: 'the scheme glued to the token', authorization: `Bearer${ADMIN_TOKEN}`, status: 401 },
-    { name: 'a tab instead of a space', authorization: `Bearer\t${ADMIN_TOKEN}`, status: 401 },
-    { name: 'the token twice', authorization: `Bearer ${ADMIN_TOKEN} ${ADMIN_TOKEN}`, status: 401 },
-    { name: 'the token with a character more', authorization: `Bearer ${ADMIN_TOKEN}x`, status: 401 },
-    { name: 'a prefix of the token', authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}`, status: 401 },
-    { name: 'the token in the query string', query: `?token=${ADMIN_TOKEN}`, status: 401 },
-    { name: 'the token as access_token in the query string', query: `?access_token=${ADMIN_TOKEN}`, status: 401 },
-    { name: 'the scheme alone, the token in the query string', authorization: 'Bearer', query: `?access_token=${ADMIN_TOKEN}`, status: 401 },
-    { name: 'Bearer <token>', authorization: `Bearer ${ADMIN_TOKEN}`, status: 200 },
-    { name: 'the scheme in lower case (RFC 7235: case-insensitive)', authorization: `bearer ${ADMIN_TOKEN}`, status: 200 },
-    { name: 'the scheme in upper case', authorization: `BEARER ${ADMIN_TOKEN}`, status: 200 },
-  ])('restock with $name → $status, stock changed only when accepted', async ({ authorization, query, status }) => {
+  const operationsStatus = (authorization: string | undefined, query = '') =>
+    fetch(`${shop.orderUrl}/api/operations/status${query}`, { headers: authorization === undefined ? {} : { authorization } });
+
+  it.each(BEARER_CASES)('restock with $name → $status, stock changed only when accepted', async ({ authorization, query, status }) => {
     const before = await shop.available('PEN-006');
     const response = await restock(authorization, query);
     expect(response.status).toBe(status);
     expect(await shop.available('PEN-006')).toBe(status === 200 ? before + 1 : before);
   });
+
+  it.each(BEARER_CASES)(
+    "order-service's GET /api/operations/status with $name → $status, figures only when accepted",
+    async ({ authorization, query, status }) => {
+      const response = await operationsStatus(authorization, query);
+      expect(response.status).toBe(status);
+      const body = (await response.json()) as Record<string, unknown>;
+      if (status === 200) {
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(body).toMatchObject({
+          broker: { reachable: true },
+          outbox: { backlog: expect.any(Number) },
+          inventory: { online: expect.any(Boolean) },
+          checkedAt: expect.any(String),
+        });
+      } else {
+        expect(body).toMatchObject({ statusCode: 401, message: expect.stringContaining('Authorization') });
+        for (const figure of ['broker', 'outbox', 'inventory']) expect(body).not.toHaveProperty(figure);
+      }
+    },
+  );
 
   it("every response that holds a shopper's name and email says Cache-Control: no-store", async () => {
     const placed = await shop.placeOrder(anOrder([{ sku: 'MUG-001', quantity: 1 }], 'cache@example.com'));
@@ -90,5 +117,28 @@ describe('the admin and operator surface', () => {
     expect(await scrape.text()).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect((await fetch(`${apiUrl}/metrics`)).status).toBe(404);
     expect((await fetch(`${metricsUrl}/api/stock`)).status).toBe(404);
+  });
+});
+
+describe('the operator surface of an order-service started without ADMIN_TOKEN', () => {
+  let shop: ShopHarness;
+
+  beforeAll(async () => {
+    shop = await ShopHarness.create({ orderServiceEnv: { ADMIN_TOKEN: undefined } });
+    await shop.startOrderService();
+  });
+
+  afterAll(async () => {
+    await shop.dispose();
+  });
+
+  it.each([undefined, `Bearer ${ADMIN_TOKEN}`])('GET /api/operations/status with Authorization %s → 403: the operator view is off', async (authorization) => {
+    const response = await fetch(`${shop.orderUrl}/api/operations/status`, { headers: authorization === undefined ? {} : { authorization } });
+    expect(response.status).toBe(403);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ statusCode: 403, message: expect.stringContaining('ADMIN_TOKEN is not configured') });
+    for (const figure of ['broker', 'outbox', 'inventory']) expect(body).not.toHaveProperty(figure);
+    // The shopper's word does not depend on the operators' credential.
+    expect((await fetch(`${shop.orderUrl}/api/system/status`)).status).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
-import { QUEUES } from '@shop/contracts';
+import { QUEUES, type SystemStatusView } from '@shop/contracts';
 import { waitFor } from '@shop/testing';
-import { anOrder, ShopHarness } from './harness';
+import { ADMIN_TOKEN, anOrder, ShopHarness } from './harness';
 
 describe('an order travels from order-service to inventory-service and back', () => {
   let shop: ShopHarness;
@@ -43,9 +43,9 @@ describe('an order travels from order-service to inventory-service and back', ()
       await shop.startInventoryService();
       await shop.startOrderService(url);
       proxy.cut();
-      await waitFor(async () => ((await (await fetch(`${shop.orderUrl}/api/system/status`)).json()) as any).broker.reachable === false, {
-        what: 'broker unreachable',
-      });
+      const operatorStatus = async () =>
+        (await (await fetch(`${shop.orderUrl}/api/operations/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as SystemStatusView;
+      await waitFor(async () => (await operatorStatus()).broker.reachable === false, { what: 'broker unreachable' });
 
       const placed = await shop.placeOrder(anOrder([{ sku: 'TEE-002', quantity: 1 }]));
       expect(placed.status).toBe(201);

@@ -7,6 +7,7 @@ import { CreateCatalog1732500000001 } from './database/migrations/1732500000001-
 import { CreateOrders1732500000002 } from './database/migrations/1732500000002-create-orders';
 import { CatalogSearch1732500000003 } from './database/migrations/1732500000003-catalog-search';
 import { CreateSignInLinksAndSessions1732500000004 } from './database/migrations/1732500000004-create-sign-in-links-and-sessions';
+import { OperationsModule } from './operations/operations.module';
 import { OrderLine } from './orders/order-line.entity';
 import { Order } from './orders/order.entity';
 import { OrdersModule } from './orders/orders.module';
@@ -28,6 +29,7 @@ export class AppModule {
         OrdersModule.forRoot({ maxPerClient: config.SSE_MAX_STREAMS_PER_CLIENT, maxTotal: config.SSE_MAX_STREAMS, heartbeatMs: config.SSE_HEARTBEAT_MS }),
         SessionsModule.forRoot(config),
         SystemModule.forRoot(config.STATUS_PROBE_TIMEOUT_MS),
+        OperationsModule.forRoot({ adminToken: config.ADMIN_TOKEN, probeTimeoutMs: config.STATUS_PROBE_TIMEOUT_MS }),
       ],
     };
   }

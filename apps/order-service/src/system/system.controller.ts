@@ -1,13 +1,16 @@
 import { Controller, Get } from '@nestjs/common';
-import type { SystemStatusView } from '@shop/contracts';
+import type { ShopperStatusView } from '@shop/contracts';
+import { confirmationOutlook } from './confirmation-outlook';
 import { SystemService } from './system.service';
 
+/** Public: the one word a shopper needs. The figures behind it are the operators' (GET /api/operations/status). */
 @Controller('api/system')
 export class SystemController {
   constructor(private readonly system: SystemService) {}
 
   @Get('status')
-  status(): Promise<SystemStatusView> {
-    return this.system.status();
+  async status(): Promise<ShopperStatusView> {
+    const status = await this.system.status();
+    return { confirmations: confirmationOutlook(status), checkedAt: status.checkedAt };
   }
 }
