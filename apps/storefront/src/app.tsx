@@ -4,6 +4,7 @@ import { ApiError } from './api/http';
 import { CartPage } from './cart/cart-page';
 import { CartProvider } from './cart/cart-context';
 import { CatalogPage } from './catalog/catalog-page';
+import { ProductPage } from './catalog/product-page';
 import { CheckoutPage } from './checkout/checkout-page';
 import { AppLayout } from './layout/app-layout';
 import { usePageTitle } from './layout/use-page-title';
@@ -25,6 +26,7 @@ export function ShopRoutes() {
     <Routes>
       <Route element={<AppLayout />}>
         <Route index element={<CatalogPage />} />
+        <Route path="products/:sku" element={<ProductPage />} />
         <Route path="cart" element={<CartPage />} />
         <Route path="checkout" element={<CheckoutPage />} />
         <Route path="orders" element={<MyOrdersPage />} />

@@ -2,9 +2,12 @@ import { useQueries, useQuery, type Query } from '@tanstack/react-query';
 import type { OrderEmailKind, OrderView, SentEmailView, SessionView } from '@shop/contracts';
 import { ApiError } from './http';
 import { shopApi } from './shop-api';
+import type { ProductSort } from '@shop/contracts';
 
 export const queryKeys = {
   products: ['products'] as const,
+  productSearch: (q: string | undefined, sort: ProductSort | undefined) => ['products', q, sort] as const,
+  product: (sku: string) => ['product', sku] as const,
   stockLevels: ['stock-levels'] as const,
   systemStatus: ['system-status'] as const,
   order: (orderId: string) => ['orders', orderId] as const,
@@ -21,6 +24,16 @@ export const PENDING_ORDERS_POLL_MS = 3_000;
 
 export function useProducts() {
   return useQuery({ queryKey: queryKeys.products, queryFn: shopApi.listProducts, staleTime: 60_000 });
+}
+
+/** The catalog page's list: the search and sort from its URL (undefined ones are left to the server's defaults). */
+export function useProductSearch({ q, sort }: { q?: string; sort?: ProductSort }) {
+  return useQuery({ queryKey: queryKeys.productSearch(q, sort), queryFn: () => shopApi.searchProducts({ q, sort }), staleTime: 30_000 });
+}
+
+/** One product for its page; a 404 means the shop does not sell it. */
+export function useProduct(sku: string) {
+  return useQuery({ queryKey: queryKeys.product(sku), queryFn: () => shopApi.getProduct(sku), staleTime: 30_000 });
 }
 
 /**

@@ -1,11 +1,24 @@
 import type { CreateOrderRequest, OrderStatusEvent, OrderView, ProductView, SentEmailView, StockLevelView, SystemStatusView } from '@shop/contracts';
 import type { ApiErrorBody, SessionView } from '@shop/contracts';
 import { IDEMPOTENCY_KEY_HEADER, orderStatusSchema } from '@shop/contracts';
+import type { ProductSort } from '@shop/contracts';
 import { ApiError, requestJson } from './http';
 
 /** Every call the storefront makes. Paths are relative: the dev server, preview and nginx proxy /api. */
 export const shopApi = {
   listProducts: () => requestJson<ProductView[]>('/api/products'),
+
+  /** The catalog page: only the parameters given are sent, so the server defaults the sort as the URL does. */
+  searchProducts: ({ q, sort }: { q?: string; sort?: ProductSort }) => {
+    const params = new URLSearchParams();
+    if (q !== undefined) params.set('q', q);
+    if (sort !== undefined) params.set('sort', sort);
+    const query = params.toString();
+    return requestJson<ProductView[]>(query ? `/api/products?${query}` : '/api/products');
+  },
+
+  /** Served by order-service from its own catalog, so it answers while inventory is down. */
+  getProduct: (sku: string) => requestJson<ProductView>(`/api/products/${encodeURIComponent(sku)}`),
 
   /** Served by inventory-service; fails while it is down, which the shop treats as "stock unknown". */
   listStockLevels: () => requestJson<StockLevelView[]>('/api/stock'),

@@ -1,4 +1,5 @@
 import type { ProductView } from '@shop/contracts';
+import { Link, useLocation } from 'react-router';
 import { useCart } from '../cart/cart-context';
 import { formatPrice } from '../format';
 import { StockBadge } from './stock-badge';
@@ -16,15 +17,22 @@ export function ProductCard({ product, available, inventoryOffline, checkingStoc
   const headingId = `product-${product.sku}`;
   const soldOut = !inventoryOffline && available === 0;
   const buttonText = soldOut ? 'Sold out' : 'Add to cart';
+  // The product page's "Back to results" returns to this search and sort.
+  const { search } = useLocation();
+  const productPath = `/products/${encodeURIComponent(product.sku)}`;
 
   return (
     <article className="product-card" aria-labelledby={headingId}>
-      {/* The name follows as a heading, so the illustration is decorative. */}
-      <img className="product-card__image" src={product.imageUrl} alt="" width={400} height={300} loading="lazy" />
+      {/* The name follows as a heading, so the illustration is decorative; its link repeats the name's, so it is no tab stop. */}
+      <Link to={productPath} state={{ search }} tabIndex={-1} aria-hidden="true" className="product-card__image-link">
+        <img className="product-card__image" src={product.imageUrl} alt="" width={400} height={300} loading="lazy" />
+      </Link>
       <div className="product-card__body">
         <div className="product-card__title-row">
           <h2 id={headingId} className="product-card__name">
-            {product.name}
+            <Link to={productPath} state={{ search }}>
+              {product.name}
+            </Link>
           </h2>
           <p className="product-card__price">{formatPrice(product.priceCents)}</p>
         </div>
