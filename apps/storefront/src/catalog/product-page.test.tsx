@@ -33,6 +33,18 @@ describe('product page', () => {
     expect(JSON.parse(window.localStorage.getItem('shop.cart.v1') ?? 'null')).toMatchObject([{ sku: 'MUG-001', quantity: 4 }]);
   });
 
+  it('says so when the cart cannot hold all it was asked to add, and stops offering more at 100', async () => {
+    window.localStorage.setItem('shop.cart.v1', JSON.stringify([{ sku: 'MUG-001', quantity: 99 }]));
+    installFakeApi(mugRoutes());
+    const { user } = renderShop('/products/MUG-001');
+    await screen.findByRole('heading', { level: 1, name: 'Stoneware Mug' });
+
+    await user.click(screen.getByRole('button', { name: 'One more: Quantity of Stoneware Mug' }));
+    await user.click(screen.getByRole('button', { name: 'Add to cart' }));
+    expect(screen.getByText('At most 100 per order: 1 added, 100 in your cart')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Add to cart' })).toBeDisabled();
+  });
+
   it('an unknown sku says we do not sell it and links to the shop', async () => {
     installFakeApi({
       ...shopRoutes(),
