@@ -1,4 +1,13 @@
-import type { CreateOrderRequest, OrderStatusEvent, OrderView, ProductView, SentEmailView, StockLevelView, SystemStatusView } from '@shop/contracts';
+import type {
+  CreateOrderRequest,
+  OrderStatusEvent,
+  OrderView,
+  ProductView,
+  SentEmailView,
+  ShopperStatusView,
+  StockLevelView,
+  SystemStatusView,
+} from '@shop/contracts';
 import type { ApiErrorBody, SessionView } from '@shop/contracts';
 import { IDEMPOTENCY_KEY_HEADER, orderStatusSchema } from '@shop/contracts';
 import type { ProductSort } from '@shop/contracts';
@@ -46,7 +55,10 @@ export const shopApi = {
 
   signOut: () => requestStatus('/api/sessions/current', { method: 'DELETE' }),
 
-  getSystemStatus: () => requestJson<SystemStatusView>('/api/system/status'),
+  getSystemStatus: () => requestJson<ShopperStatusView>('/api/system/status'),
+
+  /** The operators' figures, behind the admin token (401 for a wrong one, 403 while ADMIN_TOKEN is not configured). */
+  getOperationsStatus: (adminToken: string) => requestJson<SystemStatusView>('/api/operations/status', { headers: { authorization: `Bearer ${adminToken}` } }),
 
   /** Served by notification-service: the emails sent about an order, the order id being the capability. */
   listOrderNotifications: (orderId: string) => requestJson<SentEmailView[]>(`/api/notifications/orders/${encodeURIComponent(orderId)}`),

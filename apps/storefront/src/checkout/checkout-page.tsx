@@ -22,7 +22,7 @@ export function CheckoutPage() {
   const { cart, lines, totalCents } = usePricedCart();
   const placeOrder = usePlaceOrder();
   const stock = useStockLevels();
-  const inventoryOffline = useSystemStatus().data?.inventory.online === false;
+  const confirmationsDelayed = useSystemStatus().data?.confirmations === 'delayed';
 
   const [customer, setCustomer] = useState(loadCustomer);
   const [issues, setIssues] = useState<FieldIssue[]>([]);
@@ -117,9 +117,9 @@ export function CheckoutPage() {
             onChange={(event) => editCustomer('email', event.target.value)}
             error={errorOf('customer.email')}
           />
-          {inventoryOffline && (
+          {confirmationsDelayed && (
             <p className="notice notice--info">
-              Our inventory system is offline for a moment. We will take your order now and confirm it automatically as soon as it is back.
+              Order confirmations are running late right now. We will take your order now, and it will be confirmed by itself; you don't need to do anything.
             </p>
           )}
           {stockNotice && (

@@ -5,7 +5,7 @@ import type { OrderEmailKind, OrderStatusEvent, OrderView, SentEmailView } from 
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeEventSource } from '../test/fake-event-source';
 import { ORDER_EMAIL_RETRY_DELAYS_MS } from '../api/queries';
-import { installFakeApi, json, networkError, productBySku, shopRoutes, systemStatus } from '../test/fake-api';
+import { installFakeApi, json, networkError, productBySku, shopperStatus, shopRoutes } from '../test/fake-api';
 import { renderShop } from '../test/render-shop';
 
 const ORDER_ID = '5d6c1a2b-3e4f-4a5b-8c7d-9e0f1a2b3c4d';
@@ -29,10 +29,10 @@ function statusEvent(status: OrderStatusEvent['status'], statusReason: string | 
   return { orderId: ORDER_ID, status, statusReason, updatedAt };
 }
 
-async function openOrderPage(inventoryOnline = true, routes: Parameters<typeof installFakeApi>[0] = {}) {
+async function openOrderPage(confirmations: 'prompt' | 'delayed' = 'prompt', routes: Parameters<typeof installFakeApi>[0] = {}) {
   const api = installFakeApi({
     ...shopRoutes(),
-    'GET /api/system/status': () => json(systemStatus({ inventoryOnline })),
+    'GET /api/system/status': () => json(shopperStatus(confirmations)),
     [`GET /api/orders/${ORDER_ID}`]: () => json(order()),
     ...routes,
   });
@@ -86,12 +86,34 @@ describe('order page', () => {
     expect(screen.getByRole('link', { name: 'Cart, 20 items' })).toBeInTheDocument();
   });
 
-  it('reassures the shopper while inventory is offline', async () => {
-    await openOrderPage(false);
+  it('reassures the shopper while confirmations run late', async () => {
+    await openOrderPage('delayed');
 
-    expect(await within(timeline()).findByText(/Our inventory system is offline for a moment/)).toHaveTextContent(
-      'Your order is safe and will be confirmed automatically when it is back',
+    expect(await within(timeline()).findByText(/This is taking longer than usual right now/)).toHaveTextContent(
+      'Your order is safe and will be confirmed automatically; there is nothing you need to do.',
     );
+  });
+
+  it("clears the strip's late-confirmations sentence on the confirmed event, before the status is asked again", async () => {
+    // The first status answer says delayed; the refetch the event triggers is held, so only the event can clear the strip.
+    let heldRefetch: ((response: Response) => void) | null = null;
+    let asked = 0;
+    const { headline, stream } = await openOrderPage('prompt', {
+      'GET /api/system/status': () => (++asked === 1 ? json(shopperStatus('delayed')) : new Promise<Response>((resolve) => (heldRefetch = resolve))),
+    });
+    const late = /Order confirmations are running late right now/;
+    expect(await screen.findByText(late)).toBeInTheDocument();
+
+    act(() => stream.emit(statusEvent('CONFIRMED', null, '2030-05-01T10:00:03.000Z')));
+
+    expect(headline).toHaveTextContent('Your order is confirmed.');
+    await waitFor(() => expect(screen.queryByText(late)).not.toBeInTheDocument());
+    expect(screen.getByRole('status', { name: 'Shop status' })).toBeEmptyDOMElement();
+    expect(heldRefetch).not.toBeNull();
+
+    // The refetch has the last word: were the shop still late, the sentence would come back.
+    act(() => heldRefetch!(json(shopperStatus('delayed'))));
+    expect(await screen.findByText(late)).toBeInTheDocument();
   });
 
   it('ignores a replayed event older than what is shown', async () => {
@@ -112,7 +134,7 @@ describe('order page: the email about the outcome', () => {
 
   it('says the confirmation was emailed once notification-service lists it, then stops asking', async () => {
     let answers = 0;
-    const { stream, api } = await openOrderPage(true, {
+    const { stream, api } = await openOrderPage('prompt', {
       // The email goes out shortly after the status changes: the first answer does not list it yet.
       [`GET ${NOTIFICATIONS}`]: () => json(answers++ === 0 ? [sent('received')] : [sent('received'), sent('confirmed')]),
     });
@@ -128,7 +150,7 @@ describe('order page: the email about the outcome', () => {
   });
 
   it('says the shopper was emailed about a rejection', async () => {
-    const { stream } = await openOrderPage(true, { [`GET ${NOTIFICATIONS}`]: () => json([sent('received'), sent('rejected')]) });
+    const { stream } = await openOrderPage('prompt', { [`GET ${NOTIFICATIONS}`]: () => json([sent('received'), sent('rejected')]) });
 
     act(() => stream.emit(statusEvent('REJECTED', 'BLK-012 is out of stock', '2030-05-01T10:00:02.000Z')));
 
@@ -141,7 +163,7 @@ describe('order page: the email about the outcome', () => {
     ['a 404', () => json({ statusCode: 404, error: 'Not Found', message: 'Cannot GET' }, 404)],
     ['a network error', networkError],
   ])('says nothing about an email when notification-service answers %s, and the order page stays whole', async (_, answer) => {
-    const { headline, stream, api } = await openOrderPage(true, { [`GET ${NOTIFICATIONS}`]: answer });
+    const { headline, stream, api } = await openOrderPage('prompt', { [`GET ${NOTIFICATIONS}`]: answer });
 
     act(() => stream.emit(statusEvent('CONFIRMED', null, '2030-05-01T10:00:03.000Z')));
 
@@ -157,7 +179,7 @@ describe('order page: the email about the outcome', () => {
   it('gives up after a bounded number of tries when the email never shows up', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {
-      const { stream, api } = await openOrderPage(true, { [`GET ${NOTIFICATIONS}`]: () => json([sent('received')]) });
+      const { stream, api } = await openOrderPage('prompt', { [`GET ${NOTIFICATIONS}`]: () => json([sent('received')]) });
       act(() => stream.emit(statusEvent('CONFIRMED', null, '2030-05-01T10:00:03.000Z')));
 
       await act(() => vi.advanceTimersByTimeAsync(10 * 60_000));

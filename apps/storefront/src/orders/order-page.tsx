@@ -17,7 +17,7 @@ export function OrderPage() {
 
   const order = useOrder(orderId);
   const stream = useOrderStatusStream(orderId, order.data?.status === 'PENDING');
-  const inventoryOffline = useSystemStatus().data?.inventory.online === false;
+  const confirmationsDelayed = useSystemStatus().data?.confirmations === 'delayed';
 
   return (
     <div className="page page--narrow">
@@ -34,7 +34,7 @@ export function OrderPage() {
             {headline(order.data)}
           </p>
           <EmailNote order={order.data} />
-          <StatusTimeline order={order.data} inventoryOffline={inventoryOffline} />
+          <StatusTimeline order={order.data} confirmationsDelayed={confirmationsDelayed} />
           <StreamNote state={stream} pending={order.data.status === 'PENDING'} />
           {order.data.status === 'REJECTED' && <ReorderOffer order={order.data} />}
           <section className="order-details" aria-labelledby="order-details-title">

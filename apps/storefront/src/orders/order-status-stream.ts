@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import type { OrderStatusEvent, OrderView } from '@shop/contracts';
+import type { OrderStatusEvent, OrderView, ShopperStatusView } from '@shop/contracts';
 import { PENDING_ORDERS_POLL_MS, queryKeys } from '../api/queries';
 import { orderEventsUrl, parseOrderStatusEvent } from '../api/shop-api';
 
@@ -29,6 +29,13 @@ export function useOrderStatusStream(orderId: string, enabled: boolean): StreamS
       if (!event || event.orderId !== orderId) return;
       queryClient.setQueryData<OrderView>(queryKeys.order(orderId), (order) => order && applyStatusEvent(order, event));
       if (event.status !== 'PENDING') {
+        // A decision is newer evidence than the last status poll that inventory decides: the strip clears
+        // in the same render as the headline, and the refetch confirms or corrects it.
+        queryClient.setQueryData<ShopperStatusView>(
+          queryKeys.systemStatus,
+          (status) => status && { ...status, confirmations: 'prompt', checkedAt: event.updatedAt },
+        );
+        void queryClient.invalidateQueries({ queryKey: queryKeys.systemStatus });
         source.close();
         setState('done');
       }

@@ -3,7 +3,8 @@ import { formatTime } from '../format';
 
 interface StatusTimelineProps {
   order: OrderView;
-  inventoryOffline: boolean;
+  /** The shop says confirmations run late (GET /api/system/status). */
+  confirmationsDelayed: boolean;
 }
 
 type StepState = 'done' | 'current' | 'failed';
@@ -18,10 +19,10 @@ interface Step {
 const STATE_TEXT: Record<StepState, string> = { done: 'completed', current: 'in progress', failed: 'not completed' };
 
 /** Placed → confirmed, or placed → rejected with the reason. */
-export function StatusTimeline({ order, inventoryOffline }: StatusTimelineProps) {
+export function StatusTimeline({ order, confirmationsDelayed }: StatusTimelineProps) {
   const steps: Step[] = [
     { title: 'Order placed', detail: 'We have saved your order.', state: 'done', at: order.createdAt },
-    secondStep(order, inventoryOffline),
+    secondStep(order, confirmationsDelayed),
   ];
 
   return (
@@ -43,7 +44,7 @@ export function StatusTimeline({ order, inventoryOffline }: StatusTimelineProps)
   );
 }
 
-function secondStep(order: OrderView, inventoryOffline: boolean): Step {
+function secondStep(order: OrderView, confirmationsDelayed: boolean): Step {
   switch (order.status) {
     case 'CONFIRMED':
       return { title: 'Confirmed', detail: 'Your items are reserved for you.', state: 'done', at: order.updatedAt };
@@ -52,8 +53,8 @@ function secondStep(order: OrderView, inventoryOffline: boolean): Step {
     case 'PENDING':
       return {
         title: 'Waiting for confirmation',
-        detail: inventoryOffline
-          ? 'Our inventory system is offline for a moment. Your order is safe and will be confirmed automatically when it is back; there is nothing you need to do.'
+        detail: confirmationsDelayed
+          ? 'This is taking longer than usual right now. Your order is safe and will be confirmed automatically; there is nothing you need to do.'
           : 'Our inventory is reserving your items. This usually takes a few seconds.',
         state: 'current',
       };

@@ -1,30 +1,22 @@
 import { useSystemStatus } from '../api/queries';
 import { describeSystemStatus } from './describe-system-status';
 
-/** A slim strip under the header that says, in plain words, what the state of the system means for an order. */
+/** A slim strip under the header that speaks only when confirmations run late or the shop cannot be reached. */
 export function SystemStatusStrip() {
   const { data, isError } = useSystemStatus();
-  const summary = describeSystemStatus(data, isError);
+  const { tone, sentence } = describeSystemStatus(data, isError);
 
+  // The live region stays mounted while empty, so a sentence that appears later is announced.
   return (
-    <section className={`status-strip status-strip--${summary.tone}`} aria-label="Shop status">
-      <div className="status-strip__inner">
-        <div className="status-strip__message">
-          <span className="status-strip__dot" aria-hidden="true" />
-          {/* role=status announces a change of headline (inventory going offline or back) without moving focus. */}
-          <p role="status">{summary.headline}</p>
+    <div role="status" aria-label="Shop status" className={sentence ? `status-strip status-strip--${tone}` : undefined}>
+      {sentence && (
+        <div className="status-strip__inner">
+          <p className="status-strip__message">
+            <span className="status-strip__dot" aria-hidden="true" />
+            {sentence}
+          </p>
         </div>
-        {summary.facts.length > 0 && (
-          <dl className="status-strip__facts">
-            {summary.facts.map((fact) => (
-              <div key={fact.label} className="status-strip__fact">
-                <dt>{fact.label}</dt>
-                <dd>{fact.value}</dd>
-              </div>
-            ))}
-          </dl>
-        )}
-      </div>
-    </section>
+      )}
+    </div>
   );
 }

@@ -1,4 +1,4 @@
-import { DEMO_CATALOG, type ProductView, type SystemStatusView } from '@shop/contracts';
+import { DEMO_CATALOG, type ProductView, type ShopperStatusView, type SystemStatusView } from '@shop/contracts';
 import { vi } from 'vitest';
 
 /** A route answers with a Response, or throws to play a network error. */
@@ -49,6 +49,12 @@ export const productBySku = (sku: string): ProductView => {
   return product;
 };
 
+/** The shop's word for shoppers (GET /api/system/status). */
+export function shopperStatus(confirmations: ShopperStatusView['confirmations'] = 'prompt'): ShopperStatusView {
+  return { confirmations, checkedAt: new Date().toISOString() };
+}
+
+/** The operators' figures (GET /api/operations/status). */
 export function systemStatus(overrides: { inventoryOnline?: boolean; queueDepth?: number; backlog?: number } = {}): SystemStatusView {
   const online = overrides.inventoryOnline ?? true;
   return {
@@ -64,6 +70,6 @@ export function shopRoutes(): Record<string, Route> {
   return {
     'GET /api/products': () => json(PRODUCTS),
     'GET /api/stock': () => json(DEMO_CATALOG.map((product) => ({ sku: product.sku, available: product.initialStock, updatedAt: new Date().toISOString() }))),
-    'GET /api/system/status': () => json(systemStatus()),
+    'GET /api/system/status': () => json(shopperStatus()),
   };
 }
