@@ -9,6 +9,7 @@ import { CheckoutPage } from './checkout/checkout-page';
 import { AppLayout } from './layout/app-layout';
 import { usePageTitle } from './layout/use-page-title';
 import { MyOrdersPage } from './orders/my-orders-page';
+import { OperationsPage } from './operations/operations-page';
 import { OrderPage } from './orders/order-page';
 import { SignInPage } from './orders/sign-in-page';
 
@@ -33,6 +34,7 @@ export function ShopRoutes() {
         {/* A static segment ranks above orders/:orderId, so "sign-in" is never read as an order id. */}
         <Route path="orders/sign-in" element={<SignInPage />} />
         <Route path="orders/:orderId" element={<OrderPage />} />
+        <Route path="operations" element={<OperationsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -10,6 +10,7 @@ export const queryKeys = {
   product: (sku: string) => ['product', sku] as const,
   stockLevels: ['stock-levels'] as const,
   systemStatus: ['system-status'] as const,
+  operationsStatus: ['operations-status'] as const,
   order: (orderId: string) => ['orders', orderId] as const,
   /** The signed-in shopper's orders; under 'orders' so that invalidating all orders refreshes it too. */
   myOrders: ['orders', 'mine'] as const,

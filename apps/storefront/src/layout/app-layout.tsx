@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { Outlet, useLocation } from 'react-router';
+import { Link, Outlet, useLocation } from 'react-router';
 import { SystemStatusStrip } from '../system/system-status-strip';
 import { SiteHeader } from './site-header';
 
@@ -17,6 +17,9 @@ export function AppLayout() {
       </main>
       <footer className="site-footer">
         <p>A reference shop: orders are accepted the moment they are saved, even while inventory is offline.</p>
+        <p className="small">
+          <Link to="/operations">Operators</Link>
+        </p>
       </footer>
     </>
   );

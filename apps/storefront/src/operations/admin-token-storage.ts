@@ -1,0 +1,14 @@
+/** The operators' token lives for the browser tab only: sessionStorage, never localStorage or a cookie. */
+const ADMIN_TOKEN_KEY = 'shop.operations.adminToken';
+
+export function loadAdminToken(): string | null {
+  return window.sessionStorage.getItem(ADMIN_TOKEN_KEY);
+}
+
+export function saveAdminToken(token: string): void {
+  window.sessionStorage.setItem(ADMIN_TOKEN_KEY, token);
+}
+
+export function clearAdminToken(): void {
+  window.sessionStorage.removeItem(ADMIN_TOKEN_KEY);
+}
