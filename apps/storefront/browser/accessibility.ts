@@ -46,6 +46,8 @@ export async function recordCspViolations(context: BrowserContext): Promise<CspV
 
 /** Presses Tab until `target` has focus; fails naming it (and where focus went) after `maxTabs`. */
 export async function tabTo(page: Page, target: Locator, maxTabs = 40): Promise<void> {
+  // Once, so that each press below checks focus at once instead of waiting for the element.
+  await target.waitFor({ state: 'attached' });
   for (let tabs = 0; tabs < maxTabs; tabs++) {
     await page.keyboard.press('Tab');
     if (await hasFocus(target)) return;
@@ -58,7 +60,7 @@ export async function tabTo(page: Page, target: Locator, maxTabs = 40): Promise<
 }
 
 export async function hasFocus(target: Locator): Promise<boolean> {
-  return target.evaluate((element) => element === document.activeElement).catch(() => false);
+  return target.evaluate((element) => element === document.activeElement, undefined, { timeout: 1_000 }).catch(() => false);
 }
 
 /** The focused element shows where focus is: an outline that is drawn, or a box shadow. */
