@@ -521,6 +521,8 @@ describe('shop in a browser', () => {
     expect(await adaOrders.getByRole('listitem').count()).toBe(1);
     expect(laptop.url()).toBe(`${stack.shopUrl}/orders`);
     await expectNoSeriousViolations(laptop, 'My orders, signed in');
+    // Without the ring of the heading that took focus on arrival, for the README.
+    await laptop.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await laptop.screenshot({ path: `${SCREENSHOTS}my-orders-signed-in.png`, fullPage: true });
     // The session rides in an HttpOnly cookie for /api: the page's scripts never see it.
     expect(await laptop.evaluate(() => document.cookie)).toBe('');

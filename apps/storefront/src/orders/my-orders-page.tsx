@@ -11,6 +11,7 @@ import { usePageTitle } from '../layout/use-page-title';
 import { OrderStatusPill } from './order-status-pill';
 import { forgetPlacedOrders, usePlacedOrders } from './placed-orders';
 import { SignInLinkForm } from './sign-in-page';
+import './my-orders-page.css';
 
 /** How many of this browser's orders the page asks for: each is its own request. */
 export const PLACED_ORDERS_SHOWN = 20;

@@ -8,6 +8,7 @@ import { shopApi } from '../api/shop-api';
 import { loadCustomer } from '../checkout/saved-customer';
 import { TextField } from '../layout/text-field';
 import { usePageTitle } from '../layout/use-page-title';
+import './my-orders-page.css';
 
 /** The words of a link the server refused (used, expired or not one of ours). */
 export const SIGN_IN_LINK_REFUSED = 'This link was already used or has expired.';
