@@ -83,6 +83,15 @@ export function storefrontConf() {
     upstreams.push(`upstream ${host} {\n  server ${host}:${port};\n}\n`);
     return `${indent}set $${variable} ${host};`;
   });
+  // Behind the ingress, the client is the address it reports (realip): trusted only from the
+  // cluster's private ranges, and read from the right, so an address a client wrote itself is not taken.
+  conf = conf.replace(
+    /^( {2}server_name _;\n)/m,
+    `$1\n  # The ingress in front reports the client in X-Forwarded-For; trust it only from private addresses.\n` +
+      ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fd00::/8'].map((range) => `  set_real_ip_from ${range};\n`).join('') +
+      `  real_ip_header X-Forwarded-For;\n  real_ip_recursive on;\n`,
+  );
+  if (!conf.includes('real_ip_header')) throw new Error('infra/nginx/storefront.conf changed shape; update storefrontConf() in scripts/k8s-manifests.mjs');
   // The run-time resolver and the comment that explains it.
   conf = conf.replace(/(^ *#.*\n)*^ *include \/tmp\/nginx-resolver\.conf;\n/m, '  # The services: the upstreams above.\n');
   if (upstreams.length < 2 || conf.includes('nginx-resolver'))

@@ -333,6 +333,12 @@ describe('sign-in links and shopper sessions', () => {
     expect((await requestLink(email, newClient())).status).toBe(202);
   });
 
+  it('an IPv6 client is counted by its /64: another address of the same /64 is the same client, another /64 is not', async () => {
+    for (let i = 0; i < Number(LIMITS.SIGN_IN_LINKS_PER_CLIENT); i++) expect((await requestLink(newEmail(), `2001:db8:0:7::${i + 1}`)).status).toBe(202);
+    expect((await requestLink(newEmail(), '2001:db8:0:7:ffff::9')).status).toBe(429);
+    expect((await requestLink(newEmail(), '2001:db8:0:8::1')).status).toBe(202);
+  });
+
   it('past SIGN_IN_LINKS_PER_EMAIL requests for one email answer 429 from any client, the same body for an email with or without orders', async () => {
     const known = newEmail('known');
     const unknown = newEmail('unknown');

@@ -23,6 +23,9 @@ export interface SignInLimits {
 
 export const SIGN_IN_LIMITS = Symbol('SIGN_IN_LIMITS');
 
+/** Client addresses and emails counted at once per replica (the plugin's default is 5,000); about 100 bytes each. */
+export const RATE_LIMIT_KEYS_KEPT = 100_000;
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** Read by the routes' rate-limit configs, which are declared before any configuration exists. */
@@ -38,7 +41,9 @@ declare module 'fastify' {
 export function shopperPlugins(limits: SignInLimits): (app: NestFastifyApplication) => Promise<void> {
   return async (app) => {
     await app.register(fastifyCookie);
-    await app.register(rateLimit, { global: false });
+    // Room for many keys: the store forgets the least recently used past it, so a small one would let
+    // a flood of other addresses push out the count of the email being mail-bombed.
+    await app.register(rateLimit, { global: false, cache: RATE_LIMIT_KEYS_KEPT });
     app.getHttpAdapter().getInstance().decorate('signInLimits', limits);
   };
 }
@@ -61,7 +66,7 @@ export function perClientLimit(variable: 'SIGN_IN_LINKS_PER_CLIENT' | 'SIGN_INS_
     rateLimit: {
       max: (request) => maxOf(request.server.signInLimits),
       timeWindow: (request) => request.server.signInLimits.windowSeconds * 1000,
-      keyGenerator: (request) => request.ip,
+      // The plugin's own key: request.ip, with an IPv6 address counted by its /64 (one host holds a whole /64).
       errorResponseBuilder: (request, context) =>
         tooManyRequests(
           `at most ${context.max} ${what} per ${windowOf(request.server.signInLimits.windowSeconds)} from one client (${variable}); retry in ${context.after}`,
