@@ -9,6 +9,9 @@ import { createInventoryService } from '../../apps/inventory-service/src/app';
 import { loadInventoryServiceConfig } from '../../apps/inventory-service/src/config';
 import { createOrderService } from '../../apps/order-service/src/app';
 import { loadOrderServiceConfig } from '../../apps/order-service/src/config';
+import { createNotificationService } from '../../apps/notification-service/src/app';
+import { loadNotificationServiceConfig } from '../../apps/notification-service/src/config';
+import { SmtpCatcher } from '../../apps/notification-service/test/smtp-catcher';
 
 export const ADMIN_TOKEN = 'integration-test-admin-token';
 /** Signs the order service's sign-in links in these tests (a real deployment keeps its own in a secret). */
@@ -36,6 +39,7 @@ export class ShopHarness {
   readonly orders: Pool;
   readonly inventory: Pool;
   private amqp: ChannelModel | null = null;
+  private notifications: { app: NestFastifyApplication; db: Awaited<ReturnType<typeof createDatabase>>; smtp: SmtpCatcher } | null = null;
 
   private constructor(
     private readonly ordersDb: Awaited<ReturnType<typeof createDatabase>>,
@@ -187,7 +191,29 @@ export class ShopHarness {
     return rows[0].available;
   }
 
+  /**
+   * notification-service on a throwaway database of its own and this vhost, sending to a real SMTP
+   * server (SmtpCatcher) started for it; `dispose` stops both. Returns its URL and the catcher.
+   */
+  async startNotificationService(): Promise<{ url: string; smtp: SmtpCatcher }> {
+    const db = await createDatabase('notifications_it');
+    const smtp = new SmtpCatcher();
+    await smtp.start();
+    const app = await createNotificationService(
+      loadNotificationServiceConfig({ ...this.serviceEnv(db.url, this.vhost.url), SMTP_URL: smtp.url, SHOP_URL: 'https://shop.example' }),
+    );
+    await app.listen(0, '127.0.0.1');
+    this.notifications = { app, db, smtp };
+    return { url: await app.getUrl(), smtp };
+  }
+
   async dispose(): Promise<void> {
+    if (this.notifications) {
+      await this.notifications.app.close();
+      await this.notifications.smtp.stop();
+      await this.notifications.db.drop();
+      this.notifications = null;
+    }
     await this.stopOrderService();
     await this.stopInventoryService();
     await this.amqp?.close().catch(() => undefined);

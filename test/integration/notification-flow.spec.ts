@@ -1,8 +1,5 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createDatabase, waitFor } from '@shop/testing';
-import { createNotificationService } from '../../apps/notification-service/src/app';
-import { loadNotificationServiceConfig } from '../../apps/notification-service/src/config';
-import { SmtpCatcher } from '../../apps/notification-service/test/smtp-catcher';
+import { waitFor } from '@shop/testing';
+import type { SmtpCatcher } from '../../apps/notification-service/test/smtp-catcher';
 import { anOrder, ShopHarness } from './harness';
 
 /**
@@ -12,29 +9,18 @@ import { anOrder, ShopHarness } from './harness';
  */
 describe('order lifecycle to the shopper’s inbox', () => {
   let shop: ShopHarness;
-  let notificationsDb: Awaited<ReturnType<typeof createDatabase>>;
-  let notifications: NestFastifyApplication;
   let notificationsUrl: string;
-  const smtp = new SmtpCatcher();
+  let smtp: SmtpCatcher;
 
   beforeAll(async () => {
     shop = await ShopHarness.create();
-    notificationsDb = await createDatabase('notifications_it');
-    await smtp.start();
-    notifications = await createNotificationService(
-      loadNotificationServiceConfig({ ...shop.serviceEnv(notificationsDb.url, shop.vhost.url), SMTP_URL: smtp.url, SHOP_URL: 'https://shop.example' }),
-    );
-    await notifications.listen(0, '127.0.0.1');
-    notificationsUrl = await notifications.getUrl();
+    ({ url: notificationsUrl, smtp } = await shop.startNotificationService());
     await shop.startOrderService();
     await shop.startInventoryService();
   });
 
   afterAll(async () => {
-    await notifications?.close();
     await shop?.dispose();
-    await smtp.stop();
-    await notificationsDb?.drop();
   });
 
   it('emails "received" then "confirmed" for an order placed through the API, with its lines and total', async () => {

@@ -1,8 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createDatabase } from '@shop/testing';
-import { createNotificationService } from '../../apps/notification-service/src/app';
-import { loadNotificationServiceConfig } from '../../apps/notification-service/src/config';
-import { SmtpCatcher } from '../../apps/notification-service/test/smtp-catcher';
 import { anOrder, ShopHarness } from './harness';
 
 /**
@@ -11,28 +6,16 @@ import { anOrder, ShopHarness } from './harness';
  */
 describe('an order is read by its id, and only by its id', () => {
   let shop: ShopHarness;
-  let notificationsDb: Awaited<ReturnType<typeof createDatabase>>;
-  let notifications: NestFastifyApplication;
   let notificationUrl: string;
-  const smtp = new SmtpCatcher();
 
   beforeAll(async () => {
     shop = await ShopHarness.create();
-    notificationsDb = await createDatabase('notifications_it');
-    await smtp.start();
-    notifications = await createNotificationService(
-      loadNotificationServiceConfig({ ...shop.serviceEnv(notificationsDb.url, shop.vhost.url), SMTP_URL: smtp.url, SHOP_URL: 'https://shop.example' }),
-    );
-    await notifications.listen(0, '127.0.0.1');
-    notificationUrl = await notifications.getUrl();
+    ({ url: notificationUrl } = await shop.startNotificationService());
     await shop.startOrderService();
   });
 
   afterAll(async () => {
-    await notifications?.close();
     await shop?.dispose();
-    await smtp.stop();
-    await notificationsDb?.drop();
   });
 
   /** The status, content type and body of a response (a stream is cut once its first bytes arrived). */

@@ -1,8 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createDatabase } from '@shop/testing';
-import { createNotificationService } from '../../apps/notification-service/src/app';
-import { loadNotificationServiceConfig } from '../../apps/notification-service/src/config';
-import { SmtpCatcher } from '../../apps/notification-service/test/smtp-catcher';
 import { anOrder, ShopHarness } from './harness';
 
 const UNKNOWN_ORDER = '00000000-0000-4000-8000-000000000000';
@@ -13,31 +8,19 @@ const UNKNOWN_ORDER = '00000000-0000-4000-8000-000000000000';
  */
 describe('security headers, CORS and the body limit of the three services', () => {
   let shop: ShopHarness;
-  let notificationsDb: Awaited<ReturnType<typeof createDatabase>>;
-  let notifications: NestFastifyApplication;
   let notificationUrl: string;
   let orderId: string;
-  const smtp = new SmtpCatcher();
 
   beforeAll(async () => {
     shop = await ShopHarness.create();
-    notificationsDb = await createDatabase('notifications_it');
-    await smtp.start();
-    notifications = await createNotificationService(
-      loadNotificationServiceConfig({ ...shop.serviceEnv(notificationsDb.url, shop.vhost.url), SMTP_URL: smtp.url, SHOP_URL: 'https://shop.example' }),
-    );
-    await notifications.listen(0, '127.0.0.1');
-    notificationUrl = await notifications.getUrl();
+    ({ url: notificationUrl } = await shop.startNotificationService());
     await shop.startOrderService();
     await shop.startInventoryService();
     orderId = (await shop.placeOrder(anOrder([{ sku: 'MUG-001', quantity: 1 }]))).body.id;
   });
 
   afterAll(async () => {
-    await notifications?.close();
     await shop?.dispose();
-    await smtp.stop();
-    await notificationsDb?.drop();
   });
 
   const base = (service: 'order' | 'inventory' | 'notification') =>
