@@ -13,10 +13,14 @@ import './my-orders-page.css';
 /** The words of a link the server refused (used, expired or not one of ours). */
 export const SIGN_IN_LINK_REFUSED = 'This link was already used or has expired.';
 
+/** What a page opened without a token says (a link cut short when copied, or typed by hand). */
+export const SIGN_IN_LINK_INCOMPLETE = 'This link is incomplete: part of it is missing.';
+
 /**
  * Where the emailed link lands: /orders/sign-in#token=…. The token rides in the fragment, which no
- * server log, proxy or Referer ever sees; the page takes it out of the address at once and exchanges it
- * (POST, never a GET a mail scanner could spend) for a session, then shows the shopper's orders.
+ * server log, proxy or Referer ever sees; the page takes it out of the address at once, then waits for
+ * the shopper's click to exchange it (POST) for a session: mail scanners that open links and run their
+ * scripts (Safe Links, Mimecast) would otherwise spend the single-use link before the shopper does.
  */
 export function SignInPage() {
   usePageTitle('Sign in to your orders');
@@ -39,13 +43,15 @@ export function SignInPage() {
   useEffect(() => {
     // Off the address bar and out of the history (the router replaces the entry through history.replaceState).
     if (location.hash) navigate({ pathname: location.pathname, search: location.search }, { replace: true });
-    // StrictMode runs effects twice; a second POST would spend the token and answer 401.
-    if (token && !spent.current) {
-      spent.current = true;
-      signIn.mutate(token);
-    }
     // Once, on arrival.
   }, []);
+
+  const spend = () => {
+    // The token works once: a second POST would answer 401. The button disables too, a render later.
+    if (!token || spent.current) return;
+    spent.current = true;
+    signIn.mutate(token);
+  };
 
   const refused = signIn.error instanceof ApiError && (signIn.error.status === 401 || signIn.error.status === 400);
   return (
@@ -53,14 +59,25 @@ export function SignInPage() {
       <h1 tabIndex={-1}>Sign in to your orders</h1>
       {!token && (
         <>
-          <p>This page opens the link we email you. Ask for one here: it lists the orders placed with that address.</p>
+          <div className="notice notice--error" role="alert">
+            <p>{SIGN_IN_LINK_INCOMPLETE} Open it again from the email, or ask for a new one below.</p>
+          </div>
           <SignInLinkForm />
         </>
       )}
-      {token && (signIn.isPending || signIn.isIdle || signIn.isSuccess) && (
-        <p className="muted" role="status">
-          Signing you in…
-        </p>
+      {token && !signIn.isError && (
+        <>
+          <p>This link from your email lists the orders placed with your address. It works once.</p>
+          <div>
+            <button type="button" className="button button--primary" onClick={spend} disabled={!signIn.isIdle}>
+              Sign me in
+            </button>
+          </div>
+          {/* Mounted before the click, so screen readers announce the sentence when it appears. */}
+          <p className="muted sign-in-note" role="status">
+            {(signIn.isPending || signIn.isSuccess) && 'Signing you in…'}
+          </p>
+        </>
       )}
       {refused && (
         <>
