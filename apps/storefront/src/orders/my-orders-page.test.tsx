@@ -78,6 +78,45 @@ describe('my orders', () => {
     expect(within(list).getByRole('link', { name: 'Order AA11BB22' })).toBeInTheDocument();
   });
 
+  it("forgets this browser's orders on a shared computer: the ids go, the section says there are none, a session's list stays", async () => {
+    recordPlacedOrder({ id: SECOND, createdAt: '2030-05-01T09:00:00.000Z' });
+    recordPlacedOrder({ id: FIRST, createdAt: '2030-05-01T10:00:00.000Z' });
+    installFakeApi({
+      ...shopRoutes(),
+      'GET /api/sessions/current': () => json({ email: 'bob@example.com', expiresAt: '2030-05-08T10:00:00.000Z' }),
+      'GET /api/orders': () => json([order(GONE, 'CONFIRMED', 'bob@example.com')]),
+      [`GET /api/orders/${FIRST}`]: () => json(order(FIRST, 'CONFIRMED')),
+      [`GET /api/orders/${SECOND}`]: () => json(order(SECOND, 'CONFIRMED')),
+    });
+    const { user } = renderShop('/orders');
+
+    const placedHere = await screen.findByRole('list', { name: 'Orders placed from this browser' });
+    expect(within(placedHere).getAllByRole('link')).toHaveLength(2);
+    // Signing out would leave them listed: the signed-in part says so.
+    expect(await screen.findByText(/Signing out leaves the orders placed from this browser listed above/)).toHaveTextContent(
+      '“Forget the orders placed from this browser”',
+    );
+
+    await user.click(screen.getByRole('button', { name: 'Forget the orders placed from this browser' }));
+
+    expect(await screen.findByText('No orders are listed for this browser now: they are forgotten here.')).toBeInTheDocument();
+    expect(screen.queryByRole('list', { name: 'Orders placed from this browser' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Forget the orders placed from this browser' })).not.toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 2, name: 'Placed from this browser' })).toHaveFocus();
+    expect(window.localStorage.getItem(PLACED_ORDERS_STORAGE_KEY)).toBeNull();
+    expect(screen.queryByText(/Signing out leaves/)).not.toBeInTheDocument();
+    // The session's orders are the server's answer for the email, not this browser's list.
+    expect(within(screen.getByRole('list', { name: 'Orders for bob@example.com' })).getAllByRole('link')).toHaveLength(1);
+  });
+
+  it('offers nothing to forget when this browser placed no orders', async () => {
+    installFakeApi({ ...shopRoutes(), 'GET /api/sessions/current': unauthorized });
+    renderShop('/orders');
+
+    expect(await screen.findByText('No orders placed from this browser yet.')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Forget the orders placed from this browser' })).not.toBeInTheDocument();
+  });
+
   it('without a session offers the link form, and says the same sentence for any address', async () => {
     const api = installFakeApi({
       ...shopRoutes(),

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { OrderView } from '@shop/contracts';
@@ -9,7 +9,7 @@ import { formatDateTime, formatPrice, plural, shortOrderId } from '../format';
 import { QueryFailure } from '../layout/query-failure';
 import { usePageTitle } from '../layout/use-page-title';
 import { OrderStatusPill } from './order-status-pill';
-import { forgetPlacedOrders, usePlacedOrders } from './placed-orders';
+import { forgetAllPlacedOrders, forgetPlacedOrders, usePlacedOrders } from './placed-orders';
 import { SignInLinkForm } from './sign-in-page';
 import './my-orders-page.css';
 
@@ -31,8 +31,13 @@ export function MyOrdersPage() {
   );
 }
 
+/** The button's words, also named next to Sign out. */
+export const FORGET_PLACED_ORDERS = 'Forget the orders placed from this browser';
+
 function PlacedHere() {
-  const placed = usePlacedOrders().slice(0, PLACED_ORDERS_SHOWN);
+  const queryClient = useQueryClient();
+  const stored = usePlacedOrders();
+  const placed = stored.slice(0, PLACED_ORDERS_SHOWN);
   const queries = usePlacedOrderQueries(placed.map((order) => order.id));
   const goneIds = placed.filter((_, index) => isNotFound(queries[index].error)).map((order) => order.id);
   const orders = queries.flatMap((query) => (query.data ? [query.data] : []));
@@ -45,14 +50,39 @@ function PlacedHere() {
     if (goneKey) forgetPlacedOrders(goneKey.split(','));
   }, [goneKey]);
 
+  // A shared computer: the next shopper should not find this one's orders listed here.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [forgotten, setForgotten] = useState(false);
+  const forget = () => {
+    forgetAllPlacedOrders();
+    for (const order of stored) queryClient.removeQueries({ queryKey: queryKeys.order(order.id), exact: true });
+    setForgotten(true);
+    // The button is gone: focus goes to the section it emptied rather than to the top of the page.
+    heading.current?.focus();
+  };
+
   return (
     <section aria-labelledby="placed-here-title" className="orders-section">
-      <h2 id="placed-here-title">Placed from this browser</h2>
-      {placed.length === 0 && <p className="empty-state">No orders placed from this browser yet.</p>}
+      <h2 id="placed-here-title" ref={heading} tabIndex={-1}>
+        Placed from this browser
+      </h2>
+      {placed.length === 0 && (
+        <p className="empty-state">
+          {forgotten ? 'No orders are listed for this browser now: they are forgotten here.' : 'No orders placed from this browser yet.'}
+        </p>
+      )}
       {loading && orders.length === 0 && <p className="muted">Loading your orders…</p>}
       {goneIds.length > 0 && <p className="muted">{goneIds.length === 1 ? '1 order is no longer found.' : `${goneIds.length} orders are no longer found.`}</p>}
       {failed.length > 0 && <QueryFailure what={plural(failed.length, 'order')} onRetry={() => failed.forEach((query) => query.refetch())} />}
       {orders.length > 0 && <OrderList orders={orders} label="Orders placed from this browser" />}
+      {stored.length > 0 && (
+        <div>
+          <button type="button" className="button" onClick={forget}>
+            {FORGET_PLACED_ORDERS}
+          </button>
+          <p className="muted small">On a shared computer, so the next person does not see them. The orders stay with the shop.</p>
+        </div>
+      )}
     </section>
   );
 }
@@ -77,6 +107,7 @@ function OrdersForYourEmail() {
 
 function SignedInOrders({ email }: { email: string }) {
   const queryClient = useQueryClient();
+  const placedHere = usePlacedOrders().length > 0;
   const orders = useMyOrders(true);
   const signOut = useMutation({
     mutationFn: shopApi.signOut,
@@ -101,6 +132,11 @@ function SignedInOrders({ email }: { email: string }) {
           Sign out
         </button>
       </div>
+      {placedHere && (
+        <p className="muted small">
+          Signing out leaves the orders placed from this browser listed above: on a shared computer, also use “{FORGET_PLACED_ORDERS}”.
+        </p>
+      )}
       {signOut.isError && (
         <p className="notice notice--error" role="alert">
           We couldn't sign you out. Please try again.

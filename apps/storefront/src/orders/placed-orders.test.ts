@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { forgetPlacedOrders, loadPlacedOrders, PLACED_ORDERS_KEPT, PLACED_ORDERS_STORAGE_KEY, recordPlacedOrder } from './placed-orders';
+import {
+  forgetAllPlacedOrders,
+  forgetPlacedOrders,
+  loadPlacedOrders,
+  PLACED_ORDERS_FORGOTTEN,
+  PLACED_ORDERS_KEPT,
+  PLACED_ORDERS_STORAGE_KEY,
+  recordPlacedOrder,
+} from './placed-orders';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const at = (n: number) => new Date(Date.UTC(2030, 0, 1, 0, n)).toISOString();
@@ -44,6 +52,21 @@ describe('orders placed from this browser', () => {
     for (const n of [1, 2, 3]) recordPlacedOrder({ id: id(n), createdAt: at(n) });
     forgetPlacedOrders([id(2)]);
     expect(loadPlacedOrders().map((order) => order.id)).toEqual([id(3), id(1)]);
+  });
+
+  it('forgets them all, and tells this tab', () => {
+    for (const n of [1, 2]) recordPlacedOrder({ id: id(n), createdAt: at(n) });
+    let told = 0;
+    const listener = () => told++;
+    window.addEventListener(PLACED_ORDERS_FORGOTTEN, listener);
+    try {
+      forgetAllPlacedOrders();
+    } finally {
+      window.removeEventListener(PLACED_ORDERS_FORGOTTEN, listener);
+    }
+    expect(loadPlacedOrders()).toEqual([]);
+    expect(window.localStorage.getItem(PLACED_ORDERS_STORAGE_KEY)).toBeNull();
+    expect(told).toBe(1);
   });
 
   it('ignores a full or disabled storage', () => {

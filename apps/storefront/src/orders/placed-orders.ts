@@ -42,6 +42,23 @@ export function forgetPlacedOrders(ids: readonly string[], storage: Storage = wi
   );
 }
 
+/**
+ * Forgets every order placed from this browser (a shared computer: the next shopper should not see them).
+ * The orders stay on the server; their ids are just no longer kept here. Other tabs hear of it through the
+ * `storage` event, this one through PLACED_ORDERS_FORGOTTEN.
+ */
+export function forgetAllPlacedOrders(storage: Storage = window.localStorage): void {
+  try {
+    storage.removeItem(PLACED_ORDERS_STORAGE_KEY);
+  } catch {
+    // Storage disabled: nothing was kept to forget.
+  }
+  window.dispatchEvent(new Event(PLACED_ORDERS_FORGOTTEN));
+}
+
+/** Dispatched on window by forgetAllPlacedOrders: the `storage` event reaches only the other tabs. */
+export const PLACED_ORDERS_FORGOTTEN = 'shop:placed-orders-forgotten';
+
 function savePlacedOrders(orders: PlacedOrder[], storage: Storage): void {
   try {
     storage.setItem(PLACED_ORDERS_STORAGE_KEY, JSON.stringify(orders.slice(0, PLACED_ORDERS_KEPT)));
@@ -50,15 +67,20 @@ function savePlacedOrders(orders: PlacedOrder[], storage: Storage): void {
   }
 }
 
-/** The stored list, kept in step with other tabs of the shop through the `storage` event. */
+/** The stored list, kept in step with other tabs of the shop through the `storage` event, and with a forget in this one. */
 export function usePlacedOrders(): PlacedOrder[] {
   const [orders, setOrders] = useState(() => loadPlacedOrders());
   useEffect(() => {
     const reload = (event: StorageEvent) => {
       if (event.key === null || event.key === PLACED_ORDERS_STORAGE_KEY) setOrders(loadPlacedOrders());
     };
+    const forgotten = () => setOrders(loadPlacedOrders());
     window.addEventListener('storage', reload);
-    return () => window.removeEventListener('storage', reload);
+    window.addEventListener(PLACED_ORDERS_FORGOTTEN, forgotten);
+    return () => {
+      window.removeEventListener('storage', reload);
+      window.removeEventListener(PLACED_ORDERS_FORGOTTEN, forgotten);
+    };
   }, []);
   return orders;
 }
