@@ -29,6 +29,8 @@ export interface ShopStack {
   /** The storefront, as a shopper opens it. */
   shopUrl: string;
   orderServiceUrl: string;
+  /** order-service's database, for checks no API answers (that an order was not made). */
+  ordersDatabaseUrl: string;
   inventoryServiceUrl: string;
   notificationServiceUrl: string;
   /** MailDev's web UI, and its REST API under /api (GET /api/email). */
@@ -164,6 +166,7 @@ export async function startShopStack(): Promise<ShopStack> {
     return {
       shopUrl,
       orderServiceUrl,
+      ordersDatabaseUrl: ordersDb.url,
       inventoryServiceUrl,
       notificationServiceUrl,
       mailCatcherUrl,

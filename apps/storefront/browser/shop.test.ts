@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CATALOG, SIGN_IN_LINK_SENT_MESSAGE, type OrderView } from '@shop/contracts';
+import { sqlPool } from '@shop/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatPrice } from '../src/format';
@@ -119,6 +120,20 @@ async function ordersOf(email: string): Promise<OrderView[]> {
   return (await response.json()) as OrderView[];
 }
 
+/**
+ * How many orders order-service's database holds for a customer name: counts what no session can
+ * list (an order for an address no link can reach, such as an invalid one).
+ */
+async function ordersInDatabaseNamed(customerName: string): Promise<number> {
+  const pool = sqlPool(stack.ordersDatabaseUrl);
+  try {
+    const { rows } = await pool.query<{ count: string }>('SELECT count(*) FROM orders WHERE customer_name = $1', [customerName]);
+    return Number(rows[0].count);
+  } finally {
+    await pool.end();
+  }
+}
+
 /** The first email MailDev caught that `matches`, polled until it comes. */
 async function caughtEmail(matches: (email: CaughtEmail) => boolean): Promise<CaughtEmail> {
   const deadline = Date.now() + EMAIL_TIMEOUT_MS;
@@ -215,6 +230,8 @@ describe('shop in a browser', () => {
       ['MUG-001', 1],
       ['NBK-005', 1],
     ]);
+    // The count the bad-input scenario relies on sees the orders that are made.
+    expect(await ordersInDatabaseNamed('Grace Hopper')).toBe(1);
     expect(await page.getByRole('link', { name: 'Cart, 0 items' }).count()).toBe(1);
 
     // This browser placed it, so My orders lists it without asking for an email.
@@ -403,7 +420,6 @@ describe('shop in a browser', () => {
 
   it('bad input: an empty cart offers no order, an invalid email is refused with messages, and no order is made', async () => {
     const page = await newShopper();
-    const email = uniqueEmail('careless');
     // An empty cart has nothing to place: no form, no button.
     await page.goto('/checkout');
     await page.getByText('Your cart is empty.').waitFor();
@@ -430,7 +446,9 @@ describe('shop in a browser', () => {
     });
     expect(response.status).toBe(400);
     expect((await response.json()).issues).toContainEqual({ field: 'customer.email', message: 'must be a valid email address' });
-    expect(await ordersOf(email)).toEqual([]);
+    // Neither attempt made an order. No session can list one for "barbara@" (no link reaches it), so the database is asked.
+    expect(page.url()).toBe(`${stack.shopUrl}/checkout`);
+    expect(await ordersInDatabaseNamed('Barbara Liskov')).toBe(0);
   });
 
   it('confirmation email: the shopper is emailed the items and the total, and the order page says so', async () => {
@@ -480,7 +498,7 @@ describe('shop in a browser', () => {
     await screenshotInMailDev(email, confirmation.subject, 'Total', 'maildev-confirmation.png');
   });
 
-  it("private orders: My orders lists this browser's orders; a link is asked for with the same answer for any address; the link from the inbox opens that email's orders, once; another session lists only its own", async () => {
+  it("private orders: My orders lists this browser's orders; a link is asked for with the same answer for any address; the link from the inbox spends nothing until \"Sign me in\", then opens that email's orders, once; another session lists only its own; a shared computer forgets this browser's list", async () => {
     const ada = uniqueEmail('ada');
     const bob = uniqueEmail('bob');
     const adaPage = await newShopper();
@@ -512,14 +530,33 @@ describe('shop in a browser', () => {
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[0].shown).toBe(SIGN_IN_LINK_SENT_MESSAGE);
 
-    // The link in Ada's inbox opens Ada's orders on the laptop, and leaves no token in the address bar.
+    // The link in Ada's inbox opens the sign-in page on the laptop and leaves no token in the address bar;
+    // opening it spends nothing (a mail scanner runs the page too): only the button does.
     const adaLink = await signInLinkFor(ada);
     await screenshotInMailDev(ada, (await signInEmailFor(ada)).subject, 'works once', 'maildev-sign-in.png');
+    const exchanges: string[] = [];
+    laptop.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/sessions') exchanges.push(request.url());
+    });
+    // The page's own requests on arrival (the status strip's) have been answered: an exchange on load would have gone out by then.
+    const arrived = laptop.waitForResponse((response) => new URL(response.url()).pathname === '/api/system/status');
     await laptop.goto(adaLink);
+    const signInButton = laptop.getByRole('button', { name: 'Sign me in' });
+    await signInButton.waitFor();
+    await arrived;
+    expect(laptop.url()).toBe(`${stack.shopUrl}/orders/sign-in`);
+    await expectNoSeriousViolations(laptop, 'sign-in, the link opened');
+    expect(exchanges).toEqual([]);
+    expect((await laptop.request.get('/api/orders')).status()).toBe(401);
+    // Keyboard reachable, focus shown, pressed with Enter.
+    await tabTo(laptop, signInButton);
+    await expectVisibleFocus(signInButton);
+    await laptop.keyboard.press('Enter');
     const adaOrders = laptop.getByRole('list', { name: `Orders for ${ada}` });
     await adaOrders.getByRole('link', { name: `Order ${shortId(adaOrder)}` }).waitFor();
     expect(await adaOrders.getByRole('listitem').count()).toBe(1);
     expect(laptop.url()).toBe(`${stack.shopUrl}/orders`);
+    expect(exchanges).toHaveLength(1);
     await expectNoSeriousViolations(laptop, 'My orders, signed in');
     // Without the ring of the heading that took focus on arrival, for the README.
     await laptop.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
@@ -531,6 +568,7 @@ describe('shop in a browser', () => {
     // The same link a second time is refused, and the page offers a new one.
     const again = await newShopper();
     await again.goto(adaLink);
+    await again.getByRole('button', { name: 'Sign me in' }).click();
     await again.getByText('This link was already used or has expired.', { exact: false }).waitFor();
     await again.getByRole('button', { name: 'Email me a link to my orders' }).waitFor();
     expect(again.url()).toBe(`${stack.shopUrl}/orders/sign-in`);
@@ -543,6 +581,7 @@ describe('shop in a browser', () => {
     await bobPage.getByRole('button', { name: 'Email me a link to my orders' }).click();
     await bobPage.getByText(SIGN_IN_LINK_SENT_MESSAGE).waitFor();
     await bobPage.goto(await signInLinkFor(bob));
+    await bobPage.getByRole('button', { name: 'Sign me in' }).click();
     const bobOrders = bobPage.getByRole('list', { name: `Orders for ${bob}` });
     await bobOrders.getByRole('link', { name: `Order ${shortId(bobOrder)}` }).waitFor();
     expect(await bobOrders.getByRole('link').allTextContents()).toEqual([`Order ${shortId(bobOrder)}`]);
@@ -551,5 +590,16 @@ describe('shop in a browser', () => {
     await bobPage.getByRole('button', { name: 'Sign out' }).click();
     await bobPage.getByRole('button', { name: 'Email me a link to my orders' }).waitFor();
     expect((await bobPage.request.get('/api/orders')).status()).toBe(401);
+
+    // Signing out leaves the orders this browser placed; a shared computer forgets them too, for good.
+    await bobPage
+      .getByRole('list', { name: 'Orders placed from this browser' })
+      .getByRole('link', { name: `Order ${shortId(bobOrder)}` })
+      .waitFor();
+    await bobPage.getByRole('button', { name: 'Forget the orders placed from this browser' }).click();
+    await bobPage.getByText('No orders are listed for this browser now: they are forgotten here.').waitFor();
+    await bobPage.reload();
+    await bobPage.getByText('No orders placed from this browser yet.').waitFor();
+    expect(await bobPage.getByRole('list', { name: 'Orders placed from this browser' }).count()).toBe(0);
   });
 });
