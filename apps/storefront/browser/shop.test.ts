@@ -597,7 +597,7 @@ describe('shop in a browser', () => {
       .getByRole('link', { name: `Order ${shortId(bobOrder)}` })
       .waitFor();
     await bobPage.getByRole('button', { name: 'Forget the orders placed from this browser' }).click();
-    await bobPage.getByText('No orders are listed for this browser now: they are forgotten here.').waitFor();
+    await bobPage.getByText('No orders are listed for this browser now: they are forgotten here, with the name and email saved for checkout.').waitFor();
     await bobPage.reload();
     await bobPage.getByText('No orders placed from this browser yet.').waitFor();
     expect(await bobPage.getByRole('list', { name: 'Orders placed from this browser' }).count()).toBe(0);

@@ -15,6 +15,15 @@ export function loadCustomer(): SavedCustomer {
   }
 }
 
+/** Forgets the saved name and email (a shared computer: the next shopper should not find them prefilled). */
+export function forgetCustomer(): void {
+  try {
+    window.localStorage.removeItem(CUSTOMER_STORAGE_KEY);
+  } catch {
+    // Storage disabled: nothing was saved.
+  }
+}
+
 export function saveCustomer(customer: SavedCustomer): void {
   try {
     window.localStorage.setItem(CUSTOMER_STORAGE_KEY, JSON.stringify(customer));

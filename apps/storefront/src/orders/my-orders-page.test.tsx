@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { installFakeApi, json, productBySku, shopRoutes } from '../test/fake-api';
 import { renderShop } from '../test/render-shop';
 import { loadPlacedOrders, PLACED_ORDERS_STORAGE_KEY, recordPlacedOrder } from './placed-orders';
+import { loadCustomer, saveCustomer } from '../checkout/saved-customer';
 
 const FIRST = 'aa11bb22-0000-4000-8000-000000000001';
 const SECOND = 'cc33dd44-0000-4000-8000-000000000002';
@@ -78,7 +79,8 @@ describe('my orders', () => {
     expect(within(list).getByRole('link', { name: 'Order AA11BB22' })).toBeInTheDocument();
   });
 
-  it("forgets this browser's orders on a shared computer: the ids go, the section says there are none, a session's list stays", async () => {
+  it("forgets this browser's orders on a shared computer: the ids and the saved name and email go, the section says there are none, a session's list stays", async () => {
+    saveCustomer({ name: 'Bob', email: 'bob@example.com' });
     recordPlacedOrder({ id: SECOND, createdAt: '2030-05-01T09:00:00.000Z' });
     recordPlacedOrder({ id: FIRST, createdAt: '2030-05-01T10:00:00.000Z' });
     installFakeApi({
@@ -99,11 +101,14 @@ describe('my orders', () => {
 
     await user.click(screen.getByRole('button', { name: 'Forget the orders placed from this browser' }));
 
-    expect(await screen.findByText('No orders are listed for this browser now: they are forgotten here.')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No orders are listed for this browser now: they are forgotten here, with the name and email saved for checkout.'),
+    ).toBeInTheDocument();
     expect(screen.queryByRole('list', { name: 'Orders placed from this browser' })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Forget the orders placed from this browser' })).not.toBeInTheDocument();
     expect(screen.getByRole('heading', { level: 2, name: 'Placed from this browser' })).toHaveFocus();
     expect(window.localStorage.getItem(PLACED_ORDERS_STORAGE_KEY)).toBeNull();
+    expect(loadCustomer()).toEqual({ name: '', email: '' });
     expect(screen.queryByText(/Signing out leaves/)).not.toBeInTheDocument();
     // The session's orders are the server's answer for the email, not this browser's list.
     expect(within(screen.getByRole('list', { name: 'Orders for bob@example.com' })).getAllByRole('link')).toHaveLength(1);

@@ -9,6 +9,7 @@ import { formatDateTime, formatPrice, plural, shortOrderId } from '../format';
 import { QueryFailure } from '../layout/query-failure';
 import { usePageTitle } from '../layout/use-page-title';
 import { OrderStatusPill } from './order-status-pill';
+import { forgetCustomer } from '../checkout/saved-customer';
 import { forgetAllPlacedOrders, forgetPlacedOrders, usePlacedOrders } from './placed-orders';
 import { SignInLinkForm } from './sign-in-page';
 import './my-orders-page.css';
@@ -55,6 +56,7 @@ function PlacedHere() {
   const [forgotten, setForgotten] = useState(false);
   const forget = () => {
     forgetAllPlacedOrders();
+    forgetCustomer();
     for (const order of stored) queryClient.removeQueries({ queryKey: queryKeys.order(order.id), exact: true });
     setForgotten(true);
     // The button is gone: focus goes to the section it emptied rather than to the top of the page.
@@ -68,7 +70,9 @@ function PlacedHere() {
       </h2>
       {placed.length === 0 && (
         <p className="empty-state">
-          {forgotten ? 'No orders are listed for this browser now: they are forgotten here.' : 'No orders placed from this browser yet.'}
+          {forgotten
+            ? 'No orders are listed for this browser now: they are forgotten here, with the name and email saved for checkout.'
+            : 'No orders placed from this browser yet.'}
         </p>
       )}
       {loading && orders.length === 0 && <p className="muted">Loading your orders…</p>}
