@@ -1,5 +1,5 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { TcpProxy } from './tcp-proxy';
+import { isPublisherConfirm, TcpProxy } from './tcp-proxy';
 import { waitFor } from './wait';
 
 /** What the server side of one proxied connection has seen. */
@@ -148,5 +148,69 @@ describe('TcpProxy', () => {
     fresh.socket.write('ping');
     await waitFor(() => fresh.received() === 'pong', { what: 'pong on the new connection' });
     expect(old.received()).toBe('');
+  });
+});
+
+/** An AMQP 0-9-1 frame: type, channel, size, payload, 0xCE; a method frame's payload starts with its class and method ids. */
+function frame(type: number, channel: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(7);
+  head.writeUInt8(type, 0);
+  head.writeUInt16BE(channel, 1);
+  head.writeUInt32BE(payload.length, 3);
+  return Buffer.concat([head, payload, Buffer.from([0xce])]);
+}
+
+function method(channel: number, classId: number, methodId: number, args = 'args'): Buffer {
+  const ids = Buffer.alloc(4);
+  ids.writeUInt16BE(classId, 0);
+  ids.writeUInt16BE(methodId, 2);
+  return frame(1, channel, Buffer.concat([ids, Buffer.from(args)]));
+}
+
+describe("TcpProxy with { protocol: 'amqp' }", () => {
+  it('drops the broker frames it is told to, however the bytes are split, and forwards the rest in order', async () => {
+    const frames = [
+      method(1, 60, 80, 'confirm-1'), // basic.ack
+      frame(8, 0, Buffer.alloc(0)), // heartbeat
+      method(1, 60, 60, 'deliver'), // basic.deliver
+      frame(2, 1, Buffer.from('content header')),
+      frame(3, 1, Buffer.from('body')),
+      method(1, 60, 120, 'nack-2'), // basic.nack
+      method(2, 50, 11, 'declare-ok'), // queue.declare-ok
+    ];
+    const sides: Socket[] = [];
+    const server = createServer((socket) => sides.push(socket.on('error', () => undefined)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const proxy = new TcpProxy('127.0.0.1', (server.address() as AddressInfo).port, { protocol: 'amqp' });
+    const port = await proxy.start();
+    try {
+      proxy.dropServerFrames(isPublisherConfirm);
+      const socket = connect(port, '127.0.0.1').on('error', () => undefined);
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      await waitFor(() => sides.length === 1, { what: 'the server side' });
+      // Three bytes at a time: frames arrive cut across chunks, as TCP may deliver them.
+      const bytes = Buffer.concat(frames);
+      for (let at = 0; at < bytes.length; at += 3) {
+        sides[0].write(bytes.subarray(at, at + 3));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const expected = Buffer.concat([frames[1], frames[2], frames[3], frames[4], frames[6]]);
+      await waitFor(() => Buffer.concat(received).length >= expected.length, { what: 'every frame not dropped' });
+      expect(Buffer.concat(received).equals(expected)).toBe(true);
+
+      // Told to drop nothing, it forwards confirms again.
+      proxy.dropServerFrames(null);
+      sides[0].write(frames[0]);
+      await waitFor(() => Buffer.concat(received).length === expected.length + frames[0].length, { what: 'the confirm forwarded' });
+      socket.destroy();
+    } finally {
+      await proxy.stop();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses to pick frames on a proxy that does not speak AMQP', () => {
+    expect(() => new TcpProxy('127.0.0.1', 1).dropServerFrames(isPublisherConfirm)).toThrow(/protocol: 'amqp'/);
   });
 });

@@ -1,4 +1,5 @@
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 
 /**
  * What a freeze does to connections opened while it lasts: `hang` (a network partition) accepts
@@ -6,6 +7,17 @@ import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
  * flow) forwards them as usual, so only the connections that existed before are frozen.
  */
 export type NewConnectionsWhileFrozen = 'hang' | 'forward';
+
+/** One AMQP 0-9-1 frame the broker sent: its type (1 method, 2 header, 3 body, 8 heartbeat), channel, and for a method its class and method ids. */
+export interface AmqpFrame {
+  type: number;
+  channel: number;
+  classId?: number;
+  methodId?: number;
+}
+
+/** Publisher confirms (basic.ack and basic.nack from the broker): what a broker that takes publishes but never confirms them withholds. */
+export const isPublisherConfirm = (frame: AmqpFrame): boolean => frame.type === 1 && frame.classId === 60 && (frame.methodId === 80 || frame.methodId === 120);
 
 /**
  * A TCP proxy on 127.0.0.1 that a test can cut or freeze.
@@ -16,23 +28,38 @@ export type NewConnectionsWhileFrozen = 'hang' | 'forward';
  *   sockets stay open and writes still succeed, as over a half-open link. Bytes are held, not
  *   dropped, and so is a close from either side: `thaw()` delivers them, as TCP would once a
  *   partition heals. Only a heartbeat or a timeout can tell the endpoints that something is wrong.
+ * - `dropServerFrames(which)` (created with `{ protocol: 'amqp' }`) forwards everything except the broker's frames
+ *   that `which` picks, on every connection: a broker that stays up, answers heartbeats and takes
+ *   publishes but never confirms them, or never answers one request. `dropServerFrames(null)` stops it.
  */
 export class TcpProxy {
   private server: Server | null = null;
   private readonly connections = new Set<ProxiedConnection>();
   private open = true;
   private frozen: { newConnections: NewConnectionsWhileFrozen } | null = null;
+  private dropped: ((frame: AmqpFrame) => boolean) | null = null;
+  /** Connections accepted since the start, closed ones included. */
+  accepted = 0;
 
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    /** `amqp`: the target is an AMQP 0-9-1 broker, whose frames `dropServerFrames` can pick from. */
+    private readonly options: { protocol?: 'amqp' } = {},
   ) {}
 
   async start(): Promise<number> {
     // Half-open allowed: a FIN is forwarded as a FIN (or held while frozen), never answered by the proxy itself.
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
       if (!this.open) return client.destroy();
-      const connection = new ProxiedConnection(client, this.targetHost, this.targetPort, () => this.connections.delete(connection));
+      this.accepted++;
+      const connection = new ProxiedConnection(
+        client,
+        this.targetHost,
+        this.targetPort,
+        () => this.connections.delete(connection),
+        this.options.protocol === 'amqp' ? new AmqpFrameFilter((frame) => this.dropped?.(frame) ?? false) : new PassThrough(),
+      );
       this.connections.add(connection);
       if (this.frozen?.newConnections === 'hang') connection.freeze();
       else connection.forward();
@@ -53,6 +80,12 @@ export class TcpProxy {
 
   restore(): void {
     this.open = true;
+  }
+
+  /** From now on, the broker's frames that `which` picks are dropped instead of forwarded; null forwards them all again. */
+  dropServerFrames(which: ((frame: AmqpFrame) => boolean) | null): void {
+    if (this.options.protocol !== 'amqp') throw new Error("dropServerFrames needs a proxy created with { protocol: 'amqp' }");
+    this.dropped = which;
   }
 
   /** Stops forwarding on every open connection, keeping them open; see `NewConnectionsWhileFrozen` for new ones (default `hang`). */
@@ -87,6 +120,8 @@ class ProxiedConnection {
     private readonly targetHost: string,
     private readonly targetPort: number,
     private readonly onGone: () => void,
+    /** Between the upstream and the client: forwards the server's bytes, frame by frame where it may drop some. */
+    private readonly serverBytes: Transform,
   ) {
     this.watch(client);
   }
@@ -100,7 +135,8 @@ class ProxiedConnection {
       this.upstream.connect(this.targetPort, this.targetHost);
     }
     this.client.pipe(this.upstream);
-    this.upstream.pipe(this.client);
+    this.upstream.pipe(this.serverBytes);
+    this.serverBytes.pipe(this.client);
   }
 
   freeze(): void {
@@ -109,6 +145,7 @@ class ProxiedConnection {
     this.client.pause();
     this.upstream?.unpipe();
     this.upstream?.pause();
+    this.serverBytes.unpipe();
   }
 
   thaw(): void {
@@ -120,6 +157,7 @@ class ProxiedConnection {
   destroy(): void {
     this.client.destroy();
     this.upstream?.destroy();
+    this.serverBytes.destroy();
     if (!this.gone) {
       this.gone = true;
       this.onGone();
@@ -132,5 +170,49 @@ class ProxiedConnection {
       else this.destroy();
     };
     socket.on('error', closed).on('close', closed);
+  }
+}
+
+/**
+ * Passes a broker's AMQP 0-9-1 byte stream through, frame by frame (type, channel, size, payload,
+ * 0xCE), leaving out the frames `drop` picks. Should the bytes stop looking like frames (a frame
+ * end that is not 0xCE), the rest passes untouched.
+ */
+class AmqpFrameFilter extends Transform {
+  private pending = Buffer.alloc(0);
+  private passThrough = false;
+
+  constructor(private readonly drop: (frame: AmqpFrame) => boolean) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.passThrough) return done(null, chunk);
+    let buffer = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    const out: Buffer[] = [];
+    while (buffer.length >= 7) {
+      const size = buffer.readUInt32BE(3);
+      const end = 7 + size + 1;
+      if (buffer.length < end) break;
+      if (buffer[end - 1] !== 0xce) {
+        this.passThrough = true;
+        out.push(buffer);
+        buffer = Buffer.alloc(0);
+        break;
+      }
+      const frame: AmqpFrame = { type: buffer[0], channel: buffer.readUInt16BE(1) };
+      if (frame.type === 1 && size >= 4) {
+        frame.classId = buffer.readUInt16BE(7);
+        frame.methodId = buffer.readUInt16BE(9);
+      }
+      if (!this.drop(frame)) out.push(buffer.subarray(0, end));
+      buffer = buffer.subarray(end);
+    }
+    this.pending = Buffer.from(buffer);
+    done(null, out.length > 0 ? Buffer.concat(out) : undefined);
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(null, this.pending.length > 0 ? this.pending : undefined);
   }
 }
