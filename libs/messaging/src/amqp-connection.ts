@@ -11,6 +11,14 @@ import { declareMainQueue, declareTopology } from './topology';
  */
 const DEFAULT_HEARTBEAT_SECONDS = 5;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * Declaring the topology and subscribing are requests the broker answers in milliseconds. A node can
+ * keep a connection alive (heartbeats flowing) and still never answer one, e.g. while its side of a
+ * partition waits for the rest of the cluster: then the attempt counts as failed and the next node is tried.
+ */
+const DEFAULT_SETUP_TIMEOUT_MS = 15_000;
+/** A connection given up on is closed politely; a node that does not answer the close within this long has its socket destroyed. */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 /** One broker node the service may connect to. */
 interface BrokerAddress {
@@ -38,6 +46,13 @@ export type ConnectHook = (connection: ChannelModel) => Promise<void>;
  * at once, and a publish in flight when the connection dies fails too, so a caller such as the
  * outbox relay keeps its message and publishes it again.
  *
+ * A live connection is not always a working one. A publish the broker does not confirm within
+ * publishTimeoutMs means the channel or the node is stuck (its side of a partition has no quorum, or
+ * a quorum queue's client in the broker lost a message in a partition and holds every later one back:
+ * rabbitmq-server#14589, fixed in 4.1/4.2), and waiting on that channel only gets more timeouts. So
+ * the connection is given up on and the next node tried, unless the broker said it blocks publishing
+ * (a memory or disk alarm, cluster-wide: another node would not confirm either).
+ *
  * amqplib's own recovery reconnects to a single URL only, hence this loop.
  */
 @Injectable()
@@ -56,6 +71,8 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
   /** host:port of the node of the live connection. */
   private currentLabel: string | null = null;
   private publishChannel: ConfirmChannel | null = null;
+  /** The live connection's broker said it blocks publishing (a resource alarm) and has not unblocked yet. */
+  private blocked = false;
   private stopping = false;
 
   constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {
@@ -124,10 +141,14 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
    */
   publishConfirmed(exchange: string, routingKey: string, content: Buffer, properties: Options.Publish & { messageId: string }): Promise<void> {
     const channel = this.publishChannel;
-    if (!channel) return Promise.reject(new BrokerUnavailableError('not connected to the broker'));
+    const connection = this.live;
+    if (!channel || !connection) return Promise.reject(new BrokerUnavailableError('not connected to the broker'));
     const timeoutMs = this.options.publishTimeoutMs ?? 10_000;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new PublishTimeoutError(`no confirm within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => {
+        reject(new PublishTimeoutError(`no confirm within ${timeoutMs} ms`));
+        if (!this.blocked) this.abandon(connection, `the broker confirmed no publish within ${timeoutMs} ms`);
+      }, timeoutMs);
       try {
         channel.publish(exchange, routingKey, content, { ...properties, mandatory: properties.mandatory ?? true, persistent: true }, (err) => {
           clearTimeout(timer);
@@ -182,9 +203,15 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
         closed = true;
         if (this.live === connection) this.lost(connection, err);
       });
-      connection.on('blocked', (reason: string) => this.logger.warn(`the broker blocks publishing (${address.label}): ${reason}`));
-      connection.on('unblocked', () => this.logger.log(`the broker unblocked publishing (${address.label})`));
-      await this.setUp(connection);
+      connection.on('blocked', (reason: string) => {
+        if (this.live === connection) this.blocked = true;
+        this.logger.warn(`the broker blocks publishing (${address.label}): ${reason}`);
+      });
+      connection.on('unblocked', () => {
+        if (this.live === connection) this.blocked = false;
+        this.logger.log(`the broker unblocked publishing (${address.label})`);
+      });
+      await this.withinSetupTimeout(this.setUp(connection));
       if (closed) throw new Error('the connection closed while it was being set up');
       if (this.stopping) {
         await connection.close().catch(() => undefined);
@@ -192,12 +219,13 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
       }
       this.failures = 0;
       this.currentLabel = address.label;
+      this.blocked = false;
       this.live = connection;
       this.logger.log(`connected to the broker at ${address.label} as ${this.options.connectionName}`);
     } catch (err) {
       this.live = null;
       this.publishChannel = null;
-      await model?.close().catch(() => undefined);
+      if (model) await closeWithin(model, CLOSE_TIMEOUT_MS);
       if (this.stopping) return;
       this.failures++;
       this.next++;
@@ -218,6 +246,31 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
     this.logger.warn(`broker connection to ${this.currentLabel} lost (${err?.message ?? 'closed'}); reconnecting`);
     this.next++;
     this.schedule(this.backoff());
+  }
+
+  /**
+   * A live connection that does not work (see the class comment, and the consumers' stall check):
+   * stop using it now, connect to the next node, and close this one in the background. Its
+   * consumers' unacked deliveries go back to their queues when it closes; the inbox drops any copy
+   * handled twice. Does nothing if `connection` is no longer the live one.
+   */
+  abandon(connection: ChannelModel, why: string): void {
+    if (this.live !== connection || this.stopping) return;
+    this.live = null;
+    this.publishChannel = null;
+    this.logger.warn(`${why} on ${this.currentLabel}; leaving that connection for the next node`);
+    this.next++;
+    this.schedule(this.backoff());
+    void closeWithin(connection, CLOSE_TIMEOUT_MS);
+  }
+
+  private withinSetupTimeout(setUp: Promise<void>): Promise<void> {
+    const timeoutMs = this.options.setupTimeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the broker did not answer the connection's setup within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([setUp, timeout]).finally(() => clearTimeout(timer));
   }
 
   private async setUp(connection: ChannelModel): Promise<void> {
@@ -280,4 +333,23 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
       connection.close().catch(() => undefined);
     });
   }
+}
+
+/**
+ * Closes a connection, or, when its node does not answer the close (heartbeats may still flow from
+ * a node that answers nothing else), destroys its socket. amqplib keeps the socket on the
+ * connection's `stream`; its typings do not show it.
+ */
+async function closeWithin(connection: ChannelModel, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = connection.close().then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const inTime = await Promise.race([closed, late]);
+  clearTimeout(timer);
+  if (!inTime) (connection.connection as { stream?: { destroy(): void } }).stream?.destroy();
 }

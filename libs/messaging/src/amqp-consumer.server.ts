@@ -24,6 +24,17 @@ export interface ConsumerOptions {
 
 /** Pause before a consumer the broker cancelled subscribes again. */
 const CANCELLED_CONSUMER_RETRY_MS = 1_000;
+const DEFAULT_STALL_CHECK_MS = 10_000;
+/** Checks in a row that must find a consumer stalled before its connection is given up on. */
+const STALLED_CHECKS = 3;
+
+/** One queue consumed on one connection. */
+interface Subscription {
+  queue: string;
+  dispatcher: BatchDispatcher;
+  /** Deliveries received so far. */
+  received: number;
+}
 
 /**
  * A NestJS microservice transport over RabbitMQ whose handlers are `@BatchEventPattern` methods:
@@ -31,6 +42,11 @@ const CANCELLED_CONSUMER_RETRY_MS = 1_000;
  * BatchDispatcher, which settles every message by the failure policy (failure-policy.ts). A
  * message is acked only after its handler's promise resolved (its transaction committed).
  * Shutdown stops consuming and waits for in-flight handlers.
+ *
+ * A consumer can stall with its connection alive: subscribed, holding nothing, while its queue has
+ * messages ready that the broker never sends (a quorum queue's consumer state lost in a partition).
+ * Nothing in AMQP reports that, so each connection checks its consumers every
+ * `consumerStallCheckMs`, and gives the connection up when one stays stalled for three checks.
  */
 export class AmqpConsumerServer extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger(AmqpConsumerServer.name);
@@ -100,6 +116,7 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
 
   private async subscribe(connection: ChannelModel): Promise<void> {
     if (this.closing) return;
+    const subscriptions: Subscription[] = [];
     for (const queue of this.queues) {
       const channel = await connection.createChannel();
       this.connection.watchChannel(connection, channel, `consumer ${queue.name}`, () => this.closing);
@@ -117,7 +134,50 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
       });
       channel.on('close', () => dispatcher.close());
       await channel.prefetch(this.prefetch);
-      await this.consume(channel, queue.name, dispatcher);
+      const subscription: Subscription = { queue: queue.name, dispatcher, received: 0 };
+      await this.consume(channel, subscription);
+      subscriptions.push(subscription);
+    }
+    this.watchForStalls(connection, subscriptions);
+  }
+
+  private watchForStalls(connection: ChannelModel, subscriptions: Subscription[]): void {
+    const everyMs = this.messagingOptions.consumerStallCheckMs ?? DEFAULT_STALL_CHECK_MS;
+    if (everyMs <= 0) return;
+    const stalledChecks = new Map<Subscription, { received: number; stalled: number }>();
+    let checking = false;
+    const timer = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      this.checkForStalls(connection, subscriptions, stalledChecks, everyMs)
+        .catch((err: Error) => this.logger.warn(`could not check the consumers for stalls: ${err.message}`))
+        .finally(() => (checking = false));
+    }, everyMs);
+    timer.unref();
+    connection.once('close', () => clearInterval(timer));
+  }
+
+  /** Stalled: subscribed, holding no delivery, none received since the last check, and its queue has messages ready. */
+  private async checkForStalls(
+    connection: ChannelModel,
+    subscriptions: Subscription[],
+    checks: Map<Subscription, { received: number; stalled: number }>,
+    everyMs: number,
+  ): Promise<void> {
+    for (const subscription of subscriptions) {
+      if (this.closing) return;
+      const last = checks.get(subscription) ?? { received: subscription.received, stalled: 0 };
+      const quiet = subscription.received === last.received && subscription.dispatcher.isIdle() && this.consumers.has(subscription.queue);
+      const ready = quiet ? ((await this.connection.inspectQueue(subscription.queue))?.messageCount ?? 0) : 0;
+      const stalled = quiet && ready > 0 ? last.stalled + 1 : 0;
+      checks.set(subscription, { received: subscription.received, stalled });
+      if (stalled >= STALLED_CHECKS) {
+        this.connection.abandon(
+          connection,
+          `the consumer of ${subscription.queue} received nothing in ${((STALLED_CHECKS - 1) * everyMs) / 1000} s while its queue had ${ready} messages ready`,
+        );
+        return;
+      }
     }
   }
 
@@ -127,15 +187,19 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
    * pause; if the queue is gone for good the attempt closes the channel, and the channel watch
    * reconnects, which declares the topology again. In-flight deliveries are settled as usual.
    */
-  private async consume(channel: Channel, queue: string, dispatcher: BatchDispatcher): Promise<void> {
+  private async consume(channel: Channel, subscription: Subscription): Promise<void> {
+    const { queue, dispatcher } = subscription;
     const { consumerTag } = await channel.consume(queue, (message) => {
-      if (message) return dispatcher.receive(message);
+      if (message) {
+        subscription.received++;
+        return dispatcher.receive(message);
+      }
       if (this.closing) return;
       this.logger.warn(`the broker cancelled the consumer of ${queue}; subscribing again`);
       this.consumers.delete(queue);
       setTimeout(() => {
         if (this.closing) return;
-        this.consume(channel, queue, dispatcher).catch((err: Error) => this.logger.warn(`could not subscribe to ${queue} again: ${err.message}`));
+        this.consume(channel, subscription).catch((err: Error) => this.logger.warn(`could not subscribe to ${queue} again: ${err.message}`));
       }, CANCELLED_CONSUMER_RETRY_MS).unref();
     });
     this.consumers.set(queue, { channel, tag: consumerTag });

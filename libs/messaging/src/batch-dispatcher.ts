@@ -35,6 +35,8 @@ export class BatchDispatcher {
   private readonly running = new Set<string>();
   private scheduled = false;
   private closed = false;
+  /** Settlements under way (each message is settled once, after its handler or at once when it cannot be decoded). */
+  private settling = 0;
 
   constructor(private readonly options: BatchDispatcherOptions) {}
 
@@ -54,6 +56,11 @@ export class BatchDispatcher {
         this.startBatches();
       });
     }
+  }
+
+  /** Holds no delivery: none waiting, no batch running, nothing being settled. */
+  isIdle(): boolean {
+    return !this.scheduled && this.running.size === 0 && this.settling === 0 && [...this.waiting.values()].every((waiting) => waiting.length === 0);
   }
 
   /** The channel closed: the broker requeues the deliveries still waiting, so forget them. */
@@ -96,7 +103,12 @@ export class BatchDispatcher {
     await Promise.all(batch.map(({ message }) => this.settle(message, outcome)));
   }
 
-  private settle(message: ConsumeMessage, outcome: HandlingOutcome): Promise<void> {
-    return this.options.settler.settle(message, settlementFor(outcome, retryCountersOf(message), this.options.queue));
+  private async settle(message: ConsumeMessage, outcome: HandlingOutcome): Promise<void> {
+    this.settling++;
+    try {
+      await this.options.settler.settle(message, settlementFor(outcome, retryCountersOf(message), this.options.queue));
+    } finally {
+      this.settling--;
+    }
   }
 }

@@ -22,8 +22,19 @@ export interface MessagingOptions {
   heartbeatSeconds?: number;
   /** How long opening a connection (TCP connect and the AMQP handshake) may take before the attempt fails and is retried. Default 5000. */
   connectTimeoutMs?: number;
-  /** How long a publish waits for the broker's confirm before it counts as failed. */
+  /**
+   * How long a publish waits for the broker's confirm before it counts as failed; the connection is
+   * then given up on and the next node tried, unless the broker said it blocks publishing. Default 10000.
+   */
   publishTimeoutMs?: number;
+  /** How long declaring the topology and subscribing may take on a fresh connection before the attempt fails and the next node is tried. Default 15000. */
+  setupTimeoutMs?: number;
+  /**
+   * How often each consumer checks that it is not stalled: a consumer that holds no delivery and
+   * received none since the last check while its queue has messages ready, twice running, gives
+   * its connection up (the next node is tried, and it subscribes there). Default 10000; 0 turns it off.
+   */
+  consumerStallCheckMs?: number;
   /** How long shutdown waits for in-flight handlers. */
   shutdownTimeoutMs?: number;
 }

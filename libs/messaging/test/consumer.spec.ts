@@ -2,7 +2,7 @@ import { Controller, Inject, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createVhost, TcpProxy, TEST_RABBITMQ_URL, waitFor } from '@shop/testing';
+import { createVhost, isPublisherConfirm, TcpProxy, TEST_RABBITMQ_URL, waitFor } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -13,6 +13,7 @@ import {
   connectConsumers,
   MessagingModule,
   Publisher,
+  PublishTimeoutError,
   UnroutableMessageError,
   type Delivery,
   type Topology,
@@ -116,6 +117,7 @@ async function startApp(
   url: string | string[],
   lane: Lane,
   controller: new (...args: never[]) => unknown = WorkConsumer,
+  timeouts: { publishTimeoutMs?: number; consumerStallCheckMs?: number } = {},
 ): Promise<{ app: NestFastifyApplication; log: WorkLog }> {
   const log = new WorkLog();
   @Module({
@@ -125,6 +127,7 @@ async function startApp(
         connectionName: 'messaging-test',
         topology: lane.topology,
         reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+        ...timeouts,
       }),
     ],
     controllers: [controller],
@@ -344,6 +347,127 @@ describe('libs/messaging when the broker goes away', () => {
     } finally {
       await app.close();
       await Promise.all(proxies.map((proxy) => proxy.stop()));
+      await vhost.remove();
+    }
+  });
+
+  it('gives up a connection whose broker takes publishes but never confirms them, and publishes through the next address', async () => {
+    const vhost = await createVhost('messaging-unconfirmed');
+    const broker = new URL(TEST_RABBITMQ_URL);
+    // Two doors to the same broker stand for two nodes; one of them will stop passing confirms on.
+    const proxies = [0, 1].map(() => new TcpProxy(broker.hostname, Number(broker.port || 5672), { protocol: 'amqp' }));
+    const urls: string[] = [];
+    const ports: number[] = [];
+    for (const proxy of proxies) {
+      const url = new URL(vhost.url);
+      url.hostname = '127.0.0.1';
+      ports.push(await proxy.start());
+      url.port = String(ports.at(-1));
+      urls.push(url.toString());
+    }
+    const lane = newLane();
+    const { app, log } = await startApp(urls, lane, WorkConsumer, { publishTimeoutMs: 500 });
+    try {
+      const connection = app.get(AmqpConnection);
+      const first = connection.connectedNode()!;
+      const stuck = proxies[ports.findIndex((port) => first === `127.0.0.1:${port}`)];
+      expect(stuck).toBeDefined();
+      // Heartbeats, deliveries and every other answer still pass: only publisher confirms are withheld, for good.
+      stuck.dropServerFrames(isPublisherConfirm);
+      const publish = (id: string) =>
+        app.get(Publisher).publish({ exchange: lane.events, routingKey: 'work.simple', messageId: randomUUID(), payload: { id } });
+
+      const unconfirmed = randomUUID();
+      await expect(publish(unconfirmed)).rejects.toBeInstanceOf(PublishTimeoutError);
+      await waitFor(() => connection.connectedNode() !== null && connection.connectedNode() !== first, { what: 'a connection through the other address' });
+      const confirmed = randomUUID();
+      await expect(publish(confirmed)).resolves.toBeUndefined();
+      await waitFor(() => log.completed.includes(confirmed), { what: 'the job published through the other address consumed' });
+      // The broker did take the unconfirmed one: a caller that publishes it again (the outbox) makes a copy, which the inbox drops.
+      await waitFor(() => log.completed.includes(unconfirmed), { what: 'the unconfirmed job consumed too' });
+    } finally {
+      await app.close();
+      await Promise.all(proxies.map((proxy) => proxy.stop()));
+      await vhost.remove();
+    }
+  });
+
+  it('gives up a connection whose consumer receives nothing while its queue has messages ready, and consumes through the next address', async () => {
+    const vhost = await createVhost('messaging-stalled-consumer');
+    const broker = new URL(TEST_RABBITMQ_URL);
+    const proxies = [0, 1].map(() => new TcpProxy(broker.hostname, Number(broker.port || 5672), { protocol: 'amqp' }));
+    const urls: string[] = [];
+    const ports: number[] = [];
+    for (const proxy of proxies) {
+      const url = new URL(vhost.url);
+      url.hostname = '127.0.0.1';
+      ports.push(await proxy.start());
+      url.port = String(ports.at(-1));
+      urls.push(url.toString());
+    }
+    const lane = newLane();
+    const { app, log } = await startApp(urls, lane, WorkConsumer, { consumerStallCheckMs: 200 });
+    const client = await connect(vhost.url);
+    const channel = await client.createChannel();
+    try {
+      const connection = app.get(AmqpConnection);
+      const first = connection.connectedNode()!;
+      const stalled = proxies[ports.findIndex((port) => first === `127.0.0.1:${port}`)];
+      expect(stalled).toBeDefined();
+      // The broker sends the delivery, but it never reaches the consumer: basic.deliver and its
+      // content frames are dropped, everything else (heartbeats, answers) passes. The broker counts
+      // them as unacked, up to the prefetch (20); the consumer holds nothing; the rest wait in the queue, ready.
+      const droppingContentOf = new Set<number>();
+      stalled.dropServerFrames((frame) => {
+        if (frame.type === 1) {
+          const deliver = frame.classId === 60 && frame.methodId === 60;
+          if (deliver) droppingContentOf.add(frame.channel);
+          else droppingContentOf.delete(frame.channel);
+          return deliver;
+        }
+        return (frame.type === 2 || frame.type === 3) && droppingContentOf.has(frame.channel);
+      });
+      const ids = Array.from({ length: 25 }, () => randomUUID());
+      for (const id of ids)
+        channel.publish(lane.events, 'work.simple', Buffer.from(JSON.stringify({ id })), { messageId: randomUUID(), type: 'work.simple', persistent: true });
+      await waitFor(() => connection.connectedNode() !== null && connection.connectedNode() !== first, { what: 'a connection through the other address' });
+      await waitFor(() => ids.every((id) => log.completed.includes(id)), { what: 'every job consumed through the other address' });
+      expect(log.completed.filter((done) => ids.includes(done))).toHaveLength(ids.length);
+    } finally {
+      await app.close();
+      await client.close();
+      await Promise.all(proxies.map((proxy) => proxy.stop()));
+      await vhost.remove();
+    }
+  });
+
+  it('gives up a connection setup the broker never answers, and connects on the next attempt', async () => {
+    const vhost = await createVhost('messaging-setup-unanswered');
+    const broker = new URL(TEST_RABBITMQ_URL);
+    const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672), { protocol: 'amqp' });
+    const url = new URL(vhost.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(await proxy.start());
+    const lane = newLane();
+    // queue.declare-ok (class 50, method 11): the broker never answers the declaration of a queue.
+    proxy.dropServerFrames((frame) => frame.type === 1 && frame.classId === 50 && frame.methodId === 11);
+    const connection = new AmqpConnection({
+      urls: [url.toString()],
+      connectionName: 'setup-unanswered-test',
+      topology: lane.topology,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+      setupTimeoutMs: 500,
+    });
+    try {
+      await connection.onModuleInit();
+      await waitFor(() => proxy.accepted >= 2, { what: 'a second attempt after the unanswered setup', timeoutMs: 10_000 });
+      expect(connection.isConnected()).toBe(false);
+      proxy.dropServerFrames(null);
+      await connection.waitUntilConnected();
+      await expect(connection.publishConfirmed(lane.events, 'work.simple', Buffer.from('{}'), { messageId: randomUUID() })).resolves.toBeUndefined();
+    } finally {
+      await connection.onApplicationShutdown();
+      await proxy.stop();
       await vhost.remove();
     }
   });
