@@ -60,16 +60,16 @@ describe('the broker link frozen (no FIN, no RST)', () => {
       what: 'every order placed during the freeze CONFIRMED',
     });
 
-    // Their first publish went out on the frozen link and failed; the outbox kept the rows and published them again.
+    // The first publish went out on the frozen link and failed; the outbox kept the row and published it again. Its
+    // missing confirm also made the service leave that connection at once, so a row written after that may go out
+    // on the fresh connection at its first attempt.
     const { rows: outbox } = await shop.orders.query<{ published: boolean; publish_attempts: number }>(
       `SELECT published_at IS NOT NULL AS published, publish_attempts FROM outbox WHERE routing_key = 'order.placed' AND payload->>'orderId' = ANY($1)`,
       [ids],
     );
     expect(outbox).toHaveLength(3);
-    for (const row of outbox) {
-      expect(row.published).toBe(true);
-      expect(row.publish_attempts).toBeGreaterThanOrEqual(2);
-    }
+    for (const row of outbox) expect(row.published).toBe(true);
+    expect(Math.max(...outbox.map((row) => row.publish_attempts))).toBeGreaterThanOrEqual(2);
     // Reserved once each, nothing dead-lettered.
     expect(await shop.available('MUG-001')).toBe(before - 3);
     const { rows: reservations } = await shop.inventory.query(`SELECT order_id FROM reservations WHERE order_id = ANY($1)`, [ids]);
