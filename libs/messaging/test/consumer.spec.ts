@@ -427,7 +427,7 @@ describe('libs/messaging when the broker goes away', () => {
         }
         return (frame.type === 2 || frame.type === 3) && droppingContentOf.has(frame.channel);
       });
-      const ids = Array.from({ length: 25 }, () => randomUUID());
+      const ids: string[] = Array.from({ length: 25 }, () => randomUUID());
       for (const id of ids)
         channel.publish(lane.events, 'work.simple', Buffer.from(JSON.stringify({ id })), { messageId: randomUUID(), type: 'work.simple', persistent: true });
       await waitFor(() => connection.connectedNode() !== null && connection.connectedNode() !== first, { what: 'a connection through the other address' });

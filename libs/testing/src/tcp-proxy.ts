@@ -175,14 +175,14 @@ class ProxiedConnection {
 
 /**
  * Passes a broker's AMQP 0-9-1 byte stream through, frame by frame (type, channel, size, payload,
- * 0xCE), leaving out the frames `drop` picks. Should the bytes stop looking like frames (a frame
+ * 0xCE), leaving out the frames `isDropped` picks. Should the bytes stop looking like frames (a frame
  * end that is not 0xCE), the rest passes untouched.
  */
 class AmqpFrameFilter extends Transform {
   private pending = Buffer.alloc(0);
   private passThrough = false;
 
-  constructor(private readonly drop: (frame: AmqpFrame) => boolean) {
+  constructor(private readonly isDropped: (frame: AmqpFrame) => boolean) {
     super();
   }
 
@@ -205,7 +205,7 @@ class AmqpFrameFilter extends Transform {
         frame.classId = buffer.readUInt16BE(7);
         frame.methodId = buffer.readUInt16BE(9);
       }
-      if (!this.drop(frame)) out.push(buffer.subarray(0, end));
+      if (!this.isDropped(frame)) out.push(buffer.subarray(0, end));
       buffer = buffer.subarray(end);
     }
     this.pending = Buffer.from(buffer);
