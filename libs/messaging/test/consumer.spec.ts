@@ -151,6 +151,22 @@ async function startApp(
   return { app, log };
 }
 
+/** Two doors (AMQP-aware proxies) to the test broker's vhost, standing for two nodes of a cluster. */
+async function twoDoors(vhostUrl: string): Promise<{ proxies: TcpProxy[]; ports: number[]; urls: string[] }> {
+  const broker = new URL(TEST_RABBITMQ_URL);
+  const proxies = [0, 1].map(() => new TcpProxy(broker.hostname, Number(broker.port || 5672), { protocol: 'amqp' }));
+  const ports: number[] = [];
+  const urls: string[] = [];
+  for (const proxy of proxies) {
+    const url = new URL(vhostUrl);
+    url.hostname = '127.0.0.1';
+    ports.push(await proxy.start());
+    url.port = String(ports.at(-1));
+    urls.push(url.toString());
+  }
+  return { proxies, ports, urls };
+}
+
 /** A handler in the shape of Nest's own transports: one message at a time. */
 @Controller()
 class SingleMessageConsumer {
@@ -318,18 +334,7 @@ describe('libs/messaging when the broker goes away', () => {
 
   it('with several broker addresses, fails over to another one when its node goes away, and consumes there', async () => {
     const vhost = await createVhost('messaging-failover');
-    const broker = new URL(TEST_RABBITMQ_URL);
-    // Two doors to the same broker stand for two nodes of a cluster.
-    const proxies = [new TcpProxy(broker.hostname, Number(broker.port || 5672)), new TcpProxy(broker.hostname, Number(broker.port || 5672))];
-    const urls: string[] = [];
-    const ports: number[] = [];
-    for (const proxy of proxies) {
-      const url = new URL(vhost.url);
-      url.hostname = '127.0.0.1';
-      ports.push(await proxy.start());
-      url.port = String(ports.at(-1));
-      urls.push(url.toString());
-    }
+    const { proxies, ports, urls } = await twoDoors(vhost.url);
     const lane = newLane();
     const { app, log } = await startApp(urls, lane);
     try {
@@ -353,18 +358,8 @@ describe('libs/messaging when the broker goes away', () => {
 
   it('gives up a connection whose broker takes publishes but never confirms them, and publishes through the next address', async () => {
     const vhost = await createVhost('messaging-unconfirmed');
-    const broker = new URL(TEST_RABBITMQ_URL);
-    // Two doors to the same broker stand for two nodes; one of them will stop passing confirms on.
-    const proxies = [0, 1].map(() => new TcpProxy(broker.hostname, Number(broker.port || 5672), { protocol: 'amqp' }));
-    const urls: string[] = [];
-    const ports: number[] = [];
-    for (const proxy of proxies) {
-      const url = new URL(vhost.url);
-      url.hostname = '127.0.0.1';
-      ports.push(await proxy.start());
-      url.port = String(ports.at(-1));
-      urls.push(url.toString());
-    }
+    // One of the two doors will stop passing confirms on.
+    const { proxies, ports, urls } = await twoDoors(vhost.url);
     const lane = newLane();
     const { app, log } = await startApp(urls, lane, WorkConsumer, { publishTimeoutMs: 500 });
     try {
@@ -394,17 +389,7 @@ describe('libs/messaging when the broker goes away', () => {
 
   it('gives up a connection whose consumer receives nothing while its queue has messages ready, and consumes through the next address', async () => {
     const vhost = await createVhost('messaging-stalled-consumer');
-    const broker = new URL(TEST_RABBITMQ_URL);
-    const proxies = [0, 1].map(() => new TcpProxy(broker.hostname, Number(broker.port || 5672), { protocol: 'amqp' }));
-    const urls: string[] = [];
-    const ports: number[] = [];
-    for (const proxy of proxies) {
-      const url = new URL(vhost.url);
-      url.hostname = '127.0.0.1';
-      ports.push(await proxy.start());
-      url.port = String(ports.at(-1));
-      urls.push(url.toString());
-    }
+    const { proxies, ports, urls } = await twoDoors(vhost.url);
     const lane = newLane();
     const { app, log } = await startApp(urls, lane, WorkConsumer, { consumerStallCheckMs: 200 });
     const client = await connect(vhost.url);
