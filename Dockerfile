@@ -65,12 +65,13 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/main.js"]
 
-# ---- build: type-check and bundle (apps/storefront/dist). The app compiles libs/contracts' sources
-# into the bundle (see vite.config.ts), so those come along.
+# ---- build: type-check and bundle (apps/storefront/dist). The build reads nothing outside its own
+# package but its workspace dependencies: the app compiles libs/contracts' sources into the bundle
+# (see vite.config.ts), and the browser tests' harness, type-checked with the app, imports
+# libs/testing. CI builds this image with the cache off, so a file forgotten here fails there.
 FROM deps AS storefront-build
 COPY tsconfig.base.json ./
 COPY libs/contracts/ libs/contracts/
-# The browser tests' harness is type-checked with the app.
 COPY libs/testing/ libs/testing/
 COPY apps/storefront/ apps/storefront/
 RUN pnpm --filter @shop/storefront... build
@@ -82,7 +83,8 @@ FROM ${NGINX_IMAGE} AS storefront
 COPY infra/nginx/nginx.conf /etc/nginx/nginx.conf
 COPY infra/nginx/storefront.conf /etc/nginx/conf.d/default.conf
 COPY infra/nginx/proxy-params.conf /etc/nginx/proxy-params.conf
-COPY infra/nginx/security-headers.conf /etc/nginx/security-headers.conf
+# The storefront package owns its security headers: vite preview sends the same file (vite.config.ts).
+COPY apps/storefront/security-headers.conf /etc/nginx/security-headers.conf
 COPY infra/nginx/storefront-entrypoint.sh /usr/local/bin/storefront-entrypoint.sh
 COPY infra/nginx/storefront-healthcheck.sh /usr/local/bin/storefront-healthcheck
 COPY --from=storefront-build /repo/apps/storefront/dist /usr/share/nginx/html

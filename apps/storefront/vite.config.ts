@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type ProxyOptions } from 'vite';
+import { defineConfig, type Plugin, type ProxyOptions } from 'vite';
+import { SHOP_NAME } from '../../libs/contracts/src/shop';
 
 const orderServiceUrl = process.env.ORDER_URL ?? 'http://127.0.0.1:3001';
 const inventoryServiceUrl = process.env.INVENTORY_URL ?? 'http://127.0.0.1:3002';
@@ -18,12 +19,12 @@ const apiProxy: Record<string, ProxyOptions> = {
 };
 
 /**
- * The storefront's security headers as nginx sends them (infra/nginx/security-headers.conf), for
+ * The storefront's security headers as nginx sends them (security-headers.conf, which nginx includes), for
  * `vite preview`: the browser suite then runs the built shop under the production CSP. Each line is
  * `add_header Name "value" always;`; one set from an nginx variable ($hsts, https only) has no
  * meaning over the preview's http and is left out. Any other shape fails here, not silently.
  */
-export function securityHeaders(conf = readFileSync(new URL('../../infra/nginx/security-headers.conf', import.meta.url), 'utf8')): Record<string, string> {
+export function securityHeaders(conf = readFileSync(new URL('./security-headers.conf', import.meta.url), 'utf8')): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of conf.split('\n').map((text) => text.trim())) {
     if (!line.startsWith('add_header')) continue;
@@ -34,8 +35,11 @@ export function securityHeaders(conf = readFileSync(new URL('../../infra/nginx/s
   return headers;
 }
 
+/** index.html names the shop as `%SHOP_NAME%`: the one name of libs/contracts, as the app and the emails use it. */
+const shopName: Plugin = { name: 'shop-name', transformIndexHtml: (html) => html.replaceAll('%SHOP_NAME%', SHOP_NAME) };
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), shopName],
   resolve: {
     // Compile the contracts' TypeScript source into the bundle: its dist/ is CommonJS for Node.
     alias: { '@shop/contracts': fileURLToPath(new URL('../../libs/contracts/src/index.ts', import.meta.url)) },

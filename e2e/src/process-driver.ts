@@ -293,8 +293,7 @@ export class ProcessDriver implements SystemDriver {
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
       ...(service === 'notification-service' && {
         SMTP_URL: this.ownSmtp().url,
-        MAIL_FROM: 'Chaos Shop <shop@e2e.example>',
-        SHOP_NAME: 'Chaos Shop',
+        MAIL_FROM: 'shop@e2e.example',
         SHOP_URL: 'http://shop.e2e.example',
       }),
     };

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { SHOP_NAME } from '@shop/contracts';
 import { serviceInfrastructure } from '@shop/service';
 import { mailDomainOf, type NotificationServiceConfig } from './config';
 import { CreateSentEmails1733100000001 } from './database/migrations/1733100000001-create-sent-emails';
@@ -18,7 +19,7 @@ export class AppModule {
         }),
         EmailsModule.forRoot(
           { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.SMTP_TIMEOUT_MS, maxConnections: config.SMTP_MAX_CONNECTIONS },
-          { name: config.SHOP_NAME, url: config.SHOP_URL, from: config.MAIL_FROM, mailDomain: mailDomainOf(config.MAIL_FROM) },
+          { name: SHOP_NAME, url: config.SHOP_URL, from: config.MAIL_FROM, mailDomain: mailDomainOf(config.MAIL_FROM) },
         ),
       ],
     };

@@ -1,3 +1,4 @@
+import { SHOP_NAME } from '@shop/contracts';
 import { ConfigError } from '@shop/platform';
 import { loadNotificationServiceConfig, mailDomainOf } from './config';
 
@@ -8,8 +9,7 @@ describe('the notification service configuration', () => {
       METRICS_PORT: 9466,
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/notifications',
       SMTP_URL: 'smtp://127.0.0.1:1025',
-      MAIL_FROM: 'Decoupled Shop <orders@shop.example>',
-      SHOP_NAME: 'Decoupled Shop',
+      MAIL_FROM: 'Common Goods <orders@shop.example>',
       SHOP_URL: 'http://localhost:8080',
     });
   });
@@ -17,6 +17,11 @@ describe('the notification service configuration', () => {
   it.each([['http://mail.example:25'], ['127.0.0.1:1025'], ['smtp//nowhere']])('refuses SMTP_URL=%s at start, naming the variable', (url) => {
     expect(() => loadNotificationServiceConfig({ SMTP_URL: url })).toThrow(ConfigError);
     expect(() => loadNotificationServiceConfig({ SMTP_URL: url })).toThrow(/SMTP_URL: must be a URL starting with smtp:\/\/ or smtps:\/\//);
+  });
+
+  it("sends from a bare MAIL_FROM under the shop's one name, and keeps a name given with the address", () => {
+    expect(loadNotificationServiceConfig({ MAIL_FROM: 'shop@mail.example' }).MAIL_FROM).toBe(`${SHOP_NAME} <shop@mail.example>`);
+    expect(loadNotificationServiceConfig({ MAIL_FROM: 'Support <help@mail.example>' }).MAIL_FROM).toBe('Support <help@mail.example>');
   });
 
   it('refuses a MAIL_FROM without an address, and an SMTP timeout a transaction could not outlast', () => {

@@ -1,4 +1,5 @@
 import { ConfigError, env, loadConfig } from '@shop/platform';
+import { SHOP_NAME } from '@shop/contracts';
 import { serviceEnvSchema } from '@shop/service';
 import { z } from 'zod';
 
@@ -15,12 +16,13 @@ export const notificationServiceEnvSchema = serviceEnvSchema({ port: 3003, metri
   SMTP_TIMEOUT_MS: env.positiveInt(10_000),
   /** Connections the pooled SMTP transport keeps open (one per message type handled at once is enough). */
   SMTP_MAX_CONNECTIONS: env.positiveInt(3),
+  /** The sender; a bare address is sent under the shop's name (SHOP_NAME of libs/contracts). */
   MAIL_FROM: z
     .string()
     .trim()
-    .default('Decoupled Shop <orders@shop.example>')
-    .refine((value) => MAIL_FROM.test(value), 'must be an address or "Name <address>"'),
-  SHOP_NAME: z.string().trim().min(1).max(100).default('Decoupled Shop'),
+    .default('orders@shop.example')
+    .refine((value) => MAIL_FROM.test(value), 'must be an address or "Name <address>"')
+    .transform((value) => (value.includes('<') ? value : `${SHOP_NAME} <${value}>`)),
   /** Where the storefront is: an order's link is `${SHOP_URL}/orders/<orderId>`, a sign-in link `${SHOP_URL}/orders/sign-in#token=<token>`. */
   SHOP_URL: env.url(['http:', 'https:'], 'http://localhost:8080').transform((url) => url.replace(/\/+$/, '')),
 });

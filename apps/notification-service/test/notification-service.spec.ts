@@ -5,7 +5,7 @@
  * the mail server, the sent log and the queues.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EXCHANGES, QUEUES, type OrderConfirmed, type OrderPlaced, type OrderRejected } from '@shop/contracts';
+import { EXCHANGES, QUEUES, SHOP_NAME, type OrderConfirmed, type OrderPlaced, type OrderRejected } from '@shop/contracts';
 import { createDatabase, createVhost, waitFor } from '@shop/testing';
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
@@ -140,7 +140,7 @@ describe('notification-service', () => {
     expect(confirmation.headers.get('message-id')).toBe(`<confirmed.${orderId}@shop.example>`);
     expect(confirmation.headers.get('x-shop-order-id')).toBe(orderId);
     expect(confirmation.headers.get('x-shop-event')).toBe('order.confirmed');
-    expect(confirmation.headers.get('from')).toBe('Decoupled Shop <orders@shop.example>');
+    expect(confirmation.headers.get('from')).toBe(`${SHOP_NAME} <orders@shop.example>`);
     expect(confirmation.envelopeTo).toEqual([email]);
     for (const body of [confirmation.text, confirmation.html]) {
       expect(body).toContain('Stoneware Mug');
@@ -149,7 +149,7 @@ describe('notification-service', () => {
       expect(body).toContain('$129.50');
       expect(body).toContain('$165.50'); // the total
       expect(body).toContain(`${SHOP_URL}/orders/${orderId}`);
-      expect(body).toContain('Decoupled Shop');
+      expect(body).toContain(SHOP_NAME);
     }
     expect(confirmation.text).toContain('2 × Stoneware Mug');
     expect(confirmation.text).toContain('Hello Ada <b>Lovelace</b> & Co,');

@@ -5,7 +5,7 @@
  * never a mocked transport); what it did is read back from the mail server, the sent log and the queues.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EXCHANGES, QUEUES, ROUTING_KEYS, type SignInRequested } from '@shop/contracts';
+import { EXCHANGES, QUEUES, ROUTING_KEYS, SHOP_NAME, type SignInRequested } from '@shop/contracts';
 import { createDatabase, createVhost, waitFor } from '@shop/testing';
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -121,8 +121,8 @@ describe('notification-service: sign-in links', () => {
     const [email] = emailsOf(link);
     expect(email.envelopeTo).toEqual(['ada.sign-in@example.com']);
     expect(email.headers.get('to')).toBe('ada.sign-in@example.com');
-    expect(email.headers.get('from')).toBe('Decoupled Shop <orders@shop.example>');
-    expect(email.headers.get('subject')).toBe('Your link to your orders at Decoupled Shop');
+    expect(email.headers.get('from')).toBe(`${SHOP_NAME} <orders@shop.example>`);
+    expect(email.headers.get('subject')).toBe(`Your link to your orders at ${SHOP_NAME}`);
     expect(email.headers.get('x-shop-event')).toBe('signin.requested');
     expect(email.headers.has('x-shop-order-id')).toBe(false);
     const href = `${SHOP_URL}/orders/sign-in#token=${encodeURIComponent(link.token)}`;

@@ -7,3 +7,4 @@ export * from './demo-catalog';
 export * from './notifications';
 export * from './catalog';
 export * from './sessions';
+export * from './shop';

@@ -1,3 +1,4 @@
+import { SHOP_NAME } from '@shop/contracts';
 import { Link, NavLink } from 'react-router';
 import { useCart } from '../cart/cart-context';
 import { plural } from '../format';
@@ -13,7 +14,7 @@ export function SiteHeader() {
             <path d="M9 13h14l-1.5 10h-11z" fill="#faf8f5" />
             <path d="M12.5 13a3.5 3.5 0 0 1 7 0" fill="none" stroke="#faf8f5" strokeWidth="2" />
           </svg>
-          Common Goods
+          {SHOP_NAME}
         </Link>
         <nav aria-label="Main" className="site-nav">
           <NavLink to="/" end>
