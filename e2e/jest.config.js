@@ -4,7 +4,8 @@ const preset = require('../jest.preset');
 module.exports = {
   ...preset,
   displayName: 'e2e',
-  testMatch: ['<rootDir>/scenarios/**/*.e2e.ts'],
+  // compose/: what only the compose project has (nginx with the storefront, MailDev), run by `pnpm test:e2e:compose`.
+  testMatch: ['<rootDir>/scenarios/**/*.e2e.ts', ...(process.env.E2E_DRIVER === 'compose' ? ['<rootDir>/compose/**/*.e2e.ts'] : [])],
   moduleNameMapper: { '^@shop/(contracts|testing)$': '<rootDir>/../libs/$1/src' },
   globalSetup: '<rootDir>/src/results-setup.ts',
   globalTeardown: '<rootDir>/src/results-teardown.ts',

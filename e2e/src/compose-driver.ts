@@ -10,15 +10,24 @@ const run = promisify(execFile);
 const REPO = resolve(__dirname, '../..');
 
 /** Ports inside the containers (the compose file publishes them on the host). */
-const CONTAINER_PORTS = { 'order-service': 3001, 'inventory-service': 3002, 'notification-service': 3003, postgres: 5432, rabbitmq: 5672 } as const;
+const CONTAINER_PORTS = {
+  'order-service': 3001,
+  'inventory-service': 3002,
+  'notification-service': 3003,
+  postgres: 5432,
+  rabbitmq: 5672,
+  storefront: 8080,
+  maildev: 1080,
+} as const;
 type ComposeService = keyof typeof CONTAINER_PORTS;
 /**
- * What the scenarios need (the storefront is not part of the chaos), and the receiver of the order
- * events with its mail catcher, so every scenario also shows them start healthy beside the rest.
+ * Every service of docker-compose.yml, as README's `docker compose up --build` starts them: the
+ * scenarios kill some, and each run also shows the rest (the storefront, the receiver of the order
+ * events and its mail catcher) build and start healthy beside them.
  */
-const SYSTEM = ['postgres', 'rabbitmq', 'order-service', 'inventory-service', 'notification-service', 'maildev'];
-/** Started with the system, checked by their healthchecks (they publish no port the tests use). */
-const HEALTHCHECKED = ['notification-service', 'maildev'];
+const SYSTEM = ['postgres', 'rabbitmq', 'order-service', 'inventory-service', 'notification-service', 'maildev', 'storefront'];
+/** Started with the system, checked by their healthchecks (no scenario waits on them otherwise). */
+const HEALTHCHECKED = ['notification-service', 'maildev', 'storefront'];
 /** Host ports the compose files take from the environment (docker-compose.e2e.yml, docker-compose.yml). */
 const PUBLISHED_PORT_VARIABLES = [
   'E2E_POSTGRES_PORT',
@@ -75,6 +84,16 @@ export class ComposeDriver implements SystemDriver {
   async stop(): Promise<void> {
     await Promise.allSettled(Object.values(this.pools).map((pool) => pool.end()));
     if (!process.env.E2E_KEEP_STACK) await this.compose('down', '-v', '--remove-orphans');
+  }
+
+  /** The shop as a shopper reaches it: nginx with the storefront, proxying /api (docker-compose.yml's STOREFRONT_PORT). */
+  async shopUrl(): Promise<string> {
+    return `http://127.0.0.1:${await this.published('storefront')}`;
+  }
+
+  /** MailDev's web UI and REST API: every email the shop sent. */
+  async mailUrl(): Promise<string> {
+    return `http://127.0.0.1:${await this.published('maildev')}`;
   }
 
   /** One container per service it starts: the compose project of docker-compose.yml runs one broker node and one instance of each. */

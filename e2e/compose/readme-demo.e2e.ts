@@ -1,0 +1,139 @@
+/**
+ * README's demo as a shopper sees it, on the whole compose project that `docker compose up --build`
+ * starts (storefront included), through nginx's published port only: the shop loads in Chromium
+ * under its security headers; with inventory-service killed an order is accepted through /api,
+ * stays PENDING and the shopper is told confirmations run late; inventory started again, the open
+ * stream turns CONFIRMED and the confirmation email is in MailDev. Compose only: the process driver
+ * runs no nginx.
+ */
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { DEMO_CATALOG, SHOP_NAME, type OrderStatusEvent, type OrderView } from '@shop/contracts';
+import { waitFor } from '@shop/testing';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ComposeDriver } from '../src/compose-driver';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
+/** Building every image on a cold machine takes minutes. */
+const START_TIMEOUT_MS = 20 * 60_000;
+/** Inventory's container starting again, then the order's round trip through the queues. */
+const CONFIRMATION_TIMEOUT_MS = 120_000;
+/** The headers nginx adds to the storefront's own responses, as the package declares them. */
+const SECURITY_HEADERS = [
+  ...readFileSync(resolve(__dirname, '../../apps/storefront/security-headers.conf'), 'utf8').matchAll(/^add_header ([A-Za-z-]+) "([^"$]*)" always;$/gm),
+].map(([, name, value]) => [name, value] as const);
+
+interface MailDevEmail {
+  subject: string;
+  from: { address: string; name: string }[];
+  to: { address: string }[];
+  headers: Record<string, string>;
+}
+
+/** The order's status events as they arrive on one stream opened through nginx; `done` once the stream ends. */
+function followStatus(url: string): { events: OrderStatusEvent[]; done: Promise<void>; close: () => void } {
+  const events: OrderStatusEvent[] = [];
+  const abort = new AbortController();
+  const done = (async () => {
+    const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+    if (response.status !== 200 || !response.body) throw new Error(`${url} answered ${response.status}`);
+    let buffer = '';
+    for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (/^event: /m.test(block)) continue; // heartbeats are named; status events are not
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (data) events.push(JSON.parse(data) as OrderStatusEvent);
+      }
+    }
+  })();
+  done.catch(() => undefined); // read by the test; an abort at the end is not a failure
+  return { events, done, close: () => abort.abort() };
+}
+
+describe("README's demo, through the storefront of `docker compose up --build`", () => {
+  const system = new ComposeDriver();
+  let browser: Browser;
+  let page: Page;
+  let shopUrl: string;
+  let mailUrl: string;
+  const pageErrors: string[] = [];
+  let order: OrderView;
+  let stream: ReturnType<typeof followStatus>;
+
+  beforeAll(async () => {
+    await system.start();
+    shopUrl = await system.shopUrl();
+    mailUrl = await system.mailUrl();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ baseURL: shopUrl });
+    // A CSP violation or a script that fails shows here (Chromium logs refused resources as errors).
+    page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    stream?.close();
+    await browser?.close();
+    await system.stop();
+  });
+
+  it('serves the shop: the page and its script load, under the security headers the storefront package declares', async () => {
+    const response = await page.goto('/');
+    expect(response?.status()).toBe(200);
+    const headers = response!.headers();
+    expect(SECURITY_HEADERS.length).toBeGreaterThanOrEqual(5);
+    for (const [name, value] of SECURITY_HEADERS) expect([name, headers[name.toLowerCase()]]).toEqual([name, value]);
+    // Rendered by the bundle, from the catalog order-service serves through nginx.
+    await page.getByRole('heading', { name: DEMO_CATALOG[0].name }).first().waitFor({ timeout: 30_000 });
+    expect(await page.title()).toContain(SHOP_NAME);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('accepts an order through /api while inventory is killed; it stays PENDING and the shopper is told confirmations run late', async () => {
+    await system.kill('inventory-service');
+    const placed = await fetch(`${shopUrl}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${randomUUID()}` },
+      body: JSON.stringify({ customer: { name: 'Ada', email: 'ada@example.com' }, lines: [{ sku: DEMO_CATALOG[0].sku, quantity: 1 }] }),
+    });
+    expect(placed.status).toBe(201);
+    order = (await placed.json()) as OrderView;
+    expect(order.status).toBe('PENDING');
+
+    stream = followStatus(`${shopUrl}/api/orders/${order.id}/events`);
+    await waitFor(() => stream.events.length > 0, { timeoutMs: 15_000, what: 'the first status event through nginx' });
+    expect(stream.events[0]).toMatchObject({ orderId: order.id, status: 'PENDING' });
+
+    await page.goto(`/orders/${order.id}`);
+    await page.getByText('Waiting for confirmation').first().waitFor({ timeout: 15_000 });
+    // The status strip asks GET /api/system/status every 5 s; inventory's consumer is gone from its queue.
+    await page.getByText('Order confirmations are running late right now', { exact: false }).first().waitFor({ timeout: 60_000 });
+    expect(((await (await fetch(`${shopUrl}/api/orders/${order.id}`)).json()) as OrderView).status).toBe('PENDING');
+  });
+
+  it('turns CONFIRMED on the open stream once inventory starts again, and the confirmation email is in MailDev', async () => {
+    await system.startService('inventory-service');
+    await waitFor(() => stream.events.some((event) => event.status === 'CONFIRMED'), { timeoutMs: CONFIRMATION_TIMEOUT_MS, what: 'CONFIRMED on the stream' });
+    await stream.done; // the stream closes after the final status
+    expect(stream.events.map((event) => event.status)).toEqual(['PENDING', 'CONFIRMED']);
+    await page.getByText('Your order is confirmed.').waitFor({ timeout: 30_000 });
+
+    const confirmation = await waitFor(
+      async () => {
+        const emails = (await (await fetch(`${mailUrl}/email`)).json()) as MailDevEmail[];
+        return emails.find((email) => email.headers['x-shop-order-id'] === order.id && email.headers['x-shop-event'] === 'order.confirmed');
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000, what: 'the confirmation email in MailDev' },
+    );
+    expect(confirmation.subject).toBe('Your order is confirmed');
+    expect(confirmation.to.map((to) => to.address)).toEqual(['ada@example.com']);
+    expect(confirmation.from).toEqual([{ address: 'orders@shop.example', name: SHOP_NAME }]);
+    expect(pageErrors).toEqual([]);
+  });
+});
