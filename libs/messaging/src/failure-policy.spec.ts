@@ -28,13 +28,13 @@ describe('settlementFor: what becomes of a handled message', () => {
       'ordinary error on the last attempt: dead-lettered with the last error',
       failed('boom'),
       at(5),
-      { action: 'dead-letter', reason: 'failed 5 attempts; last error: boom' },
+      { action: 'dead-letter', reason: 'failed 5 attempts; last error: boom', errorClass: 'Error' },
     ],
     [
       'ordinary error past the last attempt (maxAttempts lowered): dead-lettered',
       failed('boom'),
       at(9),
-      { action: 'dead-letter', reason: 'failed 9 attempts; last error: boom' },
+      { action: 'dead-letter', reason: 'failed 9 attempts; last error: boom', errorClass: 'Error' },
     ],
 
     [
@@ -61,26 +61,26 @@ describe('settlementFor: what becomes of a handled message', () => {
       'unprocessable (its handler says it can never succeed), attempt 1: dead-lettered at once with its message',
       { kind: 'failed', error: new UnprocessableMessageError('550 5.1.1 <x@example.com>: mailbox unavailable'), transient: false },
       at(1),
-      { action: 'dead-letter', reason: '550 5.1.1 <x@example.com>: mailbox unavailable' },
+      { action: 'dead-letter', reason: '550 5.1.1 <x@example.com>: mailbox unavailable', errorClass: 'UnprocessableMessageError' },
     ],
 
     [
       'malformed JSON: dead-lettered at once',
       { kind: 'undecodable', reason: 'malformed JSON: Unexpected token' },
       at(1),
-      { action: 'dead-letter', reason: 'malformed JSON: Unexpected token' },
+      { action: 'dead-letter', reason: 'malformed JSON: Unexpected token', errorClass: 'UndecodableMessage' },
     ],
     [
       'schema failure: dead-lettered at once, even with attempts left',
       { kind: 'undecodable', reason: 'schema validation failed for "order.placed": lines: Required' },
       at(2),
-      { action: 'dead-letter', reason: 'schema validation failed for "order.placed": lines: Required' },
+      { action: 'dead-letter', reason: 'schema validation failed for "order.placed": lines: Required', errorClass: 'UndecodableMessage' },
     ],
     [
       'no handler for its type: dead-lettered at once',
       { kind: 'undecodable', reason: 'no handler for message type "x"' },
       at(1),
-      { action: 'dead-letter', reason: 'no handler for message type "x"' },
+      { action: 'dead-letter', reason: 'no handler for message type "x"', errorClass: 'UndecodableMessage' },
     ],
   ])('%s', (_case, outcome, counters, expected) => {
     expect(settlementFor(outcome, counters, QUEUE)).toEqual(expected);
@@ -91,7 +91,17 @@ describe('settlementFor: what becomes of a handled message', () => {
     expect(settlementFor({ kind: 'failed', error: 'a string', transient: false }, at(5), QUEUE)).toEqual({
       action: 'dead-letter',
       reason: 'failed 5 attempts; last error: a string',
+      errorClass: 'Error',
     });
+  });
+
+  it("names the error's class for grouping: its name when it is an identifier, else Error", () => {
+    class QueryFailedError extends Error {
+      override name = 'QueryFailedError';
+    }
+    const thrown = (error: unknown): HandlingOutcome => ({ kind: 'failed', error, transient: false });
+    expect(settlementFor(thrown(new QueryFailedError('relation "stock" does not exist')), at(5), QUEUE)).toMatchObject({ errorClass: 'QueryFailedError' });
+    expect(settlementFor(thrown({ name: 'not an identifier; at all', message: 'x' }), at(5), QUEUE)).toMatchObject({ errorClass: 'Error' });
   });
 
   it('keeps reasons short enough for a header', () => {

@@ -21,8 +21,11 @@ export type Settlement =
   | { action: 'ack' }
   /** Copy it to the retry queue of `delayMs` with these counters, then ack. */
   | { action: 'retry'; delayMs: number; counted: boolean; next: RetryCounters; lastError: string }
-  /** Copy it to the dead-letter queue with `reason`, then ack. */
-  | { action: 'dead-letter'; reason: string };
+  /** Copy it to the dead-letter queue with `reason` and the class of the error, then ack. */
+  | { action: 'dead-letter'; reason: string; errorClass: string };
+
+/** The error class of a message that can never be decoded (not JSON, fails its schema, no handler). */
+export const UNDECODABLE = 'UndecodableMessage';
 
 /** Longest reason header: headers travel in one AMQP frame, so an unbounded one cannot be forwarded at all. */
 const MAX_REASON_LENGTH = 1000;
@@ -37,13 +40,15 @@ const MAX_REASON_LENGTH = 1000;
  */
 export function settlementFor(outcome: HandlingOutcome, counters: RetryCounters, queue: Pick<QueueSpec, 'retryDelaysMs' | 'maxAttempts'>): Settlement {
   if (outcome.kind === 'committed') return { action: 'ack' };
-  if (outcome.kind === 'undecodable') return { action: 'dead-letter', reason: outcome.reason.slice(0, MAX_REASON_LENGTH) };
+  if (outcome.kind === 'undecodable') return { action: 'dead-letter', reason: outcome.reason.slice(0, MAX_REASON_LENGTH), errorClass: UNDECODABLE };
 
   const reason = errorMessage(outcome.error);
-  if (outcome.error instanceof UnprocessableMessageError && !outcome.transient) return { action: 'dead-letter', reason: reason.slice(0, MAX_REASON_LENGTH) };
+  const errorClass = errorClassOf(outcome.error);
+  if (outcome.error instanceof UnprocessableMessageError && !outcome.transient)
+    return { action: 'dead-letter', reason: reason.slice(0, MAX_REASON_LENGTH), errorClass };
   const { attempt, transientFailures } = counters;
   if (!outcome.transient && attempt >= queue.maxAttempts) {
-    return { action: 'dead-letter', reason: `failed ${attempt} attempts; last error: ${reason}`.slice(0, MAX_REASON_LENGTH) };
+    return { action: 'dead-letter', reason: `failed ${attempt} attempts; last error: ${reason}`.slice(0, MAX_REASON_LENGTH), errorClass };
   }
   const step = outcome.transient ? transientFailures : attempt - 1;
   const delays = queue.retryDelaysMs;
@@ -54,6 +59,12 @@ export function settlementFor(outcome: HandlingOutcome, counters: RetryCounters,
     next: outcome.transient ? { attempt, transientFailures: transientFailures + 1 } : { attempt: attempt + 1, transientFailures },
     lastError: reason.slice(0, MAX_REASON_LENGTH),
   };
+}
+
+/** `Error`, `QueryFailedError`...: what kind of failure, for grouping dead letters. */
+export function errorClassOf(err: unknown): string {
+  const name = err instanceof Error ? err.name : typeof err === 'object' && err && 'name' in err ? String((err as { name: unknown }).name) : '';
+  return /^[A-Za-z_$][\w$]{0,99}$/.test(name) ? name : 'Error';
 }
 
 export function errorMessage(err: unknown): string {

@@ -12,6 +12,15 @@ export const HEADERS = {
   /** Why a message is in a dead-letter queue. */
   deadLetterReason: 'x-dead-letter-reason',
   deadLetteredFrom: 'x-dead-lettered-from',
+  /** The class of the error that dead-lettered it (`QueryFailedError`, `UndecodableMessage`...), for grouping. */
+  errorClass: 'x-error-class',
+  /** When the message first failed (ISO 8601), kept through its retries; and when it was dead-lettered. */
+  firstFailedAt: 'x-first-failed-at',
+  deadLetteredAt: 'x-dead-lettered-at',
+  /** On a replay by an operator: the dead letter it replays, how many replays so far, and who asked. */
+  replayOf: 'x-replay-of',
+  replayCount: 'x-replay-count',
+  replayedBy: 'x-replayed-by',
 } as const;
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;

@@ -7,3 +7,4 @@ export * from './messaging.module';
 export * from './messaging.options';
 export * from './publisher';
 export * from './topology';
+export * from './dead-letter-queue.consumer';

@@ -22,12 +22,17 @@ export class Settler {
   async settle(message: ConsumeMessage, settlement: Settlement): Promise<void> {
     if (settlement.action === 'ack') return this.ack(message);
     const id = message.properties.messageId ?? '(no id)';
+    const now = new Date().toISOString();
+    const firstFailedAt = (message.properties.headers?.[HEADERS.firstFailedAt] as string | undefined) ?? now;
     try {
       if (settlement.action === 'dead-letter') {
         this.logger.warn(`dead-lettering message ${id} from ${this.queue.name}: ${settlement.reason}`);
         await this.forward(message, this.topology.deadLetterExchange, this.queue.name, {
           [HEADERS.deadLetterReason]: settlement.reason,
+          [HEADERS.errorClass]: settlement.errorClass,
           [HEADERS.deadLetteredFrom]: this.queue.name,
+          [HEADERS.firstFailedAt]: firstFailedAt,
+          [HEADERS.deadLetteredAt]: now,
         });
       } else {
         const { next, delayMs, lastError } = settlement;
@@ -37,6 +42,7 @@ export class Settler {
           [HEADERS.attempt]: next.attempt,
           [HEADERS.transientFailures]: next.transientFailures,
           [HEADERS.lastError]: lastError,
+          [HEADERS.firstFailedAt]: firstFailedAt,
         });
       }
       this.channel.ack(message);

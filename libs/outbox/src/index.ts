@@ -1,4 +1,8 @@
+export * from './dead-letters/dead-letter-fingerprint';
+export * from './dead-letters/dead-letter.store';
+export type { DeadLetter, DeadLetterGroup, DeadLetterStatus } from './dead-letters/dead-letters.repository';
 export * from './inbox.service';
+export * from './migrations/1733300000000-create-dead-letters';
 export * from './migrations/1732500000000-create-outbox-and-inbox';
 export * from './outbox.module';
 export * from './outbox.options';

@@ -2,7 +2,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { isRouted, topologyFor, withRetryPolicy, type Service } from '@shop/contracts';
 import { MessagingModule } from '@shop/messaging';
-import { CreateOutboxAndInbox1732500000000, OutboxModule, type OutboxOptions } from '@shop/outbox';
+import { CreateDeadLetters1733300000000, CreateOutboxAndInbox1732500000000, OutboxModule, type OutboxOptions } from '@shop/outbox';
 import { ConfigError, HealthModule, loggingModule, MetricsModule } from '@shop/platform';
 import type { MigrationInterface } from 'typeorm';
 import type { ServiceEnv } from './config';
@@ -11,7 +11,7 @@ export interface ServiceSpec {
   /** Log field, broker connection name, and whose part of the topology it declares. */
   name: Service;
   entities: Type<unknown>[];
-  /** The service's own migrations; the outbox/inbox migration is added before them. */
+  /** The service's own migrations; the outbox/inbox and dead-letter migrations are added before them. */
   migrations: Type<MigrationInterface>[];
 }
 
@@ -71,7 +71,7 @@ export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (D
       type: 'postgres',
       url: config.DATABASE_URL,
       entities: spec.entities,
-      migrations: [CreateOutboxAndInbox1732500000000, ...spec.migrations],
+      migrations: [CreateOutboxAndInbox1732500000000, CreateDeadLetters1733300000000, ...spec.migrations],
       migrationsRun: true,
       migrationsTransactionMode: 'each',
       synchronize: false,
