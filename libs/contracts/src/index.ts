@@ -8,3 +8,4 @@ export * from './notifications';
 export * from './catalog';
 export * from './sessions';
 export * from './shop';
+export * from './operations';
