@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type Options, type Replies } from 'amqplib';
 import { BrokerUnavailableError, PublishTimeoutError, UnroutableMessageError } from './errors';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
-import { declareMainQueue, declareTopology } from './topology';
+import { bindMainQueue, declareMainQueue, declareTopology, type QueueSpec } from './topology';
 
 /**
  * RabbitMQ offers 60 s, so a half-open link (a dead NAT entry, a partition: no FIN, no RST) would
@@ -17,6 +17,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
  * partition waits for the rest of the cluster: then the attempt counts as failed and the next node is tried.
  */
 const DEFAULT_SETUP_TIMEOUT_MS = 15_000;
+/** AMQP reply code of a refusal for want of a permission. */
+const ACCESS_REFUSED = 403;
 /** A connection given up on is closed politely; a node that does not answer the close within this long has its socket destroyed. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
@@ -288,6 +290,7 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
       await declareMainQueue(admin, queue, deadLetterExchange);
     }
     await admin.close();
+    for (const queue of externalQueues) await this.bindWherePermitted(connection, queue);
 
     const publishChannel = await connection.createConfirmChannel();
     // The broker sends basic.return before the confirm of the same message.
@@ -298,6 +301,24 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
 
     for (const hook of this.connectHooks) await hook(connection);
     this.publishChannel = publishChannel;
+  }
+
+  /**
+   * Asserts the bindings of another service's queue, found or just declared: a producer killed
+   * between declaring it and binding it left it unbound, and every event for it unroutable. A user
+   * without the right (least privilege: the broker's definitions hold the bindings) is refused, on
+   * its own channel, and that is fine.
+   */
+  private async bindWherePermitted(connection: ChannelModel, queue: QueueSpec): Promise<void> {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      await bindMainQueue(channel, queue);
+    } catch (err) {
+      if ((err as { code?: number }).code !== ACCESS_REFUSED) throw err;
+      this.logger.debug(`not permitted to bind ${queue.name}; its bindings are the broker definitions' to hold`);
+    }
+    await channel.close().catch(() => undefined);
   }
 
   /** Which of these exchanges or queues do not exist; a passive check needs no permission, and a miss closes only its own channel. */

@@ -15,6 +15,7 @@ import {
   Publisher,
   PublishTimeoutError,
   UnroutableMessageError,
+  declareMainQueue,
   type Delivery,
   type Topology,
 } from '../src';
@@ -518,6 +519,33 @@ describe('libs/messaging when the broker goes away', () => {
     } finally {
       await connection.onApplicationShutdown();
       await proxy.stop();
+      await vhost.remove();
+    }
+  });
+});
+
+describe('libs/messaging: a declaration a crash stopped half way', () => {
+  it("binds a receiver's queue it finds unbound (its producer was killed between declaring and binding it), so every event is routed", async () => {
+    const vhost = await createVhost('messaging-half-declared');
+    const lane = newLane();
+    const receiver = lane.topology.queues[0];
+    // The producer's view: its own exchange, and the receiver's queue, which it declares where missing.
+    const producerTopology: Topology = { ...lane.topology, exchanges: lane.topology.exchanges.slice(0, 1), queues: [], externalQueues: [receiver] };
+    const client = await connect(vhost.url);
+    const channel = await client.createChannel();
+    // What a producer killed half way leaves: its exchange and the receiver's queue, without the binding.
+    await channel.assertExchange(lane.events, 'topic', { durable: true });
+    await declareMainQueue(channel, receiver, lane.topology.deadLetterExchange);
+    const connection = new AmqpConnection({ urls: [vhost.url], connectionName: 'half-declared-test', topology: producerTopology });
+    try {
+      await connection.onModuleInit();
+      await connection.waitUntilConnected();
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      for (const id of ids) await connection.publishConfirmed(lane.events, 'work.simple', Buffer.from(JSON.stringify({ id })), { messageId: id });
+      expect((await channel.checkQueue(receiver.name)).messageCount).toBe(ids.length);
+    } finally {
+      await connection.onApplicationShutdown();
+      await client.close();
       await vhost.remove();
     }
   });
