@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type Options, type Replies } from 'amqplib';
-import { BrokerUnavailableError, PublishTimeoutError, UnroutableMessageError } from './errors';
+import { BrokerUnavailableError, PublishNackedError, PublishTimeoutError, UnroutableMessageError } from './errors';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { bindMainQueue, declareMainQueue, declareTopology, type QueueSpec } from './topology';
 
@@ -53,7 +53,9 @@ export type ConnectHook = (connection: ChannelModel) => Promise<void>;
  * a quorum queue's client in the broker lost a message in a partition and holds every later one back:
  * rabbitmq-server#14589, fixed in 4.1/4.2), and waiting on that channel only gets more timeouts. So
  * the connection is given up on and the next node tried, unless the broker said it blocks publishing
- * (a memory or disk alarm, cluster-wide: another node would not confirm either).
+ * (a memory or disk alarm, cluster-wide: another node would not confirm either). A connection whose
+ * broker nacks every publish for as long is given up on too: an ack in between (an unroutable
+ * message is returned, then acked) shows the connection works, and a single refusal says nothing.
  *
  * amqplib's own recovery reconnects to a single URL only, hence this loop.
  */
@@ -75,6 +77,8 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
   private publishChannel: ConfirmChannel | null = null;
   /** The live connection's broker said it blocks publishing (a resource alarm) and has not unblocked yet. */
   private blocked = false;
+  /** Since when every confirm on the live connection has been a nack; null after an ack. */
+  private nackedSince: number | null = null;
   private stopping = false;
 
   constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {
@@ -155,7 +159,11 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
         channel.publish(exchange, routingKey, content, { ...properties, mandatory: properties.mandatory ?? true, persistent: true }, (err) => {
           clearTimeout(timer);
           const wasReturned = this.returned.delete(properties.messageId);
-          if (err) reject(err instanceof Error ? err : new BrokerUnavailableError(String(err)));
+          // amqplib reports a basic.nack as this error, and a channel closed before the confirm as another.
+          const nacked = err instanceof Error && err.message === 'message nacked';
+          if (nacked || !err) this.confirmed(connection, nacked, timeoutMs);
+          if (nacked) reject(new PublishNackedError(`the broker refused the message for ${exchange} "${routingKey}" (basic.nack)`));
+          else if (err) reject(new BrokerUnavailableError(err instanceof Error ? err.message : String(err)));
           else if (wasReturned) reject(new UnroutableMessageError(`no queue is bound to ${exchange} for "${routingKey}"`));
           else resolve();
         });
@@ -165,6 +173,18 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
         reject(new BrokerUnavailableError((err as Error).message));
       }
     });
+  }
+
+  /** A confirm came: an ack ends a streak of nacks; a nack streak longer than `boundMs` gives the connection up. */
+  private confirmed(connection: ChannelModel, nacked: boolean, boundMs: number): void {
+    if (this.live !== connection) return;
+    if (!nacked) {
+      this.nackedSince = null;
+      return;
+    }
+    const now = Date.now();
+    this.nackedSince ??= now;
+    if (now - this.nackedSince >= boundMs) this.abandon(connection, `the broker nacked every publish for ${now - this.nackedSince} ms`);
   }
 
   private schedule(delayMs: number): void {
@@ -222,6 +242,7 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
       this.failures = 0;
       this.currentLabel = address.label;
       this.blocked = false;
+      this.nackedSince = null;
       this.live = connection;
       this.logger.log(`connected to the broker at ${address.label} as ${this.options.connectionName}`);
     } catch (err) {
