@@ -2,7 +2,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { isRouted, topologyFor, withRetryPolicy, type Service } from '@shop/contracts';
 import { MessagingModule } from '@shop/messaging';
-import { CreateOutboxAndInbox1732500000000, OutboxModule, type OutboxOptions } from '@shop/outbox';
+import { OUTBOX_MIGRATIONS, OutboxModule, type OutboxOptions } from '@shop/outbox';
 import { ConfigError, HealthModule, loggingModule, MetricsModule } from '@shop/platform';
 import type { MigrationInterface } from 'typeorm';
 import type { ServiceEnv } from './config';
@@ -71,7 +71,7 @@ export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (D
       type: 'postgres',
       url: config.DATABASE_URL,
       entities: spec.entities,
-      migrations: [CreateOutboxAndInbox1732500000000, ...spec.migrations],
+      migrations: [...OUTBOX_MIGRATIONS, ...spec.migrations],
       migrationsRun: true,
       migrationsTransactionMode: 'each',
       synchronize: false,
