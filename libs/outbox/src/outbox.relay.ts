@@ -164,7 +164,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       const brokerFailed = results.filter((_, index) => verdicts[index] === 'broker') as PromiseRejectedResult[];
 
       await this.repository.markPublished(manager, confirmed);
-      await this.repository.markFailed(manager, refused);
+      await this.repository.markRefused(manager, refused);
+      await this.repository.markFailed(
+        manager,
+        rows.filter((_, index) => verdicts[index] === 'broker').map((row) => row.id),
+        (brokerFailed[0]?.reason as Error | undefined)?.message ?? '',
+      );
       published.inc(confirmed.length);
       failures.inc(refused.length + brokerFailed.length);
       this.reportRefused(refused);
@@ -180,7 +185,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   /** This row's next attempt, after its own backoff, or its parking. */
   private rowFailure(row: ClaimedRow, result: PromiseRejectedResult): RowFailure {
     const error = (result.reason as Error).message;
-    const next = nextRowAttempt(row.publish_attempts + 1, this.options);
+    const next = nextRowAttempt(row.refusals + 1, this.options);
     return { id: row.id, error, retryInMs: next.park ? null : next.retryInMs };
   }
 

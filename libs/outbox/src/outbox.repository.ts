@@ -14,7 +14,7 @@ export interface OutboxRow {
 /** A claimed row, with the time it was written (the message's timestamp) and the attempts the broker refused so far. */
 export interface ClaimedRow extends OutboxRow {
   created_at: Date;
-  publish_attempts: number;
+  refusals: number;
 }
 
 /** A row the broker refused: tried again after `retryInMs`, or parked when that is null. */
@@ -28,7 +28,10 @@ export interface RowFailure {
 export interface ParkedRow extends OutboxRow {
   created_at: Date;
   parked_at: Date;
+  /** Every attempt, those an outage failed included. */
   publish_attempts: number;
+  /** Attempts the broker refused: what parked it. */
+  refusals: number;
   last_error: string | null;
 }
 
@@ -82,7 +85,7 @@ export class OutboxRepository {
    */
   claim(manager: EntityManager, limit: number): Promise<ClaimedRow[]> {
     return manager.query(
-      `SELECT id, exchange, routing_key, payload, headers, created_at, publish_attempts FROM outbox
+      `SELECT id, exchange, routing_key, payload, headers, created_at, refusals FROM outbox
        WHERE published_at IS NULL AND parked_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
        ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
@@ -94,11 +97,17 @@ export class OutboxRepository {
     await manager.query(`UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
-  /** Rows the broker refused, in one statement: each counts an attempt, keeps its reason, and waits out its backoff or is parked. */
-  async markFailed(manager: EntityManager, failures: RowFailure[]): Promise<void> {
+  /** Rows whose publish failed for the broker's sake (unreachable, no confirm): the attempt and its error are kept, nothing else changes. */
+  async markFailed(manager: EntityManager, ids: string[], error: string): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.query(`UPDATE outbox SET publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [ids, error]);
+  }
+
+  /** Rows the broker refused, in one statement: each counts a refusal, keeps its reason, and waits out its backoff or is parked. */
+  async markRefused(manager: EntityManager, failures: RowFailure[]): Promise<void> {
     if (failures.length === 0) return;
     await manager.query(
-      `UPDATE outbox SET publish_attempts = publish_attempts + 1, last_error = failure.error,
+      `UPDATE outbox SET publish_attempts = publish_attempts + 1, refusals = refusals + 1, last_error = failure.error,
          next_attempt_at = now() + make_interval(secs => failure.retry_in_ms / 1000.0),
          parked_at = CASE WHEN failure.retry_in_ms IS NULL THEN now() END
        FROM jsonb_to_recordset($1::jsonb) AS failure (id uuid, error text, retry_in_ms int)
@@ -119,16 +128,16 @@ export class OutboxRepository {
   /** Parked rows, longest parked first. */
   listParked(manager: EntityManager, limit: number): Promise<ParkedRow[]> {
     return manager.query(
-      `SELECT id, exchange, routing_key, payload, headers, created_at, parked_at, publish_attempts, last_error FROM outbox
+      `SELECT id, exchange, routing_key, payload, headers, created_at, parked_at, publish_attempts, refusals, last_error FROM outbox
        WHERE parked_at IS NOT NULL ORDER BY parked_at, id LIMIT $1`,
       [limit],
     );
   }
 
-  /** Un-parks a row with a fresh count of attempts (its last error stays until it is published); false if it is not parked. */
+  /** Un-parks a row with a fresh count of refusals (its last error stays until it is published); false if it is not parked. */
   async retryParked(manager: EntityManager, id: string): Promise<boolean> {
     const [, updated]: [unknown, number] = await manager.query(
-      `UPDATE outbox SET parked_at = NULL, next_attempt_at = NULL, publish_attempts = 0 WHERE id = $1 AND parked_at IS NOT NULL`,
+      `UPDATE outbox SET parked_at = NULL, next_attempt_at = NULL, refusals = 0 WHERE id = $1 AND parked_at IS NOT NULL`,
       [id],
     );
     return updated === 1;

@@ -122,7 +122,7 @@ export class OutboxService implements EntitySubscriberInterface {
     return this.repository.listParked(this.dataSource.manager, limit);
   }
 
-  /** An operator's retry: the row is claimed again, with a fresh count of attempts; false if it is not parked. */
+  /** An operator's retry: the row is claimed again, with a fresh count of refusals; false if it is not parked. */
   async retryParked(id: string): Promise<boolean> {
     const retried = await this.repository.retryParked(this.dataSource.manager, id);
     if (retried) this.wake();

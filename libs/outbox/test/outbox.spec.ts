@@ -209,10 +209,10 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     const row = async (id: string) =>
       (
         await dataSource.query(
-          `SELECT published_at IS NOT NULL AS published, parked_at IS NOT NULL AS parked, publish_attempts, last_error FROM outbox WHERE id = $1`,
+          `SELECT published_at IS NOT NULL AS published, parked_at IS NOT NULL AS parked, refusals, last_error FROM outbox WHERE id = $1`,
           [id],
         )
-      )[0] as { published: boolean; parked: boolean; publish_attempts: number; last_error: string | null } | undefined;
+      )[0] as { published: boolean; parked: boolean; refusals: number; last_error: string | null } | undefined;
     relay.onApplicationBootstrap();
     try {
       await waitFor(
@@ -224,18 +224,23 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
       await waitFor(async () => (await row(bad))!.parked, { what: 'the unroutable row parked' });
       // Parked rows are claimed no more: no attempt after the third.
       await waitFor(() => relay.isIdle(), { what: 'the relay idle' });
-      expect(await row(bad)).toEqual({ published: false, parked: true, publish_attempts: 3, last_error: 'no queue is bound to relay.quiet for "must.arrive"' });
+      expect(await row(bad)).toEqual({ published: false, parked: true, refusals: 3, last_error: 'no queue is bound to relay.quiet for "must.arrive"' });
       expect(relay.failingForSeconds()).toBe(0);
       expect(await outbox.backlog()).toMatchObject({ parked: 1 });
-      expect((await outbox.parked()).map((parked) => ({ id: parked.id, routingKey: parked.routing_key, attempts: parked.publish_attempts }))).toEqual([
-        { id: bad, routingKey: 'must.arrive', attempts: 3 },
-      ]);
+      expect(
+        (await outbox.parked()).map((parked) => ({
+          id: parked.id,
+          routingKey: parked.routing_key,
+          attempts: parked.publish_attempts,
+          refusals: parked.refusals,
+        })),
+      ).toEqual([{ id: bad, routingKey: 'must.arrive', attempts: 3, refusals: 3 }]);
 
-      // An operator's retry: three fresh attempts, refused again, parked again. Then a discard.
+      // An operator's retry: three fresh attempts, refused again, parked again (six attempts in all). Then a discard.
       expect(await outbox.retryParked(bad)).toBe(true);
       expect(await outbox.retryParked(bad)).toBe(false);
       await waitFor(async () => (await row(bad))!.parked, { what: 'the retried row parked again' });
-      expect((await row(bad))!.publish_attempts).toBe(3);
+      expect((await outbox.parked()).map((parked) => [parked.publish_attempts, parked.refusals])).toEqual([[6, 3]]);
       expect(await outbox.discardParked(bad)).toBe(true);
       expect(await row(bad)).toBeUndefined();
       expect(await outbox.discardParked(good[0])).toBe(false);
@@ -273,7 +278,12 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
         what: 'the row published once the broker is back',
       });
       expect(await failingSeconds()).toBe(0);
-      expect((await dataSource.query(`SELECT publish_attempts FROM outbox WHERE id = $1`, [id]))[0].publish_attempts).toBe(1);
+      // Every failed attempt is on the row, none as a refusal: an outage of any length parks nothing.
+      expect((await dataSource.query(`SELECT publish_attempts, refusals FROM outbox WHERE id = $1`, [id]))[0]).toEqual({
+        publish_attempts: expect.any(Number),
+        refusals: 0,
+      });
+      expect((await dataSource.query(`SELECT publish_attempts FROM outbox WHERE id = $1`, [id]))[0].publish_attempts).toBeGreaterThan(1);
     } finally {
       warn.mockRestore();
       await relay.onModuleDestroy();
