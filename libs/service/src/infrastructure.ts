@@ -53,6 +53,7 @@ export function outboxOptions(config: ServiceEnv): OutboxOptions {
   return {
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     batchSize: config.OUTBOX_BATCH_SIZE,
+    maxPublishAttempts: config.OUTBOX_MAX_PUBLISH_ATTEMPTS,
     outboxRetentionHours: config.OUTBOX_RETENTION_HOURS,
     inboxRetentionHours: config.INBOX_RETENTION_HOURS,
     // An event the route table binds to no queue yet (a lifecycle event before its first receiver) is dropped by the broker, not retried.
