@@ -6,7 +6,7 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ROUTING_KEYS, type OrderPlacedV1 } from '@shop/contracts';
-import { CreateOutboxAndInbox1732500000000, InboxService, OUTBOX_OPTIONS, OutboxService } from '@shop/outbox';
+import { InboxService, OUTBOX_MIGRATIONS, OUTBOX_OPTIONS, OutboxService } from '@shop/outbox';
 import { createDatabase } from '@shop/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -30,7 +30,7 @@ describe('StockService on PostgreSQL', () => {
           type: 'postgres',
           url: database.url,
           entities: [Stock],
-          migrations: [CreateOutboxAndInbox1732500000000, CreateStock1732500000001, CreateOrderDecisions1732500000002],
+          migrations: [...OUTBOX_MIGRATIONS, CreateStock1732500000001, CreateOrderDecisions1732500000002],
           migrationsRun: true,
           synchronize: false,
         }),

@@ -7,7 +7,7 @@ import { UnprocessableEntityException } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DEMO_CATALOG, ROUTING_KEYS, type CreateOrderRequest } from '@shop/contracts';
-import { CreateOutboxAndInbox1732500000000, InboxService, OUTBOX_OPTIONS, OutboxService } from '@shop/outbox';
+import { InboxService, OUTBOX_MIGRATIONS, OUTBOX_OPTIONS, OutboxService } from '@shop/outbox';
 import { createDatabase } from '@shop/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -36,7 +36,7 @@ describe('OrdersService on PostgreSQL', () => {
           type: 'postgres',
           url: database.url,
           entities: [Product, Order, OrderLine],
-          migrations: [CreateOutboxAndInbox1732500000000, CreateCatalog1732500000001, CreateOrders1732500000002],
+          migrations: [...OUTBOX_MIGRATIONS, CreateCatalog1732500000001, CreateOrders1732500000002],
           migrationsRun: true,
           synchronize: false,
         }),

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type Options, type Replies } from 'amqplib';
-import { BrokerUnavailableError, PublishTimeoutError, UnroutableMessageError } from './errors';
+import { BrokerUnavailableError, PublishNackedError, PublishTimeoutError, UnroutableMessageError } from './errors';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
-import { declareMainQueue, declareTopology } from './topology';
+import { bindMainQueue, declareMainQueue, declareTopology, type QueueSpec } from './topology';
 
 /**
  * RabbitMQ offers 60 s, so a half-open link (a dead NAT entry, a partition: no FIN, no RST) would
@@ -17,6 +17,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
  * partition waits for the rest of the cluster: then the attempt counts as failed and the next node is tried.
  */
 const DEFAULT_SETUP_TIMEOUT_MS = 15_000;
+/** AMQP reply code of a refusal for want of a permission. */
+const ACCESS_REFUSED = 403;
 /** A connection given up on is closed politely; a node that does not answer the close within this long has its socket destroyed. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
@@ -51,7 +53,9 @@ export type ConnectHook = (connection: ChannelModel) => Promise<void>;
  * a quorum queue's client in the broker lost a message in a partition and holds every later one back:
  * rabbitmq-server#14589, fixed in 4.1/4.2), and waiting on that channel only gets more timeouts. So
  * the connection is given up on and the next node tried, unless the broker said it blocks publishing
- * (a memory or disk alarm, cluster-wide: another node would not confirm either).
+ * (a memory or disk alarm, cluster-wide: another node would not confirm either). A connection whose
+ * broker nacks every publish for as long is given up on too: an ack in between (an unroutable
+ * message is returned, then acked) shows the connection works, and a single refusal says nothing.
  *
  * amqplib's own recovery reconnects to a single URL only, hence this loop.
  */
@@ -73,6 +77,8 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
   private publishChannel: ConfirmChannel | null = null;
   /** The live connection's broker said it blocks publishing (a resource alarm) and has not unblocked yet. */
   private blocked = false;
+  /** Since when every confirm on the live connection has been a nack; null after an ack. */
+  private nackedSince: number | null = null;
   private stopping = false;
 
   constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {
@@ -153,7 +159,11 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
         channel.publish(exchange, routingKey, content, { ...properties, mandatory: properties.mandatory ?? true, persistent: true }, (err) => {
           clearTimeout(timer);
           const wasReturned = this.returned.delete(properties.messageId);
-          if (err) reject(err instanceof Error ? err : new BrokerUnavailableError(String(err)));
+          // amqplib reports a basic.nack as this error, and a channel closed before the confirm as another.
+          const nacked = err instanceof Error && err.message === 'message nacked';
+          if (nacked || !err) this.confirmed(connection, nacked, timeoutMs);
+          if (nacked) reject(new PublishNackedError(`the broker refused the message for ${exchange} "${routingKey}" (basic.nack)`));
+          else if (err) reject(new BrokerUnavailableError(err instanceof Error ? err.message : String(err)));
           else if (wasReturned) reject(new UnroutableMessageError(`no queue is bound to ${exchange} for "${routingKey}"`));
           else resolve();
         });
@@ -163,6 +173,18 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
         reject(new BrokerUnavailableError((err as Error).message));
       }
     });
+  }
+
+  /** A confirm came: an ack ends a streak of nacks; a nack streak longer than `boundMs` gives the connection up. */
+  private confirmed(connection: ChannelModel, nacked: boolean, boundMs: number): void {
+    if (this.live !== connection) return;
+    if (!nacked) {
+      this.nackedSince = null;
+      return;
+    }
+    const now = Date.now();
+    this.nackedSince ??= now;
+    if (now - this.nackedSince >= boundMs) this.abandon(connection, `the broker nacked every publish for ${now - this.nackedSince} ms`);
   }
 
   private schedule(delayMs: number): void {
@@ -220,6 +242,7 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
       this.failures = 0;
       this.currentLabel = address.label;
       this.blocked = false;
+      this.nackedSince = null;
       this.live = connection;
       this.logger.log(`connected to the broker at ${address.label} as ${this.options.connectionName}`);
     } catch (err) {
@@ -288,6 +311,7 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
       await declareMainQueue(admin, queue, deadLetterExchange);
     }
     await admin.close();
+    for (const queue of externalQueues) await this.bindWherePermitted(connection, queue);
 
     const publishChannel = await connection.createConfirmChannel();
     // The broker sends basic.return before the confirm of the same message.
@@ -298,6 +322,24 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
 
     for (const hook of this.connectHooks) await hook(connection);
     this.publishChannel = publishChannel;
+  }
+
+  /**
+   * Asserts the bindings of another service's queue, found or just declared: a producer killed
+   * between declaring it and binding it left it unbound, and every event for it unroutable. A user
+   * without the right (least privilege: the broker's definitions hold the bindings) is refused, on
+   * its own channel, and that is fine.
+   */
+  private async bindWherePermitted(connection: ChannelModel, queue: QueueSpec): Promise<void> {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      await bindMainQueue(channel, queue);
+    } catch (err) {
+      if ((err as { code?: number }).code !== ACCESS_REFUSED) throw err;
+      this.logger.debug(`not permitted to bind ${queue.name}; its bindings are the broker definitions' to hold`);
+    }
+    await channel.close().catch(() => undefined);
   }
 
   /** Which of these exchanges or queues do not exist; a passive check needs no permission, and a miss closes only its own channel. */

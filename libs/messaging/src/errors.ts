@@ -8,6 +8,14 @@ export class UnroutableMessageError extends Error {
   override name = 'UnroutableMessageError';
 }
 
+/**
+ * The broker refused a publish (basic.nack): an internal error, or a queue full that rejects
+ * publishes. It does not have the message; the caller keeps it and tries again.
+ */
+export class PublishNackedError extends Error {
+  override name = 'PublishNackedError';
+}
+
 /** The broker did not confirm a publish in time; it may or may not have the message. */
 export class PublishTimeoutError extends Error {
   override name = 'PublishTimeoutError';

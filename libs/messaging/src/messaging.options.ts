@@ -24,7 +24,8 @@ export interface MessagingOptions {
   connectTimeoutMs?: number;
   /**
    * How long a publish waits for the broker's confirm before it counts as failed; the connection is
-   * then given up on and the next node tried, unless the broker said it blocks publishing. Default 10000.
+   * then given up on and the next node tried, unless the broker said it blocks publishing. A
+   * connection whose broker nacks every publish for this long is given up on the same way. Default 10000.
    */
   publishTimeoutMs?: number;
   /** How long declaring the topology and subscribing may take on a fresh connection before the attempt fails and the next node is tried. Default 15000. */

@@ -72,12 +72,22 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
   }
 }
 
-/** A consumer's main queue and its bindings, with the arguments its consumer declares (its retry and dead-letter queues are the consumer's to declare). */
+/**
+ * A consumer's main queue, with the arguments its consumer declares (its retry and dead-letter queues
+ * are the consumer's to declare). Not its bindings: see `bindMainQueue`, asserted on every connect.
+ */
 export async function declareMainQueue(channel: Channel, queue: QueueSpec, deadLetterExchange: string): Promise<void> {
   await channel.assertQueue(queue.name, {
     durable: true,
     arguments: { ...quorumArguments(deadLetterExchange, queue.name), 'x-delivery-limit': BROKER_DELIVERY_LIMIT },
   });
+}
+
+/**
+ * A main queue's bindings. Asserted on every connect, for a queue found as well as one just declared:
+ * a declaration a crash stopped between the queue and its bindings is completed at the next connect.
+ */
+export async function bindMainQueue(channel: Channel, queue: QueueSpec): Promise<void> {
   for (const binding of queue.bindings) {
     await channel.bindQueue(queue.name, binding.exchange, binding.routingKey);
   }
@@ -85,6 +95,7 @@ export async function declareMainQueue(channel: Channel, queue: QueueSpec, deadL
 
 async function declareQueue(channel: Channel, queue: QueueSpec, deadLetterExchange: string, retryExchange: string) {
   await declareMainQueue(channel, queue, deadLetterExchange);
+  await bindMainQueue(channel, queue);
 
   const dlq = deadLetterQueueName(queue.name);
   await channel.assertQueue(dlq, { durable: true, arguments: { 'x-queue-type': 'quorum' } });

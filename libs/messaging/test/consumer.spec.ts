@@ -2,7 +2,7 @@ import { Controller, Inject, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createVhost, isPublisherConfirm, TcpProxy, TEST_RABBITMQ_URL, waitFor } from '@shop/testing';
+import { createVhost, isPublisherConfirm, nackInsteadOfAck, TcpProxy, TEST_RABBITMQ_URL, waitFor } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -13,8 +13,10 @@ import {
   connectConsumers,
   MessagingModule,
   Publisher,
+  PublishNackedError,
   PublishTimeoutError,
   UnroutableMessageError,
+  declareMainQueue,
   type Delivery,
   type Topology,
 } from '../src';
@@ -387,6 +389,73 @@ describe('libs/messaging when the broker goes away', () => {
     }
   });
 
+  it('gives up a connection whose broker nacks every publish for longer than the publish timeout, and publishes through the next address', async () => {
+    const vhost = await createVhost('messaging-nacked');
+    const { proxies, ports, urls } = await twoDoors(vhost.url);
+    const lane = newLane();
+    const { app, log } = await startApp(urls, lane, WorkConsumer, { publishTimeoutMs: 500 });
+    try {
+      const connection = app.get(AmqpConnection);
+      const first = connection.connectedNode()!;
+      const refusing = proxies[ports.findIndex((port) => first === `127.0.0.1:${port}`)];
+      expect(refusing).toBeDefined();
+      // Every publisher confirm of this door arrives as a basic.nack; all else passes.
+      refusing.rewriteServerFrames(nackInsteadOfAck);
+      const publish = (id: string) =>
+        app.get(Publisher).publish({ exchange: lane.events, routingKey: 'work.simple', messageId: randomUUID(), payload: { id } });
+
+      // Published again and again, as the outbox relay does, until the connection is given up.
+      const refusals: unknown[] = [];
+      await waitFor(
+        async () => {
+          refusals.push(await publish(randomUUID()).catch((err: unknown) => err));
+          return connection.connectedNode() !== null && connection.connectedNode() !== first;
+        },
+        { what: 'a connection through the other address', intervalMs: 100 },
+      );
+      // Nacked until the connection was given up (then, briefly, not connected); none confirmed on it.
+      expect(refusals.filter((refusal) => refusal instanceof PublishNackedError).length).toBeGreaterThan(1);
+      expect(
+        refusals
+          .filter((refusal) => refusal !== undefined)
+          .every((refusal) => refusal instanceof PublishNackedError || refusal instanceof BrokerUnavailableError),
+      ).toBe(true);
+      const confirmed = randomUUID();
+      await expect(publish(confirmed)).resolves.toBeUndefined();
+      await waitFor(() => log.completed.includes(confirmed), { what: 'the job published through the other address consumed' });
+    } finally {
+      await app.close();
+      await Promise.all(proxies.map((proxy) => proxy.stop()));
+      await vhost.remove();
+    }
+  });
+
+  it('keeps a connection whose broker returns unroutable messages (returned, then acked) for longer than the publish timeout', async () => {
+    const vhost = await createVhost('messaging-unroutable-kept');
+    const lane = newLane();
+    const { app } = await startApp(vhost.url, lane, WorkConsumer, { publishTimeoutMs: 300 });
+    try {
+      const connection = app.get(AmqpConnection);
+      const node = connection.connectedNode();
+      const publisher = app.get(Publisher);
+      const started = Date.now();
+      while (Date.now() - started < 1_000) {
+        // An unroutable one, then one a queue receives: the broker works, a route is missing.
+        await expect(publisher.publish({ exchange: lane.events, routingKey: 'nobody.listens', messageId: randomUUID(), payload: {} })).rejects.toBeInstanceOf(
+          UnroutableMessageError,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(connection.connectedNode()).toBe(node);
+      await expect(
+        publisher.publish({ exchange: lane.events, routingKey: 'work.simple', messageId: randomUUID(), payload: { id: 'x' } }),
+      ).resolves.toBeUndefined();
+    } finally {
+      await app.close();
+      await vhost.remove();
+    }
+  });
+
   it('gives up a connection whose consumer receives nothing while its queue has messages ready, and consumes through the next address', async () => {
     const vhost = await createVhost('messaging-stalled-consumer');
     const { proxies, ports, urls } = await twoDoors(vhost.url);
@@ -518,6 +587,33 @@ describe('libs/messaging when the broker goes away', () => {
     } finally {
       await connection.onApplicationShutdown();
       await proxy.stop();
+      await vhost.remove();
+    }
+  });
+});
+
+describe('libs/messaging: a declaration a crash stopped half way', () => {
+  it("binds a receiver's queue it finds unbound (its producer was killed between declaring and binding it), so every event is routed", async () => {
+    const vhost = await createVhost('messaging-half-declared');
+    const lane = newLane();
+    const receiver = lane.topology.queues[0];
+    // The producer's view: its own exchange, and the receiver's queue, which it declares where missing.
+    const producerTopology: Topology = { ...lane.topology, exchanges: lane.topology.exchanges.slice(0, 1), queues: [], externalQueues: [receiver] };
+    const client = await connect(vhost.url);
+    const channel = await client.createChannel();
+    // What a producer killed half way leaves: its exchange and the receiver's queue, without the binding.
+    await channel.assertExchange(lane.events, 'topic', { durable: true });
+    await declareMainQueue(channel, receiver, lane.topology.deadLetterExchange);
+    const connection = new AmqpConnection({ urls: [vhost.url], connectionName: 'half-declared-test', topology: producerTopology });
+    try {
+      await connection.onModuleInit();
+      await connection.waitUntilConnected();
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      for (const id of ids) await connection.publishConfirmed(lane.events, 'work.simple', Buffer.from(JSON.stringify({ id })), { messageId: id });
+      expect((await channel.checkQueue(receiver.name)).messageCount).toBe(ids.length);
+    } finally {
+      await connection.onApplicationShutdown();
+      await client.close();
       await vhost.remove();
     }
   });

@@ -4,9 +4,12 @@ export type { DeadLetter, DeadLetterGroup, DeadLetterStatus } from './dead-lette
 export * from './inbox.service';
 export * from './migrations/1733300000000-create-dead-letters';
 export * from './migrations/1732500000000-create-outbox-and-inbox';
+export * from './migrations/1764979200000-park-outbox-rows';
+export * from './migrations/outbox-migrations';
 export * from './outbox.module';
 export * from './outbox.options';
 export * from './outbox.relay';
-export { pooledConnection, storedEvents, type OutboxBacklog } from './outbox.repository';
+export { pooledConnection, storedEvents, type OutboxBacklog, type ParkedRow } from './outbox.repository';
+export * from './publish-policy';
 export * from './outbox.service';
 export * from './pg-listener';

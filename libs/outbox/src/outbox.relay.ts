@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { HEADERS, Publisher } from '@shop/messaging';
 import { singletonMetric } from '@shop/platform';
 import { OutboxService } from './outbox.service';
 import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, type OutboxOptions } from './outbox.options';
-import { OutboxRepository } from './outbox.repository';
+import { OutboxRepository, type ClaimedRow, type RowFailure } from './outbox.repository';
+import { nextRowAttempt, publishVerdicts } from './publish-policy';
 
 /**
  * Claim loops per process: while one waits for the broker's confirms, the other claims the rows
@@ -14,6 +15,8 @@ import { OutboxRepository } from './outbox.repository';
 const CLAIM_LOOPS = 2;
 /** How often a relay applies retention (OutboxService.purge). */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/** How often a relay reads the backlog and the parked rows into its gauges. */
+const GAUGE_INTERVAL_MS = 10_000;
 
 const published = singletonMetric(
   'outbox_published_total',
@@ -23,6 +26,50 @@ const failures = singletonMetric(
   'outbox_publish_failures_total',
   () => new Counter({ name: 'outbox_publish_failures_total', help: 'Outbox publish attempts that failed (row kept)' }),
 );
+const parkedRows = singletonMetric(
+  'outbox_parked',
+  () => new Gauge({ name: 'outbox_parked', help: 'Outbox rows parked after maxPublishAttempts refusals, waiting for an operator (the whole database)' }),
+);
+const oldestUnpublished = singletonMetric(
+  'outbox_oldest_unpublished_age_seconds',
+  () =>
+    new Gauge({
+      name: 'outbox_oldest_unpublished_age_seconds',
+      help: 'Age of the oldest outbox row not yet published nor parked (the whole database); 0 when none',
+    }),
+);
+/** The relays of this process that run: the gauge below reads their failure streaks when scraped. */
+const runningRelays = new Set<OutboxRelay>();
+singletonMetric(
+  'outbox_relay_failing_seconds',
+  () =>
+    new Gauge({
+      name: 'outbox_relay_failing_seconds',
+      help: "How long this process's outbox relay has been unable to publish at all (broker or database down); 0 while it publishes",
+      collect() {
+        this.set(Math.max(0, ...[...runningRelays].map((relay) => relay.failingForSeconds())));
+      },
+    }),
+);
+
+/** What one batch did; `brokerError`: the relay as a whole could not publish (broker or database), the rows are kept as they were. */
+interface BatchOutcome {
+  claimed: number;
+  published: number;
+  brokerError: Error | null;
+  /** Publishes of the batch that failed for the broker's sake. */
+  brokerFailures: number;
+}
+
+/** A run of failed attempts of the whole relay, from the first failure to the next batch published. */
+interface FailureStreak {
+  since: number;
+  attempts: number;
+  /** Publishes that failed for the broker's sake (the rows are kept, untouched). */
+  publishesFailed: number;
+  lastError: string;
+  reportedAt: number;
+}
 
 /**
  * Publishes committed outbox rows. Each batch is claimed with FOR UPDATE SKIP LOCKED, so several
@@ -30,7 +77,11 @@ const failures = singletonMetric(
  * broker confirmed it, so a crash in between publishes it again (consumers drop the duplicate by
  * messageId). It wakes when a write through this process's OutboxService committed and polls for
  * the rest (the wake-up rule is on OutboxService); while the broker is unreachable it backs off and
- * keeps every row. Once an hour it applies retention.
+ * keeps every row, and says so in the log every `failureReportIntervalMs`. Once an hour it applies retention.
+ *
+ * One row must never hold back the others: a row the broker refuses (unroutable, or nacked while it
+ * acks the rest; see publish-policy.ts) waits out its own backoff while the relay goes on, and after
+ * `maxPublishAttempts` refusals it is parked with its reason until an operator retries or discards it.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
@@ -44,6 +95,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private woken = false;
   private stopWaking: (() => void) | null = null;
   private lastPurge = Date.now();
+  private lastGauges = 0;
+  private streak: FailureStreak | null = null;
   private readonly repository = new OutboxRepository();
 
   constructor(
@@ -57,22 +110,39 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     this.running = true;
+    runningRelays.add(this);
     this.stopWaking = this.outbox.onWake(() => this.onWoken());
     this.loops = Array.from({ length: CLAIM_LOOPS }, () => this.run());
   }
 
   async onModuleDestroy(): Promise<void> {
     this.running = false;
+    runningRelays.delete(this);
     this.stopWaking?.();
     for (const waiter of this.waiting) waiter.wake();
     await Promise.all(this.loops);
   }
 
+  /** Seconds since the relay last could publish, while it cannot at all; 0 while it publishes. */
+  failingForSeconds(): number {
+    return this.streak ? (Date.now() - this.streak.since) / 1000 : 0;
+  }
+
   /** Publishes one batch; returns how many rows it claimed. Exposed for tests and tools. */
   async relayBatch(): Promise<number> {
-    const { claimed, error } = await this.dataSource.transaction(async (manager) => {
+    const batch = await this.relayOnce();
+    if (batch.brokerError) throw batch.brokerError;
+    return batch.claimed;
+  }
+
+  /**
+   * One batch: rows confirmed are marked published, rows refused are marked failed (or parked), and
+   * a failure of the broker itself is returned once the batch is settled, for the loop to back off.
+   */
+  private relayOnce(): Promise<BatchOutcome> {
+    return this.dataSource.transaction(async (manager) => {
       const rows = await this.repository.claim(manager, this.options.batchSize);
-      if (rows.length === 0) return { claimed: 0, error: null };
+      if (rows.length === 0) return { claimed: 0, published: 0, brokerError: null, brokerFailures: 0 };
 
       const results = await Promise.allSettled(
         rows.map((row) =>
@@ -88,36 +158,111 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
           }),
         ),
       );
-      const confirmed = rows.filter((_, index) => results[index].status === 'fulfilled').map((row) => row.id);
-      const failed = rows.filter((_, index) => results[index].status === 'rejected').map((row) => row.id);
-      const firstError = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason as Error | undefined;
+      const verdicts = publishVerdicts(results);
+      const confirmed = rows.filter((_, index) => verdicts[index] === 'published').map((row) => row.id);
+      const refused = rows.flatMap((row, index) => (verdicts[index] === 'row' ? [this.rowFailure(row, results[index] as PromiseRejectedResult)] : []));
+      const brokerFailed = results.filter((_, index) => verdicts[index] === 'broker') as PromiseRejectedResult[];
 
       await this.repository.markPublished(manager, confirmed);
-      await this.repository.markFailed(manager, failed, firstError?.message ?? 'publish failed');
+      await this.repository.markRefused(manager, refused);
+      await this.repository.markFailed(
+        manager,
+        rows.filter((_, index) => verdicts[index] === 'broker').map((row) => row.id),
+        (brokerFailed[0]?.reason as Error | undefined)?.message ?? '',
+      );
       published.inc(confirmed.length);
-      failures.inc(failed.length);
-      return { claimed: rows.length, error: firstError ?? null };
+      failures.inc(refused.length + brokerFailed.length);
+      this.reportRefused(refused);
+      return {
+        claimed: rows.length,
+        published: confirmed.length,
+        brokerError: (brokerFailed[0]?.reason as Error | undefined) ?? null,
+        brokerFailures: brokerFailed.length,
+      };
     });
-    if (error) throw error;
-    return claimed;
+  }
+
+  /** This row's next attempt, after its own backoff, or its parking. */
+  private rowFailure(row: ClaimedRow, result: PromiseRejectedResult): RowFailure {
+    const error = (result.reason as Error).message;
+    const next = nextRowAttempt(row.refusals + 1, this.options);
+    return { id: row.id, error, retryInMs: next.park ? null : next.retryInMs };
+  }
+
+  private reportRefused(refused: RowFailure[]): void {
+    if (refused.length === 0) return;
+    const parked = refused.filter((failure) => failure.retryInMs === null);
+    for (const failure of parked) {
+      this.logger.warn(
+        `outbox row ${failure.id} parked after ${this.options.maxPublishAttempts} refused attempts (${failure.error}); an operator retries or discards it`,
+      );
+    }
+    if (parked.length > 0) this.lastGauges = 0; // the gauge shows them at the next loop
+    const waiting = refused.length - parked.length;
+    if (waiting > 0)
+      this.logger.warn(
+        `the broker refused ${waiting} outbox rows (first: ${refused.find((failure) => failure.retryInMs !== null)!.error}); each is retried after its own backoff, the others go on`,
+      );
   }
 
   private async run(): Promise<void> {
     let backoffMs = 0;
     while (this.running) {
-      try {
-        this.woken = false; // this claim sees every row committed so far
-        const claimed = await this.relayBatch();
-        if (backoffMs > 0) this.logger.log('outbox relay publishing again');
-        backoffMs = 0;
-        if (claimed === this.options.batchSize) continue; // more are waiting
-        await this.purgeIfDue();
-        await this.sleep(this.options.pollIntervalMs, true);
-      } catch (err) {
-        if (backoffMs === 0) this.logger.warn(`outbox relay cannot publish (${(err as Error).message}); rows are kept, retrying with backoff`);
+      await this.refreshGaugesIfDue();
+      this.woken = false; // this claim sees every row committed so far
+      // A database that fails the claim or the marks fails the whole relay, as a broker that fails every publish does.
+      const batch = await this.relayOnce().catch((err: Error): BatchOutcome => ({ claimed: 0, published: 0, brokerError: err, brokerFailures: 0 }));
+      if (batch.brokerError) {
+        this.failed(batch.brokerError, batch.brokerFailures);
         backoffMs = Math.min(Math.max(backoffMs * 2, 250), this.options.maxBackoffMs);
         await this.sleep(backoffMs, false);
+        continue;
       }
+      backoffMs = 0;
+      // A batch that found nothing says nothing of the broker (the other loop may hold the rows).
+      if (batch.published > 0) this.endStreak();
+      if (batch.claimed === this.options.batchSize) continue; // more are waiting
+      await this.purgeIfDue();
+      await this.sleep(this.options.pollIntervalMs, true);
+    }
+  }
+
+  /** The relay could not publish: said at the start of a streak, then every `failureReportIntervalMs` while it lasts. */
+  private failed(err: Error, publishesFailed: number): void {
+    const now = Date.now();
+    const streak = this.streak;
+    if (!streak) {
+      this.streak = { since: now, attempts: 1, publishesFailed, lastError: err.message, reportedAt: now };
+      this.logger.warn(`outbox relay cannot publish (${err.message}); rows are kept, retrying with backoff`);
+      return;
+    }
+    streak.attempts++;
+    streak.publishesFailed += publishesFailed;
+    streak.lastError = err.message;
+    if (now - streak.reportedAt < this.options.failureReportIntervalMs) return;
+    streak.reportedAt = now;
+    this.logger.warn(
+      `outbox relay still cannot publish after ${Math.round((now - streak.since) / 1000)} s: ${streak.attempts} attempts and ${streak.publishesFailed} publishes failed (last: ${streak.lastError}); rows are kept`,
+    );
+  }
+
+  private endStreak(): void {
+    const streak = this.streak;
+    if (!streak) return;
+    this.streak = null;
+    this.logger.log(`outbox relay publishing again after ${Math.round((Date.now() - streak.since) / 1000)} s and ${streak.attempts} failed attempts`);
+  }
+
+  /** The backlog's age and the parked rows, into their gauges; a database that does not answer leaves them as they were. */
+  private async refreshGaugesIfDue(): Promise<void> {
+    if (Date.now() - this.lastGauges < GAUGE_INTERVAL_MS) return;
+    this.lastGauges = Date.now();
+    try {
+      const backlog = await this.outbox.backlog();
+      parkedRows.set(backlog.parked);
+      oldestUnpublished.set(backlog.oldestAgeSeconds ?? 0);
+    } catch {
+      // The relay's own attempts report the database; the gauges keep their last values.
     }
   }
 

@@ -11,16 +11,37 @@ export interface OutboxRow {
   headers: Record<string, string>;
 }
 
-/** A claimed row, with the time it was written (the message's timestamp). */
+/** A claimed row, with the time it was written (the message's timestamp) and the attempts the broker refused so far. */
 export interface ClaimedRow extends OutboxRow {
   created_at: Date;
+  refusals: number;
+}
+
+/** A row the broker refused: tried again after `retryInMs`, or parked when that is null. */
+export interface RowFailure {
+  id: string;
+  error: string;
+  retryInMs: number | null;
+}
+
+/** A parked row, as operators see it. */
+export interface ParkedRow extends OutboxRow {
+  created_at: Date;
+  parked_at: Date;
+  /** Every attempt, those an outage failed included. */
+  publish_attempts: number;
+  /** Attempts the broker refused: what parked it. */
+  refusals: number;
+  last_error: string | null;
 }
 
 export interface OutboxBacklog {
-  /** Rows not yet published. */
+  /** Rows not yet published, parked ones left out. */
   backlog: number;
   /** Age of the oldest of them, in seconds; null when there is none. */
   oldestAgeSeconds: number | null;
+  /** Rows parked: never published until an operator retries them. */
+  parked: number;
 }
 
 /** The columns an outbox row is inserted with, in the order of `outboxRowValues`. */
@@ -29,7 +50,8 @@ const ROW_COLUMNS = 'id, exchange, routing_key, payload, headers';
 /**
  * Every statement on the `outbox` and `inbox` tables, and nothing else (after Spring Modulith's
  * EventPublicationRepository): store within the caller's transaction or statement, claim the
- * unpublished, mark published or failed, the backlog, and purge what is past its retention.
+ * unpublished, mark published or failed (or parked), the backlog, the parked rows for operators
+ * (list, retry, discard), and purge what is past its retention.
  */
 export class OutboxRepository {
   /** Inserts rows in the caller's transaction, in one statement. */
@@ -57,11 +79,15 @@ export class OutboxRepository {
     return [row.id, row.exchange, row.routing_key, JSON.stringify(row.payload), JSON.stringify(row.headers)];
   }
 
-  /** Oldest unpublished rows, locked until the caller's transaction ends; rows another relay holds are skipped. */
+  /**
+   * Oldest unpublished rows, locked until the caller's transaction ends; rows another relay holds,
+   * parked rows and rows waiting out their backoff are skipped (outbox_claimable_idx, in order).
+   */
   claim(manager: EntityManager, limit: number): Promise<ClaimedRow[]> {
     return manager.query(
-      `SELECT id, exchange, routing_key, payload, headers, created_at FROM outbox
-       WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      `SELECT id, exchange, routing_key, payload, headers, created_at, refusals FROM outbox
+       WHERE published_at IS NULL AND parked_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+       ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
     );
   }
@@ -71,17 +97,56 @@ export class OutboxRepository {
     await manager.query(`UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
+  /** Rows whose publish failed for the broker's sake (unreachable, no confirm): the attempt and its error are kept, nothing else changes. */
   async markFailed(manager: EntityManager, ids: string[], error: string): Promise<void> {
     if (ids.length === 0) return;
     await manager.query(`UPDATE outbox SET publish_attempts = publish_attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [ids, error]);
   }
 
-  async backlog(manager: EntityManager): Promise<OutboxBacklog> {
-    const [row]: { backlog: number; oldest_age_seconds: number | null }[] = await manager.query(
-      `SELECT count(*)::int AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest_age_seconds
-       FROM outbox WHERE published_at IS NULL`,
+  /** Rows the broker refused, in one statement: each counts a refusal, keeps its reason, and waits out its backoff or is parked. */
+  async markRefused(manager: EntityManager, failures: RowFailure[]): Promise<void> {
+    if (failures.length === 0) return;
+    await manager.query(
+      `UPDATE outbox SET publish_attempts = publish_attempts + 1, refusals = refusals + 1, last_error = failure.error,
+         next_attempt_at = now() + make_interval(secs => failure.retry_in_ms / 1000.0),
+         parked_at = CASE WHEN failure.retry_in_ms IS NULL THEN now() END
+       FROM jsonb_to_recordset($1::jsonb) AS failure (id uuid, error text, retry_in_ms int)
+       WHERE outbox.id = failure.id`,
+      [JSON.stringify(failures.map((failure) => ({ id: failure.id, error: failure.error, retry_in_ms: failure.retryInMs })))],
     );
-    return { backlog: row.backlog, oldestAgeSeconds: row.oldest_age_seconds };
+  }
+
+  async backlog(manager: EntityManager): Promise<OutboxBacklog> {
+    const [row]: { backlog: number; oldest_age_seconds: number | null; parked: number }[] = await manager.query(
+      `SELECT count(*)::int AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest_age_seconds,
+         (SELECT count(*)::int FROM outbox WHERE parked_at IS NOT NULL) AS parked
+       FROM outbox WHERE published_at IS NULL AND parked_at IS NULL`,
+    );
+    return { backlog: row.backlog, oldestAgeSeconds: row.oldest_age_seconds, parked: row.parked };
+  }
+
+  /** Parked rows, longest parked first. */
+  listParked(manager: EntityManager, limit: number): Promise<ParkedRow[]> {
+    return manager.query(
+      `SELECT id, exchange, routing_key, payload, headers, created_at, parked_at, publish_attempts, refusals, last_error FROM outbox
+       WHERE parked_at IS NOT NULL ORDER BY parked_at, id LIMIT $1`,
+      [limit],
+    );
+  }
+
+  /** Un-parks a row with a fresh count of refusals (its last error stays until it is published); false if it is not parked. */
+  async retryParked(manager: EntityManager, id: string): Promise<boolean> {
+    const [, updated]: [unknown, number] = await manager.query(
+      `UPDATE outbox SET parked_at = NULL, next_attempt_at = NULL, refusals = 0 WHERE id = $1 AND parked_at IS NOT NULL`,
+      [id],
+    );
+    return updated === 1;
+  }
+
+  /** Deletes a parked row for good; false if it is not parked. */
+  async discardParked(manager: EntityManager, id: string): Promise<boolean> {
+    const [, deleted]: [unknown, number] = await manager.query(`DELETE FROM outbox WHERE id = $1 AND parked_at IS NOT NULL`, [id]);
+    return deleted === 1;
   }
 
   /**

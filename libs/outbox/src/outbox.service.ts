@@ -11,7 +11,7 @@ import {
 } from 'typeorm';
 import { childTraceparent, HEADERS } from '@shop/messaging';
 import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, PURGE_BATCH_SIZE, type OutboxOptions } from './outbox.options';
-import { OutboxRepository, pooledConnection, type OutboxBacklog, type OutboxRow } from './outbox.repository';
+import { OutboxRepository, pooledConnection, type OutboxBacklog, type OutboxRow, type ParkedRow } from './outbox.repository';
 
 /**
  * An event to publish: where to (exchange, routing key) and what. The shop builds it with
@@ -112,9 +112,26 @@ export class OutboxService implements EntitySubscriberInterface {
     }
   }
 
-  /** Unpublished rows and the age of the oldest. */
+  /** Unpublished rows and the age of the oldest, and the parked rows. */
   backlog(manager: EntityManager = this.dataSource.manager): Promise<OutboxBacklog> {
     return this.repository.backlog(manager);
+  }
+
+  /** Rows the relay set aside after `maxPublishAttempts` refusals, with their reason, longest parked first. */
+  parked(limit = 100): Promise<ParkedRow[]> {
+    return this.repository.listParked(this.dataSource.manager, limit);
+  }
+
+  /** An operator's retry: the row is claimed again, with a fresh count of refusals; false if it is not parked. */
+  async retryParked(id: string): Promise<boolean> {
+    const retried = await this.repository.retryParked(this.dataSource.manager, id);
+    if (retried) this.wake();
+    return retried;
+  }
+
+  /** An operator's discard: the parked row is deleted, never published; false if it is not parked. */
+  discardParked(id: string): Promise<boolean> {
+    return this.repository.discardParked(this.dataSource.manager, id);
   }
 
   /**

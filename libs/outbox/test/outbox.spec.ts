@@ -1,8 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { AmqpConnection, Publisher, type Topology } from '@shop/messaging';
-import { createDatabase, createVhost, waitFor } from '@shop/testing';
+import { createDatabase, createVhost, TcpProxy, TEST_RABBITMQ_URL, waitFor } from '@shop/testing';
 import { connect, type ChannelModel } from 'amqplib';
+import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { CreateOutboxAndInbox1732500000000, InboxService, OutboxRelay, OutboxService, PURGE_BATCH_SIZE, type OutboxOptions } from '../src';
+import { InboxService, OUTBOX_MIGRATIONS, OutboxRelay, OutboxService, PURGE_BATCH_SIZE, type OutboxOptions } from '../src';
 
 const TOPOLOGY: Topology = {
   retryExchange: 'relay.retry',
@@ -25,7 +27,7 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
   let inspector: ChannelModel;
 
   async function newDataSource(): Promise<DataSource> {
-    const dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: [CreateOutboxAndInbox1732500000000], extra: { max: 5 } });
+    const dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: OUTBOX_MIGRATIONS, extra: { max: 5 } });
     await dataSource.initialize();
     dataSources.push(dataSource);
     return dataSource;
@@ -34,10 +36,15 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
   const newOutbox = (options: OutboxOptions = {}) => new OutboxService(dataSources[0], options);
   const thing = (payload: unknown) => ({ exchange: 'relay.events', routingKey: 'thing.happened', payload });
 
-  async function newRelay(outbox?: OutboxService, pollIntervalMs = 100, options: OutboxOptions = {}): Promise<OutboxRelay> {
-    const connection = new AmqpConnection({ urls: [vhost.url], connectionName: 'relay-test', topology: TOPOLOGY });
+  async function newRelay(outbox?: OutboxService, pollIntervalMs = 100, options: OutboxOptions = {}, url = vhost.url): Promise<OutboxRelay> {
+    const connection = new AmqpConnection({
+      urls: [url],
+      connectionName: 'relay-test',
+      topology: TOPOLOGY,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
     await connection.onModuleInit();
-    await connection.waitUntilConnected();
+    if (url === vhost.url) await connection.waitUntilConnected();
     connections.push(connection);
     const dataSource = await newDataSource();
     return new OutboxRelay(dataSource, new Publisher(connection), outbox ?? new OutboxService(dataSource, {}), { batchSize: 50, pollIntervalMs, ...options });
@@ -184,6 +191,105 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     expect(await row(quiet)).toEqual({ published: true, publish_attempts: 1 });
     expect((await row(unroutable)).published).toBe(false);
     await dataSource.query(`DELETE FROM outbox WHERE id = $1`, [unroutable]);
+  });
+
+  it('an unroutable row at the head holds back none of the rows behind it, and is parked with its reason after maxPublishAttempts', async () => {
+    const dataSource = dataSources[0];
+    const outbox = newOutbox();
+    const [bad] = await dataSource.transaction((manager) =>
+      outbox.add(manager, [{ exchange: 'relay.quiet', routingKey: 'must.arrive', payload: { bad: true } }]),
+    );
+    const good = await dataSource.transaction((manager) =>
+      outbox.add(
+        manager,
+        Array.from({ length: 300 }, (_, n) => thing({ good: n })),
+      ),
+    );
+    const relay = await newRelay(outbox, 100, { maxPublishAttempts: 3, rowBackoffInitialMs: 50, rowBackoffMaxMs: 200 });
+    const row = async (id: string) =>
+      (
+        await dataSource.query(
+          `SELECT published_at IS NOT NULL AS published, parked_at IS NOT NULL AS parked, refusals, last_error FROM outbox WHERE id = $1`,
+          [id],
+        )
+      )[0] as { published: boolean; parked: boolean; refusals: number; last_error: string | null } | undefined;
+    relay.onApplicationBootstrap();
+    try {
+      await waitFor(
+        async () => (await dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1) AND published_at IS NULL`, [good]))[0].n === 0,
+        {
+          what: 'every good row published',
+        },
+      );
+      await waitFor(async () => (await row(bad))!.parked, { what: 'the unroutable row parked' });
+      // Parked rows are claimed no more: no attempt after the third.
+      await waitFor(() => relay.isIdle(), { what: 'the relay idle' });
+      expect(await row(bad)).toEqual({ published: false, parked: true, refusals: 3, last_error: 'no queue is bound to relay.quiet for "must.arrive"' });
+      expect(relay.failingForSeconds()).toBe(0);
+      expect(await outbox.backlog()).toMatchObject({ parked: 1 });
+      expect(
+        (await outbox.parked()).map((parked) => ({
+          id: parked.id,
+          routingKey: parked.routing_key,
+          attempts: parked.publish_attempts,
+          refusals: parked.refusals,
+        })),
+      ).toEqual([{ id: bad, routingKey: 'must.arrive', attempts: 3, refusals: 3 }]);
+
+      // An operator's retry: three fresh attempts, refused again, parked again (six attempts in all). Then a discard.
+      expect(await outbox.retryParked(bad)).toBe(true);
+      expect(await outbox.retryParked(bad)).toBe(false);
+      await waitFor(async () => (await row(bad))!.parked, { what: 'the retried row parked again' });
+      expect((await outbox.parked()).map((parked) => [parked.publish_attempts, parked.refusals])).toEqual([[6, 3]]);
+      expect(await outbox.discardParked(bad)).toBe(true);
+      expect(await row(bad)).toBeUndefined();
+      expect(await outbox.discardParked(good[0])).toBe(false);
+    } finally {
+      await relay.onModuleDestroy();
+    }
+    const delivered = (await drainSink()).map((message) => message.id);
+    expect(good.every((id) => delivered.includes(id))).toBe(true);
+  });
+
+  it('a relay that cannot reach the broker says so every failureReportIntervalMs while it lasts, and in a gauge, until it publishes again', async () => {
+    const dataSource = dataSources[0];
+    const outbox = newOutbox();
+    const broker = new URL(TEST_RABBITMQ_URL);
+    const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
+    const url = new URL(vhost.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(await proxy.start());
+    proxy.cut(); // the broker is down from the start
+    const warnings: string[] = [];
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+    const [id] = await dataSource.transaction((manager) => outbox.add(manager, [thing({ kept: 'through the outage' })]));
+    const relay = await newRelay(outbox, 100, { maxBackoffMs: 100, failureReportIntervalMs: 300 }, url.toString());
+    const failingSeconds = async () => (await register.getSingleMetric('outbox_relay_failing_seconds')!.get()).values[0].value;
+    relay.onApplicationBootstrap();
+    try {
+      await waitFor(() => warnings.filter((line) => line.startsWith('outbox relay still cannot publish')).length >= 3, { what: 'three reports of the streak' });
+      expect(warnings.filter((line) => line.startsWith('outbox relay cannot publish'))).toHaveLength(1);
+      expect(warnings.find((line) => line.startsWith('outbox relay still cannot publish'))).toMatch(
+        /^outbox relay still cannot publish after \d+ s: \d+ attempts and \d+ publishes failed \(last: not connected to the broker\); rows are kept$/,
+      );
+      expect(await failingSeconds()).toBeGreaterThan(0);
+      proxy.restore();
+      await waitFor(async () => (await dataSource.query(`SELECT published_at FROM outbox WHERE id = $1`, [id]))[0].published_at !== null, {
+        what: 'the row published once the broker is back',
+      });
+      expect(await failingSeconds()).toBe(0);
+      // Every failed attempt is on the row, none as a refusal: an outage of any length parks nothing.
+      expect((await dataSource.query(`SELECT publish_attempts, refusals FROM outbox WHERE id = $1`, [id]))[0]).toEqual({
+        publish_attempts: expect.any(Number),
+        refusals: 0,
+      });
+      expect((await dataSource.query(`SELECT publish_attempts FROM outbox WHERE id = $1`, [id]))[0].publish_attempts).toBeGreaterThan(1);
+    } finally {
+      warn.mockRestore();
+      await relay.onModuleDestroy();
+      await proxy.stop();
+    }
+    await drainSink();
   });
 
   it('a row added in a transaction is published once it commits (no notification, no poll)', async () => {

@@ -35,6 +35,8 @@ export function serviceEnvSchema(defaults: { port: number; database: string; met
     MAX_ATTEMPTS: env.positiveInt(5),
     OUTBOX_POLL_INTERVAL_MS: env.positiveInt(1_000),
     OUTBOX_BATCH_SIZE: env.positiveInt(200),
+    /** Attempts the broker refuses (unroutable, nacked) before an outbox row is parked for an operator. */
+    OUTBOX_MAX_PUBLISH_ATTEMPTS: env.positiveInt(10),
     /** Published outbox rows are deleted after this many hours. */
     OUTBOX_RETENTION_HOURS: env.positiveInt(24 * 7),
     /** Processed message ids (the inbox) are kept this many hours: longer than any message can be redelivered. */

@@ -2,7 +2,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { isRouted, topologyFor, withRetryPolicy, type Service } from '@shop/contracts';
 import { MessagingModule } from '@shop/messaging';
-import { CreateDeadLetters1733300000000, CreateOutboxAndInbox1732500000000, OutboxModule, type OutboxOptions } from '@shop/outbox';
+import { OUTBOX_MIGRATIONS, OutboxModule, type OutboxOptions } from '@shop/outbox';
 import { ConfigError, HealthModule, loggingModule, MetricsModule } from '@shop/platform';
 import type { MigrationInterface } from 'typeorm';
 import type { ServiceEnv } from './config';
@@ -53,6 +53,7 @@ export function outboxOptions(config: ServiceEnv): OutboxOptions {
   return {
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     batchSize: config.OUTBOX_BATCH_SIZE,
+    maxPublishAttempts: config.OUTBOX_MAX_PUBLISH_ATTEMPTS,
     outboxRetentionHours: config.OUTBOX_RETENTION_HOURS,
     inboxRetentionHours: config.INBOX_RETENTION_HOURS,
     // An event the route table binds to no queue yet (a lifecycle event before its first receiver) is dropped by the broker, not retried.
@@ -71,7 +72,7 @@ export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (D
       type: 'postgres',
       url: config.DATABASE_URL,
       entities: spec.entities,
-      migrations: [CreateOutboxAndInbox1732500000000, CreateDeadLetters1733300000000, ...spec.migrations],
+      migrations: [...OUTBOX_MIGRATIONS, ...spec.migrations],
       migrationsRun: true,
       migrationsTransactionMode: 'each',
       synchronize: false,

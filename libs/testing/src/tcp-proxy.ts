@@ -20,6 +20,19 @@ export interface AmqpFrame {
 export const isPublisherConfirm = (frame: AmqpFrame): boolean => frame.type === 1 && frame.classId === 60 && (frame.methodId === 80 || frame.methodId === 120);
 
 /**
+ * For `rewriteServerFrames`: a broker that nacks every publish (as on an internal error) instead of
+ * confirming it. basic.ack (60.80: delivery tag, multiple) becomes basic.nack (60.120: delivery tag,
+ * multiple, requeue): the same size, the multiple bit where it was, requeue off.
+ */
+export const nackInsteadOfAck = (frame: AmqpFrame, bytes: Buffer): Buffer => {
+  if (frame.type !== 1 || frame.classId !== 60 || frame.methodId !== 80) return bytes;
+  const nack = Buffer.from(bytes);
+  nack.writeUInt16BE(120, 9);
+  nack[19] &= 0b1;
+  return nack;
+};
+
+/**
  * A TCP proxy on 127.0.0.1 that a test can cut or freeze.
  *
  * - `cut()` drops every connection and refuses new ones (a broker outage as the service sees it),
@@ -31,6 +44,8 @@ export const isPublisherConfirm = (frame: AmqpFrame): boolean => frame.type === 
  * - `dropServerFrames(which)` (created with `{ protocol: 'amqp' }`) forwards everything except the broker's frames
  *   that `which` picks, on every connection: a broker that stays up, answers heartbeats and takes
  *   publishes but never confirms them, or never answers one request. `dropServerFrames(null)` stops it.
+ * - `rewriteServerFrames(rewrite)` (`{ protocol: 'amqp' }` too) forwards each broker frame as
+ *   `rewrite` returns it, e.g. `nackInsteadOfAck`: a broker that refuses every publish.
  */
 export class TcpProxy {
   private server: Server | null = null;
@@ -38,6 +53,7 @@ export class TcpProxy {
   private open = true;
   private frozen: { newConnections: NewConnectionsWhileFrozen } | null = null;
   private dropped: ((frame: AmqpFrame) => boolean) | null = null;
+  private rewritten: ((frame: AmqpFrame, bytes: Buffer) => Buffer) | null = null;
   /** Connections accepted since the start, closed ones included. */
   accepted = 0;
 
@@ -58,7 +74,9 @@ export class TcpProxy {
         this.targetHost,
         this.targetPort,
         () => this.connections.delete(connection),
-        this.options.protocol === 'amqp' ? new AmqpFrameFilter((frame) => this.dropped?.(frame) ?? false) : new PassThrough(),
+        this.options.protocol === 'amqp'
+          ? new AmqpFrameFilter((frame, bytes) => (this.dropped?.(frame) ? null : (this.rewritten?.(frame, bytes) ?? bytes)))
+          : new PassThrough(),
       );
       this.connections.add(connection);
       if (this.frozen?.newConnections === 'hang') connection.freeze();
@@ -86,6 +104,12 @@ export class TcpProxy {
   dropServerFrames(which: ((frame: AmqpFrame) => boolean) | null): void {
     if (this.options.protocol !== 'amqp') throw new Error("dropServerFrames needs a proxy created with { protocol: 'amqp' }");
     this.dropped = which;
+  }
+
+  /** From now on, every frame of the broker is forwarded as `rewrite` returns it (a frame of the same size); null forwards them as they are. */
+  rewriteServerFrames(rewrite: ((frame: AmqpFrame, bytes: Buffer) => Buffer) | null): void {
+    if (this.options.protocol !== 'amqp') throw new Error("rewriteServerFrames needs a proxy created with { protocol: 'amqp' }");
+    this.rewritten = rewrite;
   }
 
   /** Stops forwarding on every open connection, keeping them open; see `NewConnectionsWhileFrozen` for new ones (default `hang`). */
@@ -175,14 +199,14 @@ class ProxiedConnection {
 
 /**
  * Passes a broker's AMQP 0-9-1 byte stream through, frame by frame (type, channel, size, payload,
- * 0xCE), leaving out the frames `isDropped` picks. Should the bytes stop looking like frames (a frame
+ * 0xCE), each as `forwarded` returns it, or left out where it returns null. Should the bytes stop looking like frames (a frame
  * end that is not 0xCE), the rest passes untouched.
  */
 class AmqpFrameFilter extends Transform {
   private pending = Buffer.alloc(0);
   private passThrough = false;
 
-  constructor(private readonly isDropped: (frame: AmqpFrame) => boolean) {
+  constructor(private readonly forwarded: (frame: AmqpFrame, bytes: Buffer) => Buffer | null) {
     super();
   }
 
@@ -205,7 +229,8 @@ class AmqpFrameFilter extends Transform {
         frame.classId = buffer.readUInt16BE(7);
         frame.methodId = buffer.readUInt16BE(9);
       }
-      if (!this.isDropped(frame)) out.push(buffer.subarray(0, end));
+      const bytes = this.forwarded(frame, buffer.subarray(0, end));
+      if (bytes) out.push(bytes);
       buffer = buffer.subarray(end);
     }
     this.pending = Buffer.from(buffer);
