@@ -39,8 +39,9 @@ function loadBuiltLibs() {
 
 /** What each service of the route table does on the broker beyond declaring its part of the topology. */
 function serviceUsers({ EXCHANGES, ROUTES, CONSUMERS, SERVICES }) {
-  // A consumer forwards failed messages to the retry exchange and poison ones to the dead-letter exchange.
-  const forwarding = [EXCHANGES.retry, EXCHANGES.deadLetter];
+  // A consumer forwards failed messages to the retry exchange, poison ones to the dead-letter exchange,
+  // and its operators' replays (through its outbox) to the replay exchange.
+  const forwarding = [EXCHANGES.retry, EXCHANGES.deadLetter, EXCHANGES.replay];
   return SERVICES.map((name) => {
     const consumes = Object.keys(CONSUMERS).filter((queue) => CONSUMERS[queue] === name);
     return {
@@ -129,7 +130,7 @@ function permissionRegex(names, retryQueuePrefixes) {
  * - configure: every exchange and queue it declares;
  * - write: the exchanges it publishes to, the queues it binds (queue.bind needs write on the queue),
  *   and the dead-letter exchange of each queue it declares (RabbitMQ checks that at queue.declare);
- * - read: the exchanges it binds from, the queues it consumes, and every queue it declares with a
+ * - read: the exchanges it binds from, the queues it consumes and their dead-letter queues, and every queue it declares with a
  *   dead-letter exchange (RabbitMQ checks read on such a queue at queue.declare, because
  *   dead-lettering lets the declarer take messages out of it).
  */
@@ -138,7 +139,8 @@ function servicePermissions(service, declared, retryQueuePrefixes) {
   const queuesWithDeadLetterExchange = declared.queues.filter((q) => q.arguments['x-dead-letter-exchange'] !== undefined).map((q) => q.name);
   const configure = [...declared.exchanges.map((x) => x.name), ...declared.queues.map((q) => q.name)];
   const write = [...service.publishesTo, ...declared.bindings.map((b) => b.destination), ...deadLetterExchanges];
-  const read = [...declared.bindings.map((b) => b.source), ...service.consumes, ...queuesWithDeadLetterExchange];
+  // It also takes its own queues' dead letters into its database.
+  const read = [...declared.bindings.map((b) => b.source), ...service.consumes, ...service.consumes.map((q) => `${q}.dlq`), ...queuesWithDeadLetterExchange];
   return {
     user: service.name,
     vhost: VHOST,

@@ -17,6 +17,11 @@ export const EXCHANGES = {
   retry: 'shop.retry',
   /** Dead letters: schema-invalid messages and those that exhausted their attempts. */
   deadLetter: 'shop.dlx',
+  /**
+   * An operator's replay of a dead letter: each queue is bound to it by its own name, so a replay
+   * reaches only the queue the message died in, never the other receivers of its event.
+   */
+  replay: 'shop.replay',
 } as const;
 
 /** The consumers' queues, `<service>.<purpose>`; each names the service that consumes it. */

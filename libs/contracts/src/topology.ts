@@ -32,6 +32,8 @@ export interface Topology {
   retryExchange: string;
   /** Direct exchange that routes dead letters to `<queue>.dlq`. */
   deadLetterExchange: string;
+  /** Direct exchange each queue is bound to by its own name: an operator's replay goes to one queue only. */
+  replayExchange?: string;
 }
 
 const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
@@ -57,11 +59,13 @@ function queuesOfRoutes(): QueueSpec[] {
 export const TOPOLOGY: Topology = {
   retryExchange: EXCHANGES.retry,
   deadLetterExchange: EXCHANGES.deadLetter,
+  replayExchange: EXCHANGES.replay,
   exchanges: [
     { name: EXCHANGES.orders, type: 'topic' },
     { name: EXCHANGES.inventory, type: 'topic' },
     { name: EXCHANGES.retry, type: 'direct' },
     { name: EXCHANGES.deadLetter, type: 'direct' },
+    { name: EXCHANGES.replay, type: 'direct' },
   ],
   queues: queuesOfRoutes(),
 };
@@ -81,7 +85,8 @@ export function topologyFor(service: Service): Topology {
       .filter((route) => route.producer === service)
       .map((route) => route.exchange),
   );
-  if (queues.length > 0) publishedTo.add(TOPOLOGY.retryExchange).add(TOPOLOGY.deadLetterExchange);
+  // A consumer forwards failed messages, dead letters, and replays its operators ask for.
+  if (queues.length > 0) publishedTo.add(TOPOLOGY.retryExchange).add(TOPOLOGY.deadLetterExchange).add(EXCHANGES.replay);
   const boundFrom = new Set(queues.flatMap((queue) => queue.bindings.map((binding) => binding.exchange)));
   const produced = new Set(
     Object.entries(ROUTES as Record<string, Route>)

@@ -4,8 +4,10 @@ import { HEADERS } from './headers';
 
 export interface OutgoingMessage {
   exchange: string;
-  /** Also the message `type`. */
+  /** Also the message `type`, unless `type` says otherwise. */
   routingKey: string;
+  /** The message type when it is not the routing key (a replay routed by its queue's name). */
+  type?: string;
   /** Stable across retries (the outbox row id), so consumers can drop duplicates. */
   messageId: string;
   payload: unknown;
@@ -27,7 +29,7 @@ export class Publisher {
     const timestamp = message.timestamp ?? new Date();
     return this.connection.publishConfirmed(message.exchange, message.routingKey, Buffer.from(JSON.stringify(message.payload)), {
       messageId: message.messageId,
-      type: message.routingKey,
+      type: message.type ?? message.routingKey,
       timestamp: Math.floor(timestamp.getTime() / 1000),
       contentType: 'application/json',
       mandatory: message.mandatory ?? true,

@@ -37,6 +37,8 @@ export interface Topology {
   retryExchange: string;
   /** Direct exchange that routes dead letters to `<queue>.dlq`. */
   deadLetterExchange: string;
+  /** Direct exchange each queue is bound to by its own name: an operator's replay reaches that queue only. */
+  replayExchange?: string;
 }
 
 /** Where dead letters of a queue are kept for an operator to inspect and replay. */
@@ -69,6 +71,8 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
   }
   for (const queue of topology.queues) {
     await declareQueue(channel, queue, topology.deadLetterExchange, topology.retryExchange);
+    // An operator's replay reaches this queue, and only this one, by its name.
+    if (topology.replayExchange) await channel.bindQueue(queue.name, topology.replayExchange, queue.name);
   }
 }
 

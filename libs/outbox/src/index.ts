@@ -1,8 +1,9 @@
 export * from './dead-letters/dead-letter-fingerprint';
 export * from './dead-letters/dead-letter.store';
+export * from './dead-letters/operator-audit';
 export type { DeadLetter, DeadLetterGroup, DeadLetterStatus } from './dead-letters/dead-letters.repository';
 export * from './inbox.service';
-export * from './migrations/1733300000000-create-dead-letters';
+export * from './migrations/1764979300000-create-dead-letters';
 export * from './migrations/1732500000000-create-outbox-and-inbox';
 export * from './migrations/1764979200000-park-outbox-rows';
 export * from './migrations/outbox-migrations';

@@ -21,7 +21,7 @@ export interface OutboxOptions {
    * and the row is kept (a missing binding is a fault). False for an event nobody subscribes to yet,
    * which the broker drops. True for every key by default.
    */
-  mustBeRouted?: (routingKey: string) => boolean;
+  mustBeRouted?: (routingKey: string, exchange: string) => boolean;
 }
 
 export const OUTBOX_OPTIONS = Symbol('OUTBOX_OPTIONS');

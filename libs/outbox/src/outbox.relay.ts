@@ -149,12 +149,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
           this.publisher.publish({
             exchange: row.exchange,
             routingKey: row.routing_key,
-            messageId: row.id,
+            messageId: row.message_id ?? row.id,
+            type: row.message_type ?? undefined,
             payload: row.payload,
             timestamp: row.created_at,
             correlationId: row.headers[HEADERS.correlationId],
             traceparent: row.headers[HEADERS.traceparent],
-            mandatory: this.options.mustBeRouted(row.routing_key),
+            headers: row.headers,
+            mandatory: this.options.mustBeRouted(row.routing_key, row.exchange),
           }),
         ),
       );

@@ -15,6 +15,27 @@ export interface OutboxRow {
 export interface ClaimedRow extends OutboxRow {
   created_at: Date;
   refusals: number;
+  /** Published under this id and type instead of the row's id and routing key (an operator's replay). */
+  message_id: string | null;
+  message_type: string | null;
+}
+
+/** A message sent again by an operator: its own id and type, published to `exchange` with `routing_key`. */
+export interface ReplayRow extends OutboxRow {
+  message_id: string;
+  message_type: string;
+}
+
+/** One outbox row of an operation (by its correlation id), as its timeline shows it. */
+export interface CorrelatedRow {
+  id: string;
+  exchange: string;
+  routingKey: string;
+  createdAt: Date;
+  publishedAt: Date | null;
+  attempts: number;
+  lastError: string | null;
+  parkedAt: Date | null;
 }
 
 /** A row the broker refused: tried again after `retryInMs`, or parked when that is null. */
@@ -64,6 +85,25 @@ export class OutboxRepository {
     );
   }
 
+  /** Inserts an operator's replay in the caller's transaction. */
+  async insertReplay(manager: EntityManager, row: ReplayRow): Promise<void> {
+    await manager.query(`INSERT INTO outbox (${ROW_COLUMNS}, message_id, message_type) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+      ...this.outboxRowValues(row),
+      row.message_id,
+      row.message_type,
+    ]);
+  }
+
+  /** The rows written for one operation (an order), oldest first, published, pending or parked. */
+  rowsFor(manager: EntityManager, correlationId: string): Promise<CorrelatedRow[]> {
+    return manager.query(
+      `SELECT id, exchange, routing_key AS "routingKey", created_at AS "createdAt", published_at AS "publishedAt",
+         publish_attempts AS attempts, last_error AS "lastError", parked_at AS "parkedAt"
+       FROM outbox WHERE headers->>'x-correlation-id' = $1 ORDER BY created_at, id`,
+      [correlationId],
+    );
+  }
+
   /**
    * The `INSERT INTO outbox` of a caller's one-statement write, as a CTE body: one row for each row
    * of `source` (another CTE of the statement, e.g. the order it inserted), bound from parameter
@@ -85,7 +125,7 @@ export class OutboxRepository {
    */
   claim(manager: EntityManager, limit: number): Promise<ClaimedRow[]> {
     return manager.query(
-      `SELECT id, exchange, routing_key, payload, headers, created_at, refusals FROM outbox
+      `SELECT id, exchange, routing_key, payload, headers, created_at, refusals, message_id, message_type FROM outbox
        WHERE published_at IS NULL AND parked_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
        ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
@@ -143,10 +183,13 @@ export class OutboxRepository {
     return updated === 1;
   }
 
-  /** Deletes a parked row for good; false if it is not parked. */
-  async discardParked(manager: EntityManager, id: string): Promise<boolean> {
-    const [, deleted]: [unknown, number] = await manager.query(`DELETE FROM outbox WHERE id = $1 AND parked_at IS NOT NULL`, [id]);
-    return deleted === 1;
+  /** Deletes a parked row for good, returning what it held; null if it is not parked. */
+  async discardParked(manager: EntityManager, id: string): Promise<OutboxRow | null> {
+    const [rows]: [OutboxRow[], number] = await manager.query(
+      `DELETE FROM outbox WHERE id = $1 AND parked_at IS NOT NULL RETURNING id, exchange, routing_key, payload, headers`,
+      [id],
+    );
+    return rows[0] ?? null;
   }
 
   /**

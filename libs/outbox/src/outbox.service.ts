@@ -11,7 +11,7 @@ import {
 } from 'typeorm';
 import { childTraceparent, HEADERS } from '@shop/messaging';
 import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, PURGE_BATCH_SIZE, type OutboxOptions } from './outbox.options';
-import { OutboxRepository, pooledConnection, type OutboxBacklog, type OutboxRow, type ParkedRow } from './outbox.repository';
+import { OutboxRepository, pooledConnection, type CorrelatedRow, type OutboxBacklog, type OutboxRow, type ParkedRow } from './outbox.repository';
 
 /**
  * An event to publish: where to (exchange, routing key) and what. The shop builds it with
@@ -122,16 +122,45 @@ export class OutboxService implements EntitySubscriberInterface {
     return this.repository.listParked(this.dataSource.manager, limit);
   }
 
-  /** An operator's retry: the row is claimed again, with a fresh count of refusals; false if it is not parked. */
-  async retryParked(id: string): Promise<boolean> {
-    const retried = await this.repository.retryParked(this.dataSource.manager, id);
-    if (retried) this.wake();
+  /** An operator's retry: the row is claimed again, with a fresh count of refusals; false if it is not parked. In `manager`'s transaction when given. */
+  async retryParked(id: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const retried = await this.repository.retryParked(manager, id);
+    if (retried) this.wakeAfterCommit(manager);
     return retried;
   }
 
-  /** An operator's discard: the parked row is deleted, never published; false if it is not parked. */
-  discardParked(id: string): Promise<boolean> {
-    return this.repository.discardParked(this.dataSource.manager, id);
+  /** An operator's discard: the parked row is deleted, never published; what it held, or null if it is not parked. */
+  discardParked(id: string, manager: EntityManager = this.dataSource.manager): Promise<OutboxRow | null> {
+    return this.repository.discardParked(manager, id);
+  }
+
+  /**
+   * An operator's replay (or edit) of a dead letter, in the caller's transaction: published like any
+   * row, but under `messageId` and `type` (the original's id, so the inbox drops a message applied
+   * before) and with `headers` as given.
+   */
+  async addReplay(
+    manager: EntityManager,
+    message: { exchange: string; routingKey: string; messageId: string; type: string; payload: unknown; headers: Record<string, unknown> },
+  ): Promise<void> {
+    if (!manager.queryRunner?.isTransactionActive)
+      throw new Error('OutboxService.addReplay must run inside the transaction of the operator action it carries out');
+    const headers = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, String(value)]));
+    await this.repository.insertReplay(manager, {
+      id: randomUUID(),
+      exchange: message.exchange,
+      routing_key: message.routingKey,
+      payload: message.payload,
+      headers: { ...headers, [HEADERS.traceparent]: childTraceparent(headers[HEADERS.traceparent]) },
+      message_id: message.messageId,
+      message_type: message.type,
+    });
+    this.awaitingCommit.add(manager.queryRunner);
+  }
+
+  /** The outbox rows of one operation (an order, by its correlation id), oldest first. */
+  rowsFor(correlationId: string): Promise<CorrelatedRow[]> {
+    return this.repository.rowsFor(this.dataSource.manager, correlationId);
   }
 
   /**
@@ -166,6 +195,12 @@ export class OutboxService implements EntitySubscriberInterface {
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {
     if (!event.queryRunner.isTransactionActive) this.awaitingCommit.delete(event.queryRunner);
+  }
+
+  /** Wakes the relay once `manager`'s transaction committed, or now when it has none. */
+  private wakeAfterCommit(manager: EntityManager): void {
+    if (manager.queryRunner?.isTransactionActive) this.awaitingCommit.add(manager.queryRunner);
+    else this.wake();
   }
 
   private wake(): void {

@@ -3,7 +3,7 @@ import { createDatabase, createVhost, TcpProxy, waitFor } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { CreateDeadLetters1733300000000, CreateOutboxAndInbox1732500000000, DeadLetterStore, deadLetterFingerprint } from '../src';
+import { DeadLetterStore, deadLetterFingerprint, OUTBOX_MIGRATIONS } from '../src';
 
 const QUEUE = 'dl.work';
 const TOPOLOGY: Topology = {
@@ -72,7 +72,7 @@ describe('dead letters kept in the database (DeadLetterStore) on real PostgreSQL
   beforeAll(async () => {
     database = await createDatabase('dead_letters_test');
     vhost = await createVhost('dead-letters-test');
-    dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: [CreateOutboxAndInbox1732500000000, CreateDeadLetters1733300000000] });
+    dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: OUTBOX_MIGRATIONS });
     await dataSource.initialize();
     await dataSource.runMigrations();
     broker = await connect(vhost.url);

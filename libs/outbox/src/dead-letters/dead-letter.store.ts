@@ -84,7 +84,7 @@ export class DeadLetterStore implements OnApplicationBootstrap, OnModuleDestroy 
     return this.repository.groups(this.dataSource.manager);
   }
 
-  list(filter: { status?: DeadLetterStatus; fingerprint?: string; limit?: number } = {}): Promise<DeadLetter[]> {
+  list(filter: { status?: DeadLetterStatus; fingerprint?: string; orderId?: string; limit?: number } = {}): Promise<DeadLetter[]> {
     return this.repository.list(this.dataSource.manager, { ...filter, limit: filter.limit ?? 100 });
   }
 
@@ -109,6 +109,18 @@ export class DeadLetterStore implements OnApplicationBootstrap, OnModuleDestroy 
       await this.repository.resolve(manager, id, status, by);
       return { letter, result };
     });
+  }
+
+  setSentMessageId(manager: EntityManager, id: string, messageId: string | null): Promise<void> {
+    return this.repository.setSentMessageId(manager, id, messageId);
+  }
+
+  replayTrace(letter: DeadLetter): Promise<{ processedAt: Date | null; failedAgainAs: string | null }> {
+    return this.repository.replayTrace(this.dataSource.manager, letter.id);
+  }
+
+  failedAgainSince(firstFailures: string[], since: Date): Promise<number> {
+    return this.repository.failedAgainSince(this.dataSource.manager, firstFailures, since);
   }
 
   /** Retention: resolved dead letters older than `hours`, in batches of `batchSize`. */

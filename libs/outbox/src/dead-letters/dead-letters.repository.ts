@@ -105,13 +105,40 @@ export class DeadLettersRepository {
   }
 
   /** Dead letters, newest first, filtered by status and group. */
-  list(manager: EntityManager, filter: { status?: DeadLetterStatus; fingerprint?: string; limit: number }): Promise<DeadLetter[]> {
+  list(manager: EntityManager, filter: { status?: DeadLetterStatus; fingerprint?: string; orderId?: string; limit: number }): Promise<DeadLetter[]> {
     return manager.query(
       `SELECT ${COLUMNS} FROM dead_letters
-       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR fingerprint = $2)
+       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR fingerprint = $2) AND ($4::text IS NULL OR payload->>'orderId' = $4)
        ORDER BY last_failed_at DESC, id LIMIT $3`,
-      [filter.status ?? null, filter.fingerprint ?? null, filter.limit],
+      [filter.status ?? null, filter.fingerprint ?? null, filter.limit, filter.orderId ?? null],
     );
+  }
+
+  async setSentMessageId(manager: EntityManager, id: string, messageId: string | null): Promise<void> {
+    await manager.query(`UPDATE dead_letters SET sent_message_id = $2 WHERE id = $1`, [id, messageId]);
+  }
+
+  /**
+   * What became of a resolved dead letter's message: when its consumer's inbox recorded the id it was
+   * sent under (the inbox's consumer is the queue), and the dead letter it became if it failed again.
+   */
+  async replayTrace(manager: EntityManager, id: string): Promise<{ processedAt: Date | null; failedAgainAs: string | null }> {
+    const [row]: { processedAt: Date | null; failedAgainAs: string | null }[] = await manager.query(
+      `SELECT (SELECT processed_at FROM inbox i WHERE i.consumer = d.queue AND i.message_id = d.sent_message_id) AS "processedAt",
+         (SELECT later.id FROM dead_letters later WHERE later.replay_of = COALESCE(d.replay_of, d.id) AND later.replay_count = d.replay_count + 1) AS "failedAgainAs"
+       FROM dead_letters d WHERE d.id = $1`,
+      [id],
+    );
+    return row ?? { processedAt: null, failedAgainAs: null };
+  }
+
+  /** Dead letters taken since `since` that are replays of these first failures: a group replay's failures. */
+  async failedAgainSince(manager: EntityManager, firstFailures: string[], since: Date): Promise<number> {
+    const [row]: { count: number }[] = await manager.query(
+      `SELECT count(*)::int AS count FROM dead_letters WHERE replay_of = ANY($1::uuid[]) AND taken_at >= $2`,
+      [firstFailures, since],
+    );
+    return row.count;
   }
 
   async find(manager: EntityManager, id: string): Promise<DeadLetter | null> {

@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ROUTING_KEYS, type StuckOrdersView, type StuckOrderView, type StuckReason } from '@shop/contracts';
+import { DeadLetterStore, OutboxService } from '@shop/outbox';
+import { DataSource } from 'typeorm';
+import { OrdersRepository } from '../orders/orders.repository';
+import { INVENTORY_QUEUE_SLOW_ABOVE } from '../system/confirmation-outlook';
+import { SystemService } from '../system/system.service';
+import { PeerOperationsClient, PeerUnavailableError } from './peer-operations.client';
+
+export const ORDER_STUCK_AFTER_SECONDS = Symbol('ORDER_STUCK_AFTER_SECONDS');
+/** Stuck orders listed at once, oldest first. */
+const STUCK_LIST_LIMIT = 100;
+
+/**
+ * Orders that stopped moving: PENDING for longer than ORDER_STUCK_AFTER_SECONDS while their path is
+ * healthy (the broker reachable, inventory consuming, its queue not backed up). While the path is
+ * not healthy every order is merely late, and none is called stuck. Each comes with the best known
+ * reason: its order.placed row unpublished or parked in the outbox, in inventory's dead letters (or
+ * its answer in order-service's own), or unknown.
+ */
+@Injectable()
+export class StuckOrdersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly orders: OrdersRepository,
+    private readonly system: SystemService,
+    private readonly outbox: OutboxService,
+    private readonly deadLetters: DeadLetterStore,
+    private readonly peers: PeerOperationsClient,
+    @Inject(ORDER_STUCK_AFTER_SECONDS) private readonly stuckAfterSeconds: number,
+  ) {}
+
+  /** Whether an order that has not moved can be called stuck now: nothing outside it holds it back. */
+  async pathHealthy(): Promise<boolean> {
+    const status = await this.system.status();
+    return status.broker.reachable && status.inventory.online && (status.inventory.queueDepth ?? 0) <= INVENTORY_QUEUE_SLOW_ABOVE;
+  }
+
+  /** How many orders are stuck now (the `orders_stuck` gauge); 0 while the path is not healthy. */
+  async count(): Promise<number> {
+    if (!(await this.pathHealthy())) return 0;
+    return this.orders.countPendingOlderThan(this.dataSource.manager, this.stuckAfterSeconds);
+  }
+
+  async list(): Promise<StuckOrdersView> {
+    const pathHealthy = await this.pathHealthy();
+    if (!pathHealthy) return { stuckAfterSeconds: this.stuckAfterSeconds, pathHealthy, orders: [], unknown: [] };
+    const pending = await this.orders.findPendingOlderThan(this.dataSource.manager, this.stuckAfterSeconds, STUCK_LIST_LIMIT);
+    const unknown = new Set<string>();
+    const orders: StuckOrderView[] = [];
+    for (const order of pending) {
+      orders.push({
+        orderId: order.id,
+        status: 'PENDING',
+        createdAt: order.createdAt.toISOString(),
+        ageSeconds: Math.round((Date.now() - order.createdAt.getTime()) / 1000),
+        reason: await this.reasonFor(order.id, unknown),
+      });
+    }
+    return { stuckAfterSeconds: this.stuckAfterSeconds, pathHealthy, orders, unknown: [...unknown] };
+  }
+
+  /** The best known reason, asking order-service's outbox first, then inventory's dead letters, then its own. */
+  async reasonFor(orderId: string, unknown = new Set<string>()): Promise<StuckReason> {
+    const placed = (await this.outbox.rowsFor(orderId)).find((row) => row.routingKey === ROUTING_KEYS.orderPlaced);
+    if (placed?.parkedAt) return { kind: 'outbox-parked', lastError: placed.lastError, parkedAt: placed.parkedAt.toISOString() };
+    if (placed && !placed.publishedAt) return { kind: 'outbox-unpublished', attempts: placed.attempts, lastError: placed.lastError };
+    try {
+      const [letter] = await this.peers.deadLettersOf('inventory', orderId);
+      if (letter) return { kind: 'dead-letter', service: 'inventory', deadLetterId: letter.id, reason: letter.reason };
+    } catch (err) {
+      if (!(err instanceof PeerUnavailableError)) throw err;
+      unknown.add(`${err.message}: its dead letters are not known`);
+    }
+    const [own] = await this.deadLetters.list({ status: 'open', orderId, limit: 1 });
+    if (own) return { kind: 'dead-letter', service: 'orders', deadLetterId: own.id, reason: own.reason };
+    return {
+      kind: 'unknown',
+      note: placed
+        ? 'order.placed was published and no service holds a dead letter of it: look at its timeline'
+        : 'no order.placed row is left in the outbox (purged after its retention): look at its timeline',
+    };
+  }
+}
