@@ -14,6 +14,9 @@ const notificationServiceUrl = process.env.NOTIFICATION_URL ?? 'http://127.0.0.1
 // Server-sent events stream through: the proxy pipes the response without buffering it.
 const apiProxy: Record<string, ProxyOptions> = {
   '/api/stock': { target: inventoryServiceUrl, changeOrigin: true },
+  // Each service's operators' routes (dead letters, parked rows, audit) go to that service.
+  '/api/operations/inventory': { target: inventoryServiceUrl, changeOrigin: true },
+  '/api/operations/notifications': { target: notificationServiceUrl, changeOrigin: true },
   '/api/notifications': { target: notificationServiceUrl, changeOrigin: true },
   '/api': { target: orderServiceUrl, changeOrigin: true },
 };

@@ -5,6 +5,7 @@ import { CreateStock1732500000001 } from './database/migrations/1732500000001-cr
 import { CreateOrderDecisions1732500000002 } from './database/migrations/1732500000002-create-order-decisions';
 import { Stock } from './stock/stock.entity';
 import { StockModule } from './stock/stock.module';
+import { StockTraceSource } from './stock/stock-trace.source';
 
 @Module({})
 export class AppModule {
@@ -15,6 +16,7 @@ export class AppModule {
         ...serviceInfrastructure(config, {
           name: 'inventory-service',
           entities: [Stock],
+          orderTrace: StockTraceSource,
           migrations: [CreateStock1732500000001, CreateOrderDecisions1732500000002],
         }),
         StockModule.forRoot(config.ADMIN_TOKEN),

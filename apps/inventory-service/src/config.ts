@@ -1,10 +1,9 @@
-import { adminTokenEnv, loadConfig } from '@shop/platform';
+import { loadConfig } from '@shop/platform';
 import { serviceEnvSchema } from '@shop/service';
-import { z } from 'zod';
+import type { z } from 'zod';
 
-export const inventoryServiceEnvSchema = serviceEnvSchema({ port: 3002, metricsPort: 9465, database: 'inventory' }).extend({
-  ...adminTokenEnv,
-});
+/** Inventory reads only what every service reads (ADMIN_TOKEN guards restocking too). */
+export const inventoryServiceEnvSchema = serviceEnvSchema({ port: 3002, metricsPort: 9465, database: 'inventory' });
 export type InventoryServiceConfig = z.infer<typeof inventoryServiceEnvSchema>;
 
 export const loadInventoryServiceConfig = (env: NodeJS.ProcessEnv = process.env): InventoryServiceConfig => loadConfig(inventoryServiceEnvSchema, env);

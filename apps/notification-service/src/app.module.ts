@@ -5,6 +5,7 @@ import { mailDomainOf, type NotificationServiceConfig } from './config';
 import { CreateSentEmails1733100000001 } from './database/migrations/1733100000001-create-sent-emails';
 import { SentEmailsSignIn1733100000002 } from './database/migrations/1733100000002-sent-emails-sign-in';
 import { EmailsModule } from './emails/emails.module';
+import { EmailsTraceSource } from './emails/emails-trace.source';
 
 @Module({})
 export class AppModule {
@@ -15,6 +16,7 @@ export class AppModule {
         ...serviceInfrastructure(config, {
           name: 'notification-service',
           entities: [],
+          orderTrace: EmailsTraceSource,
           migrations: [CreateSentEmails1733100000001, SentEmailsSignIn1733100000002],
         }),
         EmailsModule.forRoot(

@@ -7,7 +7,9 @@ import { CreateCatalog1732500000001 } from './database/migrations/1732500000001-
 import { CreateOrders1732500000002 } from './database/migrations/1732500000002-create-orders';
 import { CatalogSearch1732500000003 } from './database/migrations/1732500000003-catalog-search';
 import { CreateSignInLinksAndSessions1732500000004 } from './database/migrations/1732500000004-create-sign-in-links-and-sessions';
+import { PendingOrdersIndex1733300000005 } from './database/migrations/1733300000005-pending-orders-index';
 import { OperationsModule } from './operations/operations.module';
+import { OrdersTraceSource } from './operations/orders-trace.source';
 import { OrderLine } from './orders/order-line.entity';
 import { Order } from './orders/order.entity';
 import { OrdersModule } from './orders/orders.module';
@@ -23,13 +25,25 @@ export class AppModule {
         ...serviceInfrastructure(config, {
           name: 'order-service',
           entities: [Product, Order, OrderLine],
-          migrations: [CreateCatalog1732500000001, CreateOrders1732500000002, CatalogSearch1732500000003, CreateSignInLinksAndSessions1732500000004],
+          orderTrace: OrdersTraceSource,
+          migrations: [
+            CreateCatalog1732500000001,
+            CreateOrders1732500000002,
+            CatalogSearch1732500000003,
+            CreateSignInLinksAndSessions1732500000004,
+            PendingOrdersIndex1733300000005,
+          ],
         }),
         CatalogModule.forRoot(config.CATALOG_CACHE_MS),
         OrdersModule.forRoot({ maxPerClient: config.SSE_MAX_STREAMS_PER_CLIENT, maxTotal: config.SSE_MAX_STREAMS, heartbeatMs: config.SSE_HEARTBEAT_MS }),
         SessionsModule.forRoot(config),
         SystemModule.forRoot(config.STATUS_PROBE_TIMEOUT_MS),
-        OperationsModule.forRoot({ adminToken: config.ADMIN_TOKEN, probeTimeoutMs: config.STATUS_PROBE_TIMEOUT_MS }),
+        OperationsModule.forRoot({
+          adminToken: config.ADMIN_TOKEN,
+          probeTimeoutMs: config.STATUS_PROBE_TIMEOUT_MS,
+          stuckAfterSeconds: config.ORDER_STUCK_AFTER_SECONDS,
+          peers: { urls: { inventory: config.INVENTORY_URL, notifications: config.NOTIFICATION_URL }, timeoutMs: config.STATUS_PROBE_TIMEOUT_MS * 3 },
+        }),
       ],
     };
   }

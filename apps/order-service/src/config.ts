@@ -1,4 +1,4 @@
-import { adminTokenEnv, env, loadConfig } from '@shop/platform';
+import { env, loadConfig } from '@shop/platform';
 import { serviceEnvSchema } from '@shop/service';
 import { z } from 'zod';
 
@@ -13,8 +13,11 @@ export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, metricsPort:
   SSE_HEARTBEAT_MS: env.positiveInt(20_000),
   /** How long GET /api/system/status waits for each part it asks (the broker, the outbox query) before reporting it unreachable. */
   STATUS_PROBE_TIMEOUT_MS: env.positiveInt(1_000),
-  /** Guards GET /api/operations/status (the figures behind the shopper's one sentence); the same secret as inventory's. */
-  ...adminTokenEnv,
+  /** A PENDING order older than this, while inventory consumes and its queue is not backed up, is stuck: operators are shown it, its shopper is told a person will look. */
+  ORDER_STUCK_AFTER_SECONDS: env.positiveInt(120),
+  /** inventory- and notification-service's HTTP API (their operators' routes: dead letters, an order's hops), asked with ADMIN_TOKEN. */
+  INVENTORY_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:3002'),
+  NOTIFICATION_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:3003'),
   /**
    * Signs the sign-in links ("email me a link to my orders"); every replica needs the same one. Unset:
    * a random secret per process, so a link works only on the instance that made it, until it restarts.

@@ -197,6 +197,20 @@ export interface StuckOrdersView {
   unknown: string[];
 }
 
+/** One hop as one service saw it, from its own tables (GET <prefix>/orders/:orderId/trace). */
+export interface TraceEntry {
+  at: string;
+  /** See TimelineEntry.step. */
+  step: string;
+  detail: string;
+}
+
+export interface ServiceTraceView {
+  service: OperatedService;
+  orderId: string;
+  entries: TraceEntry[];
+}
+
 /** One hop of an order's journey, from the services' own tables. */
 export interface TimelineEntry {
   at: string;

@@ -1,4 +1,4 @@
-import { env, httpServerEnv } from '@shop/platform';
+import { adminTokenEnv, env, httpServerEnv } from '@shop/platform';
 import { z } from 'zod';
 
 /** Variables every service of the shop reads: where it listens, its database, the broker, the outbox and the HTTP server. */
@@ -42,6 +42,8 @@ export function serviceEnvSchema(defaults: { port: number; database: string; met
     /** Processed message ids (the inbox) are kept this many hours: longer than any message can be redelivered. */
     INBOX_RETENTION_HOURS: env.positiveInt(24 * 7),
     ...httpServerEnv,
+    /** The operators' token: their routes (dead letters, parked rows, audit, and a service's own admin routes); unset, they answer 403. */
+    ...adminTokenEnv,
   });
 }
 export type ServiceEnv = z.infer<ReturnType<typeof serviceEnvSchema>>;

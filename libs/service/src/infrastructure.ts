@@ -1,11 +1,13 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { isRouted, topologyFor, withRetryPolicy, type Service } from '@shop/contracts';
+import { EXCHANGES, isRouted, topologyFor, withRetryPolicy, type Service } from '@shop/contracts';
 import { MessagingModule } from '@shop/messaging';
 import { OUTBOX_MIGRATIONS, OutboxModule, type OutboxOptions } from '@shop/outbox';
 import { ConfigError, HealthModule, loggingModule, MetricsModule } from '@shop/platform';
 import type { MigrationInterface } from 'typeorm';
 import type { ServiceEnv } from './config';
+import type { OrderTraceSource } from './operations/order-trace';
+import { ServiceOperationsModule } from './operations/service-operations.module';
 
 export interface ServiceSpec {
   /** Log field, broker connection name, and whose part of the topology it declares. */
@@ -13,6 +15,8 @@ export interface ServiceSpec {
   entities: Type<unknown>[];
   /** The service's own migrations; the outbox/inbox and dead-letter migrations are added before them. */
   migrations: Type<MigrationInterface>[];
+  /** The service's own hops of an order (its decisions, its emails), for the operators' timeline. */
+  orderTrace?: Type<OrderTraceSource>;
 }
 
 /**
@@ -57,7 +61,8 @@ export function outboxOptions(config: ServiceEnv): OutboxOptions {
     outboxRetentionHours: config.OUTBOX_RETENTION_HOURS,
     inboxRetentionHours: config.INBOX_RETENTION_HOURS,
     // An event the route table binds to no queue yet (a lifecycle event before its first receiver) is dropped by the broker, not retried.
-    mustBeRouted: isRouted,
+    // A replay goes to one queue by its name: a replay no queue takes is a fault, never dropped.
+    mustBeRouted: (routingKey, exchange) => exchange === EXCHANGES.replay || isRouted(routingKey),
   };
 }
 
@@ -90,6 +95,7 @@ export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (D
       publishTimeoutMs: config.RABBITMQ_PUBLISH_TIMEOUT_MS,
     }),
     OutboxModule.forRoot(outboxOptions(config)),
+    ServiceOperationsModule.forRoot(spec.name, config.ADMIN_TOKEN, spec.orderTrace),
     HealthModule,
     MetricsModule.forRoot({ port: config.METRICS_PORT, host: config.HOST }),
   ];

@@ -16,7 +16,10 @@ export class EmailsTraceSource implements OrderTraceSource {
     return emails.map((email) => ({
       at: email.sentAt.toISOString(),
       step: 'email-sent',
-      detail: email.status === 'sent' ? `"${email.kind}" email accepted by the mail server for ${email.recipient}` : `"${email.kind}" email refused by the mail server: ${email.smtpResponse}`,
+      detail:
+        email.status === 'sent'
+          ? `"${email.kind}" email accepted by the mail server for ${email.recipient}`
+          : `"${email.kind}" email refused by the mail server: ${email.smtpResponse}`,
     }));
   }
 }

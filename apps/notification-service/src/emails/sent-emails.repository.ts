@@ -36,6 +36,17 @@ export class SentEmailsRepository {
   }
 
   /** The emails the mail server accepted for an order, oldest first. */
+  /** Every email of an order, refused ones too, for its timeline. */
+  historyOf(
+    manager: EntityManager,
+    orderId: string,
+  ): Promise<{ kind: OrderEmailKind; recipient: string; status: 'sent' | 'refused'; smtpResponse: string; sentAt: Date }[]> {
+    return manager.query(
+      `SELECT kind, recipient, status, smtp_response AS "smtpResponse", sent_at AS "sentAt" FROM sent_emails WHERE order_id = $1 ORDER BY sent_at, kind`,
+      [orderId],
+    );
+  }
+
   async sentFor(manager: EntityManager, orderId: string): Promise<{ kind: OrderEmailKind; recipient: string; sent_at: Date }[]> {
     return manager.query(`SELECT kind, recipient, sent_at FROM sent_emails WHERE order_id = $1 AND status = 'sent' ORDER BY sent_at, kind`, [orderId]);
   }

@@ -12,10 +12,16 @@ export class OrdersTraceSource implements OrderTraceSource {
   async traceOf(orderId: string): Promise<TraceEntry[]> {
     const order = await this.dataSource.manager.findOne(Order, { where: { id: orderId }, relations: { lines: true } });
     if (!order) return [];
-    const entries: TraceEntry[] = [{ at: order.createdAt.toISOString(), step: 'accepted', detail: `accepted: ${order.lines.length} line(s), ${order.totalCents} cents` }];
+    const entries: TraceEntry[] = [
+      { at: order.createdAt.toISOString(), step: 'accepted', detail: `accepted: ${order.lines.length} line(s), ${order.totalCents} cents` },
+    ];
     if (order.status !== 'PENDING') {
       const reason = order.statusReason ? `: ${order.statusReason}` : '';
-      entries.push({ at: order.updatedAt.toISOString(), step: 'applied', detail: `${order.status} applied from inventory's answer${reason}; pushed to open order streams` });
+      entries.push({
+        at: order.updatedAt.toISOString(),
+        step: 'applied',
+        detail: `${order.status} applied from inventory's answer${reason}; pushed to open order streams`,
+      });
     }
     return entries;
   }

@@ -81,6 +81,24 @@ export class OrdersRepository {
     return manager.query(`SELECT id, status, status_reason AS "statusReason", updated_at AS "updatedAt" FROM orders WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
+  /** PENDING orders placed more than `seconds` ago, oldest first. */
+  findPendingOlderThan(manager: EntityManager, seconds: number, limit: number): Promise<{ id: string; createdAt: Date }[]> {
+    return manager.query(
+      `SELECT id, created_at AS "createdAt" FROM orders WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1)
+       ORDER BY created_at LIMIT $2`,
+      [seconds, limit],
+    );
+  }
+
+  /** How many PENDING orders were placed more than `seconds` ago. */
+  async countPendingOlderThan(manager: EntityManager, seconds: number): Promise<number> {
+    const [row]: { count: number }[] = await manager.query(
+      `SELECT count(*)::int AS count FROM orders WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1)`,
+      [seconds],
+    );
+    return row.count;
+  }
+
   /** The orders' statuses, row-locked (in id order, so batches never deadlock) until the transaction ends: transitions never interleave. */
   async lockStatuses(manager: EntityManager, ids: string[]): Promise<Map<string, OrderStatus>> {
     const rows: { id: string; status: OrderStatus }[] = await manager.query(`SELECT id, status FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [

@@ -72,9 +72,13 @@ export class DeadLetterOperations {
   /** Back to the queue it died in, through the outbox, under its own message id. */
   async replay(id: string, operator: string, group?: string): Promise<DeadLetterActionResult> {
     return this.act(id, 'replayed', operator, 'replay', async (manager, letter) => {
-      if (letter.payload === null) throw new UnprocessableEntityException(`dead letter ${id}: its body is not JSON, so it cannot be replayed as it is; edit it instead`);
+      if (letter.payload === null)
+        throw new UnprocessableEntityException(`dead letter ${id}: its body is not JSON, so it cannot be replayed as it is; edit it instead`);
       await this.send(manager, letter, letter.messageId, letter.payload, operator);
-      return { messageId: letter.messageId, detail: { queue: letter.queue, messageId: letter.messageId, replayCount: letter.replayCount + 1, ...(group && { group }) } };
+      return {
+        messageId: letter.messageId,
+        detail: { queue: letter.queue, messageId: letter.messageId, replayCount: letter.replayCount + 1, ...(group && { group }) },
+      };
     });
   }
 
@@ -93,7 +97,8 @@ export class DeadLetterOperations {
     return this.act(id, 'replayed', operator, 'edit', async (manager, letter) => {
       const type = letter.messageType ?? letter.routingKey;
       const schema = eventSchemaFor(type, letter.queue);
-      if (!schema) throw new UnprocessableEntityException(`dead letter ${id}: no schema is known for "${type}" in ${letter.queue}, so an edit cannot be checked`);
+      if (!schema)
+        throw new UnprocessableEntityException(`dead letter ${id}: no schema is known for "${type}" in ${letter.queue}, so an edit cannot be checked`);
       const parsed = schema.safeParse(payload);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((issue) => ({ field: ['payload', ...issue.path.map(String)].join('.'), message: issue.message }));
@@ -107,7 +112,17 @@ export class DeadLetterOperations {
       const revision = letter.replayCount + 1;
       const messageId = uuidv5(`${letter.messageId}:edit:${revision}`, EDITED_MESSAGE_NAMESPACE);
       await this.send(manager, letter, messageId, payload, operator);
-      return { messageId, detail: { queue: letter.queue, messageId: letter.messageId, editedMessageId: messageId, revision, note: note ?? null, diff: jsonDiff(letter.payload, payload) } };
+      return {
+        messageId,
+        detail: {
+          queue: letter.queue,
+          messageId: letter.messageId,
+          editedMessageId: messageId,
+          revision,
+          note: note ?? null,
+          diff: jsonDiff(letter.payload, payload),
+        },
+      };
     });
   }
 
@@ -119,13 +134,21 @@ export class DeadLetterOperations {
     const letters = request.ids
       ? (await Promise.all(request.ids.map((id) => this.store.find(id)))).filter((letter): letter is DeadLetter => letter?.status === 'open')
       : await this.store.list({ status: 'open', fingerprint: request.fingerprint, limit: 10_000 });
-    if (letters.length === 0) throw new NotFoundException(request.ids ? 'none of these dead letters is open' : `no open dead letter in group ${request.fingerprint}`);
+    if (letters.length === 0)
+      throw new NotFoundException(request.ids ? 'none of these dead letters is open' : `no open dead letter in group ${request.fingerprint}`);
     const selection = request.ids ? { ids: request.ids.length } : { fingerprint: request.fingerprint };
     const auditId = await this.audit.record(this.dataSource.manager, {
       operator,
       action: 'group-replay',
       target: request.fingerprint ?? `${letters.length} dead letters`,
-      detail: { ...selection, selected: letters.length, ratePerSecond: request.ratePerSecond, maxFailures: request.maxFailures, replayed: 0, progressAt: new Date() },
+      detail: {
+        ...selection,
+        selected: letters.length,
+        ratePerSecond: request.ratePerSecond,
+        maxFailures: request.maxFailures,
+        replayed: 0,
+        progressAt: new Date(),
+      },
       outcome: `running: 0 of ${letters.length} replayed`,
     });
     void this.runGroupReplay(auditId, letters, request, operator);
@@ -143,12 +166,12 @@ export class DeadLetterOperations {
       id: row.id,
       service: this.service,
       exchange: row.exchange,
-      routingKey: row.routingKey,
+      routingKey: row.routing_key,
       payload: row.payload,
-      attempts: row.attempts,
-      lastError: row.lastError,
-      createdAt: row.createdAt.toISOString(),
-      parkedAt: row.parkedAt.toISOString(),
+      attempts: row.publish_attempts,
+      lastError: row.last_error,
+      createdAt: row.created_at.toISOString(),
+      parkedAt: row.parked_at.toISOString(),
       orderId: orderIdOf(row.payload),
     }));
   }
@@ -170,7 +193,7 @@ export class DeadLetterOperations {
         await this.refuse(operator, 'discard-parked', id, 'not parked (retried or discarded already, or no such row)');
         throw new ConflictException(`outbox row ${id} is not parked in ${this.service}`);
       }
-      const detail = { reason, exchange: row.exchange, routingKey: row.routingKey, payload: row.payload };
+      const detail = { reason, exchange: row.exchange, routingKey: row.routing_key, payload: row.payload };
       return { auditId: await this.audit.record(manager, { operator, action: 'discard-parked', target: id, detail, outcome: 'done' }) };
     });
   }
@@ -208,8 +231,12 @@ export class DeadLetterOperations {
 
   /** The outbox row that sends a message again to the queue `letter` died in, through the replay exchange. */
   private async send(manager: EntityManager, letter: DeadLetter, messageId: string, payload: unknown, operator: string): Promise<void> {
-    const headers = Object.fromEntries(Object.entries(letter.headers).filter(([name]) => !FAILURE_HEADERS.has(name) && !name.startsWith('x-death') && !name.startsWith('x-first-death') && !name.startsWith('x-last-death')));
-    await this.outbox.addMessage(manager, {
+    const headers = Object.fromEntries(
+      Object.entries(letter.headers).filter(
+        ([name]) => !FAILURE_HEADERS.has(name) && !name.startsWith('x-death') && !name.startsWith('x-first-death') && !name.startsWith('x-last-death'),
+      ),
+    );
+    await this.outbox.addReplay(manager, {
       exchange: EXCHANGES.replay,
       routingKey: letter.queue,
       messageId,
@@ -231,7 +258,10 @@ export class DeadLetterOperations {
     let outcome = '';
     try {
       for (const letter of letters) {
-        const failedAgain = await this.store.failedAgainSince(letters.map((one) => one.replayOf ?? one.id), started);
+        const failedAgain = await this.store.failedAgainSince(
+          letters.map((one) => one.replayOf ?? one.id),
+          started,
+        );
         if (failedAgain > request.maxFailures) {
           outcome = `stopped: ${failedAgain} replayed messages failed again (more than ${request.maxFailures}); ${replayed} of ${letters.length} replayed`;
           break;
@@ -243,7 +273,11 @@ export class DeadLetterOperations {
           // Resolved by someone else meanwhile: skipped, and audited as refused by replay().
           if (!(err instanceof ConflictException)) throw err;
         }
-        if (replayed % 20 === 0) await this.audit.setOutcome(this.dataSource.manager, auditId, `running: ${replayed} of ${letters.length} replayed`, { replayed, progressAt: new Date() });
+        if (replayed % 20 === 0)
+          await this.audit.setOutcome(this.dataSource.manager, auditId, `running: ${replayed} of ${letters.length} replayed`, {
+            replayed,
+            progressAt: new Date(),
+          });
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
       outcome ||= `done: ${replayed} of ${letters.length} replayed`;

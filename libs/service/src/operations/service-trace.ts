@@ -24,15 +24,32 @@ export class ServiceTrace {
       entries.push({ at: row.createdAt.toISOString(), step: 'outbox-written', detail: `${row.routingKey} written to the outbox` });
       if (row.publishedAt) {
         const attempts = row.attempts > 1 ? ` after ${row.attempts} attempts` : '';
-        entries.push({ at: row.publishedAt.toISOString(), step: row.exchange.endsWith('.replay') ? 'replayed' : 'published', detail: `${row.routingKey} published to ${row.exchange}${attempts}` });
+        entries.push({
+          at: row.publishedAt.toISOString(),
+          step: row.exchange.endsWith('.replay') ? 'replayed' : 'published',
+          detail: `${row.routingKey} published to ${row.exchange}${attempts}`,
+        });
       }
-      if (row.parkedAt) entries.push({ at: row.parkedAt.toISOString(), step: 'parked', detail: `${row.routingKey} parked after ${row.attempts} attempts: ${row.lastError ?? 'no error kept'}` });
+      if (row.parkedAt)
+        entries.push({
+          at: row.parkedAt.toISOString(),
+          step: 'parked',
+          detail: `${row.routingKey} parked after ${row.attempts} attempts: ${row.lastError ?? 'no error kept'}`,
+        });
     }
     for (const letter of await this.deadLetters.list({ orderId, limit: 50 })) {
       const replay = letter.replayCount > 0 ? ` (replay ${letter.replayCount})` : '';
-      entries.push({ at: letter.lastFailedAt.toISOString(), step: 'dead-lettered', detail: `${letter.routingKey} died in ${letter.queue}${replay} after ${letter.attempts} attempts: ${letter.reason}` });
+      entries.push({
+        at: letter.lastFailedAt.toISOString(),
+        step: 'dead-lettered',
+        detail: `${letter.routingKey} died in ${letter.queue}${replay} after ${letter.attempts} attempts: ${letter.reason}`,
+      });
       if (letter.resolvedAt) {
-        entries.push({ at: letter.resolvedAt.toISOString(), step: letter.status === 'discarded' ? 'discarded' : 'replayed', detail: `dead letter ${letter.status} by ${letter.resolvedBy}` });
+        entries.push({
+          at: letter.resolvedAt.toISOString(),
+          step: letter.status === 'discarded' ? 'discarded' : 'replayed',
+          detail: `dead letter ${letter.status} by ${letter.resolvedBy}`,
+        });
       }
     }
     return { service: this.service, orderId, entries: inTimeOrder(entries) };
