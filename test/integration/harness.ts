@@ -104,7 +104,14 @@ export class ShopHarness {
   /** Starts the order service; `brokerUrl` and `databaseUrl` let a test route it through a TcpProxy. */
   async startOrderService(brokerUrl = this.vhost.url, databaseUrl = this.ordersDb.url): Promise<void> {
     const app = await createOrderService(
-      loadOrderServiceConfig({ ...this.serviceEnv(databaseUrl, brokerUrl), ADMIN_TOKEN, SIGN_IN_SECRET, ...this.options.orderServiceEnv }),
+      loadOrderServiceConfig({
+        ...this.serviceEnv(databaseUrl, brokerUrl),
+        ADMIN_TOKEN,
+        SIGN_IN_SECRET,
+        // For stuck orders' reasons and timelines, when inventory runs (started first).
+        ...(this.inventoryUrl && { INVENTORY_URL: this.inventoryUrl }),
+        ...this.options.orderServiceEnv,
+      }),
     );
     await app.listen(0, '127.0.0.1');
     this.orderService = app;
@@ -200,7 +207,7 @@ export class ShopHarness {
     const smtp = new SmtpCatcher();
     await smtp.start();
     const app = await createNotificationService(
-      loadNotificationServiceConfig({ ...this.serviceEnv(db.url, this.vhost.url), SMTP_URL: smtp.url, SHOP_URL: 'https://shop.example' }),
+      loadNotificationServiceConfig({ ...this.serviceEnv(db.url, this.vhost.url), SMTP_URL: smtp.url, SHOP_URL: 'https://shop.example', ADMIN_TOKEN }),
     );
     await app.listen(0, '127.0.0.1');
     this.notifications = { app, db, smtp };

@@ -10,6 +10,8 @@ export interface PeerOperationsOptions {
 
 export const PEER_OPERATIONS_OPTIONS = Symbol('PEER_OPERATIONS_OPTIONS');
 
+const SERVICE_NAMES: Record<OperatedService, string> = { orders: 'order-service', inventory: 'inventory-service', notifications: 'notification-service' };
+
 /** A peer that did not answer: what it cannot see is said, never guessed. */
 export class PeerUnavailableError extends Error {
   override name = 'PeerUnavailableError';
@@ -33,7 +35,7 @@ export class PeerOperationsClient {
 
   private async get<T>(service: OperatedService, path: string): Promise<T> {
     const base = this.options.urls[service];
-    if (!base) throw new PeerUnavailableError(`${service}: no URL configured`);
+    if (!base) throw new PeerUnavailableError(`${SERVICE_NAMES[service]}: no URL configured`);
     let response: Response;
     try {
       response = await fetch(`${base.replace(/\/+$/, '')}${OPERATIONS_PREFIX[service]}${path}`, {
@@ -41,9 +43,9 @@ export class PeerOperationsClient {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (err) {
-      throw new PeerUnavailableError(`${service}-service does not answer (${(err as Error).message})`);
+      throw new PeerUnavailableError(`${SERVICE_NAMES[service]} does not answer (${(err as Error).message})`);
     }
-    if (!response.ok) throw new PeerUnavailableError(`${service}-service answered ${response.status}`);
+    if (!response.ok) throw new PeerUnavailableError(`${SERVICE_NAMES[service]} answered ${response.status}`);
     return (await response.json()) as T;
   }
 }

@@ -1,4 +1,4 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
 import { Order } from './order.entity';
 
 @Entity({ name: 'order_lines' })
@@ -21,5 +21,6 @@ export class OrderLine {
 
   @ManyToOne(() => Order, (order) => order.lines)
   @JoinColumn({ name: 'order_id' })
-  order!: Order;
+  // Relation<>: no design-type reference to Order, so either entity file may be loaded first (they import each other).
+  order!: Relation<Order>;
 }

@@ -26,7 +26,7 @@ export class ServiceTrace {
         const attempts = row.attempts > 1 ? ` after ${row.attempts} attempts` : '';
         entries.push({
           at: row.publishedAt.toISOString(),
-          step: row.exchange.endsWith('.replay') ? 'replayed' : 'published',
+          step: 'published',
           detail: `${row.routingKey} published to ${row.exchange}${attempts}`,
         });
       }
