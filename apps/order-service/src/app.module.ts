@@ -37,7 +37,7 @@ export class AppModule {
         CatalogModule.forRoot(config.CATALOG_CACHE_MS),
         OrdersModule.forRoot({ maxPerClient: config.SSE_MAX_STREAMS_PER_CLIENT, maxTotal: config.SSE_MAX_STREAMS, heartbeatMs: config.SSE_HEARTBEAT_MS }),
         SessionsModule.forRoot(config),
-        SystemModule.forRoot(config.STATUS_PROBE_TIMEOUT_MS),
+        SystemModule.forRoot(config.STATUS_PROBE_TIMEOUT_MS, config.ORDER_STUCK_AFTER_SECONDS),
         OperationsModule.forRoot({
           adminToken: config.ADMIN_TOKEN,
           probeTimeoutMs: config.STATUS_PROBE_TIMEOUT_MS,

@@ -115,6 +115,11 @@ export type RestockRequest = z.infer<typeof restockRequestSchema>;
 export interface ShopperStatusView {
   confirmations: 'prompt' | 'delayed';
   checkedAt: string;
+  /**
+   * An order PENDING for longer than this while confirmations are prompt has stopped moving: its
+   * page tells the shopper a person will look at it (operators see it among the stuck orders).
+   */
+  stuckAfterSeconds: number;
 }
 
 /** GET /api/operations/status, behind the admin token: the figures an operator reads. */

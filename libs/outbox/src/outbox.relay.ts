@@ -27,8 +27,8 @@ const failures = singletonMetric(
   () => new Counter({ name: 'outbox_publish_failures_total', help: 'Outbox publish attempts that failed (row kept)' }),
 );
 const parkedRows = singletonMetric(
-  'outbox_parked',
-  () => new Gauge({ name: 'outbox_parked', help: 'Outbox rows parked after maxPublishAttempts refusals, waiting for an operator (the whole database)' }),
+  'outbox_parked_rows',
+  () => new Gauge({ name: 'outbox_parked_rows', help: 'Outbox rows parked after maxPublishAttempts refusals, waiting for an operator (the whole database)' }),
 );
 const oldestUnpublished = singletonMetric(
   'outbox_oldest_unpublished_age_seconds',

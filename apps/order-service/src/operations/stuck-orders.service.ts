@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ROUTING_KEYS, type StuckOrdersView, type StuckOrderView, type StuckReason } from '@shop/contracts';
 import { DeadLetterStore, OutboxService } from '@shop/outbox';
+import { singletonMetric } from '@shop/platform';
+import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { OrdersRepository } from '../orders/orders.repository';
 import { INVENTORY_QUEUE_SLOW_ABOVE } from '../system/confirmation-outlook';
@@ -28,7 +30,21 @@ export class StuckOrdersService {
     private readonly deadLetters: DeadLetterStore,
     private readonly peers: PeerOperationsClient,
     @Inject(ORDER_STUCK_AFTER_SECONDS) private readonly stuckAfterSeconds: number,
-  ) {}
+  ) {
+    const count = () => this.count();
+    // Every replica reports the same figure from the one database: alert on max(), not sum().
+    singletonMetric(
+      'orders_stuck',
+      () =>
+        new Gauge({
+          name: 'orders_stuck',
+          help: 'Orders PENDING past ORDER_STUCK_AFTER_SECONDS while their path is healthy (an operator must look)',
+          async collect() {
+            this.set(await count().catch(() => 0));
+          },
+        }),
+    );
+  }
 
   /** Whether an order that has not moved can be called stuck now: nothing outside it holds it back. */
   async pathHealthy(): Promise<boolean> {

@@ -5,6 +5,8 @@ import { OutboxService } from '@shop/outbox';
 import { DeadlineExceededError, withDeadline } from '@shop/platform';
 
 export const STATUS_PROBE_TIMEOUT_MS = Symbol('STATUS_PROBE_TIMEOUT_MS');
+/** ORDER_STUCK_AFTER_SECONDS, told to shoppers' pages with the status. */
+export const ORDER_STUCK_AFTER_S = Symbol('ORDER_STUCK_AFTER_S');
 
 @Injectable()
 export class SystemService {

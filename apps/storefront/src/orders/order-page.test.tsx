@@ -7,6 +7,7 @@ import { FakeEventSource } from '../test/fake-event-source';
 import { ORDER_EMAIL_RETRY_DELAYS_MS } from '../api/queries';
 import { installFakeApi, json, networkError, productBySku, shopperStatus, shopRoutes } from '../test/fake-api';
 import { renderShop } from '../test/render-shop';
+import { NEEDS_A_PERSON } from './status-timeline';
 
 const ORDER_ID = '5d6c1a2b-3e4f-4a5b-8c7d-9e0f1a2b3c4d';
 const PLACED_AT = '2030-05-01T10:00:00.000Z';
@@ -84,6 +85,26 @@ describe('order page', () => {
 
     expect(await screen.findByRole('spinbutton', { name: 'Quantity of Wool Blanket' })).toHaveValue(20);
     expect(screen.getByRole('link', { name: 'Cart, 20 items' })).toBeInTheDocument();
+  });
+
+  it('tells the shopper a person will look at an order that stopped moving while the shop runs on time, and nothing contradicts it', async () => {
+    const placedLongAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+    installFakeApi({
+      ...shopRoutes(),
+      'GET /api/system/status': () => json(shopperStatus('prompt')),
+      [`GET /api/orders/${ORDER_ID}`]: () => json({ ...order(), createdAt: placedLongAgo, updatedAt: placedLongAgo }),
+    });
+    renderShop(`/orders/${ORDER_ID}`);
+
+    expect(await within(await screen.findByRole('list', { name: 'Order progress' })).findByText(NEEDS_A_PERSON)).toBeInTheDocument();
+    expect(screen.queryByText(/This usually takes a few seconds/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/taking longer than usual/)).not.toBeInTheDocument();
+  });
+
+  it('says nothing of a person for an order placed within the threshold', async () => {
+    await openOrderPage('prompt');
+    expect(await within(timeline()).findByText(/This usually takes a few seconds/)).toBeInTheDocument();
+    expect(screen.queryByText(NEEDS_A_PERSON)).not.toBeInTheDocument();
   });
 
   it('reassures the shopper while confirmations run late', async () => {

@@ -17,7 +17,13 @@ export function OrderPage() {
 
   const order = useOrder(orderId);
   const stream = useOrderStatusStream(orderId, order.data?.status === 'PENDING');
-  const confirmationsDelayed = useSystemStatus().data?.confirmations === 'delayed';
+  const systemStatus = useSystemStatus().data;
+  const confirmationsDelayed = systemStatus?.confirmations === 'delayed';
+  // Re-read with every status answer (every few seconds): an order past the threshold while nothing else holds orders back has stopped moving.
+  const needsAPerson =
+    order.data?.status === 'PENDING' &&
+    systemStatus?.confirmations === 'prompt' &&
+    Date.now() - Date.parse(order.data.createdAt) > systemStatus.stuckAfterSeconds * 1000;
 
   return (
     <div className="page page--narrow">
@@ -34,7 +40,7 @@ export function OrderPage() {
             {headline(order.data)}
           </p>
           <EmailNote order={order.data} />
-          <StatusTimeline order={order.data} confirmationsDelayed={confirmationsDelayed} />
+          <StatusTimeline order={order.data} confirmationsDelayed={confirmationsDelayed} needsAPerson={needsAPerson} />
           <StreamNote state={stream} pending={order.data.status === 'PENDING'} />
           {order.data.status === 'REJECTED' && <ReorderOffer order={order.data} />}
           <section className="order-details" aria-labelledby="order-details-title">

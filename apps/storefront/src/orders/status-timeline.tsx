@@ -5,7 +5,13 @@ interface StatusTimelineProps {
   order: OrderView;
   /** The shop says confirmations run late (GET /api/system/status). */
   confirmationsDelayed: boolean;
+  /** PENDING past the shop's stuck threshold while confirmations are prompt: a person must look. */
+  needsAPerson?: boolean;
 }
+
+/** What a shopper whose order stopped moving is told, in one sentence, with nothing contradicting it. */
+export const NEEDS_A_PERSON =
+  'Something held this order up on our side, and a person will look at it. It will not be lost: we will confirm it, or email you; there is nothing you need to do.';
 
 type StepState = 'done' | 'current' | 'failed';
 
@@ -19,10 +25,10 @@ interface Step {
 const STATE_TEXT: Record<StepState, string> = { done: 'completed', current: 'in progress', failed: 'not completed' };
 
 /** Placed → confirmed, or placed → rejected with the reason. */
-export function StatusTimeline({ order, confirmationsDelayed }: StatusTimelineProps) {
+export function StatusTimeline({ order, confirmationsDelayed, needsAPerson = false }: StatusTimelineProps) {
   const steps: Step[] = [
     { title: 'Order placed', detail: 'We have saved your order.', state: 'done', at: order.createdAt },
-    secondStep(order, confirmationsDelayed),
+    secondStep(order, confirmationsDelayed, needsAPerson),
   ];
 
   return (
@@ -44,7 +50,7 @@ export function StatusTimeline({ order, confirmationsDelayed }: StatusTimelinePr
   );
 }
 
-function secondStep(order: OrderView, confirmationsDelayed: boolean): Step {
+function secondStep(order: OrderView, confirmationsDelayed: boolean, needsAPerson: boolean): Step {
   switch (order.status) {
     case 'CONFIRMED':
       return { title: 'Confirmed', detail: 'Your items are reserved for you.', state: 'done', at: order.updatedAt };
@@ -53,9 +59,11 @@ function secondStep(order: OrderView, confirmationsDelayed: boolean): Step {
     case 'PENDING':
       return {
         title: 'Waiting for confirmation',
-        detail: confirmationsDelayed
-          ? 'This is taking longer than usual right now. Your order is safe and will be confirmed automatically; there is nothing you need to do.'
-          : 'Our inventory is reserving your items. This usually takes a few seconds.',
+        detail: needsAPerson
+          ? NEEDS_A_PERSON
+          : confirmationsDelayed
+            ? 'This is taking longer than usual right now. Your order is safe and will be confirmed automatically; there is nothing you need to do.'
+            : 'Our inventory is reserving your items. This usually takes a few seconds.',
         state: 'current',
       };
   }

@@ -51,7 +51,7 @@ export const productBySku = (sku: string): ProductView => {
 
 /** The shop's word for shoppers (GET /api/system/status). */
 export function shopperStatus(confirmations: ShopperStatusView['confirmations'] = 'prompt'): ShopperStatusView {
-  return { confirmations, checkedAt: new Date().toISOString() };
+  return { confirmations, checkedAt: new Date().toISOString(), stuckAfterSeconds: 120 };
 }
 
 /** The operators' figures (GET /api/operations/status). */

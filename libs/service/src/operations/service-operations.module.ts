@@ -5,6 +5,7 @@ import { DeadLetterOperations, OPERATED_SERVICE } from './dead-letter-operations
 import { operatedService } from './operated-service';
 import { ORDER_TRACE_SOURCE, type OrderTraceSource } from './order-trace';
 import { operationsControllers } from './operations.controllers';
+import { QueueMetrics } from './queue-metrics';
 import { ServiceTrace } from './service-trace';
 
 /** Every service's operators' routes: its dead letters, parked outbox rows and audit, under its own prefix. */
@@ -21,6 +22,7 @@ export class ServiceOperationsModule {
       providers: [
         DeadLetterOperations,
         ServiceTrace,
+        QueueMetrics,
         { provide: OPERATED_SERVICE, useValue: name },
         AdminTokenGuard,
         { provide: ADMIN_TOKEN, useValue: adminToken },
