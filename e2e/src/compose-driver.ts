@@ -96,6 +96,10 @@ export class ComposeDriver implements SystemDriver {
     return `http://127.0.0.1:${await this.published('maildev')}`;
   }
 
+  async adminToken(): Promise<string> {
+    return this.containerEnv('order-service', 'ADMIN_TOKEN');
+  }
+
   /** One container per service it starts: the compose project of docker-compose.yml runs one broker node and one instance of each. */
   instances(service: Service): number {
     return SYSTEM.includes(service) ? 1 : 0;

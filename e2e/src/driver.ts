@@ -1,6 +1,9 @@
 import type { ChannelModel } from 'amqplib';
 import type { Pool } from 'pg';
 
+/** The operators' token the process driver gives every service (the compose driver reads the project's own). */
+export const E2E_ADMIN_TOKEN = 'e2e-operators-token-0123456789';
+
 /** The services that answer HTTP (notification-service only when the scenario asks for it). */
 export type AppService = 'order-service' | 'inventory-service' | 'notification-service';
 /** Everything a scenario may stop, kill or start again (`smtp`: the mail server notification-service sends to). */
@@ -31,6 +34,8 @@ export interface SystemOptions {
   replicas?: 1 | 2;
   /** Also runs notification-service (its database `notifications`) and an SMTP server it sends to. */
   notifications?: boolean;
+  /** Extra variables for every service (short retry delays, say); the compose driver takes none. */
+  serviceEnv?: Record<string, string>;
 }
 
 /**
@@ -70,6 +75,8 @@ export interface SystemDriver {
   amqp(): Promise<ChannelModel>;
   /** Every message the SMTP server accepted so far, across its stops and starts (needs `notifications`). */
   emails(): Promise<AcceptedEmail[]>;
+  /** The operators' bearer token the services take (their dead letters, stuck orders, timelines). */
+  adminToken(): Promise<string>;
   /** The last lines a service's instances wrote, for a failure report. */
   logTail(service: Service, lines?: number): Promise<string>;
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { sharedCluster } from './cluster';
-import type { AcceptedEmail, AppService, Database, Service, SystemDriver, SystemOptions } from './driver';
+import { E2E_ADMIN_TOKEN, type AcceptedEmail, type AppService, type Database, type Service, type SystemDriver, type SystemOptions } from './driver';
 import { SmtpCatcher } from './smtp-catcher';
 
 const REPO = resolve(__dirname, '../..');
@@ -63,6 +63,8 @@ export class ProcessDriver implements SystemDriver {
   private pools: Partial<Record<Database, Pool>> = {};
   private broker: Broker | null = null;
   private readonly apps: Partial<Record<AppService, RunningApp[]>> = {};
+  /** Each instance's HTTP port, chosen before any starts. */
+  private readonly ports: Partial<Record<AppService, number[]>> = {};
   private smtp: SmtpCatcher | null = null;
 
   constructor(private readonly options: SystemOptions = {}) {}
@@ -90,10 +92,16 @@ export class ProcessDriver implements SystemDriver {
     }
 
     const replicas = this.options.replicas ?? 1;
+    // Every port known before the first start: order-service asks the others for an order's dead letters and hops.
+    for (const service of this.services) this.ports[service] = await Promise.all(Array.from({ length: replicas }, () => freePort()));
     for (const service of this.services) {
       this.apps[service] = [];
       for (let instance = 0; instance < replicas; instance++) await this.launch(service, instance);
     }
+  }
+
+  async adminToken(): Promise<string> {
+    return E2E_ADMIN_TOKEN;
   }
 
   async stop(): Promise<void> {
@@ -279,7 +287,8 @@ export class ProcessDriver implements SystemDriver {
     const proxyPort = await databaseProxy.start();
     database.hostname = '127.0.0.1';
     database.port = String(proxyPort);
-    const port = await freePort();
+    const port = this.ports[service]![instance];
+    const peer = (other: AppService) => (this.ports[other] ? `http://127.0.0.1:${this.ports[other]![0]}` : 'http://127.0.0.1:9');
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
@@ -291,6 +300,9 @@ export class ProcessDriver implements SystemDriver {
       // Every node of the cluster, as a production deployment lists them.
       RABBITMQ_URL: this.broker!.urls.join(','),
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+      ADMIN_TOKEN: E2E_ADMIN_TOKEN,
+      ...this.options.serviceEnv,
+      ...(service === 'order-service' && { INVENTORY_URL: peer('inventory-service'), NOTIFICATION_URL: peer('notification-service') }),
       ...(service === 'notification-service' && {
         SMTP_URL: this.ownSmtp().url,
         MAIL_FROM: 'shop@e2e.example',

@@ -158,6 +158,18 @@ export async function checkPromise(
   for (const [queue, messages] of await queueDepths(system, deadLetterQueues(system))) {
     if (messages > 0) violations.push(`dead-letter queue ${queue} holds ${messages} messages`);
   }
+  // Each service takes its dead-letter queues into its database: an open dead letter there is one too.
+  for (const [database, pool] of [
+    ['orders', orders],
+    ['inventory', inventory],
+  ] as const) {
+    for (const { queue, count } of await rows<{ queue: string; count: number }>(
+      pool,
+      `SELECT queue, count(*)::int AS count FROM dead_letters WHERE status = 'open' GROUP BY queue`,
+    )) {
+      violations.push(`${database} database keeps ${count} open dead letters of ${queue}`);
+    }
+  }
 
   return { accepted: acceptedIds.length, confirmed, rejected, lost, appliedTwice, violations, maxSecondsToFinal: Math.round(maxSecondsToFinal * 10) / 10 };
 }

@@ -43,6 +43,10 @@ export interface ScenarioSpec {
   measureDrain?: boolean;
   /** Runs notification-service and an SMTP server too, and checks that every lifecycle event produced its email. */
   notifications?: boolean;
+  /** Extra variables for every service (process driver only). */
+  serviceEnv?: Record<string, string>;
+  /** The scenario's own checks after the promise's: each string returned is a violation. */
+  verify?: (context: ScenarioContext, acceptedIds: string[]) => Promise<string[]>;
 }
 
 export interface ScenarioOutcome {
@@ -73,7 +77,9 @@ export function chaosScenario(spec: ScenarioSpec): void {
       ? 'it runs one broker node and one instance of each service'
       : compose && spec.notifications
         ? 'it does not stop or read the SMTP server (MailDev) yet'
-        : '';
+        : compose && spec.serviceEnv
+          ? "it sets the services' environment (short retry delays), which the compose project does not take"
+          : '';
   if (unsupported) {
     // Skipped, with the reason in its name: the compose driver cannot run this scenario (see `unsupported`); the process driver runs it in CI.
     describe.skip(`${spec.name}: ${spec.title} (not on the compose driver: ${unsupported})`, () => {
@@ -122,7 +128,13 @@ export function chaosScenario(spec: ScenarioSpec): void {
 }
 
 async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
-  const system = await createDriver({ ownBroker: spec.ownBroker, brokerNodes: spec.brokerNodes, replicas: spec.replicas, notifications: spec.notifications });
+  const system = await createDriver({
+    ownBroker: spec.ownBroker,
+    brokerNodes: spec.brokerNodes,
+    replicas: spec.replicas,
+    notifications: spec.notifications,
+    serviceEnv: spec.serviceEnv,
+  });
   const started = Date.now();
   let load: LoadClient | null = null;
   const faults: Date[] = [];
@@ -154,6 +166,7 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
 
     const acceptedIds = [...load.accepted.keys()];
     const report = await checkPromise(system, acceptedIds, initialStock, SETTLE_TIMEOUT_MS);
+    if (spec.verify) report.violations.push(...(await spec.verify(context, acceptedIds)));
     const emails = spec.notifications ? await checkEmails(system, acceptedIds, SETTLE_TIMEOUT_MS, faults[0]) : undefined;
     const result: ScenarioResult = {
       name: spec.name,
