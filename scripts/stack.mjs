@@ -21,12 +21,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const adminUrl = process.env.STACK_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const databaseUrl = (name) => Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
 const storefrontPort = process.env.STOREFRONT_PORT ?? '8080';
+/** The operators' token of every service (the console at /operations, `pnpm ops`); set ADMIN_TOKEN to choose another. */
+const adminToken = process.env.ADMIN_TOKEN ?? 'dev-admin-token-change-me';
 /** How long a stopped service may take to finish in-flight work before it is killed. */
 const STOP_GRACE_MS = 10_000;
 
 const SERVICES = {
-  orders: { color: 36, args: ['apps/order-service/dist/main.js'], env: { PORT: '3001', DATABASE_URL: databaseUrl('orders') } },
-  inventory: { color: 35, args: ['apps/inventory-service/dist/main.js'], env: { PORT: '3002', DATABASE_URL: databaseUrl('inventory') } },
+  orders: { color: 36, args: ['apps/order-service/dist/main.js'], env: { PORT: '3001', DATABASE_URL: databaseUrl('orders'), ADMIN_TOKEN: adminToken } },
+  inventory: {
+    color: 35,
+    args: ['apps/inventory-service/dist/main.js'],
+    env: { PORT: '3002', DATABASE_URL: databaseUrl('inventory'), ADMIN_TOKEN: adminToken },
+  },
   // The mail catcher, from npm (a root devDependency); its web UI and API on 127.0.0.1 only.
   maildev: {
     color: 33,
@@ -36,7 +42,13 @@ const SERVICES = {
   notifications: {
     color: 34,
     args: ['apps/notification-service/dist/main.js'],
-    env: { PORT: '3003', DATABASE_URL: databaseUrl('notifications'), SMTP_URL: 'smtp://127.0.0.1:1025', SHOP_URL: `http://127.0.0.1:${storefrontPort}` },
+    env: {
+      PORT: '3003',
+      DATABASE_URL: databaseUrl('notifications'),
+      SMTP_URL: 'smtp://127.0.0.1:1025',
+      SHOP_URL: `http://127.0.0.1:${storefrontPort}`,
+      ADMIN_TOKEN: adminToken,
+    },
   },
   storefront: {
     color: 32,

@@ -28,7 +28,7 @@ export const operatorSchema = z
   .trim()
   .min(1, 'must name the operator')
   .max(100, 'must be at most 100 characters')
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'may not hold control characters');
+  .refine((name) => ![...name].some((char) => char < ' ' || char === '\u007f'), 'may not hold control characters');
 
 export const DEAD_LETTER_STATUSES = ['open', 'replayed', 'discarded'] as const;
 export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number];
