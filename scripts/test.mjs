@@ -17,11 +17,12 @@ const results = join(root, '.test-results');
 const SUITES = [
   {
     name: 'static',
-    what: 'type check (tsc, every package), lint (ESLint, Prettier), Kubernetes manifests (pnpm k8s:check)',
+    what: 'type check (tsc, every package), lint (ESLint, Prettier), Kubernetes manifests (pnpm k8s:check), Prometheus alert rules (pnpm alerts:check)',
     checks: [
       ['pnpm', 'typecheck'],
       ['pnpm', 'lint'],
       ['pnpm', 'k8s:check'],
+      ['pnpm', 'alerts:check'],
     ],
   },
   { name: 'backend', what: 'unit and integration tests of libs and services (Jest)', command: ['pnpm', 'exec', 'jest', '--json', '--outputFile=%out'] },

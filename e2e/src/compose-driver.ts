@@ -23,11 +23,11 @@ type ComposeService = keyof typeof CONTAINER_PORTS;
 /**
  * Every service of docker-compose.yml, as README's `docker compose up --build` starts them: the
  * scenarios kill some, and each run also shows the rest (the storefront, the receiver of the order
- * events and its mail catcher) build and start healthy beside them.
+ * events and its mail catcher, Prometheus loading the alert rules) build and start healthy beside them.
  */
-const SYSTEM = ['postgres', 'rabbitmq', 'order-service', 'inventory-service', 'notification-service', 'maildev', 'storefront'];
+const SYSTEM = ['postgres', 'rabbitmq', 'order-service', 'inventory-service', 'notification-service', 'maildev', 'storefront', 'prometheus'];
 /** Started with the system, checked by their healthchecks (no scenario waits on them otherwise). */
-const HEALTHCHECKED = ['notification-service', 'maildev', 'storefront'];
+const HEALTHCHECKED = ['notification-service', 'maildev', 'storefront', 'prometheus'];
 /** Host ports the compose files take from the environment (docker-compose.e2e.yml, docker-compose.yml). */
 const PUBLISHED_PORT_VARIABLES = [
   'E2E_POSTGRES_PORT',
@@ -37,6 +37,7 @@ const PUBLISHED_PORT_VARIABLES = [
   'RABBITMQ_MANAGEMENT_PORT',
   'STOREFRONT_PORT',
   'MAILDEV_WEB_PORT',
+  'PROMETHEUS_PORT',
 ];
 const DATABASE_OF: Record<Database, AppService> = { orders: 'order-service', inventory: 'inventory-service', notifications: 'notification-service' };
 

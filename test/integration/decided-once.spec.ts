@@ -164,6 +164,13 @@ describe('an order is decided once, by order id', () => {
     return messageId;
   }
 
+  it('order-service reports every reason from 0, so an alert on an increase sees the first contradiction', async () => {
+    const text = await (await fetch(`${shop.metricsUrl('order')}/metrics`)).text();
+    for (const reason of ['repeat', 'contradiction', 'unknown-order']) {
+      expect(text).toMatch(new RegExp(`^stock_results_ignored_total\\{reason="${reason}"\\} \\d+$`, 'm'));
+    }
+  });
+
   it.each([
     {
       sku: 'PEN-006',

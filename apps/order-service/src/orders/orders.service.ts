@@ -20,11 +20,14 @@ const ordersSettled = singletonMetric(
 );
 
 /** Why a result changed nothing: `contradiction` (the opposite of the order's final status) should never happen, and is alerted on. */
-type IgnoredResult = 'repeat' | 'contradiction' | 'unknown-order';
-const stockResultsIgnored = singletonMetric(
-  'stock_results_ignored_total',
-  () => new Counter({ name: 'stock_results_ignored_total', help: 'Stock results that changed no order, by why', labelNames: ['reason'] }),
-);
+const IGNORED_RESULTS = ['repeat', 'contradiction', 'unknown-order'] as const;
+type IgnoredResult = (typeof IGNORED_RESULTS)[number];
+const stockResultsIgnored = singletonMetric('stock_results_ignored_total', () => {
+  const counter = new Counter({ name: 'stock_results_ignored_total', help: 'Stock results that changed no order, by why', labelNames: ['reason'] });
+  // Every reason from 0: a series that first appears at 1 is no increase to Prometheus, so the first contradiction would not alert.
+  for (const reason of IGNORED_RESULTS) counter.inc({ reason }, 0);
+  return counter;
+});
 
 export interface PlacedOrder {
   order: OrderView;
