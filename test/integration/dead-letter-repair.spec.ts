@@ -249,7 +249,7 @@ describe('dead letters repaired: kept, stuck order found, replayed exactly once,
     expect(noToken.status).toBe(401);
     const badQuery = await fetch(inventoryOps('/dead-letters?status=lost'), { headers: asAdmin() });
     expect(badQuery.status).toBe(400);
-    expect((await badQuery.json()).message).toMatch(/^status:/);
+    expect(((await badQuery.json()) as { message: string }).message).toMatch(/^status:/);
 
     expect((await get<DeadLetterView>(inventoryOps(`/dead-letters/${letter.id}`))).status).toBe('open');
     // Only the unknown dead letter's refusal is audited (an action that reached the service); nothing else was recorded.
