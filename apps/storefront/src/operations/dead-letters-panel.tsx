@@ -14,6 +14,8 @@ import { ServiceRefusal } from './service-notes';
 export function DeadLettersPanel() {
   const groupsByService = usePerService(deadLetterGroupsQuery);
   const { deadLetter } = useConsoleParams();
+  // Kept here, not in the group: a replayed group leaves the list while its replay goes on.
+  const [started, setStarted] = useState<{ service: OperatedService; result: GroupReplayResult } | null>(null);
 
   return (
     <section aria-labelledby="dead-letters-title" className="console-section">
@@ -22,13 +24,14 @@ export function DeadLettersPanel() {
         <div key={service}>
           <h3>{SERVICE_NAMES[service]}</h3>
           <ServiceRefusal service={service} error={result.error} />
+          {started?.service === service && <GroupReplayStarted result={started.result} />}
           {isUnreachable(result.error) && <p className="muted">Not shown: {SERVICE_NAMES[service]} does not answer.</p>}
           {result.isPending && <p className="muted">Asking {SERVICE_NAMES[service]}…</p>}
           {result.data?.length === 0 && <p className="muted">No open dead letters.</p>}
           {result.data && result.data.length > 0 && (
             <ul className="console-list">
               {result.data.map((group) => (
-                <DeadLetterGroup key={group.fingerprint} service={service} group={group} />
+                <DeadLetterGroup key={group.fingerprint} service={service} group={group} onStarted={(result) => setStarted({ service, result })} />
               ))}
             </ul>
           )}
@@ -39,15 +42,22 @@ export function DeadLettersPanel() {
   );
 }
 
-function DeadLetterGroup({ service, group }: { service: OperatedService; group: DeadLetterGroupView }) {
+interface DeadLetterGroupProps {
+  service: OperatedService;
+  group: DeadLetterGroupView;
+  onStarted: (result: GroupReplayResult) => void;
+}
+
+function DeadLetterGroup({ service, group, onStarted }: DeadLetterGroupProps) {
   const [expanded, setExpanded] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const { api } = useConsole();
   const queryClient = useQueryClient();
   const replay = useMutation({
     mutationFn: (operator: string) => api.replayGroup(service, group.fingerprint, operator),
-    onSuccess: () => {
+    onSuccess: (result) => {
       setConfirming(false);
+      onStarted(result);
       void queryClient.invalidateQueries({ queryKey: CONSOLE_KEY });
     },
   });
@@ -85,7 +95,6 @@ function DeadLetterGroup({ service, group }: { service: OperatedService; group: 
           </p>
         </ConfirmStep>
       )}
-      {replay.data && <GroupReplayStarted result={replay.data} />}
       {expanded && <GroupMessages service={service} fingerprint={group.fingerprint} />}
     </li>
   );

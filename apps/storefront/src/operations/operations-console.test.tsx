@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OPERATED_SERVICES, OPERATIONS_PREFIX, type StuckOrdersView } from '@shop/contracts';
 import { installFakeApi, json, networkError, shopRoutes, systemStatus } from '../test/fake-api';
@@ -191,12 +191,16 @@ describe('operators console', () => {
     expect(api.posts()[0].body).toEqual({ payload: { orderId: ORDER_ID, lines: [{ sku: 'MUG-001', quantity: 2.5 }] } });
   });
 
-  it('replays a group after a confirmation naming how many', async () => {
+  it('replays a group after a confirmation naming how many, and says so once the group has left the list', async () => {
     window.sessionStorage.setItem('shop.operations.operator', 'Ada');
+    let replayed = false;
     const api = installFakeApi(
       consoleRoutes({
-        [`GET ${OPERATIONS_PREFIX.orders}/dead-letters/groups`]: () => json([deadLetterGroup()]),
-        [`POST ${OPERATIONS_PREFIX.orders}/dead-letters/replay`]: () => json({ replayId: 'replay-7', selected: 3, auditId: 'audit-3' }, 202),
+        [`GET ${OPERATIONS_PREFIX.orders}/dead-letters/groups`]: () => json(replayed ? [] : [deadLetterGroup()]),
+        [`POST ${OPERATIONS_PREFIX.orders}/dead-letters/replay`]: () => {
+          replayed = true;
+          return json({ replayId: 'replay-7', selected: 3, auditId: 'audit-3' }, 202);
+        },
       }),
     );
     const { user } = renderShop('/operations');
@@ -206,7 +210,9 @@ describe('operators console', () => {
     expect(api.posts()).toHaveLength(0);
     await user.click(within(step).getByRole('button', { name: 'Replay 3 dead letters' }));
 
-    expect(await screen.findByText('Replay replay-7 started for 3 dead letters; follow it in the audit.')).toBeInTheDocument();
+    const deadLetters = screen.getByRole('region', { name: 'Dead letters' });
+    await waitFor(() => expect(within(deadLetters).queryByText('3 dead letters')).not.toBeInTheDocument());
+    expect(within(deadLetters).getByRole('status')).toHaveTextContent('Replay replay-7 started for 3 dead letters; follow it in the audit.');
     expect(api.posts()[0].body).toEqual({ fingerprint: '0123456789abcdef' });
   });
 
