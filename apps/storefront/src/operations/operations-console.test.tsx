@@ -1,5 +1,5 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OPERATED_SERVICES, OPERATIONS_PREFIX, type StuckOrdersView } from '@shop/contracts';
 import { installFakeApi, json, networkError, shopRoutes, systemStatus } from '../test/fake-api';
 import { auditEntry, deadLetter, deadLetterGroup, order, ORDER_ID, parkedRow } from '../test/operations-fixtures';
@@ -89,6 +89,20 @@ describe('operators console', () => {
     expect(screen.getByText('3 dead letters')).toBeInTheDocument();
     expect(screen.getByRole('region', { name: 'Parked outbox rows' })).toHaveTextContent('order-service: order.placed on shop.events, 10 attempts');
     expect(screen.queryByText(/order-service does not answer/)).not.toBeInTheDocument();
+  });
+
+  it('keeps the other sections when an answer it cannot read breaks one', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    installFakeApi(
+      consoleRoutes({
+        'GET /api/operations/orders/stuck': () => json({ unexpected: 'shape' }),
+        [`GET ${OPERATIONS_PREFIX.orders}/outbox/parked`]: () => json([parkedRow('orders')]),
+      }),
+    );
+    renderShop('/operations');
+
+    expect(await screen.findByRole('alert')).toHaveTextContent(/^Stuck orders cannot be shown:/);
+    expect(await screen.findByRole('region', { name: 'Parked outbox rows' })).toHaveTextContent('order.placed on shop.events');
   });
 
   it('shows a dead letter: payload, headers, reason, attempts', async () => {

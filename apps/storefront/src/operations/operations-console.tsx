@@ -5,6 +5,7 @@ import { DeadLettersPanel } from './dead-letters-panel';
 import { operationsApi } from './operations-api';
 import { ConsoleContext } from './operations-queries';
 import { ParkedRowsPanel } from './parked-rows-panel';
+import { SectionBoundary } from './section-boundary';
 import { UnreachableServices } from './service-notes';
 import { StuckOrdersPanel } from './stuck-orders-panel';
 import { TimelinePanel } from './timeline-panel';
@@ -31,11 +32,21 @@ export function OperationsConsole({ adminToken }: { adminToken: string }) {
     <ConsoleContext value={value}>
       {operator && <p className="muted">Acting as {operator} (sent with every action).</p>}
       <UnreachableServices />
-      <StuckOrdersPanel />
-      <DeadLettersPanel />
-      <ParkedRowsPanel />
-      <AuditPanel />
-      <TimelinePanel />
+      <SectionBoundary title="Stuck orders">
+        <StuckOrdersPanel />
+      </SectionBoundary>
+      <SectionBoundary title="Dead letters">
+        <DeadLettersPanel />
+      </SectionBoundary>
+      <SectionBoundary title="Parked outbox rows">
+        <ParkedRowsPanel />
+      </SectionBoundary>
+      <SectionBoundary title="Audit">
+        <AuditPanel />
+      </SectionBoundary>
+      <SectionBoundary title="Timeline">
+        <TimelinePanel />
+      </SectionBoundary>
     </ConsoleContext>
   );
 }
