@@ -92,16 +92,20 @@ function OrderState({ orderId }: { orderId: string }) {
   const { status, updatedAt } = order.data;
   if (status === 'PENDING') {
     return (
-      <p className="notice notice--info">
-        The order is still <strong>pending</strong> (last changed {formatDateTime(updatedAt)}): this message may be what it waits for.
-      </p>
+      <div className="notice notice--info">
+        <p>
+          The order is still <strong>pending</strong> (last changed {formatDateTime(updatedAt)}): this message may be what it waits for.
+        </p>
+      </div>
     );
   }
   const word = status === 'CONFIRMED' ? 'confirmed' : 'rejected';
   return (
-    <p className="notice notice--info">
-      This order is already <strong>{word}</strong>; replaying will change nothing, the inbox drops a message already applied.
-    </p>
+    <div className="notice notice--info">
+      <p>
+        This order is already <strong>{word}</strong>; replaying will change nothing, the inbox drops a message already applied.
+      </p>
+    </div>
   );
 }
 
