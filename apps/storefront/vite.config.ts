@@ -12,12 +12,9 @@ const notificationServiceUrl = process.env.NOTIFICATION_URL ?? 'http://127.0.0.1
 // Stock belongs to inventory-service, the emails sent to notification-service, everything else under /api to order-service.
 // The more specific prefix must come first: the first matching key wins.
 // Server-sent events stream through: the proxy pipes the response without buffering it.
-// The operators' routes of inventory and notifications sit under their own prefix (OPERATIONS_PREFIX), as nginx sends them.
 const apiProxy: Record<string, ProxyOptions> = {
   '/api/stock': { target: inventoryServiceUrl, changeOrigin: true },
-  '/api/operations/inventory/': { target: inventoryServiceUrl, changeOrigin: true },
   '/api/notifications': { target: notificationServiceUrl, changeOrigin: true },
-  '/api/operations/notifications/': { target: notificationServiceUrl, changeOrigin: true },
   '/api': { target: orderServiceUrl, changeOrigin: true },
 };
 
