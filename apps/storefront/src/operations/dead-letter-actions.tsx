@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { discardRequestSchema, editRequestSchema, type DeadLetterActionResult, type DeadLetterView } from '@shop/contracts';
+import { discardRequestSchema, editRequestSchema, type DeadLetterActionResult, type DeadLetterView, type OperatedService } from '@shop/contracts';
 import { queryKeys } from '../api/queries';
 import { shopApi } from '../api/shop-api';
 import { formatDateTime } from '../format';
@@ -79,13 +79,13 @@ function ReplayStep({ deadLetter, onConfirm, ...rest }: StepProps & { deadLetter
       <p>
         It goes back to <code>{deadLetter.queue}</code> under its own message id, through the outbox.
       </p>
-      {deadLetter.orderId ? <OrderState orderId={deadLetter.orderId} /> : <p>The message names no order.</p>}
+      {deadLetter.orderId ? <OrderState orderId={deadLetter.orderId} service={deadLetter.service} /> : <p>The message names no order.</p>}
     </ConfirmStep>
   );
 }
 
 /** The order's state now, read from the shop's own order endpoint, so the operator knows what a replay can still change. */
-function OrderState({ orderId }: { orderId: string }) {
+function OrderState({ orderId, service }: { orderId: string; service: OperatedService }) {
   const order = useQuery({ queryKey: queryKeys.order(orderId), queryFn: () => shopApi.getOrder(orderId), retry: false });
   if (order.isPending) return <p className="muted">Asking order-service for the order&apos;s state…</p>;
   if (order.error) return <p className="notice notice--info">The order&apos;s state is unknown: order-service did not say ({order.error.message}).</p>;
@@ -100,10 +100,15 @@ function OrderState({ orderId }: { orderId: string }) {
     );
   }
   const word = status === 'CONFIRMED' ? 'confirmed' : 'rejected';
+  // A final order says nothing of its email: notification-service's dead letter may be the one email never sent.
+  const consequence =
+    service === 'notifications'
+      ? 'a replay still sends what notification-service failed to send (its inbox drops it only if a copy was handled since).'
+      : 'replaying will change nothing, the inbox drops a message already applied.';
   return (
     <div className="notice notice--info">
       <p>
-        This order is already <strong>{word}</strong>; replaying will change nothing, the inbox drops a message already applied.
+        This order is already <strong>{word}</strong>; {consequence}
       </p>
     </div>
   );

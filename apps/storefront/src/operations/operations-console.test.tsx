@@ -146,6 +146,19 @@ describe('operators console', () => {
     expect(window.sessionStorage.getItem('shop.operations.operator')).toBe('Ada Lovelace');
   });
 
+  it('does not promise that replaying an email changes nothing because the order is final', async () => {
+    const letter = deadLetter({ service: 'notifications', queue: 'notifications.order-status', messageType: 'OrderConfirmed' });
+    const path = `${OPERATIONS_PREFIX.notifications}/dead-letters/${letter.id}`;
+    installFakeApi(consoleRoutes({ [`GET ${path}`]: () => json(letter), [`GET /api/orders/${ORDER_ID}`]: () => json(order('CONFIRMED')) }));
+    const { user } = renderShop(`/operations?service=notifications&deadLetter=${letter.id}`);
+
+    const detail = await screen.findByRole('article', { name: /in notification-service/ });
+    await user.click(await within(detail).findByRole('button', { name: 'Replay…' }));
+    expect(await within(detail).findByText(/This order is already/)).toHaveTextContent(
+      'This order is already confirmed; a replay still sends what notification-service failed to send (its inbox drops it only if a copy was handled since).',
+    );
+  });
+
   it('refuses to discard without a reason, then sends the reason', async () => {
     window.sessionStorage.setItem('shop.operations.operator', 'Ada');
     const api = installFakeApi(
