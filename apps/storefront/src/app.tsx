@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Link, Route, Routes } from 'react-router';
 import { ApiError } from './api/http';
@@ -9,9 +10,14 @@ import { CheckoutPage } from './checkout/checkout-page';
 import { AppLayout } from './layout/app-layout';
 import { usePageTitle } from './layout/use-page-title';
 import { MyOrdersPage } from './orders/my-orders-page';
-import { OperationsPage } from './operations/operations-page';
 import { OrderPage } from './orders/order-page';
 import { SignInPage } from './orders/sign-in-page';
+
+/**
+ * The operators' console is its own chunk, fetched only when /operations is opened: shoppers never
+ * download it. Nothing else in the shop may import from ./operations statically (app-chunks.test.ts).
+ */
+const OperationsPage = lazy(() => import('./operations/operations-page').then((module) => ({ default: module.OperationsPage })));
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({ defaultOptions: { queries: { retry: retryOnceUnlessRefused } } });
@@ -34,7 +40,14 @@ export function ShopRoutes() {
         {/* A static segment ranks above orders/:orderId, so "sign-in" is never read as an order id. */}
         <Route path="orders/sign-in" element={<SignInPage />} />
         <Route path="orders/:orderId" element={<OrderPage />} />
-        <Route path="operations" element={<OperationsPage />} />
+        <Route
+          path="operations"
+          element={
+            <Suspense fallback={<OperationsLoading />}>
+              <OperationsPage />
+            </Suspense>
+          }
+        />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
@@ -50,6 +63,16 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
         </BrowserRouter>
       </CartProvider>
     </QueryClientProvider>
+  );
+}
+
+function OperationsLoading() {
+  return (
+    <div className="page page--narrow">
+      <p className="muted" role="status">
+        Loading the operators&apos; console…
+      </p>
+    </div>
   );
 }
 

@@ -12,3 +12,14 @@ export function saveAdminToken(token: string): void {
 export function clearAdminToken(): void {
   window.sessionStorage.removeItem(ADMIN_TOKEN_KEY);
 }
+
+/** The operator's name, sent as X-Operator with every action (audited); asked once, kept beside the token. */
+const OPERATOR_NAME_KEY = 'shop.operations.operator';
+
+export function loadOperatorName(): string | null {
+  return window.sessionStorage.getItem(OPERATOR_NAME_KEY);
+}
+
+export function saveOperatorName(name: string): void {
+  window.sessionStorage.setItem(OPERATOR_NAME_KEY, name);
+}

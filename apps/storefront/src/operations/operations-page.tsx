@@ -9,12 +9,18 @@ import { TextField } from '../layout/text-field';
 import { usePageTitle } from '../layout/use-page-title';
 import { clearAdminToken, loadAdminToken, saveAdminToken } from './admin-token-storage';
 import { describeBacklog, describeCount } from './describe-figures';
+import { OperationsConsole } from './operations-console';
+import { CONSOLE_KEY } from './operations-queries';
+import './operations.css';
 
 export const OPERATIONS_POLL_MS = 5_000;
 
 const refusedWith = (error: Error | null, status: number) => error instanceof ApiError && error.status === status;
 
-/** The figures behind the shopper's one word, for operators holding the admin token. Not linked from the shop's nav. */
+/**
+ * The figures behind the shopper's one word and the operators' console, for operators holding the admin
+ * token. Not linked from the shop's nav, and loaded apart from the shop (app.tsx imports it lazily).
+ */
 export function OperationsPage() {
   usePageTitle('Operations');
   const queryClient = useQueryClient();
@@ -38,6 +44,7 @@ export function OperationsPage() {
     setToken(null);
     setTokenRefused(true);
     queryClient.removeQueries({ queryKey: queryKeys.operationsStatus });
+    queryClient.removeQueries({ queryKey: CONSOLE_KEY });
   }, [unauthorized, queryClient]);
 
   const submitToken = (event: FormEvent) => {
@@ -47,6 +54,7 @@ export function OperationsPage() {
     saveAdminToken(entered);
     // The figures of another token must not show under this one, even for a moment.
     queryClient.removeQueries({ queryKey: queryKeys.operationsStatus });
+    queryClient.removeQueries({ queryKey: CONSOLE_KEY });
     setToken(entered);
     setDraft('');
     setTokenRefused(false);
@@ -56,10 +64,11 @@ export function OperationsPage() {
     clearAdminToken();
     setToken(null);
     queryClient.removeQueries({ queryKey: queryKeys.operationsStatus });
+    queryClient.removeQueries({ queryKey: CONSOLE_KEY });
   };
 
   return (
-    <div className="page page--narrow">
+    <div className="page operations-page">
       <h1 tabIndex={-1}>Operations</h1>
       <p className="muted">What stands between accepted orders and their confirmations, asked again every {OPERATIONS_POLL_MS / 1000} s.</p>
 
@@ -90,6 +99,8 @@ export function OperationsPage() {
           <button type="button" className="button" onClick={forgetToken}>
             Forget the token
           </button>
+          {/* With ADMIN_TOKEN unset on order-service the operator view is off; its refusal says so once, above. */}
+          {!refusedWith(figures.error, 403) && <OperationsConsole adminToken={token} />}
         </>
       )}
     </div>
