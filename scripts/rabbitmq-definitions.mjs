@@ -38,10 +38,10 @@ function loadBuiltLibs() {
 }
 
 /** What each service of the route table does on the broker beyond declaring its part of the topology. */
-function serviceUsers({ EXCHANGES, ROUTES, CONSUMERS, SERVICES }) {
+function serviceUsers({ EXCHANGES, ROUTES, CONSUMERS, SERVICES, replayExchangeOf }) {
   // A consumer forwards failed messages to the retry exchange, poison ones to the dead-letter exchange,
   // and its operators' replays (through its outbox) to the replay exchange.
-  const forwarding = [EXCHANGES.retry, EXCHANGES.deadLetter, EXCHANGES.replay];
+  const forwarding = (service) => [EXCHANGES.retry, EXCHANGES.deadLetter, replayExchangeOf(service)];
   return SERVICES.map((name) => {
     const consumes = Object.keys(CONSUMERS).filter((queue) => CONSUMERS[queue] === name);
     return {
@@ -54,7 +54,7 @@ function serviceUsers({ EXCHANGES, ROUTES, CONSUMERS, SERVICES }) {
             .filter((route) => route.producer === name)
             .map((route) => route.exchange),
         ),
-        ...(consumes.length > 0 ? forwarding : []),
+        ...(consumes.length > 0 ? forwarding(name) : []),
       ],
       consumes,
     };

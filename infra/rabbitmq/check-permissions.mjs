@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const amqp = require('amqplib');
-const { topologyFor, EXCHANGES, QUEUES } = require('../../libs/contracts/dist');
+const { topologyFor, replayExchangeOf, EXCHANGES, QUEUES } = require('../../libs/contracts/dist');
 const { declareTopology, deadLetterQueueName } = require('../../libs/messaging/dist');
 
 const broker = new URL(process.argv[2] ?? process.env.RABBITMQ_PROBE_URL ?? 'amqp://127.0.0.1:15673');
@@ -82,7 +82,9 @@ for (const service of services) {
     [`consume ${service.ownQueue}`, true, consume(service.ownQueue)],
     [`publish to ${service.otherExchange}`, false, publish(service.otherExchange, 'permission.probe')],
     [`consume ${deadLetterQueueName(service.otherQueue)}`, false, consume(deadLetterQueueName(service.otherQueue))],
-    [`consume ${deadLetterQueueName(service.ownQueue)} (operators handle dead letters)`, false, consume(deadLetterQueueName(service.ownQueue))],
+    [`consume ${deadLetterQueueName(service.ownQueue)} (it keeps its dead letters in its database)`, true, consume(deadLetterQueueName(service.ownQueue))],
+    [`publish to ${replayExchangeOf(service.user)} (its operators' replays)`, true, publish(replayExchangeOf(service.user), 'permission.probe')],
+    [`publish to ${replayExchangeOf(service.other)} (another service's queues)`, false, publish(replayExchangeOf(service.other), 'permission.probe')],
     ['declare a queue outside the topology', false, (ch) => ch.assertQueue('permission-probe')],
     ['declare an exchange outside the topology', false, (ch) => ch.assertExchange('permission-probe', 'topic')],
     [`consume ${service.otherQueue}`, false, consume(service.otherQueue)],

@@ -442,19 +442,24 @@ describe('h. an order.placed beyond the limits of an order is dead-lettered with
       return orderId;
     };
     const mugs = (count: number, quantity = 1) => Array.from({ length: count }, () => ({ sku: 'MUG-001', quantity }));
-    publish(mugs(100_000));
-    publish(mugs(ORDER_LIMITS.maxLines + 1));
-    publish(mugs(1, ORDER_LIMITS.maxQuantityPerLine + 1));
-    publish(Array.from({ length: ORDER_LIMITS.maxLines }, () => ({ sku: 'mug 1', quantity: 0 })));
+    const poisoned = [
+      publish(mugs(100_000)),
+      publish(mugs(ORDER_LIMITS.maxLines + 1)),
+      publish(mugs(1, ORDER_LIMITS.maxQuantityPerLine + 1)),
+      publish(Array.from({ length: ORDER_LIMITS.maxLines }, () => ({ sku: 'mug 1', quantity: 0 }))),
+    ];
     const validOrderId = publish(mugs(1));
 
-    const dlq = `${QUEUES.inventoryOrderPlaced}.dlq`;
-    await waitFor(async () => (await shop.queueDepth(dlq)) === 4, { what: 'four dead letters' });
-    const reasons: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const message = await channel.get(dlq, { noAck: true });
-      if (message) reasons.push(String(message.properties.headers?.['x-dead-letter-reason']));
-    }
+    // Each one dead-lettered in inventory.order-placed.dlq, which inventory-service takes into its database.
+    const letters = await waitFor(
+      async () => {
+        const kept = await shop.deadLetters('inventory');
+        return kept.length === 4 && kept;
+      },
+      { what: 'four dead letters' },
+    );
+    expect(letters.every((letter) => letter.queue === QUEUES.inventoryOrderPlaced && letter.errorClass === 'UndecodableMessage')).toBe(true);
+    const reasons = poisoned.map((orderId) => letters.find((letter) => letter.orderId === orderId)?.reason ?? 'none');
     expect(reasons).toEqual([
       expect.stringMatching(/^schema validation failed for "order.placed": lines: .*50/),
       expect.stringMatching(/^schema validation failed for "order.placed": lines: .*50/),

@@ -29,7 +29,7 @@ describe("inventory's database unreachable for longer than the whole retry ladde
       expect(placed.status).toBe(201);
       // The fault itself: the database stays away for a set time while the message is retried.
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-      expect(await shop.queueDepth(`${QUEUES.inventoryOrderPlaced}.dlq`)).toBe(0);
+      expect(await shop.deadLettersOf(QUEUES.inventoryOrderPlaced)).toBe(0);
       expect(await shop.orderStatus(placed.body.id)).toBe('PENDING');
 
       proxy.restore();
@@ -37,7 +37,7 @@ describe("inventory's database unreachable for longer than the whole retry ladde
       expect(await shop.available('SCK-008')).toBe(before - 2);
       const { rows } = await shop.inventory.query(`SELECT sku, quantity FROM reservations WHERE order_id = $1`, [placed.body.id]);
       expect(rows).toEqual([{ sku: 'SCK-008', quantity: 2 }]);
-      expect(await shop.queueDepth(`${QUEUES.inventoryOrderPlaced}.dlq`)).toBe(0);
+      expect(await shop.deadLettersOf(QUEUES.inventoryOrderPlaced)).toBe(0);
     } finally {
       await shop.stopInventoryService();
       await proxy.stop();

@@ -67,7 +67,7 @@ describe('an order is decided once, by order id', () => {
   const appliedByOrderService = async (messageId: string) =>
     (await shop.orders.query(`SELECT 1 FROM inbox WHERE consumer = $1 AND message_id = $2`, [QUEUES.ordersStockResults, messageId])).rowCount === 1;
 
-  const deadLetters = () => shop.queueDepth(`${QUEUES.inventoryOrderPlaced}.dlq`);
+  const deadLetters = () => shop.deadLettersOf(QUEUES.inventoryOrderPlaced);
 
   /** Waits until inventory answered the copy and order-service took that answer in, or the copy was dead-lettered. */
   async function secondAnswerSettled(orderId: string): Promise<void> {
@@ -204,7 +204,7 @@ describe('an order is decided once, by order id', () => {
       expect(await row()).toEqual(before);
       expect(await appliedByOrderService(messageId)).toBe(true);
       expect(await ignoredResults('contradiction')).toBe(contradictionsBefore + 1);
-      expect(await shop.queueDepth(`${QUEUES.ordersStockResults}.dlq`)).toBe(0);
+      expect(await shop.deadLettersOf(QUEUES.ordersStockResults)).toBe(0);
     },
   );
 });

@@ -74,7 +74,7 @@ describe('the broker link frozen (no FIN, no RST)', () => {
     expect(await shop.available('MUG-001')).toBe(before - 3);
     const { rows: reservations } = await shop.inventory.query(`SELECT order_id FROM reservations WHERE order_id = ANY($1)`, [ids]);
     expect(reservations).toHaveLength(3);
-    expect(await shop.queueDepth(`${QUEUES.inventoryOrderPlaced}.dlq`)).toBe(0);
-    expect(await shop.queueDepth(`${QUEUES.ordersStockResults}.dlq`)).toBe(0);
+    expect(await shop.deadLettersOf(QUEUES.inventoryOrderPlaced)).toBe(0);
+    expect(await shop.deadLettersOf(QUEUES.ordersStockResults)).toBe(0);
   });
 });

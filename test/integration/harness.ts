@@ -151,6 +151,27 @@ export class ShopHarness {
     return channel;
   }
 
+  /**
+   * The dead letters a service took from its queues' dead-letter queues into its database (it drains
+   * them: the queues are only the buffer while it is down), oldest failure first.
+   */
+  async deadLetters(
+    database: 'orders' | 'inventory',
+  ): Promise<{ messageId: string; queue: string; reason: string; errorClass: string; orderId: string | null; headers: Record<string, unknown> }[]> {
+    const { rows } = await (database === 'orders' ? this.orders : this.inventory).query(
+      `SELECT message_id AS "messageId", queue, reason, error_class AS "errorClass", payload->>'orderId' AS "orderId", headers
+       FROM dead_letters ORDER BY last_failed_at, taken_at`,
+    );
+    return rows;
+  }
+
+  /** Every dead letter of a queue: still in its dead-letter queue, or kept in its consumer's database. */
+  async deadLettersOf(queue: string): Promise<number> {
+    const pool = queue.startsWith('orders.') ? this.orders : this.inventory;
+    const { rows } = await pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM dead_letters WHERE queue = $1`, [queue]);
+    return (await this.queueDepth(`${queue}.dlq`)) + rows[0].count;
+  }
+
   async queueDepth(queue: string): Promise<number> {
     const channel = await this.channel();
     try {

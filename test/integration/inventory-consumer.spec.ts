@@ -88,17 +88,16 @@ describe('inventory-service consuming order.placed', () => {
     const validMessageId = randomUUID();
     publish(orderPlaced(validOrderId, [{ sku: 'MUG-001', quantity: 1 }]), validMessageId);
 
-    const dlq = `${QUEUES.inventoryOrderPlaced}.dlq`;
-    const deadLetters: GetMessage[] = [];
-    await waitFor(
+    // Dead-lettered to inventory.order-placed.dlq, which inventory-service takes into its database.
+    const deadLetters = await waitFor(
       async () => {
-        deadLetters.push(...(await takeMessages(dlq, poison)));
-        return deadLetters.length >= 3;
+        const kept = (await shop.deadLetters('inventory')).filter((letter) => (poison as string[]).includes(letter.messageId));
+        return kept.length >= 3 && kept;
       },
       { what: 'three dead letters' },
     );
-    const reasonOf = (messageId: string) =>
-      deadLetters.filter((m) => m.properties.messageId === messageId).map((m) => String(m.properties.headers?.['x-dead-letter-reason']));
+    expect(deadLetters.every((letter) => letter.queue === QUEUES.inventoryOrderPlaced)).toBe(true);
+    const reasonOf = (messageId: string) => deadLetters.filter((letter) => letter.messageId === messageId).map((letter) => letter.reason);
     expect(poison.flatMap(reasonOf)).toEqual([
       expect.stringMatching(/^malformed JSON/),
       expect.stringMatching(/^schema validation failed for "order.placed": orderId: .*lines: /),
@@ -141,8 +140,7 @@ describe('inventory-service consuming order.placed', () => {
     const bagBefore = await shop.available('BAG-004');
     const orderIds = Array.from({ length: 30 }, () => randomUUID());
     const messageIds = orderIds.map(() => randomUUID());
-    const dlq = `${QUEUES.inventoryOrderPlaced}.dlq`;
-    const deadLettersBefore = await shop.queueDepth(dlq);
+    const deadLettersBefore = await shop.deadLettersOf(QUEUES.inventoryOrderPlaced);
     orderIds.forEach((orderId, i) =>
       publish(
         // The 4th order also wants more bags than exist: it is rejected whole and takes no tee.
@@ -179,6 +177,6 @@ describe('inventory-service consuming order.placed', () => {
     );
     expect(inbox.rows[0].messages).toBe(30);
     expect(inbox.rows[0].transactions).toBeLessThan(30);
-    expect(await shop.queueDepth(dlq)).toBe(deadLettersBefore);
+    expect(await shop.deadLettersOf(QUEUES.inventoryOrderPlaced)).toBe(deadLettersBefore);
   });
 });

@@ -144,7 +144,7 @@ describe('two replicas of each service', () => {
     const wanted = new Map(lines.map((line) => [`${line.order_id}/${line.sku}`, line.quantity]));
     expect(refused.filter((row) => row.left >= wanted.get(`${row.order_id}/${row.sku}`)!)).toEqual([]);
 
-    expect(await shop.queueDepth(`${QUEUES.inventoryOrderPlaced}.dlq`)).toBe(0);
+    expect(await shop.deadLettersOf(QUEUES.inventoryOrderPlaced)).toBe(0);
     // Statistics reach pg_stat_database shortly after each transaction ends.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const { rows: after } = await shop.inventory.query<{ deadlocks: number }>(`SELECT deadlocks::int FROM pg_stat_database WHERE datname = current_database()`);

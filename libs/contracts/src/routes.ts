@@ -17,12 +17,15 @@ export const EXCHANGES = {
   retry: 'shop.retry',
   /** Dead letters: schema-invalid messages and those that exhausted their attempts. */
   deadLetter: 'shop.dlx',
-  /**
-   * An operator's replay of a dead letter: each queue is bound to it by its own name, so a replay
-   * reaches only the queue the message died in, never the other receivers of its event.
-   */
-  replay: 'shop.replay',
 } as const;
+
+/**
+ * Where an operator's replay of a dead letter goes: one direct exchange per consuming service, each of
+ * its queues bound to it by the queue's own name. A replay reaches only the queue the message died
+ * in (never the event's other receivers), and a service's broker user may write only to its own, so
+ * it can replay into its own queues and no one else's.
+ */
+export const replayExchangeOf = (service: Service) => `shop.replay.${service}`;
 
 /** The consumers' queues, `<service>.<purpose>`; each names the service that consumes it. */
 export const QUEUES = {

@@ -27,18 +27,18 @@ describe('the topology', () => {
     expect(receivers('notification-service')).toEqual([]);
     expect(summary('order-service')).toEqual({
       queues: [QUEUES.ordersStockResults],
-      exchanges: [EXCHANGES.orders, EXCHANGES.retry, EXCHANGES.deadLetter],
+      exchanges: [EXCHANGES.orders, EXCHANGES.retry, EXCHANGES.deadLetter, 'shop.replay.order-service'],
       external: [EXCHANGES.inventory],
     });
     expect(summary('inventory-service')).toEqual({
       queues: [QUEUES.inventoryOrderPlaced],
-      exchanges: [EXCHANGES.inventory, EXCHANGES.retry, EXCHANGES.deadLetter],
+      exchanges: [EXCHANGES.inventory, EXCHANGES.retry, EXCHANGES.deadLetter, 'shop.replay.inventory-service'],
       external: [EXCHANGES.orders],
     });
-    // A receiver that publishes nothing declares only its queue and the retry and dead-letter exchanges.
+    // A receiver that publishes nothing declares only its queue and the retry, dead-letter and replay exchanges.
     expect(summary('notification-service')).toEqual({
       queues: [QUEUES.notificationsOrderEvents, QUEUES.notificationsSignInLinks],
-      exchanges: [EXCHANGES.retry, EXCHANGES.deadLetter],
+      exchanges: [EXCHANGES.retry, EXCHANGES.deadLetter, 'shop.replay.notification-service'],
       external: [EXCHANGES.orders],
     });
     expect(topologyFor('notification-service').queues[0].bindings).toEqual(

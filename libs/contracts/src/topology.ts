@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CONSUMERS, EXCHANGES, ROUTES, type QueueName, type Route, type RoutingKey, type Service } from './routes';
+import { CONSUMERS, EXCHANGES, replayExchangeOf, ROUTES, type QueueName, type Route, type RoutingKey, type Service } from './routes';
 
 /** Every event: where it is published and how its payload is validated (from ROUTES). */
 export const EVENTS = Object.fromEntries(
@@ -19,6 +19,8 @@ export interface QueueSpec {
   retryDelaysMs: number[];
   /** Deliveries (first one included) before a failing message is dead-lettered. */
   maxAttempts: number;
+  /** Its consumer's replay exchange (replayExchangeOf), to which it is bound by its own name. */
+  replayExchange?: string;
 }
 
 export interface Topology {
@@ -32,8 +34,6 @@ export interface Topology {
   retryExchange: string;
   /** Direct exchange that routes dead letters to `<queue>.dlq`. */
   deadLetterExchange: string;
-  /** Direct exchange each queue is bound to by its own name: an operator's replay goes to one queue only. */
-  replayExchange?: string;
 }
 
 const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
@@ -44,7 +44,13 @@ function queuesOfRoutes(): QueueSpec[] {
   const queues = new Map<QueueName, QueueSpec>();
   for (const [routingKey, route] of Object.entries(ROUTES)) {
     for (const name of route.queues) {
-      const queue = queues.get(name) ?? { name, bindings: [], retryDelaysMs: RETRY_DELAYS_MS, maxAttempts: MAX_ATTEMPTS };
+      const queue = queues.get(name) ?? {
+        name,
+        bindings: [],
+        retryDelaysMs: RETRY_DELAYS_MS,
+        maxAttempts: MAX_ATTEMPTS,
+        replayExchange: replayExchangeOf(CONSUMERS[name]),
+      };
       queue.bindings.push({ exchange: route.exchange, routingKey });
       queues.set(name, queue);
     }
@@ -59,13 +65,12 @@ function queuesOfRoutes(): QueueSpec[] {
 export const TOPOLOGY: Topology = {
   retryExchange: EXCHANGES.retry,
   deadLetterExchange: EXCHANGES.deadLetter,
-  replayExchange: EXCHANGES.replay,
   exchanges: [
     { name: EXCHANGES.orders, type: 'topic' },
     { name: EXCHANGES.inventory, type: 'topic' },
     { name: EXCHANGES.retry, type: 'direct' },
     { name: EXCHANGES.deadLetter, type: 'direct' },
-    { name: EXCHANGES.replay, type: 'direct' },
+    ...[...new Set(Object.values(CONSUMERS))].map((service) => ({ name: replayExchangeOf(service), type: 'direct' as const })),
   ],
   queues: queuesOfRoutes(),
 };
@@ -86,7 +91,7 @@ export function topologyFor(service: Service): Topology {
       .map((route) => route.exchange),
   );
   // A consumer forwards failed messages, dead letters, and replays its operators ask for.
-  if (queues.length > 0) publishedTo.add(TOPOLOGY.retryExchange).add(TOPOLOGY.deadLetterExchange).add(EXCHANGES.replay);
+  if (queues.length > 0) publishedTo.add(TOPOLOGY.retryExchange).add(TOPOLOGY.deadLetterExchange).add(replayExchangeOf(service));
   const boundFrom = new Set(queues.flatMap((queue) => queue.bindings.map((binding) => binding.exchange)));
   const produced = new Set(
     Object.entries(ROUTES as Record<string, Route>)

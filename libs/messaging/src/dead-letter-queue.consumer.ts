@@ -31,6 +31,8 @@ export interface DeadLetterMessage {
 /** Pause before a message that could not be taken is given back to its dead-letter queue. */
 const REQUEUE_AFTER_MS = 2_000;
 const PREFETCH = 20;
+/** How long stop() waits for the broker to answer a channel's close. */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 /**
  * Takes every message of some queues' dead-letter queues and hands it to `take`, which keeps it;
@@ -56,11 +58,12 @@ export class DeadLetterQueueConsumer {
     await this.connection.onConnect((connection) => this.subscribe(connection));
   }
 
-  /** Stops taking, lets the messages being taken finish. */
+  /** Stops taking, lets the messages being taken finish; a channel the broker does not answer is left to its connection's end. */
   async stop(): Promise<void> {
     this.closing = true;
     await Promise.allSettled([...this.inFlight]);
-    for (const channel of this.channels) await channel.close().catch(() => undefined);
+    const closing = [...this.channels].map((channel) => channel.close().catch(() => undefined));
+    await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
     this.channels.clear();
   }
 

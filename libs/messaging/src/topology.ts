@@ -15,6 +15,8 @@ export interface QueueSpec {
   retryDelaysMs: number[];
   /** Deliveries (first one included) before a failing message is dead-lettered. */
   maxAttempts: number;
+  /** Direct exchange this queue is bound to by its own name: an operator's replay reaches this queue only. */
+  replayExchange?: string;
 }
 
 /** Everything declareTopology declares; an application passes its own (the shop's is in its contracts). */
@@ -37,8 +39,6 @@ export interface Topology {
   retryExchange: string;
   /** Direct exchange that routes dead letters to `<queue>.dlq`. */
   deadLetterExchange: string;
-  /** Direct exchange each queue is bound to by its own name: an operator's replay reaches that queue only. */
-  replayExchange?: string;
 }
 
 /** Where dead letters of a queue are kept for an operator to inspect and replay. */
@@ -72,7 +72,7 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
   for (const queue of topology.queues) {
     await declareQueue(channel, queue, topology.deadLetterExchange, topology.retryExchange);
     // An operator's replay reaches this queue, and only this one, by its name.
-    if (topology.replayExchange) await channel.bindQueue(queue.name, topology.replayExchange, queue.name);
+    if (queue.replayExchange) await channel.bindQueue(queue.name, queue.replayExchange, queue.name);
   }
 }
 

@@ -1,6 +1,9 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { EXCHANGES, isRouted, topologyFor, withRetryPolicy, type Service } from '@shop/contracts';
+import { isRouted, replayExchangeOf, topologyFor, withRetryPolicy, type Service } from '@shop/contracts';
+
+/** What every service's replay exchange starts with (replayExchangeOf). */
+const REPLAY_EXCHANGE_PREFIX = replayExchangeOf('' as Service);
 import { MessagingModule } from '@shop/messaging';
 import { OUTBOX_MIGRATIONS, OutboxModule, type OutboxOptions } from '@shop/outbox';
 import { ConfigError, HealthModule, loggingModule, MetricsModule } from '@shop/platform';
@@ -62,7 +65,7 @@ export function outboxOptions(config: ServiceEnv): OutboxOptions {
     inboxRetentionHours: config.INBOX_RETENTION_HOURS,
     // An event the route table binds to no queue yet (a lifecycle event before its first receiver) is dropped by the broker, not retried.
     // A replay goes to one queue by its name: a replay no queue takes is a fault, never dropped.
-    mustBeRouted: (routingKey, exchange) => exchange === EXCHANGES.replay || isRouted(routingKey),
+    mustBeRouted: (routingKey, exchange) => exchange.startsWith(REPLAY_EXCHANGE_PREFIX) || isRouted(routingKey),
   };
 }
 

@@ -1,6 +1,5 @@
 import { ConflictException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import {
-  EXCHANGES,
   eventSchemaFor,
   type AuditEntryView,
   type DeadLetterActionResult,
@@ -12,7 +11,7 @@ import {
   type ParkedRowView,
   type ReplayOutcome,
 } from '@shop/contracts';
-import { HEADERS } from '@shop/messaging';
+import { HEADERS, MESSAGING_OPTIONS, type MessagingOptions } from '@shop/messaging';
 import { DeadLetterStore, OperatorAudit, OutboxService, type DeadLetter, type OperatorAction } from '@shop/outbox';
 import { v5 as uuidv5 } from 'uuid';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -56,6 +55,7 @@ export class DeadLetterOperations {
     private readonly store: DeadLetterStore,
     private readonly outbox: OutboxService,
     @Inject(OPERATED_SERVICE) private readonly service: OperatedService,
+    @Inject(MESSAGING_OPTIONS) private readonly messaging: MessagingOptions,
   ) {}
 
   async list(query: DeadLetterListQuery): Promise<DeadLetterView[]> {
@@ -231,13 +231,16 @@ export class DeadLetterOperations {
 
   /** The outbox row that sends a message again to the queue `letter` died in, through the replay exchange. */
   private async send(manager: EntityManager, letter: DeadLetter, messageId: string, payload: unknown, operator: string): Promise<void> {
+    const exchange = this.messaging.topology.queues.find((queue) => queue.name === letter.queue)?.replayExchange;
+    if (!exchange)
+      throw new UnprocessableEntityException(`dead letter ${letter.id}: ${letter.queue} is not one of ${this.service}'s queues with a replay exchange`);
     const headers = Object.fromEntries(
       Object.entries(letter.headers).filter(
         ([name]) => !FAILURE_HEADERS.has(name) && !name.startsWith('x-death') && !name.startsWith('x-first-death') && !name.startsWith('x-last-death'),
       ),
     );
     await this.outbox.addReplay(manager, {
-      exchange: EXCHANGES.replay,
+      exchange,
       routingKey: letter.queue,
       messageId,
       type: letter.messageType ?? letter.routingKey,
