@@ -31,6 +31,8 @@ export interface CorrelatedRow {
   id: string;
   exchange: string;
   routingKey: string;
+  /** The message type when it is not the routing key (a replay is routed by its queue's name). */
+  messageType: string | null;
   createdAt: Date;
   publishedAt: Date | null;
   attempts: number;
@@ -97,7 +99,7 @@ export class OutboxRepository {
   /** The rows written for one operation (an order), oldest first, published, pending or parked. */
   rowsFor(manager: EntityManager, correlationId: string): Promise<CorrelatedRow[]> {
     return manager.query(
-      `SELECT id, exchange, routing_key AS "routingKey", created_at AS "createdAt", published_at AS "publishedAt",
+      `SELECT id, exchange, routing_key AS "routingKey", message_type AS "messageType", created_at AS "createdAt", published_at AS "publishedAt",
          publish_attempts AS attempts, last_error AS "lastError", parked_at AS "parkedAt"
        FROM outbox WHERE headers->>'x-correlation-id' = $1 ORDER BY created_at, id`,
       [correlationId],

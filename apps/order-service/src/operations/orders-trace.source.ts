@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { TraceEntry } from '@shop/contracts';
+import { SHOP_CURRENCY, type TraceEntry } from '@shop/contracts';
 import type { OrderTraceSource } from '@shop/service';
 import { DataSource } from 'typeorm';
 import { Order } from '../orders/order.entity';
@@ -13,7 +13,11 @@ export class OrdersTraceSource implements OrderTraceSource {
     const order = await this.dataSource.manager.findOne(Order, { where: { id: orderId }, relations: { lines: true } });
     if (!order) return [];
     const entries: TraceEntry[] = [
-      { at: order.createdAt.toISOString(), step: 'accepted', detail: `accepted: ${order.lines.length} line(s), ${order.totalCents} cents` },
+      {
+        at: order.createdAt.toISOString(),
+        step: 'accepted',
+        detail: `accepted: ${order.lines.length} line(s), ${(order.totalCents / 100).toFixed(2)} ${SHOP_CURRENCY}`,
+      },
     ];
     if (order.status !== 'PENDING') {
       const reason = order.statusReason ? `: ${order.statusReason}` : '';

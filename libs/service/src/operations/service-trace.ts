@@ -21,20 +21,22 @@ export class ServiceTrace {
   async traceOf(orderId: string): Promise<ServiceTraceView> {
     const entries: TraceEntry[] = [...((await this.source?.traceOf(orderId)) ?? [])];
     for (const row of await this.outbox.rowsFor(orderId)) {
-      entries.push({ at: row.createdAt.toISOString(), step: 'outbox-written', detail: `${row.routingKey} written to the outbox` });
+      // A replay is routed by its queue's name: it is named by its type, and where it goes.
+      const event = row.messageType ? `${row.messageType} (a replay to ${row.routingKey})` : row.routingKey;
+      entries.push({ at: row.createdAt.toISOString(), step: 'outbox-written', detail: `${event} written to the outbox` });
       if (row.publishedAt) {
         const attempts = row.attempts > 1 ? ` after ${row.attempts} attempts` : '';
         entries.push({
           at: row.publishedAt.toISOString(),
           step: 'published',
-          detail: `${row.routingKey} published to ${row.exchange}${attempts}`,
+          detail: `${event} published to ${row.exchange}${attempts}`,
         });
       }
       if (row.parkedAt)
         entries.push({
           at: row.parkedAt.toISOString(),
           step: 'parked',
-          detail: `${row.routingKey} parked after ${row.attempts} attempts: ${row.lastError ?? 'no error kept'}`,
+          detail: `${event} parked after ${row.attempts} attempts: ${row.lastError ?? 'no error kept'}`,
         });
     }
     for (const letter of await this.deadLetters.list({ orderId, limit: 50 })) {
@@ -42,7 +44,7 @@ export class ServiceTrace {
       entries.push({
         at: letter.lastFailedAt.toISOString(),
         step: 'dead-lettered',
-        detail: `${letter.routingKey} died in ${letter.queue}${replay} after ${letter.attempts} attempts: ${letter.reason}`,
+        detail: `${letter.routingKey} died in ${letter.queue}${replay}: ${letter.reason}`,
       });
       if (letter.resolvedAt) {
         entries.push({
