@@ -21,6 +21,9 @@ export const BROWSER_ADMIN_TOKEN = 'browser-suite-admin-token';
 /** Signs the emailed sign-in links (at least 32 characters). */
 const SIGN_IN_SECRET = 'browser-suite-sign-in-secret-0123456789';
 
+/** PENDING longer than this while the path is healthy is stuck: short, so the repair scenario finds its order stuck in seconds. */
+export const BROWSER_STUCK_AFTER_SECONDS = 10;
+
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 const LOG_LINES_KEPT = 200;
@@ -31,6 +34,8 @@ export interface ShopStack {
   orderServiceUrl: string;
   /** order-service's database, for checks no API answers (that an order was not made). */
   ordersDatabaseUrl: string;
+  /** inventory-service's database: for a fault switched on from outside the service, and the checks of a repair. */
+  inventoryDatabaseUrl: string;
   inventoryServiceUrl: string;
   notificationServiceUrl: string;
   /** MailDev's web UI, and its REST API under /api (GET /api/email). */
@@ -89,6 +94,9 @@ export async function startShopStack(): Promise<ShopStack> {
 
     const [orderPort, inventoryPort, shopPort] = [await freePort(), await freePort(), await freePort()];
     const [notificationPort, notificationMetricsPort, smtpPort, mailWebPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const orderServiceUrl = `http://127.0.0.1:${orderPort}`;
+    const inventoryServiceUrl = `http://127.0.0.1:${inventoryPort}`;
+    const notificationServiceUrl = `http://127.0.0.1:${notificationPort}`;
     const serviceEnv = (databaseUrl: string, port: number) => ({
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -106,12 +114,23 @@ export async function startShopStack(): Promise<ShopStack> {
         // the whole suite: room for each scenario's links, still a limit that holds.
         SIGN_IN_LINKS_PER_CLIENT: '20',
         SIGN_INS_PER_CLIENT: '40',
+        // The stuck orders and the timelines ask the other services for their dead letters and hops.
+        INVENTORY_URL: inventoryServiceUrl,
+        NOTIFICATION_URL: notificationServiceUrl,
+        ORDER_STUCK_AFTER_SECONDS: String(BROWSER_STUCK_AFTER_SECONDS),
       },
       readyUrl: `http://127.0.0.1:${orderPort}/health/ready`,
     });
     const inventoryService = new ServiceProcess('inventory-service', process.execPath, ['dist/main.js'], {
       cwd: join(REPO_ROOT, 'apps/inventory-service'),
-      env: { ...serviceEnv(inventoryDb.url, inventoryPort), ADMIN_TOKEN: BROWSER_ADMIN_TOKEN },
+      env: {
+        ...serviceEnv(inventoryDb.url, inventoryPort),
+        ADMIN_TOKEN: BROWSER_ADMIN_TOKEN,
+        // A message that keeps failing reaches the dead letters in about a second. An outage (inventory
+        // stopped, its database down) is not an attempt, so the other scenarios see no difference.
+        RETRY_DELAYS_MS: '200,500',
+        MAX_ATTEMPTS: '3',
+      },
       readyUrl: `http://127.0.0.1:${inventoryPort}/health/ready`,
     });
     const shopUrl = `http://127.0.0.1:${shopPort}`;
@@ -133,12 +152,11 @@ export async function startShopStack(): Promise<ShopStack> {
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         MAIL_FROM: 'orders@shop.test',
         SHOP_URL: shopUrl,
+        // Its dead letters and its hops of an order's timeline, for the operators' console.
+        ADMIN_TOKEN: BROWSER_ADMIN_TOKEN,
       },
       readyUrl: `http://127.0.0.1:${notificationPort}/health/ready`,
     });
-    const orderServiceUrl = `http://127.0.0.1:${orderPort}`;
-    const inventoryServiceUrl = `http://127.0.0.1:${inventoryPort}`;
-    const notificationServiceUrl = `http://127.0.0.1:${notificationPort}`;
     const storefront = new ServiceProcess(
       'storefront',
       process.execPath,
@@ -166,6 +184,7 @@ export async function startShopStack(): Promise<ShopStack> {
       shopUrl,
       orderServiceUrl,
       ordersDatabaseUrl: ordersDb.url,
+      inventoryDatabaseUrl: inventoryDb.url,
       inventoryServiceUrl,
       notificationServiceUrl,
       mailCatcherUrl,

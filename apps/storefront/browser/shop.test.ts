@@ -1,18 +1,20 @@
 /**
  * The shop in Chromium against the real services: a shopper orders, and watches the order confirm,
- * even while inventory is down, and gets the confirmation email (caught by MailDev). Screenshots land in .runs/screenshots/ (ignored); `pnpm results:publish`
+ * even while inventory is down, and gets the confirmation email (caught by MailDev); an operator
+ * repairs an order whose message died in inventory, from the console. Screenshots land in .runs/screenshots/ (ignored); `pnpm results:publish`
  * copies them to docs/screenshots/ for the README.
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CATALOG, SIGN_IN_LINK_SENT_MESSAGE, type OrderView } from '@shop/contracts';
-import { sqlPool } from '@shop/testing';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { sqlPool, waitFor } from '@shop/testing';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatPrice } from '../src/format';
+import { NEEDS_A_PERSON } from '../src/orders/status-timeline';
 import { CONFIRMATIONS_LATE } from '../src/system/describe-system-status';
 import { expectNoSeriousViolations, expectVisibleFocus, recordCspViolations, tabTo, type CspViolation } from './accessibility';
-import { BROWSER_ADMIN_TOKEN, startShopStack, type CaughtEmail, type ShopStack } from './harness';
+import { BROWSER_ADMIN_TOKEN, BROWSER_STUCK_AFTER_SECONDS, startShopStack, type CaughtEmail, type ShopStack } from './harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -33,6 +35,10 @@ const STATUS_STRIP_TIMEOUT_MS = 20_000;
 const EMAIL_TIMEOUT_MS = 30_000;
 /** The order page asks for the email again 1, 3, 7, 15 and 30 s after the confirmation. */
 const EMAIL_NOTE_TIMEOUT_MS = 35_000;
+/** Three attempts 200 and 500 ms apart (the harness's RETRY_DELAYS_MS), then inventory takes the dead letter into its table. */
+const DEAD_LETTER_TIMEOUT_MS = 20_000;
+/** Pending past the threshold, then seen at the next poll: the console's (10 s) and the order page's status (5 s). */
+const STUCK_TIMEOUT_MS = BROWSER_STUCK_AFTER_SECONDS * 1000 + 20_000;
 
 let stack: ShopStack;
 let browser: Browser;
@@ -125,10 +131,15 @@ async function ordersOf(email: string): Promise<OrderView[]> {
  * list (an order for an address no link can reach, such as an invalid one).
  */
 async function ordersInDatabaseNamed(customerName: string): Promise<number> {
-  const pool = sqlPool(stack.ordersDatabaseUrl);
+  const [{ count }] = await rowsOf<{ count: string }>(stack.ordersDatabaseUrl, 'SELECT count(*) FROM orders WHERE customer_name = $1', [customerName]);
+  return Number(count);
+}
+
+/** The rows of one statement on one of the stack's databases. */
+async function rowsOf<T extends Record<string, unknown>>(databaseUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const pool = sqlPool(databaseUrl);
   try {
-    const { rows } = await pool.query<{ count: string }>('SELECT count(*) FROM orders WHERE customer_name = $1', [customerName]);
-    return Number(rows[0].count);
+    return (await pool.query<T>(sql, params)).rows;
   } finally {
     await pool.end();
   }
@@ -179,6 +190,20 @@ async function screenshotInMailDev(address: string, subject: string, bodyText: s
   await inbox.getByText(subject).first().click();
   await inbox.frameLocator('iframe').first().getByText(bodyText).first().waitFor();
   await inbox.screenshot({ path: `${SCREENSHOTS}${file}` });
+}
+
+/** One part of a long page for the README: from the top of `first` to the bottom of `last`, with a margin. */
+async function screenshotSpan(page: Page, first: Locator, last: Locator, file: string): Promise<void> {
+  const margin = 10;
+  await first.scrollIntoViewIfNeeded();
+  const [top, bottom] = [await first.boundingBox(), await last.boundingBox()];
+  if (!top || !bottom) throw new Error(`${file}: ${String(first)} or ${String(last)} is not shown`);
+  // Bounding boxes are in the viewport; a full-page clip is in the document.
+  const scrollY = await page.evaluate(() => window.scrollY);
+  const left = Math.min(top.x, bottom.x) - margin;
+  const right = Math.max(top.x + top.width, bottom.x + bottom.width) + margin;
+  const clip = { x: left, y: top.y + scrollY - margin, width: right - left, height: bottom.y + bottom.height - top.y + 2 * margin };
+  await page.screenshot({ path: `${SCREENSHOTS}${file}`, fullPage: true, clip });
 }
 
 const priceOf = (sku: string) => DEMO_CATALOG.find((product) => product.sku === sku)!.priceCents;
@@ -601,5 +626,157 @@ describe('shop in a browser', () => {
     await bobPage.reload();
     await bobPage.getByText('No orders placed from this browser yet.').waitFor();
     expect(await bobPage.getByRole('list', { name: 'Orders placed from this browser' }).count()).toBe(0);
+  });
+});
+
+/**
+ * A fault from outside inventory-service, as a broken migration would leave one: every decision it
+ * writes is refused. Not an outage (no SQLSTATE the failure policy calls transient), so each attempt
+ * counts and the message reaches the dead letters.
+ */
+const FAULT_ON = `
+  CREATE FUNCTION simulated_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'simulated fault: order_decisions refuses writes (order %)', NEW.order_id; END $$;
+  CREATE TRIGGER simulated_fault BEFORE INSERT ON order_decisions FOR EACH ROW EXECUTE FUNCTION simulated_fault();`;
+const FAULT_OFF = `DROP TRIGGER IF EXISTS simulated_fault ON order_decisions; DROP FUNCTION IF EXISTS simulated_fault();`;
+
+describe("operators' console", () => {
+  // The fault never outlives its scenario, even one that failed half-way.
+  afterEach(async () => {
+    await rowsOf(stack.inventoryDatabaseUrl, FAULT_OFF);
+  });
+
+  it('repair: an order whose order.placed fails in inventory lands in the dead letters, shows as stuck with that reason, and is replayed from the console after the fix: confirmed, its stock taken once, audited', async () => {
+    const operatorName = 'Ada Operator';
+    const sku = 'CND-009';
+    const quantity = 2;
+    const stockOf = async () =>
+      (await rowsOf<{ available: number }>(stack.inventoryDatabaseUrl, 'SELECT available FROM stock WHERE sku = $1', [sku]))[0].available;
+    const stockBefore = await stockOf();
+    await rowsOf(stack.inventoryDatabaseUrl, FAULT_ON);
+
+    // A shopper orders two candles; inventory fails to decide, three times, and keeps the message as a dead letter.
+    const shopper = await newShopper();
+    const email = uniqueEmail('repaired');
+    await shopper.goto('/');
+    await addToCart(shopper, 'Cedar Candle');
+    await shopper.goto('/cart');
+    await shopper.getByRole('spinbutton', { name: 'Quantity of Cedar Candle' }).fill(String(quantity));
+    await shopper.getByRole('link', { name: `Cart, ${quantity} items` }).waitFor();
+    await checkOut(shopper, 'Edsger Dijkstra', email);
+    const orderId = await orderIdFromUrl(shopper);
+    await shopper.getByText('Your order is accepted and waiting for confirmation.').waitFor();
+    const [deadLetter] = await waitFor(
+      async () => {
+        const rows = await rowsOf<{ id: string; reason: string; attempts: number; status: string }>(
+          stack.inventoryDatabaseUrl,
+          `SELECT id, reason, attempts, status FROM dead_letters WHERE payload->>'orderId' = $1`,
+          [orderId],
+        );
+        return rows.length > 0 && rows;
+      },
+      { timeoutMs: DEAD_LETTER_TIMEOUT_MS, what: `order ${orderId} in inventory's dead letters` },
+    );
+    expect(deadLetter).toMatchObject({ attempts: 3, status: 'open' });
+    expect(deadLetter.reason).toBe(`failed 3 attempts; last error: simulated fault: order_decisions refuses writes (order ${orderId})`);
+
+    // Past the threshold while confirmations are prompt, the shopper is told a person will look at it.
+    await shopper.getByText(NEEDS_A_PERSON).waitFor({ timeout: STUCK_TIMEOUT_MS });
+
+    // The operator signs in with the token, as the form asks.
+    const operator = await newShopper();
+    await operator.goto('/operations');
+    await operator.getByLabel('Admin token').fill(BROWSER_ADMIN_TOKEN);
+    await operator.getByRole('button', { name: 'Show the figures' }).click();
+
+    // The order is stuck, with the dead letter as its reason.
+    const stuckOrders = operator.getByRole('region', { name: 'Stuck orders' });
+    const stuckOrder = stuckOrders.getByRole('listitem').filter({ has: operator.getByRole('link', { name: `Order ${orderId.slice(0, 8)}: timeline` }) });
+    await stuckOrder.waitFor({ timeout: STUCK_TIMEOUT_MS });
+    expect(await stuckOrder.locator('.console-card__reason').textContent()).toBe(
+      `A message about it died in inventory-service: ${deadLetter.reason}. Open the dead letter`,
+    );
+    expect(await stuckOrders.getByRole('listitem').count()).toBe(1);
+
+    // One group in inventory-service: one dead letter of this cause.
+    const deadLetters = operator.getByRole('region', { name: 'Dead letters' });
+    const group = deadLetters.getByRole('listitem').filter({ hasText: '1 dead letter from inventory.order-placed: QueryFailedError' });
+    await group.waitFor();
+    expect(
+      await deadLetters
+        .getByRole('listitem')
+        .filter({ hasText: /dead letters? from/ })
+        .count(),
+    ).toBe(1);
+    expect(await group.locator('.console-card__reason').textContent()).toBe(deadLetter.reason);
+    await expectNoSeriousViolations(operator, 'the console, a stuck order and its dead letter');
+
+    // The group's message, then its detail.
+    await group.getByRole('button', { name: 'Show the 1 dead letter' }).click();
+    await group.getByRole('link', { name: `order.placed ${deadLetter.id.slice(0, 8)}` }).click();
+    const detail = operator.getByRole('article', { name: `Dead letter ${deadLetter.id.slice(0, 8)} in inventory-service` });
+    const fact = (label: string) => detail.locator('dt', { hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd');
+    await fact('Reason').waitFor();
+    expect(await fact('Status').textContent()).toBe('open');
+    expect(await fact('Reason').textContent()).toBe(deadLetter.reason);
+    expect(await fact('Attempts').textContent()).toBe('3');
+    expect(await fact('Order').textContent()).toBe(`${orderId} (timeline)`);
+    await screenshotSpan(operator, stuckOrders, detail.getByRole('region', { name: 'Payload' }), 'operations-dead-letters.png');
+    await expectNoSeriousViolations(operator, "the console, the dead letter's detail");
+
+    // The confirmation step shows the order's state and asks the operator's name.
+    await detail.getByRole('button', { name: 'Replay…' }).click();
+    const confirm = detail.getByRole('form', { name: 'Replay this message?' });
+    await confirm.getByText('The order is still pending', { exact: false }).waitFor();
+    await confirm.getByLabel('Your name').fill(operatorName);
+    await expectNoSeriousViolations(operator, 'the console, confirming a replay');
+    await screenshotSpan(operator, confirm, confirm, 'operations-replay-confirm.png');
+
+    // The cause fixed from outside, the operator confirms the replay.
+    await rowsOf(stack.inventoryDatabaseUrl, FAULT_OFF);
+    await confirm.getByRole('button', { name: 'Replay', exact: true }).click();
+    await detail
+      .getByRole('status')
+      .getByText(/^Replayed: message /)
+      .waitFor();
+    await fact('Status').getByText(`by ${operatorName}`, { exact: false }).waitFor();
+    // The console follows the replay until inventory has applied it.
+    await fact('Replay outcome').getByText('applied by the consumer').waitFor({ timeout: CONFIRMATION_TIMEOUT_MS });
+
+    // The shopper's page confirms by itself; the databases say it happened once.
+    await shopper.getByText('Your order is confirmed.').waitFor({ timeout: CONFIRMATION_TIMEOUT_MS });
+    expect(await rowsOf(stack.ordersDatabaseUrl, 'SELECT status FROM orders WHERE id = $1', [orderId])).toEqual([{ status: 'CONFIRMED' }]);
+    expect(await stockOf()).toBe(stockBefore - quantity);
+    expect(await rowsOf(stack.inventoryDatabaseUrl, 'SELECT sku, quantity FROM reservations WHERE order_id = $1', [orderId])).toEqual([{ sku, quantity }]);
+    expect(await rowsOf(stack.inventoryDatabaseUrl, 'SELECT outcome FROM order_decisions WHERE order_id = $1', [orderId])).toEqual([{ outcome: 'reserved' }]);
+    expect(await rowsOf(stack.inventoryDatabaseUrl, `SELECT id, status, resolved_by FROM dead_letters WHERE payload->>'orderId' = $1`, [orderId])).toEqual([
+      { id: deadLetter.id, status: 'replayed', resolved_by: operatorName },
+    ]);
+    expect(await rowsOf(stack.inventoryDatabaseUrl, 'SELECT operator, action, target, outcome FROM operator_actions')).toEqual([
+      { operator: operatorName, action: 'replay', target: deadLetter.id, outcome: 'done' },
+    ]);
+    await caughtEmail((caught) => caught.headers['x-shop-order-id'] === orderId && caught.headers['x-shop-event'] === 'order.confirmed');
+
+    // The console agrees: the action in the audit, nothing stuck, no dead letter open.
+    const auditRow = operator.getByRole('region', { name: 'Audit' }).getByRole('row').filter({ hasText: deadLetter.id });
+    await auditRow.waitFor();
+    expect((await auditRow.getByRole('cell').allTextContents()).slice(1)).toEqual(['inventory-service', operatorName, 'replay', deadLetter.id, 'done']);
+    await stuckOrders.getByText('No stuck orders.').waitFor({ timeout: STUCK_TIMEOUT_MS });
+    await expect.poll(() => deadLetters.getByText('No open dead letters.').count(), { timeout: STUCK_TIMEOUT_MS }).toBe(3);
+
+    // The order's journey, hop by hop, from the services' own tables.
+    await fact('Order').getByRole('link').click();
+    const timeline = operator.getByRole('region', { name: 'Timeline' });
+    await timeline.getByRole('heading', { name: `Order ${orderId}: confirmed` }).waitFor();
+    const hops = await timeline.getByRole('listitem').locator('strong').allTextContents();
+    expect(hops.filter((hop) => ['accepted', 'dead-lettered', 'replayed', 'decided', 'applied'].includes(hop))).toEqual([
+      'accepted',
+      'dead-lettered',
+      'replayed',
+      'decided',
+      'applied',
+    ]);
+    await screenshotSpan(operator, timeline, timeline, 'operations-timeline.png');
+    await expectNoSeriousViolations(operator, 'the console, the timeline');
   });
 });

@@ -7,6 +7,9 @@ import { DeadLetterActions } from './dead-letter-actions';
 import { isUnreachable, SERVICE_NAMES } from './operations-api';
 import { CONSOLE_KEY, useConsole } from './operations-queries';
 
+/** How often a replay still pending is asked about: it is published and handled within seconds. */
+export const REPLAY_FOLLOW_MS = 2_000;
+
 const OUTCOMES: Record<ReplayOutcome, string> = {
   pending: 'waiting to be published and handled',
   applied: 'applied by the consumer',
@@ -20,7 +23,13 @@ export function DeadLetterDetail({ service, id }: { service: OperatedService; id
   const { closeDeadLetter } = useConsoleParams();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
-  const deadLetter = useQuery({ queryKey: [...CONSOLE_KEY, service, 'dead-letter', id], queryFn: () => api.deadLetter(service, id), retry: false });
+  const deadLetter = useQuery({
+    queryKey: [...CONSOLE_KEY, service, 'dead-letter', id],
+    queryFn: () => api.deadLetter(service, id),
+    retry: false,
+    // A replay is followed to its outcome: asked again until it is applied, dropped as a duplicate or failed again.
+    refetchInterval: (query) => (query.state.data?.replay?.outcome === 'pending' ? REPLAY_FOLLOW_MS : false),
+  });
 
   return (
     <article className="console-detail" aria-labelledby="dead-letter-title">

@@ -4,6 +4,7 @@ import { OPERATED_SERVICES, OPERATIONS_PREFIX, type StuckOrdersView } from '@sho
 import { installFakeApi, json, networkError, shopRoutes, systemStatus } from '../test/fake-api';
 import { auditEntry, deadLetter, deadLetterGroup, order, ORDER_ID, parkedRow } from '../test/operations-fixtures';
 import { renderShop } from '../test/render-shop';
+import { REPLAY_FOLLOW_MS } from './dead-letter-detail';
 // Loaded up front so the lazy route resolves at once (the shop itself imports it only lazily).
 import './operations-page';
 
@@ -144,6 +145,22 @@ describe('operators console', () => {
     expect(post.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
     expect(post.body).toEqual({});
     expect(window.sessionStorage.getItem('shop.operations.operator')).toBe('Ada Lovelace');
+  });
+
+  it('follows a replay to its outcome, asking again while it is pending', async () => {
+    const replayed = { ...LETTER, status: 'replayed' as const, resolvedBy: 'Ada Lovelace' };
+    let asked = 0;
+    installFakeApi(
+      consoleRoutes({
+        [`GET ${LETTER_PATH}`]: () => json({ ...replayed, replay: { outcome: asked++ === 0 ? 'pending' : 'applied', failedAgainAs: null } }),
+      }),
+    );
+    const { detail } = await openDetail();
+    const outcome = () => within(detail).getByText('Replay outcome', { selector: 'dt' }).nextElementSibling;
+
+    await waitFor(() => expect(outcome()).toHaveTextContent('waiting to be published and handled'));
+    await waitFor(() => expect(outcome()).toHaveTextContent('applied by the consumer'), { timeout: REPLAY_FOLLOW_MS * 2 });
+    expect(asked).toBe(2);
   });
 
   it('does not promise that replaying an email changes nothing because the order is final', async () => {
