@@ -38,6 +38,20 @@ describe('dead letters repaired: kept, stuck order found, replayed exactly once,
     return { status: response.status, body: (await response.json().catch(() => null)) as any };
   };
   const openLetters = () => get<DeadLetterView[]>(inventoryOps('/dead-letters?status=open'));
+  /** An order placed while the fault is on, its dead letter once kept, and the fault off again. */
+  const orderDeadLettered = async () => {
+    await shop.inventory.query(FAULT_ON);
+    const placed = await shop.placeOrder(anOrder([{ sku: SKU, quantity: 1 }]));
+    const [letter] = await waitFor(
+      async () => {
+        const letters = (await openLetters()).filter((one) => one.orderId === placed.body.id);
+        return letters.length === 1 && letters;
+      },
+      { timeoutMs: 20_000, what: 'the dead letter' },
+    );
+    await shop.inventory.query(FAULT_OFF);
+    return { placed, letter };
+  };
   const auditRows = () =>
     shop.inventory.query<{ operator: string; action: string; target: string; outcome: string }>(
       `SELECT operator, action, target, outcome FROM operator_actions ORDER BY at, id`,
@@ -191,16 +205,7 @@ describe('dead letters repaired: kept, stuck order found, replayed exactly once,
   });
 
   it('an edit is checked against the event schema, sent under a new id derived from the original, with its diff audited', async () => {
-    await shop.inventory.query(FAULT_ON);
-    const placed = await shop.placeOrder(anOrder([{ sku: SKU, quantity: 1 }]));
-    const [letter] = await waitFor(
-      async () => {
-        const letters = (await openLetters()).filter((one) => one.orderId === placed.body.id);
-        return letters.length === 1 && letters;
-      },
-      { timeoutMs: 20_000, what: 'the dead letter' },
-    );
-    await shop.inventory.query(FAULT_OFF);
+    const { placed, letter } = await orderDeadLettered();
 
     const payload = letter.payload as { lines: { sku: string; quantity: number }[] };
     const refused = await post(inventoryOps(`/dead-letters/${letter.id}/edit`), { payload: { ...payload, lines: 'none' } });
@@ -218,16 +223,7 @@ describe('dead letters repaired: kept, stuck order found, replayed exactly once,
   });
 
   it('refuses bad input with a 4xx naming what is wrong, and changes nothing', async () => {
-    await shop.inventory.query(FAULT_ON);
-    const placed = await shop.placeOrder(anOrder([{ sku: SKU, quantity: 1 }]));
-    const [letter] = await waitFor(
-      async () => {
-        const letters = (await openLetters()).filter((one) => one.orderId === placed.body.id);
-        return letters.length === 1 && letters;
-      },
-      { timeoutMs: 20_000, what: 'the dead letter' },
-    );
-    await shop.inventory.query(FAULT_OFF);
+    const { placed, letter } = await orderDeadLettered();
     const auditBefore = (await auditRows()).rows.length;
 
     const cases: [string, Promise<{ status: number; body: any }>, number, RegExp][] = [

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { createNotificationService } from '../src/app';
 import { loadNotificationServiceConfig } from '../src/config';
+import { keptDeadLetters } from './kept-dead-letters';
 import { SmtpCatcher } from './smtp-catcher';
 
 const SHOP_URL = 'https://shop.example';
@@ -117,16 +118,7 @@ describe('notification-service', () => {
         [orderId],
       )
     ).rows;
-  /** Dead letters the service kept (it takes its dead-letter queues into its database) that this test has not seen yet. */
-  const seenLetters = new Set<string>();
-  const deadLetters = async (): Promise<{ messageId: string; reason: string; body: string }[]> => {
-    const { rows } = await sql.query<{ id: string; messageId: string; reason: string; body: string }>(
-      `SELECT id, message_id AS "messageId", reason, body FROM dead_letters ORDER BY last_failed_at, taken_at`,
-    );
-    const fresh = rows.filter((row) => !seenLetters.has(row.id));
-    for (const row of fresh) seenLetters.add(row.id);
-    return fresh;
-  };
+  const deadLetters = keptDeadLetters(() => sql);
 
   it('emails "received", "confirmed" and "could not confirm" with the items, the total, the link and a Message-ID derived from the event', async () => {
     const orderId = randomUUID();
