@@ -37,6 +37,10 @@ describe('dead letters repaired: kept, stuck order found, replayed exactly once,
     const response = await fetch(url, { method: 'POST', headers: asAdmin(operator), body: JSON.stringify(body) });
     return { status: response.status, body: (await response.json().catch(() => null)) as any };
   };
+  const getAnswer = async (url: string) => {
+    const response = await fetch(url, { headers: asAdmin() });
+    return { status: response.status, body: (await response.json().catch(() => null)) as any };
+  };
   const openLetters = () => get<DeadLetterView[]>(inventoryOps('/dead-letters?status=open'));
   /** An order placed while the fault is on, its dead letter once kept, and the fault off again. */
   const orderDeadLettered = async () => {
@@ -235,6 +239,12 @@ describe('dead letters repaired: kept, stuck order found, replayed exactly once,
       ['a group replay naming nothing', post(inventoryOps('/dead-letters/replay'), {}), 400, /ids: name either ids or a fingerprint/],
       ['a bad fingerprint', post(inventoryOps('/dead-letters/replay'), { fingerprint: 'xyz' }), 400, /fingerprint: must be a 16-digit hex fingerprint/],
       ['an unknown dead letter', post(inventoryOps('/dead-letters/00000000-0000-4000-8000-000000000000/replay'), {}), 404, /no dead letter/],
+      ['a parked row id that is no UUID', post(inventoryOps('/outbox/parked/42/retry'), {}), 400, /^id: must be a UUID/],
+      ['a parked row discarded without a reason', post(inventoryOps(`/outbox/parked/${letter.id}/discard`), {}), 400, /^reason:/],
+      ['a row that is not parked', post(inventoryOps('/outbox/parked/00000000-0000-4000-8000-000000000001/retry'), {}), 409, /is not parked/],
+      ['an audit limit of 0', getAnswer(inventoryOps('/audit?limit=0')), 400, /^limit:/],
+      ['a timeline of no order id', getAnswer(orderOps('/42/timeline')), 400, /^id: must be an order id/],
+      ['the timeline of an unknown order', getAnswer(orderOps('/00000000-0000-4000-8000-000000000002/timeline')), 404, /no order/],
     ];
     for (const [what, request, status, message] of cases) {
       const response = await request;
@@ -248,9 +258,11 @@ describe('dead letters repaired: kept, stuck order found, replayed exactly once,
     expect(((await badQuery.json()) as { message: string }).message).toMatch(/^status:/);
 
     expect((await get<DeadLetterView>(inventoryOps(`/dead-letters/${letter.id}`))).status).toBe('open');
-    // Only the unknown dead letter's refusal is audited (an action that reached the service); nothing else was recorded.
-    expect((await auditRows()).rows.slice(auditBefore)).toEqual([
+    // Only the refusals of actions that reached the service are audited (an unknown dead letter, a row not parked); nothing else was recorded.
+    const refusals = (await auditRows()).rows.slice(auditBefore);
+    expect(refusals.sort((a, b) => a.action.localeCompare(b.action))).toEqual([
       { operator: 'ada', action: 'replay', target: '00000000-0000-4000-8000-000000000000', outcome: 'refused: no such dead letter' },
+      { operator: 'ada', action: 'retry-parked', target: '00000000-0000-4000-8000-000000000001', outcome: expect.stringMatching(/^refused: not parked/) },
     ]);
 
     const discarded = await post(inventoryOps(`/dead-letters/${letter.id}/discard`), { reason: 'the shopper cancelled by phone' }, 'carol');
