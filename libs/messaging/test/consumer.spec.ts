@@ -154,7 +154,9 @@ async function startApp(
 }
 
 /** Two doors (AMQP-aware proxies) to the test broker's vhost, standing for two nodes of a cluster. */
-async function twoDoors(vhostUrl: string): Promise<{ proxies: TcpProxy[]; ports: number[]; urls: string[] }> {
+async function twoDoors(
+  vhostUrl: string,
+): Promise<{ proxies: TcpProxy[]; urls: string[]; doorInUse: (connection: AmqpConnection) => { node: string; door: TcpProxy } }> {
   const broker = new URL(TEST_RABBITMQ_URL);
   const proxies = [0, 1].map(() => new TcpProxy(broker.hostname, Number(broker.port || 5672), { protocol: 'amqp' }));
   const ports: number[] = [];
@@ -166,7 +168,14 @@ async function twoDoors(vhostUrl: string): Promise<{ proxies: TcpProxy[]; ports:
     url.port = String(ports.at(-1));
     urls.push(url.toString());
   }
-  return { proxies, ports, urls };
+  /** The node a connection is on now, and the door it came through: the one a test breaks. */
+  const doorInUse = (connection: AmqpConnection) => {
+    const node = connection.connectedNode();
+    const door = proxies[ports.findIndex((port) => node === `127.0.0.1:${port}`)];
+    if (!node || !door) throw new Error(`the connection is on no door of this test (${node})`);
+    return { node, door };
+  };
+  return { proxies, urls, doorInUse };
 }
 
 /** A handler in the shape of Nest's own transports: one message at a time. */
@@ -336,14 +345,12 @@ describe('libs/messaging when the broker goes away', () => {
 
   it('with several broker addresses, fails over to another one when its node goes away, and consumes there', async () => {
     const vhost = await createVhost('messaging-failover');
-    const { proxies, ports, urls } = await twoDoors(vhost.url);
+    const { proxies, urls, doorInUse } = await twoDoors(vhost.url);
     const lane = newLane();
     const { app, log } = await startApp(urls, lane);
     try {
       const connection = app.get(AmqpConnection);
-      const first = connection.connectedNode()!;
-      const down = proxies[ports.findIndex((port) => first === `127.0.0.1:${port}`)];
-      expect(down).toBeDefined();
+      const { node: first, door: down } = doorInUse(connection);
       down.cut(); // and it stays down: only the other address answers from now on
       await waitFor(() => connection.connectedNode() !== null && connection.connectedNode() !== first, { what: 'a connection through the other address' });
 
@@ -361,14 +368,12 @@ describe('libs/messaging when the broker goes away', () => {
   it('gives up a connection whose broker takes publishes but never confirms them, and publishes through the next address', async () => {
     const vhost = await createVhost('messaging-unconfirmed');
     // One of the two doors will stop passing confirms on.
-    const { proxies, ports, urls } = await twoDoors(vhost.url);
+    const { proxies, urls, doorInUse } = await twoDoors(vhost.url);
     const lane = newLane();
     const { app, log } = await startApp(urls, lane, WorkConsumer, { publishTimeoutMs: 500 });
     try {
       const connection = app.get(AmqpConnection);
-      const first = connection.connectedNode()!;
-      const stuck = proxies[ports.findIndex((port) => first === `127.0.0.1:${port}`)];
-      expect(stuck).toBeDefined();
+      const { node: first, door: stuck } = doorInUse(connection);
       // Heartbeats, deliveries and every other answer still pass: only publisher confirms are withheld, for good.
       stuck.dropServerFrames(isPublisherConfirm);
       const publish = (id: string) =>
@@ -391,14 +396,12 @@ describe('libs/messaging when the broker goes away', () => {
 
   it('gives up a connection whose broker nacks every publish for longer than the publish timeout, and publishes through the next address', async () => {
     const vhost = await createVhost('messaging-nacked');
-    const { proxies, ports, urls } = await twoDoors(vhost.url);
+    const { proxies, urls, doorInUse } = await twoDoors(vhost.url);
     const lane = newLane();
     const { app, log } = await startApp(urls, lane, WorkConsumer, { publishTimeoutMs: 500 });
     try {
       const connection = app.get(AmqpConnection);
-      const first = connection.connectedNode()!;
-      const refusing = proxies[ports.findIndex((port) => first === `127.0.0.1:${port}`)];
-      expect(refusing).toBeDefined();
+      const { node: first, door: refusing } = doorInUse(connection);
       // Every publisher confirm of this door arrives as a basic.nack; all else passes.
       refusing.rewriteServerFrames(nackInsteadOfAck);
       const publish = (id: string) =>
@@ -458,16 +461,14 @@ describe('libs/messaging when the broker goes away', () => {
 
   it('gives up a connection whose consumer receives nothing while its queue has messages ready, and consumes through the next address', async () => {
     const vhost = await createVhost('messaging-stalled-consumer');
-    const { proxies, ports, urls } = await twoDoors(vhost.url);
+    const { proxies, urls, doorInUse } = await twoDoors(vhost.url);
     const lane = newLane();
     const { app, log } = await startApp(urls, lane, WorkConsumer, { consumerStallCheckMs: 200 });
     const client = await connect(vhost.url);
     const channel = await client.createChannel();
     try {
       const connection = app.get(AmqpConnection);
-      const first = connection.connectedNode()!;
-      const stalled = proxies[ports.findIndex((port) => first === `127.0.0.1:${port}`)];
-      expect(stalled).toBeDefined();
+      const { node: first, door: stalled } = doorInUse(connection);
       // The broker sends the delivery, but it never reaches the consumer: basic.deliver and its
       // content frames are dropped, everything else (heartbeats, answers) passes. The broker counts
       // them as unacked, up to the prefetch (20); the consumer holds nothing; the rest wait in the queue, ready.
