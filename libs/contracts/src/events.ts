@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ORDER_LIMITS, skuSchema } from './orders';
+import { paymentTokenSchema } from './payment-provider';
 
 /**
  * Payload schemas of the integration events. They hold the same limits as the HTTP bodies that
@@ -27,6 +28,7 @@ const pricedLineSchema = z.object({
   quantity: quantitySchema,
   unitPriceCents: centsSchema,
 });
+const paymentRequestSchema = z.object({ token: paymentTokenSchema });
 const orderStateSchema = z.object({
   orderId: z.uuid(),
   customer: customerSchema,
@@ -53,20 +55,57 @@ export type OrderPlacedV1 = z.infer<typeof orderPlacedV1Schema>;
 export const orderPlacedSchema = orderPlacedV1Schema.extend(orderStateSchema.shape);
 export type OrderPlaced = z.infer<typeof orderPlacedSchema>;
 
-/** The order's stock was reserved: it is confirmed and will ship. */
+/**
+ * The order's stock is reserved and its payment is next: what payment-service authorizes. The token
+ * is the provider's (the browser turned the card into it at the provider); no card number travels.
+ */
+export const orderReservedSchema = orderStateSchema.extend({
+  schemaVersion: z.literal(1),
+  payment: paymentRequestSchema,
+  reservedAt: z.iso.datetime(),
+});
+export type OrderReserved = z.infer<typeof orderReservedSchema>;
+
+/** The order's stock is reserved and its payment authorized: it is confirmed (payment-service captures it). */
 export const orderConfirmedSchema = orderStateSchema.extend({
   schemaVersion: z.literal(1),
   confirmedAt: z.iso.datetime(),
 });
 export type OrderConfirmed = z.infer<typeof orderConfirmedSchema>;
 
-/** The order could not be confirmed (a sku was short), with the reason inventory gave. */
+/**
+ * The order could not be confirmed: a sku was short (inventory's reason), or its payment was
+ * declined (the provider's reason; inventory gives its stock back). `cause` says which; a reader of
+ * the first messages, which had none, reads `stock`.
+ */
 export const orderRejectedSchema = orderStateSchema.extend({
   schemaVersion: z.literal(1),
   reason: z.string().min(1).max(MAX_REASON_LENGTH),
+  cause: z.enum(['stock', 'payment']).default('stock'),
   rejectedAt: z.iso.datetime(),
 });
 export type OrderRejected = z.infer<typeof orderRejectedSchema>;
+
+/**
+ * The shopper cancelled the order (from PENDING, RESERVED or CONFIRMED). Inventory gives back what
+ * it holds for it (or, if the order has not reached it yet, records that it must take nothing);
+ * payment-service voids or refunds whatever it holds (or records that it must charge nothing).
+ * `paymentHeld` is what order-service knew when the shopper cancelled, for the shopper's email.
+ */
+export const orderCancelledSchema = orderStateSchema.extend({
+  schemaVersion: z.literal(1),
+  previousStatus: z.enum(['PENDING', 'RESERVED', 'CONFIRMED']),
+  paymentHeld: z.boolean(),
+  cancelledAt: z.iso.datetime(),
+});
+export type OrderCancelled = z.infer<typeof orderCancelledSchema>;
+
+/** What the order-releases queue reads of `order.rejected` and `order.cancelled`: which order, and when. */
+export const orderReleaseReaderSchema = z.object({
+  schemaVersion: z.literal(1),
+  orderId: z.uuid(),
+});
+export type OrderReleaseRequest = z.infer<typeof orderReleaseReaderSchema>;
 
 export const stockReservedSchema = z.object({
   schemaVersion: z.literal(1),
@@ -100,3 +139,44 @@ export const signInRequestedSchema = z.object({
   requestedAt: z.iso.datetime(),
 });
 export type SignInRequested = z.infer<typeof signInRequestedSchema>;
+
+/**
+ * What inventory gave back for an order that was cancelled or whose payment was declined, once per
+ * order: `lines` is empty when it held nothing (the stock was rejected, or the cancel arrived before
+ * the order, which will then take nothing).
+ */
+export const stockReleasedSchema = z.object({
+  schemaVersion: z.literal(1),
+  orderId: z.uuid(),
+  lines: z.array(reservedLineSchema).max(ORDER_LIMITS.maxLines),
+  releasedAt: z.iso.datetime(),
+});
+export type StockReleased = z.infer<typeof stockReleasedSchema>;
+
+const paymentOutcomeSchema = z.object({
+  schemaVersion: z.literal(1),
+  orderId: z.uuid(),
+  /** The provider's authorization id. */
+  authorizationId: z.string().min(1).max(200),
+  amountCents: centsSchema,
+  currency: z.string().length(3),
+  at: z.iso.datetime(),
+});
+/** The provider authorized the order's total (money held, not yet moved). */
+export const paymentAuthorizedSchema = paymentOutcomeSchema;
+export type PaymentAuthorized = z.infer<typeof paymentAuthorizedSchema>;
+/** The provider declined the payment: `code` for machines, `reason` in words a shopper can act on. */
+export const paymentDeclinedSchema = paymentOutcomeSchema.extend({
+  code: z.string().min(1).max(100),
+  reason: z.string().min(1).max(MAX_REASON_LENGTH),
+});
+export type PaymentDeclined = z.infer<typeof paymentDeclinedSchema>;
+/** The held amount was captured (money moved) after the order was confirmed. */
+export const paymentCapturedSchema = paymentOutcomeSchema;
+export type PaymentCaptured = z.infer<typeof paymentCapturedSchema>;
+/** The hold was released before any capture (cancel): no money moved. */
+export const paymentVoidedSchema = paymentOutcomeSchema;
+export type PaymentVoided = z.infer<typeof paymentVoidedSchema>;
+/** The captured amount was given back (cancel after capture). */
+export const paymentRefundedSchema = paymentOutcomeSchema;
+export type PaymentRefunded = z.infer<typeof paymentRefundedSchema>;

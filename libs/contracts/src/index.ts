@@ -9,3 +9,4 @@ export * from './catalog';
 export * from './sessions';
 export * from './shop';
 export * from './operations';
+export * from './payment-provider';

@@ -9,16 +9,18 @@ import type { OrderStatus } from './orders';
  *
  * Each service keeps the dead letters of its own queues and its own parked outbox rows, under its own
  * prefix (`OPERATIONS_PREFIX`): nginx sends `/api/operations/inventory/` to inventory-service,
- * `/api/operations/notifications/` to notification-service, and the rest of `/api/operations/` to
+ * `/api/operations/notifications/` to notification-service, `/api/operations/payments/` to
+ * payment-service, and the rest of `/api/operations/` to
  * order-service, which also serves the stuck orders and the timelines (it asks the others).
  */
-export const OPERATED_SERVICES = ['orders', 'inventory', 'notifications'] as const;
+export const OPERATED_SERVICES = ['orders', 'inventory', 'notifications', 'payments'] as const;
 export type OperatedService = (typeof OPERATED_SERVICES)[number];
 
 export const OPERATIONS_PREFIX: Record<OperatedService, string> = {
   orders: '/api/operations/orders',
   inventory: '/api/operations/inventory',
   notifications: '/api/operations/notifications',
+  payments: '/api/operations/payments',
 };
 
 /** Who acts: a name sent with every action (audited), 1-100 printable characters. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paymentTokenSchema } from './payment-provider';
 import { emailSchema, humanTextSchema } from './text';
 
 /** Limits a shop would set; each one is a 4xx naming the field when exceeded. */
@@ -19,9 +20,22 @@ export const skuSchema = z.string().regex(SKU_PATTERN, 'must be an uppercase sku
 /** A shopper's email, in an order body and in a sign-in link request: lower-cased, so one shopper has one address. */
 export const customerEmailSchema = emailSchema(ORDER_LIMITS.maxEmailLength);
 
-export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED'] as const;
+/**
+ * An order's status: PENDING (stored, stock not yet reserved), RESERVED (stock held, payment being
+ * authorized), then one final status: CONFIRMED (paid), REJECTED (stock short or payment declined;
+ * anything held is given back) or CANCELLED (by the shopper, from any status before it is final or
+ * from CONFIRMED; stock given back, payment voided or refunded). The saga in order-service says
+ * which event moves an order where.
+ */
+export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'REJECTED', 'CANCELLED'] as const;
 export const orderStatusSchema = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
+/** The statuses from which a shopper may still cancel (there is no shipping yet: a confirmed order may be cancelled and refunded). */
+export const CANCELLABLE_STATUSES: readonly OrderStatus[] = ['PENDING', 'RESERVED', 'CONFIRMED'];
+
+/** Where the order's money stands at the provider, as the payment results reported it. */
+export const PAYMENT_STATUSES = ['authorized', 'declined', 'captured', 'voided', 'refunded'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export const orderLineInputSchema = z.strictObject({
   sku: skuSchema,
@@ -51,6 +65,8 @@ export const createOrderRequestSchema = z.strictObject({
         seen.add(line.sku);
       });
     }),
+  /** The provider's token for the shopper's card (the browser made it at the provider); never a card number. */
+  payment: z.strictObject({ token: paymentTokenSchema }, { error: 'is required: { "token": "tok_..." } from the payment provider' }),
 });
 export type CreateOrderRequest = z.infer<typeof createOrderRequestSchema>;
 
@@ -76,15 +92,47 @@ export interface OrderView {
   customer: { name: string; email: string };
   lines: OrderLineView[];
   totalCents: number;
+  /** The order's money at the provider; null until payment-service reported on it. */
+  payment: { status: PaymentStatus; reason: string | null } | null;
+  /** Inventory gave back what it held for the order (after a cancel or a declined payment). */
+  stockReleased: boolean;
+  /** The shopper may still cancel it (see CANCELLABLE_STATUSES). */
+  cancellable: boolean;
   createdAt: string;
   updatedAt: string;
 }
+
+/**
+ * The 201 of POST /api/orders (and its idempotent replay): the order, and the capability to cancel
+ * it. Only whoever placed the order gets `cancelToken`; GET never returns it, and the order id
+ * alone cancels nothing.
+ */
+export interface PlacedOrderView extends OrderView {
+  cancelToken: string;
+}
+
+/** The header that carries an order's cancel capability on POST /api/orders/:id/cancel (else the shopper's session). */
+export const CANCEL_TOKEN_HEADER = 'cancel-token';
+export const cancelTokenSchema = z
+  .string({ error: 'header is required' })
+  .min(16, 'must be the cancelToken returned when the order was placed')
+  .max(200, 'must be the cancelToken returned when the order was placed')
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be the cancelToken returned when the order was placed');
+
+/** Body of POST /api/orders/:id/cancel (optional). */
+export const cancelOrderRequestSchema = z.strictObject({
+  reason: humanTextSchema(200).optional(),
+});
+export type CancelOrderRequest = z.infer<typeof cancelOrderRequestSchema>;
 
 /** One server-sent event on GET /api/orders/:id/events. */
 export interface OrderStatusEvent {
   orderId: string;
   status: OrderStatus;
   statusReason: string | null;
+  payment: OrderView['payment'];
+  stockReleased: boolean;
+  cancellable: boolean;
   updatedAt: string;
 }
 

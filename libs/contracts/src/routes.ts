@@ -1,11 +1,20 @@
 import type { z } from 'zod';
 import {
+  orderCancelledSchema,
   orderConfirmedSchema,
   orderPlacedSchema,
   orderPlacedV1Schema,
   orderRejectedSchema,
+  orderReleaseReaderSchema,
+  orderReservedSchema,
+  paymentAuthorizedSchema,
+  paymentCapturedSchema,
+  paymentDeclinedSchema,
+  paymentRefundedSchema,
+  paymentVoidedSchema,
   signInRequestedSchema,
   stockRejectedSchema,
+  stockReleasedSchema,
   stockReservedSchema,
 } from './events';
 
@@ -13,6 +22,7 @@ import {
 export const EXCHANGES = {
   orders: 'shop.orders',
   inventory: 'shop.inventory',
+  payments: 'shop.payments',
   /** Holds messages waiting for a delayed retry (see QueueSpec.retryDelaysMs). */
   retry: 'shop.retry',
   /** Dead letters: schema-invalid messages and those that exhausted their attempts. */
@@ -30,20 +40,26 @@ export const replayExchangeOf = (service: Service) => `shop.replay.${service}`;
 /** The consumers' queues, `<service>.<purpose>`; each names the service that consumes it. */
 export const QUEUES = {
   inventoryOrderPlaced: 'inventory.order-placed',
+  inventoryOrderReleases: 'inventory.order-releases',
   ordersStockResults: 'orders.stock-results',
+  ordersPaymentResults: 'orders.payment-results',
+  paymentsOrderPayments: 'payments.order-payments',
   notificationsOrderEvents: 'notifications.order-events',
   notificationsSignInLinks: 'notifications.sign-in-links',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** The shop's services; each has its own database, broker user and queues. */
-export const SERVICES = ['order-service', 'inventory-service', 'notification-service'] as const;
+export const SERVICES = ['order-service', 'inventory-service', 'notification-service', 'payment-service'] as const;
 export type Service = (typeof SERVICES)[number];
 
 /** The service that consumes each queue (competing instances of it share the queue). */
 export const CONSUMERS = {
   [QUEUES.inventoryOrderPlaced]: 'inventory-service',
+  [QUEUES.inventoryOrderReleases]: 'inventory-service',
   [QUEUES.ordersStockResults]: 'order-service',
+  [QUEUES.ordersPaymentResults]: 'order-service',
+  [QUEUES.paymentsOrderPayments]: 'payment-service',
   [QUEUES.notificationsOrderEvents]: 'notification-service',
   [QUEUES.notificationsSignInLinks]: 'notification-service',
 } as const satisfies Record<QueueName, Service>;
@@ -52,12 +68,18 @@ export const CONSUMERS = {
  * Where an order goes next: every event, who produces it, the exchange it is published to, its
  * payload schema and version, and the queues (consumers, see CONSUMERS) that receive it. The broker
  * topology, EVENTS, eventSchemaFor and the broker users' permissions are derived from this table; a
- * new receiver adds its queue here.
+ * new receiver adds its queue here. What order-service does on each answer is its saga
+ * (apps/order-service/src/orders/order-saga.ts); this table says where each message goes.
  *
- *   POST /api/orders ─ order.placed ─> inventory.order-placed (inventory-service reserves stock)
- *     ─ stock.reserved | stock.rejected ─> orders.stock-results (order-service confirms or rejects)
- *     ─ order.confirmed | order.rejected (the order's lifecycle, for whoever subscribes)
- *   order.placed | order.confirmed | order.rejected ─> notifications.order-events (notification-service emails the shopper)
+ *   POST /api/orders ─ order.placed ─> inventory.order-placed (inventory reserves stock)
+ *     ─ stock.reserved | stock.rejected ─> orders.stock-results
+ *   stock.reserved ─> order RESERVED ─ order.reserved ─> payments.order-payments (payment-service authorizes)
+ *     ─ payment.authorized | payment.declined ─> orders.payment-results
+ *   payment.authorized ─> order CONFIRMED ─ order.confirmed ─> payments.order-payments (capture)
+ *   stock.rejected | payment.declined ─> order REJECTED ─ order.rejected ─> inventory.order-releases (give back what is held)
+ *   POST /api/orders/:id/cancel ─> order CANCELLED ─ order.cancelled ─> inventory.order-releases, payments.order-payments (void or refund)
+ *     ─ stock.released ─> orders.stock-results; payment.voided | payment.refunded ─> orders.payment-results
+ *   order.placed | order.confirmed | order.rejected | order.cancelled ─> notifications.order-events (one email each, in the order's order)
  *   POST /api/sessions/link ─ signin.requested ─> notifications.sign-in-links (notification-service emails the link)
  */
 export const ROUTES = {
@@ -70,19 +92,35 @@ export const ROUTES = {
     // Inventory reads the fields of the first version only: the lines it reserves.
     readers: { [QUEUES.inventoryOrderPlaced]: orderPlacedV1Schema },
   },
+  'order.reserved': {
+    producer: 'order-service',
+    exchange: EXCHANGES.orders,
+    schema: orderReservedSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.paymentsOrderPayments],
+  },
   'order.confirmed': {
     producer: 'order-service',
     exchange: EXCHANGES.orders,
     schema: orderConfirmedSchema,
     schemaVersion: 1,
-    queues: [QUEUES.notificationsOrderEvents],
+    queues: [QUEUES.notificationsOrderEvents, QUEUES.paymentsOrderPayments],
   },
   'order.rejected': {
     producer: 'order-service',
     exchange: EXCHANGES.orders,
     schema: orderRejectedSchema,
     schemaVersion: 1,
-    queues: [QUEUES.notificationsOrderEvents],
+    queues: [QUEUES.notificationsOrderEvents, QUEUES.inventoryOrderReleases],
+    readers: { [QUEUES.inventoryOrderReleases]: orderReleaseReaderSchema },
+  },
+  'order.cancelled': {
+    producer: 'order-service',
+    exchange: EXCHANGES.orders,
+    schema: orderCancelledSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.notificationsOrderEvents, QUEUES.inventoryOrderReleases, QUEUES.paymentsOrderPayments],
+    readers: { [QUEUES.inventoryOrderReleases]: orderReleaseReaderSchema },
   },
   'signin.requested': {
     producer: 'order-service',
@@ -105,6 +143,48 @@ export const ROUTES = {
     schema: stockRejectedSchema,
     schemaVersion: 1,
     queues: [QUEUES.ordersStockResults],
+  },
+  'stock.released': {
+    producer: 'inventory-service',
+    exchange: EXCHANGES.inventory,
+    schema: stockReleasedSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.ordersStockResults],
+  },
+  'payment.authorized': {
+    producer: 'payment-service',
+    exchange: EXCHANGES.payments,
+    schema: paymentAuthorizedSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.ordersPaymentResults],
+  },
+  'payment.declined': {
+    producer: 'payment-service',
+    exchange: EXCHANGES.payments,
+    schema: paymentDeclinedSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.ordersPaymentResults],
+  },
+  'payment.captured': {
+    producer: 'payment-service',
+    exchange: EXCHANGES.payments,
+    schema: paymentCapturedSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.ordersPaymentResults],
+  },
+  'payment.voided': {
+    producer: 'payment-service',
+    exchange: EXCHANGES.payments,
+    schema: paymentVoidedSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.ordersPaymentResults],
+  },
+  'payment.refunded': {
+    producer: 'payment-service',
+    exchange: EXCHANGES.payments,
+    schema: paymentRefundedSchema,
+    schemaVersion: 1,
+    queues: [QUEUES.ordersPaymentResults],
   },
 } as const satisfies Record<string, Route>;
 
@@ -144,11 +224,19 @@ export type ConsumedEvent<Q extends QueueName> = { [K in RoutingKeysOf<Q>]: { ty
 
 export const ROUTING_KEYS = {
   orderPlaced: 'order.placed',
+  orderReserved: 'order.reserved',
   orderConfirmed: 'order.confirmed',
   orderRejected: 'order.rejected',
+  orderCancelled: 'order.cancelled',
   signInRequested: 'signin.requested',
   stockReserved: 'stock.reserved',
   stockRejected: 'stock.rejected',
+  stockReleased: 'stock.released',
+  paymentAuthorized: 'payment.authorized',
+  paymentDeclined: 'payment.declined',
+  paymentCaptured: 'payment.captured',
+  paymentVoided: 'payment.voided',
+  paymentRefunded: 'payment.refunded',
 } as const satisfies Record<string, RoutingKey>;
 
 /** An event ready for the outbox: its destination derived from the route table. */

@@ -68,6 +68,7 @@ export const TOPOLOGY: Topology = {
   exchanges: [
     { name: EXCHANGES.orders, type: 'topic' },
     { name: EXCHANGES.inventory, type: 'topic' },
+    { name: EXCHANGES.payments, type: 'topic' },
     { name: EXCHANGES.retry, type: 'direct' },
     { name: EXCHANGES.deadLetter, type: 'direct' },
     ...[...new Set(Object.values(CONSUMERS))].map((service) => ({ name: replayExchangeOf(service), type: 'direct' as const })),

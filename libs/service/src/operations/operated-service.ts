@@ -4,6 +4,7 @@ const OPERATED: Record<Service, OperatedService> = {
   'order-service': 'orders',
   'inventory-service': 'inventory',
   'notification-service': 'notifications',
+  'payment-service': 'payments',
 };
 
 /** The name a service's operations go by, and the path they are served under. */
