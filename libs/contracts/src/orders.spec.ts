@@ -1,6 +1,6 @@
 import { createOrderRequestSchema, idempotencyKeySchema } from './orders';
 
-const valid = { customer: { name: ' Ada ', email: ' Ada@Example.COM ' }, lines: [{ sku: 'MUG-001', quantity: 2 }] };
+const valid = { customer: { name: ' Ada ', email: ' Ada@Example.COM ' }, lines: [{ sku: 'MUG-001', quantity: 2 }], payment: { token: 'tok_success' } };
 const fieldsOf = (input: unknown) => {
   const result = createOrderRequestSchema.safeParse(input);
   return result.success ? [] : result.error.issues.map((issue) => issue.path.join('.'));
@@ -8,7 +8,19 @@ const fieldsOf = (input: unknown) => {
 
 describe('createOrderRequestSchema', () => {
   it('normalises a valid order: trimmed name, lower-cased email', () => {
-    expect(createOrderRequestSchema.parse(valid)).toEqual({ customer: { name: 'Ada', email: 'ada@example.com' }, lines: [{ sku: 'MUG-001', quantity: 2 }] });
+    expect(createOrderRequestSchema.parse(valid)).toEqual({
+      customer: { name: 'Ada', email: 'ada@example.com' },
+      lines: [{ sku: 'MUG-001', quantity: 2 }],
+      payment: { token: 'tok_success' },
+    });
+  });
+
+  it.each([
+    ['no payment', { customer: valid.customer, lines: valid.lines }, 'payment'],
+    ['a card number instead of a token', { ...valid, payment: { token: '4242424242424242' } }, 'payment.token'],
+    ['a card number beside the token', { ...valid, payment: { token: 'tok_success', number: '4242424242424242' } }, 'payment'],
+  ])('refuses %s, naming %s', (_, input, field) => {
+    expect(fieldsOf(input)).toEqual([field]);
   });
 
   it.each([

@@ -31,19 +31,54 @@ describe('the route table', () => {
 
   it('lists the routing keys each queue receives, for its consumer', () => {
     expect(routingKeysOf(QUEUES.inventoryOrderPlaced)).toEqual(['order.placed']);
-    expect(routingKeysOf(QUEUES.ordersStockResults)).toEqual(['stock.reserved', 'stock.rejected']);
-    expect(routingKeysOf(QUEUES.notificationsOrderEvents)).toEqual(['order.placed', 'order.confirmed', 'order.rejected']);
+    expect(routingKeysOf(QUEUES.ordersStockResults)).toEqual(['stock.reserved', 'stock.rejected', 'stock.released']);
+    expect(routingKeysOf(QUEUES.ordersPaymentResults)).toEqual([
+      'payment.authorized',
+      'payment.declined',
+      'payment.captured',
+      'payment.voided',
+      'payment.refunded',
+    ]);
+    expect(routingKeysOf(QUEUES.paymentsOrderPayments)).toEqual(['order.reserved', 'order.confirmed', 'order.cancelled']);
+    expect(routingKeysOf(QUEUES.inventoryOrderReleases)).toEqual(['order.rejected', 'order.cancelled']);
+    expect(routingKeysOf(QUEUES.notificationsOrderEvents)).toEqual(['order.placed', 'order.confirmed', 'order.rejected', 'order.cancelled']);
   });
 
   it('gives the notification service every lifecycle event, whole (no reader of fewer fields), and makes them routed', () => {
     expect(CONSUMERS[QUEUES.notificationsOrderEvents]).toBe('notification-service');
-    for (const key of ['order.placed', 'order.confirmed', 'order.rejected'] as const) {
+    for (const key of ['order.placed', 'order.confirmed', 'order.rejected', 'order.cancelled'] as const) {
       expect([key, ROUTES[key].queues.includes(QUEUES.notificationsOrderEvents)]).toEqual([key, true]);
       expect(eventSchemaFor(key, QUEUES.notificationsOrderEvents)).toBe(ROUTES[key].schema);
       expect(isRouted(key)).toBe(true);
     }
     // Inventory still reads order.placed as its first version.
     expect(eventSchemaFor('order.placed', QUEUES.inventoryOrderPlaced)).not.toBe(ROUTES['order.placed'].schema);
+  });
+
+  it('gives inventory only the order id of a rejection or cancel, and payment-service the token only with the reserved order', () => {
+    const cancelled = {
+      schemaVersion: 1,
+      orderId: ORDER_ID,
+      customer: { name: 'Ada', email: 'ada@example.com' },
+      lines: [{ sku: 'MUG-001', productName: 'Mug', quantity: 1, unitPriceCents: 1200 }],
+      totalCents: 1200,
+      currency: 'USD',
+      placedAt: new Date().toISOString(),
+      previousStatus: 'CONFIRMED',
+      paymentHeld: true,
+      cancelledAt: new Date().toISOString(),
+    };
+    expect(ROUTES['order.cancelled'].schema.safeParse(cancelled).success).toBe(true);
+    expect(eventSchemaFor('order.cancelled', QUEUES.inventoryOrderReleases)?.parse(cancelled)).toEqual({ schemaVersion: 1, orderId: ORDER_ID });
+    // A rejection published before `cause` existed is read as a stock rejection.
+    const { previousStatus, paymentHeld, cancelledAt, ...state } = cancelled;
+    expect([previousStatus, paymentHeld, cancelledAt].length).toBe(3);
+    const rejected = ROUTES['order.rejected'].schema.parse({ ...state, reason: 'MUG-001 is out of stock', rejectedAt: cancelledAt }) as { cause: string };
+    expect(rejected.cause).toBe('stock');
+    const reserved = { ...state, payment: { token: 'tok_success' }, reservedAt: cancelledAt };
+    expect(ROUTES['order.reserved'].schema.safeParse(reserved).success).toBe(true);
+    expect(ROUTES['order.reserved'].schema.safeParse({ ...reserved, payment: { token: '4242424242424242' } }).success).toBe(false);
+    expect(ROUTES['order.reserved'].queues).toEqual([QUEUES.paymentsOrderPayments]);
   });
 
   it('builds an event whose exchange and version follow from its routing key', () => {

@@ -119,7 +119,7 @@ export const ROUTES = {
     exchange: EXCHANGES.orders,
     schema: orderCancelledSchema,
     schemaVersion: 1,
-    queues: [QUEUES.notificationsOrderEvents, QUEUES.inventoryOrderReleases, QUEUES.paymentsOrderPayments],
+    queues: [QUEUES.notificationsOrderEvents, QUEUES.paymentsOrderPayments, QUEUES.inventoryOrderReleases],
     readers: { [QUEUES.inventoryOrderReleases]: orderReleaseReaderSchema },
   },
   'signin.requested': {

@@ -65,7 +65,11 @@ describe('emailSchema', () => {
 
 describe('the text rule in an order', () => {
   it('names customer.name in the issue path', () => {
-    const result = createOrderRequestSchema.safeParse({ customer: { name: '\u200b', email: 'a@b.co' }, lines: [{ sku: 'MUG-001', quantity: 1 }] });
+    const result = createOrderRequestSchema.safeParse({
+      customer: { name: '\u200b', email: 'a@b.co' },
+      lines: [{ sku: 'MUG-001', quantity: 1 }],
+      payment: { token: 'tok_success' },
+    });
     expect(result.success ? [] : result.error.issues.map((issue) => issue.path.join('.'))).toEqual(['customer.name']);
   });
 });

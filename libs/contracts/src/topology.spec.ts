@@ -22,17 +22,29 @@ describe('the topology', () => {
       return { queues: part.queues.map((q) => q.name), exchanges: part.exchanges.map((x) => x.name), external: part.externalExchanges?.map((x) => x.name) };
     };
     const receivers = (service: Service) => topologyFor(service).externalQueues?.map((q) => q.name);
-    expect(receivers('order-service')).toEqual([QUEUES.inventoryOrderPlaced, QUEUES.notificationsOrderEvents, QUEUES.notificationsSignInLinks]);
+    expect(receivers('order-service')).toEqual([
+      QUEUES.inventoryOrderPlaced,
+      QUEUES.notificationsOrderEvents,
+      QUEUES.paymentsOrderPayments,
+      QUEUES.inventoryOrderReleases,
+      QUEUES.notificationsSignInLinks,
+    ]);
     expect(receivers('inventory-service')).toEqual([QUEUES.ordersStockResults]);
+    expect(receivers('payment-service')).toEqual([QUEUES.ordersPaymentResults]);
     expect(receivers('notification-service')).toEqual([]);
     expect(summary('order-service')).toEqual({
-      queues: [QUEUES.ordersStockResults],
+      queues: [QUEUES.ordersStockResults, QUEUES.ordersPaymentResults],
       exchanges: [EXCHANGES.orders, EXCHANGES.retry, EXCHANGES.deadLetter, 'shop.replay.order-service'],
-      external: [EXCHANGES.inventory],
+      external: [EXCHANGES.inventory, EXCHANGES.payments],
     });
     expect(summary('inventory-service')).toEqual({
-      queues: [QUEUES.inventoryOrderPlaced],
+      queues: [QUEUES.inventoryOrderPlaced, QUEUES.inventoryOrderReleases],
       exchanges: [EXCHANGES.inventory, EXCHANGES.retry, EXCHANGES.deadLetter, 'shop.replay.inventory-service'],
+      external: [EXCHANGES.orders],
+    });
+    expect(summary('payment-service')).toEqual({
+      queues: [QUEUES.paymentsOrderPayments],
+      exchanges: [EXCHANGES.payments, EXCHANGES.retry, EXCHANGES.deadLetter, 'shop.replay.payment-service'],
       external: [EXCHANGES.orders],
     });
     // A receiver that publishes nothing declares only its queue and the retry, dead-letter and replay exchanges.
@@ -42,7 +54,7 @@ describe('the topology', () => {
       external: [EXCHANGES.orders],
     });
     expect(topologyFor('notification-service').queues[0].bindings).toEqual(
-      ['order.placed', 'order.confirmed', 'order.rejected'].map((routingKey) => ({ exchange: EXCHANGES.orders, routingKey })),
+      ['order.placed', 'order.confirmed', 'order.rejected', 'order.cancelled'].map((routingKey) => ({ exchange: EXCHANGES.orders, routingKey })),
     );
     expect(topologyFor('notification-service').queues[1].bindings).toEqual([{ exchange: EXCHANGES.orders, routingKey: 'signin.requested' }]);
     // Together they are the whole topology.
@@ -68,7 +80,7 @@ describe('the topology', () => {
     expect(inventory?.safeParse({ ...placed, schemaVersion: 2 }).success).toBe(false);
     // The whole order.placed carries the customer and the priced lines too.
     expect(eventSchemaFor(ROUTING_KEYS.orderPlaced)?.safeParse(placed).success).toBe(false);
-    expect(eventSchemaFor('order.cancelled')).toBeUndefined();
+    expect(eventSchemaFor('order.shipped')).toBeUndefined();
   });
 
   it('seeds twelve distinct skus with stock', () => {
