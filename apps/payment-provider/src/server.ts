@@ -22,6 +22,8 @@ export interface PaymentProviderOptions {
   /** How long the first answer for a tok_hang card is held back; default 30 s. */
   hangMs?: number;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Where the JSON log lines go; default stdout. */
+  logStream?: { write(line: string): void };
 }
 
 export interface PaymentProvider {
@@ -117,7 +119,7 @@ function healthRoutes(app: FastifyInstance, pool: Pool): void {
 export async function startPaymentProvider(options: PaymentProviderOptions): Promise<PaymentProvider> {
   const host = options.host ?? '127.0.0.1';
   const pool = createPool(options.databaseUrl);
-  const app = Fastify({ logger: { level: options.logLevel ?? 'info' }, bodyLimit: 64 * 1024 });
+  const app = Fastify({ logger: { level: options.logLevel ?? 'info', ...(options.logStream ? { stream: options.logStream } : {}) }, bodyLimit: 64 * 1024 });
   // An idle connection the database dropped: the pool replaces it; a query on it fails on its own.
   pool.on('error', (err) => app.log.warn({ err }, 'idle database connection lost'));
   try {

@@ -360,6 +360,37 @@ describe('payment-provider', () => {
     expect((await ledgerOf(reference)).map((entry) => entry.kind)).toEqual(['authorize', 'capture']);
   });
 
+  it('never writes a card number to its logs, even at trace level and for refused cards', async () => {
+    const lines: string[] = [];
+    const logged = await startPaymentProvider({
+      port: 0,
+      databaseUrl: database.url,
+      apiKey: API_KEY,
+      logLevel: 'trace',
+      logStream: { write: (line) => lines.push(line) },
+    });
+    try {
+      const number = '4000056655665556';
+      const bodies = [
+        { card: { number, expMonth: 12, expYear: 2099, cvc: '123' } },
+        { card: { number: `${number.slice(0, 15)}7`, expMonth: 12, expYear: 2099, cvc: '123' } },
+        { card: { number, expMonth: 12, expYear: 2001, cvc: '123' } },
+        { card: { number, expMonth: 12, expYear: 2099, cvc: '123', name: 'x' } },
+      ];
+      const statuses: number[] = [];
+      for (const body of [...bodies.map((body) => JSON.stringify(body)), `{"card":{"number":"${number}"`]) {
+        const response = await fetch(`${logged.url}/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        statuses.push(response.status);
+        expect(await response.text()).not.toContain(number.slice(0, 12));
+      }
+      expect(statuses).toEqual([201, 422, 422, 400, 400]);
+      expect(lines.filter((line) => line.includes('/v1/tokens')).length).toBeGreaterThanOrEqual(5);
+      expect(lines.filter((line) => line.includes(number.slice(0, 12)))).toEqual([]);
+    } finally {
+      await logged.close();
+    }
+  });
+
   it('creates its tables safely when two replicas start on a new database at once', async () => {
     const fresh = await createDatabase('payment_provider_race');
     const replicas: PaymentProvider[] = [];
