@@ -1,0 +1,66 @@
+import type { AuthorizationView, AuthorizeRequest } from '@shop/contracts';
+import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import { runIdempotent, type CallOutcome } from '../idempotency/idempotent-call';
+import { ProviderError } from '../http/provider-error';
+import { authorizationOutcome, nextStatus, requiredStatus, type AuthorizationAction } from './authorization-policy';
+import { appendLedger, insertAuthorization, lockAuthorization, tokenBehaviour, updateStatus } from './authorizations.repository';
+
+export const newAuthorizationId = (): string => `auth_${randomBytes(12).toString('base64url')}`;
+
+export class AuthorizationsService {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Holds the amount on the card, or records the decline; with its ledger row and its key, in one
+   * transaction. `hangs` is set on the first answer for a card that hangs (never on a replay).
+   */
+  async authorize(idempotencyKey: string, request: AuthorizeRequest): Promise<CallOutcome & { hangs: boolean }> {
+    let hangs = false;
+    const outcome = await runIdempotent(this.pool, { endpoint: 'authorize', key: idempotencyKey, request }, async (client) => {
+      const behaviour = await tokenBehaviour(client, request.token);
+      if (behaviour === null) throw ProviderError.field(400, 'invalid_token', 'token', 'is not a token this provider issued; tokenize the card first');
+      hangs = behaviour === 'hangs';
+      const authorization = await insertAuthorization(client, {
+        id: newAuthorizationId(),
+        reference: request.reference,
+        token: request.token,
+        amountCents: request.amountCents,
+        currency: request.currency,
+        ...authorizationOutcome(behaviour),
+      });
+      // A decline holds no money: it is among the authorizations, not in the ledger.
+      if (authorization.status === 'authorized') {
+        await appendLedger(client, {
+          authorizationId: authorization.id,
+          reference: authorization.reference,
+          kind: 'authorize',
+          amountCents: authorization.amountCents,
+        });
+      }
+      return { status: 201, body: authorization };
+    });
+    return { ...outcome, hangs: hangs && !outcome.replayed };
+  }
+
+  /** Captures, voids or refunds the whole amount, once per key; the row lock makes concurrent actions take turns. */
+  async act(action: AuthorizationAction, authorizationId: string, idempotencyKey: string): Promise<CallOutcome> {
+    return runIdempotent(this.pool, { endpoint: action, key: idempotencyKey, request: { authorizationId } }, async (client) => {
+      const authorization = await lockAuthorization(client, authorizationId);
+      if (authorization === null) throw ProviderError.field(404, 'not_found', 'id', `no authorization ${authorizationId}`);
+      const status = nextStatus(action, authorization.status);
+      if (status === null) {
+        throw new ProviderError(
+          409,
+          'invalid_state',
+          `authorization ${authorization.id} is ${authorization.status}; it can be ${PAST[action]} only when ${requiredStatus(action)}`,
+        );
+      }
+      const updated: AuthorizationView = await updateStatus(client, authorization.id, status);
+      await appendLedger(client, { authorizationId: updated.id, reference: updated.reference, kind: action, amountCents: updated.amountCents });
+      return { status: 200, body: updated };
+    });
+  }
+}
+
+const PAST: Record<AuthorizationAction, string> = { capture: 'captured', void: 'voided', refund: 'refunded' };
