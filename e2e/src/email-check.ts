@@ -3,9 +3,16 @@ import type { AcceptedEmail, SystemDriver } from './driver';
 import { queueDepths, workQueues } from './promise-check';
 
 /** The email each lifecycle event calls for: its Message-ID is `<{kind}.{orderId}@{domain}>`, X-Shop-Event the routing key. */
-const EVENT_OF_KIND = { received: ROUTING_KEYS.orderPlaced, confirmed: ROUTING_KEYS.orderConfirmed, rejected: ROUTING_KEYS.orderRejected } as const;
+const EVENT_OF_KIND = {
+  received: ROUTING_KEYS.orderPlaced,
+  confirmed: ROUTING_KEYS.orderConfirmed,
+  rejected: ROUTING_KEYS.orderRejected,
+  cancelled: ROUTING_KEYS.orderCancelled,
+} as const;
 type Kind = keyof typeof EVENT_OF_KIND;
-const MESSAGE_ID = /^<(received|confirmed|rejected)\.([^@>]+)@[^>]+>$/;
+const MESSAGE_ID = /^<(received|confirmed|rejected|cancelled)\.([^@>]+)@[^>]+>$/;
+/** The order's own order, as a shopper must read its emails: the receipt, then the decision, then the cancellation. */
+const RANK: Record<Kind, number> = { received: 1, confirmed: 2, rejected: 2, cancelled: 3 };
 /** No new email for this long (and nothing queued) after the last expected one: what redelivery sends twice has arrived. */
 const QUIET_MS = 3_000;
 /** An order confirmed this long before the first fault had its email go out before the fault, unless it took longer than this anyway. */
@@ -13,8 +20,14 @@ const UNDISTURBED_MS = 2_000;
 
 /** What the SMTP server accepted against what the orders' final statuses call for. */
 export interface EmailReport {
-  /** Emails the accepted orders call for: received + confirmed, or received + rejected. */
+  /** Emails the accepted orders call for: received + confirmed, received + rejected, or received + cancelled. */
   expected: number;
+  /**
+   * Emails a final status allows without calling for them, and that were sent: the confirmation of
+   * an order cancelled after it was confirmed (it may also have been superseded by the cancellation
+   * and never sent). accepted = expected + optional + duplicated when nothing is lost or wrong.
+   */
+  optional: number;
   /** Messages the SMTP server accepted, copies included. */
   accepted: number;
   /** `{kind}.{orderId}` of every expected email the SMTP server never accepted. */
@@ -23,6 +36,11 @@ export interface EmailReport {
   duplicated: number;
   /** Emails no final status calls for, or whose headers or recipient do not match their order. */
   wrong: string[];
+  /**
+   * Emails that reached the mail server out of their order's sequence (see outOfSequence): a
+   * decision before the receipt, a receipt or decision after the cancellation, confirmed and rejected both.
+   */
+  outOfSequence: string[];
   /** Order CONFIRMED (orders.updated_at) to the first copy of its confirmation email accepted by SMTP, all orders. */
   latencySeconds: Percentiles | null;
   /** The same for the orders confirmed at least UNDISTURBED_MS before the first fault: the path without faults. */
@@ -52,10 +70,15 @@ export async function checkEmails(system: SystemDriver, acceptedIds: string[], t
     .sql('orders')
     .query<FinalOrder>(`SELECT id, status, customer_email, updated_at FROM orders WHERE id = ANY($1::uuid[])`, [acceptedIds]);
   const expected = new Map<string, FinalOrder>();
+  const optional = new Map<string, FinalOrder>();
   for (const order of orders) {
     expected.set(`received.${order.id}`, order);
     if (order.status === 'CONFIRMED') expected.set(`confirmed.${order.id}`, order);
     if (order.status === 'REJECTED') expected.set(`rejected.${order.id}`, order);
+    if (order.status === 'CANCELLED') {
+      expected.set(`cancelled.${order.id}`, order);
+      optional.set(`confirmed.${order.id}`, order);
+    }
   }
 
   const deadline = Date.now() + timeoutMs;
@@ -87,7 +110,7 @@ export async function checkEmails(system: SystemDriver, acceptedIds: string[], t
     copies.set(key, [...(copies.get(key) ?? []), email]);
   }
   for (const [key, sent] of copies) {
-    const order = expected.get(key);
+    const order = expected.get(key) ?? optional.get(key);
     const [kind, orderId] = key.split(/\.(.*)/s) as [Kind, string];
     if (!order) {
       wrong.push(`${key}: sent, but order ${orderId} is ${orders.find((row) => row.id === orderId)?.status ?? 'not an accepted order'}`);
@@ -110,12 +133,38 @@ export async function checkEmails(system: SystemDriver, acceptedIds: string[], t
   return {
     expected: expected.size,
     accepted: emails.length,
+    optional: [...optional.keys()].filter((key) => copies.has(key)).length,
     lost: [...expected.keys()].filter((key) => !copies.has(key)),
     duplicated: [...copies.values()].reduce((sum, sent) => sum + sent.length - 1, 0),
     wrong,
+    outOfSequence: outOfSequence(emails),
     latencySeconds: latencies(Infinity),
     latencyBeforeFaultSeconds: firstFault ? latencies(firstFault.getTime() - UNDISTURBED_MS) : null,
   };
+}
+
+/**
+ * The emails that reached the mail server out of their order's sequence, as `{kind}.{orderId}` with
+ * what came before it. Per order, in the order the server accepted them, each kind's first copy
+ * (later copies are duplicates, counted as such) must not follow an email of a later rank
+ * (received 1 < confirmed | rejected 2 < cancelled 3): no decision before the receipt, no
+ * confirmation after the cancellation; and an order gets confirmed or rejected, never both.
+ */
+export function outOfSequence(emails: AcceptedEmail[]): string[] {
+  const arrived = [...emails].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
+  const seen = new Map<string, Kind[]>();
+  const violations: string[] = [];
+  for (const email of arrived) {
+    const match = MESSAGE_ID.exec(email.messageId);
+    if (!match) continue;
+    const [kind, orderId] = [match[1] as Kind, match[2]];
+    const before = seen.get(orderId) ?? [];
+    if (before.includes(kind)) continue;
+    const later = before.filter((other) => RANK[other] > RANK[kind] || (RANK[other] === 2 && RANK[kind] === 2));
+    if (later.length > 0) violations.push(`${kind}.${orderId}: after ${later.join(', ')}`);
+    seen.set(orderId, [...before, kind]);
+  }
+  return violations;
 }
 
 /** `{kind}.{orderId}` from the Message-ID, or null when it is not one of the shop's. */

@@ -4,6 +4,7 @@ import { serviceInfrastructure } from '@shop/service';
 import { mailDomainOf, type NotificationServiceConfig } from './config';
 import { CreateSentEmails1733100000001 } from './database/migrations/1733100000001-create-sent-emails';
 import { SentEmailsSignIn1733100000002 } from './database/migrations/1733100000002-sent-emails-sign-in';
+import { SentEmailsInOrder1733100000003 } from './database/migrations/1733100000003-sent-emails-in-order';
 import { EmailsModule } from './emails/emails.module';
 import { EmailsTraceSource } from './emails/emails-trace.source';
 
@@ -17,7 +18,7 @@ export class AppModule {
           name: 'notification-service',
           entities: [],
           orderTrace: EmailsTraceSource,
-          migrations: [CreateSentEmails1733100000001, SentEmailsSignIn1733100000002],
+          migrations: [CreateSentEmails1733100000001, SentEmailsSignIn1733100000002, SentEmailsInOrder1733100000003],
         }),
         EmailsModule.forRoot(
           { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.SMTP_TIMEOUT_MS, maxConnections: config.SMTP_MAX_CONNECTIONS },

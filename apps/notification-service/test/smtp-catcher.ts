@@ -12,13 +12,16 @@ export interface CaughtEmail {
 /**
  * A real SMTP server on 127.0.0.1 (the `smtp-server` package): it receives what the service sends
  * over the wire. A recipient whose address starts with `refused` gets a permanent 550; while
- * `busy` is above 0 each new connection gets a 421 (and `busy` counts down).
+ * `busy` is above 0 each new connection gets a 421 (and `busy` counts down). `emails` is in the
+ * order of arrival; `replyDelayMs` holds the server's 250 after an email arrived (a slow server,
+ * which widens the windows in which concurrent sends could overtake each other).
  */
 export class SmtpCatcher {
   readonly emails: CaughtEmail[] = [];
   /** Connections opened to this server, refused ones included. */
   connections = 0;
   busy = 0;
+  replyDelayMs = 0;
   private server: SMTPServer | null = null;
   port = 0;
 
@@ -47,7 +50,8 @@ export class SmtpCatcher {
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
           this.emails.push({ envelopeTo: session.envelope.rcptTo.map((to) => to.address), ...parseEmail(Buffer.concat(chunks).toString('latin1')) });
-          callback();
+          if (this.replyDelayMs > 0) setTimeout(callback, this.replyDelayMs);
+          else callback();
         });
       },
     });

@@ -5,10 +5,11 @@ import { UnprocessableMessageError } from '@shop/messaging';
 import { InboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter, Histogram } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { emailPlan } from './email-plan';
 import { Mailer, type OutgoingEmail } from './mailer';
-import { orderEmail, type OrderEvent, type ShopIdentity } from './order-emails';
-import { SentEmailsRepository, type SentEmailKind } from './sent-emails.repository';
+import { EMAIL_KIND_OF, orderEmail, receiptOf, type OrderEvent, type ShopIdentity } from './order-emails';
+import { SentEmailsRepository, type SentEmailKind, type SentEmailRow } from './sent-emails.repository';
 import { SIGN_IN_KIND, signInDecision, signInEmail } from './sign-in-email';
 import { classifySmtpFailure, smtpReplyOf } from './smtp-failure';
 
@@ -19,7 +20,7 @@ const emailOutcomes = singletonMetric(
   () =>
     new Counter({
       name: 'notification_emails_total',
-      help: 'Lifecycle events and sign-in links handled, by outcome (sent, refused, duplicate, expired)',
+      help: 'Emails sent (a receipt sent ahead of its order.placed counts as sent), and messages that sent none, by outcome (refused, duplicate, expired, superseded, contradiction)',
       labelNames: ['kind', 'outcome'],
     }),
 );
@@ -28,7 +29,7 @@ const emailLatency = singletonMetric(
   () =>
     new Histogram({
       name: 'notification_email_latency_seconds',
-      help: "From the change the event reports (placedAt, confirmedAt, rejectedAt, a sign-in link's requestedAt) to the mail server accepting its email",
+      help: "From the change the email reports (placedAt, confirmedAt, rejectedAt, cancelledAt, a sign-in link's requestedAt) to the mail server accepting it",
       labelNames: ['kind'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     }),
@@ -39,23 +40,44 @@ export type OrderEventMessage = OrderEvent & { messageId: string };
 /** A sign-in link as the consumer hands it over. */
 export type SignInMessage = { messageId: string; payload: SignInRequested };
 
-/** `repeated`: a refusal recorded by an earlier delivery of the message, on its way to the dead-letter queue. */
-type Outcome = { status: 'sent' } | { status: 'refused'; reply: string; repeated?: boolean } | { status: 'duplicate' } | { status: 'expired' };
+/**
+ * What happened to a message. `repeated`: a refusal recorded by an earlier delivery of the message,
+ * on its way to the dead-letter queue. `superseded` and `contradiction` send nothing (see emailPlan).
+ */
+type Outcome =
+  | { status: 'sent'; emails: Email[] }
+  | { status: 'refused'; reply: string; repeated?: boolean; emails: Email[] }
+  | { status: 'duplicate' }
+  | { status: 'expired' }
+  | { status: 'superseded' }
+  | { status: 'contradiction' };
 
-/** One message's email and how the sent log files it. */
+/** One email to hand to the mail server, and how the sent log files it. */
+interface Email {
+  email: OutgoingEmail;
+  kind: SentEmailKind;
+  /** When what the email reports happened, for the latency histogram. */
+  changedAt: string;
+}
+
+/** Decided once the message is claimed, in its transaction: the emails to send, in order, or why none. */
+type Decision =
+  | { action: 'send'; emails: Email[] }
+  /** Recorded (the log says why), not sent. */
+  | { action: 'expired'; email: Email }
+  | { action: 'duplicate' | 'superseded' | 'contradiction' };
+
+/** One message and how the sent log files it. */
 interface Sending {
   /** The inbox's consumer name: the queue the message came from. */
   consumer: QueueName;
   messageId: string;
-  email: OutgoingEmail;
+  /** The message's own email kind, for the counters of what did not send it. */
   kind: SentEmailKind;
   orderId: string | null;
   /** For the logs: what the email is about ("order …", "sign-in link …"). */
   about: string;
-  /** When what the email reports happened, for the latency histogram. */
-  changedAt: string;
-  /** Decided once the message is claimed: `expired` logs it and sends nothing. */
-  decide?: () => 'send' | 'expired';
+  decide: (manager: EntityManager) => Promise<Decision>;
 }
 
 @Injectable()
@@ -70,18 +92,46 @@ export class EmailsService {
     @Inject(SHOP_IDENTITY) private readonly shop: ShopIdentity,
   ) {}
 
-  /** Emails the shopper once per lifecycle event (see sendEach). */
+  /**
+   * Emails the shopper once per lifecycle event (see sendEach), in the order's own order whatever
+   * the order the events arrive in (see emailPlan): the order's lock serialises its events, across
+   * this batch's concurrent sends and the other replicas.
+   */
   sendOrderEmails(messages: OrderEventMessage[]): Promise<void> {
     return this.sendEach(messages, (message) => {
-      const email = orderEmail(message, this.shop);
+      const kind = EMAIL_KIND_OF[message.type];
+      const orderId = message.payload.orderId;
       return {
         consumer: QUEUES.notificationsOrderEvents,
         messageId: message.messageId,
-        email,
-        kind: email.kind,
-        orderId: email.orderId,
-        about: `order ${email.orderId}`,
-        changedAt: changedAt(message),
+        kind,
+        orderId,
+        about: `order ${orderId}`,
+        decide: async (manager) => {
+          await this.sentEmails.lockOrder(manager, orderId);
+          const handled = await this.sentEmails.handledKinds(manager, orderId);
+          const plan = emailPlan(handled, kind);
+          switch (plan.action) {
+            case 'send':
+              if (plan.kinds.length > 1) this.logger.log(`order ${orderId}: its ${kind} email came before its receipt, so the receipt goes first`);
+              return {
+                action: 'send',
+                emails: plan.kinds.map((planned) =>
+                  planned === kind
+                    ? { email: orderEmail(message, this.shop), kind, changedAt: changedAt(message) }
+                    : { email: receiptOf(message, this.shop), kind: planned, changedAt: message.payload.placedAt },
+                ),
+              };
+            case 'superseded':
+              this.logger.log(`order ${orderId}: its ${kind} email is superseded by the ${plan.by} email already sent: not sent`);
+              return plan;
+            case 'contradiction':
+              this.logger.error(`order ${orderId}: ${message.type} contradicts the ${plan.with} email already sent: not sent`);
+              return plan;
+            case 'duplicate':
+              return plan;
+          }
+        },
       };
     });
   }
@@ -94,17 +144,20 @@ export class EmailsService {
     return this.sendEach(messages, ({ messageId, payload }) => ({
       consumer: QUEUES.notificationsSignInLinks,
       messageId,
-      email: signInEmail(payload, this.shop),
       kind: SIGN_IN_KIND,
       orderId: null,
       about: `sign-in link ${payload.linkId}`,
-      changedAt: payload.requestedAt,
-      decide: () => signInDecision(payload, new Date()),
+      decide: () => {
+        const email: Email = { email: signInEmail(payload, this.shop), kind: SIGN_IN_KIND, changedAt: payload.requestedAt };
+        return Promise.resolve<Decision>(
+          signInDecision(payload, new Date()) === 'expired' ? { action: 'expired', email } : { action: 'send', emails: [email] },
+        );
+      },
     }));
   }
 
   /**
-   * Sends one email per message, each message in its own transaction, as many at once as the
+   * Sends each message's emails, each message in its own transaction, as many at once as the
    * SMTP pool has connections (one after the other, a batch of a hundred waits a hundred round
    * trips). A refused recipient does not stop the others: after the batch it is thrown as
    * unprocessable, the batch is handled again message by message (the sent ones are now
@@ -133,56 +186,72 @@ export class EmailsService {
   }
 
   /**
-   * The ordering, chosen so that no email is lost: claim the message in the inbox, hand the email
-   * to the mail server, write the sent log, commit. The send happens inside the transaction, so a
-   * failure or crash before the server accepted it rolls the claim back and the message is
-   * delivered again. A crash after the server accepted and before the commit sends it again too: a
-   * duplicate with the same Message-ID (that window is one SMTP reply and one commit long). The
+   * The ordering, chosen so that no email is lost: claim the message in the inbox, decide (for an
+   * order: under its lock, from the emails it already has), hand the emails to the mail server one
+   * after the other, write the sent log, commit. The sends happen inside the transaction, so a
+   * failure or crash before the server accepted them rolls the claim back and the message is
+   * delivered again. A crash after the server accepted and before the commit sends again too: a
+   * duplicate with the same Message-ID (that window is one SMTP reply and one commit long; with a
+   * receipt sent ahead, an outage before the second email repeats the receipt, in its place). The
    * opposite order (commit, then send) would lose the email instead. A concurrent copy of the
-   * message waits on the inbox row and is then skipped.
+   * message waits on the inbox row and is then skipped; another event of the order waits on its lock.
    */
   private async sendOnce(sending: Sending): Promise<Outcome> {
-    const { email } = sending;
     const outcome = await this.dataSource.transaction(async (manager): Promise<Outcome> => {
       const [fresh] = await this.inbox.claimMany(manager, sending.consumer, [sending]);
       if (!fresh) {
         // Seen before: it was sent, or refused (then it still has to reach the dead-letter queue).
         const reply = await this.sentEmails.refusalOf(manager, sending.messageId);
-        return reply === null ? { status: 'duplicate' } : { status: 'refused', reply, repeated: true };
+        return reply === null ? { status: 'duplicate' } : { status: 'refused', reply, repeated: true, emails: [] };
       }
-      let result: Outcome;
-      let smtpResponse: string;
-      if (sending.decide?.() === 'expired') {
+      const decision = await sending.decide(manager);
+      if (decision.action === 'expired') {
         // Nothing was handed to the mail server: the column says why instead of quoting a reply.
-        smtpResponse = 'not sent: expired before it was consumed';
-        result = { status: 'expired' };
+        await this.record(manager, sending, decision.email, 'expired', 'not sent: expired before it was consumed');
         this.logger.warn(`the ${sending.about} expired before it could be emailed: not sent`);
-      } else {
+        return { status: 'expired' };
+      }
+      if (decision.action !== 'send') return { status: decision.action };
+      const sent: Email[] = [];
+      for (const email of decision.emails) {
+        let smtpResponse: string;
         try {
-          smtpResponse = await this.mailer.send(email);
-          result = { status: 'sent' };
+          smtpResponse = await this.mailer.send(email.email);
         } catch (err) {
           // An outage or an unknown failure rolls the claim back: the message comes again.
           if (classifySmtpFailure(err) !== 'refused') throw err;
           smtpResponse = smtpReplyOf(err);
-          result = { status: 'refused', reply: smtpResponse };
-          this.logger.warn(`the mail server refused the ${sending.kind} email of ${sending.about}: ${smtpResponse}`);
+          this.logger.warn(`the mail server refused the ${email.kind} email of ${sending.about}: ${smtpResponse}`);
+          await this.record(manager, sending, email, 'refused', smtpResponse);
+          // Refused for good: an email after it would come out of the order's order (and goes to the same address).
+          return { status: 'refused', reply: smtpResponse, emails: sent };
         }
+        await this.record(manager, sending, email, 'sent', smtpResponse);
+        sent.push(email);
       }
-      await this.sentEmails.record(manager, {
-        messageId: sending.messageId,
-        orderId: sending.orderId,
-        kind: sending.kind,
-        recipient: email.to.address,
-        status: result.status === 'refused' ? 'refused' : result.status === 'expired' ? 'expired' : 'sent',
-        smtpResponse,
-        emailMessageId: email.messageId,
-      });
-      return result;
+      return { status: 'sent', emails: sent };
     });
-    emailOutcomes.inc({ kind: sending.kind, outcome: outcome.status === 'refused' && outcome.repeated ? 'duplicate' : outcome.status });
-    if (outcome.status === 'sent') emailLatency.observe({ kind: sending.kind }, (Date.now() - Date.parse(sending.changedAt)) / 1_000);
+    if ('emails' in outcome) {
+      for (const email of outcome.emails) {
+        emailOutcomes.inc({ kind: email.kind, outcome: 'sent' });
+        emailLatency.observe({ kind: email.kind }, (Date.now() - Date.parse(email.changedAt)) / 1_000);
+      }
+    }
+    if (outcome.status !== 'sent')
+      emailOutcomes.inc({ kind: sending.kind, outcome: outcome.status === 'refused' && outcome.repeated ? 'duplicate' : outcome.status });
     return outcome;
+  }
+
+  private record(manager: EntityManager, sending: Sending, { email, kind }: Email, status: SentEmailRow['status'], smtpResponse: string): Promise<void> {
+    return this.sentEmails.record(manager, {
+      messageId: sending.messageId,
+      orderId: sending.orderId,
+      kind,
+      recipient: email.to.address,
+      status,
+      smtpResponse,
+      emailMessageId: email.messageId,
+    });
   }
 
   /** The emails the mail server accepted for this order. */
@@ -201,5 +270,7 @@ function changedAt(event: OrderEvent): string {
       return event.payload.confirmedAt;
     case 'order.rejected':
       return event.payload.rejectedAt;
+    case 'order.cancelled':
+      return event.payload.cancelledAt;
   }
 }

@@ -10,6 +10,7 @@ export const EMAIL_KIND_OF = {
   'order.placed': 'received',
   'order.confirmed': 'confirmed',
   'order.rejected': 'rejected',
+  'order.cancelled': 'cancelled',
 } as const satisfies Record<OrderEvent['type'], OrderEmailKind>;
 
 /** Who sends: the shop's name, its storefront and the sender address (its domain mints the Message-IDs). */
@@ -33,7 +34,15 @@ export function orderEmail(event: OrderEvent, shop: ShopIdentity): OrderEmail {
   const order = event.payload;
   const view = { order, shop, link: `${shop.url}/orders/${encodeURIComponent(order.orderId)}`, money: moneyIn(order.currency) };
   const content =
-    event.type === 'order.rejected' ? rejectedContent(view, event.payload.reason) : kind === 'confirmed' ? confirmedContent(view) : receivedContent(view);
+    event.type === 'order.rejected'
+      ? event.payload.cause === 'payment'
+        ? paymentDeclinedContent(view, event.payload.reason)
+        : outOfStockContent(view, event.payload.reason)
+      : event.type === 'order.cancelled'
+        ? cancelledContent(view, event.payload.paymentHeld)
+        : kind === 'confirmed'
+          ? confirmedContent(view)
+          : receivedContent(view);
   return {
     kind,
     orderId: order.orderId,
@@ -46,6 +55,16 @@ export function orderEmail(event: OrderEvent, shop: ShopIdentity): OrderEmail {
   };
 }
 
+/**
+ * The "we received your order" email, rendered from any lifecycle event of the order (each one
+ * carries the whole order): the same email, Message-ID and headers as its order.placed renders, so
+ * a receipt sent ahead of a late order.placed and the one that order.placed would send are one email.
+ */
+export function receiptOf(event: OrderEvent, shop: ShopIdentity): OrderEmail {
+  const { orderId, customer, lines, totalCents, currency, placedAt } = event.payload;
+  return orderEmail({ type: 'order.placed', payload: { schemaVersion: 1, orderId, customer, lines, totalCents, currency, placedAt } }, shop);
+}
+
 interface View {
   order: OrderState;
   shop: ShopIdentity;
@@ -53,7 +72,7 @@ interface View {
   money: (cents: number) => string;
 }
 
-/** What differs between the three emails; the greeting, the lines, the total and the link are common. */
+/** What differs between the emails; the greeting, the lines, the total and the link are common. */
 interface Content {
   subject: string;
   /** Paragraphs before the lines. */
@@ -66,22 +85,24 @@ interface Content {
 function receivedContent({ shop }: View): Content {
   return {
     subject: 'We received your order',
-    intro: [`Thank you for your order at ${shop.name}. We are checking that every item is in stock, and we will email you again as soon as it is confirmed.`],
+    intro: [
+      `Thank you for your order at ${shop.name}. We are checking that every item is in stock and authorizing your payment, and we will email you again as soon as it is confirmed.`,
+    ],
     outro: [],
     linkLabel: 'Follow your order',
   };
 }
 
-function confirmedContent(_: View): Content {
+function confirmedContent({ order, money }: View): Content {
   return {
     subject: 'Your order is confirmed',
-    intro: ['Good news: every item of your order is reserved for you, and your order is confirmed.'],
+    intro: [`Good news: every item of your order is reserved for you, the payment of ${money(order.totalCents)} is accepted, and your order is confirmed.`],
     outro: [],
     linkLabel: 'See your order',
   };
 }
 
-function rejectedContent({ order }: View, reason: string): Content {
+function outOfStockContent({ order }: View, reason: string): Content {
   return {
     subject: 'We could not confirm your order',
     intro: [`We are sorry: we could not confirm your order. ${shopperReason(reason, order.lines)}`, 'Nothing was charged.'],
@@ -89,6 +110,36 @@ function rejectedContent({ order }: View, reason: string): Content {
     linkLabel: 'See your order',
   };
 }
+
+/** The provider's reason is already in a shopper's words ("Insufficient funds"); the stock held for the order was given back. */
+function paymentDeclinedContent({ order, money }: View, reason: string): Content {
+  return {
+    subject: 'Your payment was declined',
+    intro: [
+      `We are sorry: the payment of ${money(order.totalCents)} for your order was declined, so we could not confirm your order. Reason: ${asSentence(reason)}`,
+      'Nothing was charged, and the items we had set aside for you are back in stock.',
+    ],
+    outro: ['You can place the order again with another card, or ask your bank about the payment.'],
+    linkLabel: 'See your order',
+  };
+}
+
+/** `paymentHeld`: order-service knew of an authorized (or captured) payment when the shopper cancelled; payment-service voids or refunds it. */
+function cancelledContent({ order, money }: View, paymentHeld: boolean): Content {
+  return {
+    subject: 'Your order is cancelled',
+    intro: [
+      `Your order ${shortId(order.orderId)} is cancelled, as you asked.`,
+      paymentHeld
+        ? `The payment of ${money(order.totalCents)} is returned to your card: the hold on it is released, or the amount refunded if it was already charged. Your bank may take a few days to show it.`
+        : 'You were not charged.',
+    ],
+    outro: ['You are welcome to order again at any time.'],
+    linkLabel: 'See your order',
+  };
+}
+
+const asSentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 /**
  * Inventory's reason names a sku ("LMP-011 is out of stock: 3 requested, 1 available"); the
@@ -105,7 +156,7 @@ export function shopperReason(reason: string, lines: OrderState['lines']): strin
   }
   const gone = /^(\S+) is not stocked$/.exec(reason);
   if (gone) return `${nameOf(gone[1])} is no longer sold.`;
-  return /[.!?]$/.test(reason) ? reason : `${reason}.`;
+  return asSentence(reason);
 }
 
 /** Money as the storefront shows it (apps/storefront/src/format.ts): en-US, the order's currency. */

@@ -8,7 +8,8 @@ const QUEUE = QUEUES.notificationsOrderEvents;
 
 /**
  * The order lifecycle events from the `notifications.order-events` queue (order.placed,
- * order.confirmed, order.rejected): one email each. The messages are acked when the promise resolves.
+ * order.confirmed, order.rejected, order.cancelled): one email each, in the order's own order (see
+ * emailPlan). The messages are acked when the promise resolves.
  */
 @Controller()
 export class OrderEventsConsumer {
