@@ -116,9 +116,8 @@ function databaseIsolation(objects) {
   const opensPostgres = (rule) => !rule.ports || rule.ports.some((port) => port.port === 5432);
   for (const deployment of objects.filter((o) => o.kind === 'Deployment')) {
     // DATABASE_URL, or PROVIDER_DATABASE_URL of the card processor's stand-in.
-    const secret = deployment.spec.template.spec.containers
-      .flatMap((c) => c.env ?? [])
-      .find((e) => /^(PROVIDER_)?DATABASE_URL$/.test(e.name))?.valueFrom?.secretKeyRef?.name;
+    const secret = deployment.spec.template.spec.containers.flatMap((c) => c.env ?? []).find((e) => /^(PROVIDER_)?DATABASE_URL$/.test(e.name))?.valueFrom
+      ?.secretKeyRef?.name;
     if (!secret) continue;
     const database = secret.replace(/-app$/, '');
     const labels = deployment.spec.template.metadata.labels;
