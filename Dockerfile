@@ -63,7 +63,6 @@ COPY --from=service-build /out ./
 USER node
 EXPOSE ${PORT}
 # Ready means the service answers and its database does (see libs/platform/src/health.ts).
-# payment-provider answers GET /health instead: its compose and Kubernetes probes say so.
 # No spaces inside the arguments: podman's Docker-compatible API splits them on whitespace.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
