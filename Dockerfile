@@ -2,6 +2,8 @@
 #   docker build --target service --build-arg SERVICE=order-service --build-arg PORT=3001 .
 #   docker build --target service --build-arg SERVICE=inventory-service --build-arg PORT=3002 .
 #   docker build --target service --build-arg SERVICE=notification-service --build-arg PORT=3003 .
+#   docker build --target service --build-arg SERVICE=payment-service --build-arg PORT=3004 .
+#   docker build --target service --build-arg SERVICE=payment-provider --build-arg PORT=4010 .
 #   docker build --target storefront .
 # The images share the install stages, so the workspace is installed once. Plain Dockerfile syntax
 # (no BuildKit-only features): docker-compose 1.29, BuildKit and buildah/podman all build it.
@@ -25,7 +27,8 @@ WORKDIR /repo
 COPY --from=manifests /repo ./
 RUN pnpm install --frozen-lockfile
 
-# ---- service-build: a NestJS service (SERVICE: order-, inventory- or notification-service) and the
+# ---- service-build: a Node service (SERVICE: order-, inventory-, notification- or payment-service,
+# or payment-provider, the card processor's stand-in: any workspace package with dist/main.js) and the
 # workspace libs it depends on (tsc -b, in dependency order), in two steps: the libs first (`^...`:
 # dependencies only), so that an edit in the service alone reuses the compiled libs layer.
 FROM deps AS service-build

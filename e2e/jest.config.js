@@ -5,7 +5,12 @@ module.exports = {
   ...preset,
   displayName: 'e2e',
   // compose/: what only the compose project has (nginx with the storefront, MailDev), run by `pnpm test:e2e:compose`.
-  testMatch: ['<rootDir>/scenarios/**/*.e2e.ts', ...(process.env.E2E_DRIVER === 'compose' ? ['<rootDir>/compose/**/*.e2e.ts'] : [])],
+  // src/*.spec.ts: the checks' own rules, without a system (seconds).
+  testMatch: [
+    '<rootDir>/src/**/*.spec.ts',
+    '<rootDir>/scenarios/**/*.e2e.ts',
+    ...(process.env.E2E_DRIVER === 'compose' ? ['<rootDir>/compose/**/*.e2e.ts'] : []),
+  ],
   moduleNameMapper: { '^@shop/(contracts|testing)$': '<rootDir>/../libs/$1/src' },
   globalSetup: '<rootDir>/src/results-setup.ts',
   globalTeardown: '<rootDir>/src/results-teardown.ts',

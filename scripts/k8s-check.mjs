@@ -115,7 +115,9 @@ function databaseIsolation(objects) {
   if (!denyAll) problems.push('no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)');
   const opensPostgres = (rule) => !rule.ports || rule.ports.some((port) => port.port === 5432);
   for (const deployment of objects.filter((o) => o.kind === 'Deployment')) {
-    const secret = deployment.spec.template.spec.containers.flatMap((c) => c.env ?? []).find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef?.name;
+    // DATABASE_URL, or PROVIDER_DATABASE_URL of the card processor's stand-in.
+    const secret = deployment.spec.template.spec.containers.flatMap((c) => c.env ?? []).find((e) => /^(PROVIDER_)?DATABASE_URL$/.test(e.name))?.valueFrom
+      ?.secretKeyRef?.name;
     if (!secret) continue;
     const database = secret.replace(/-app$/, '');
     const labels = deployment.spec.template.metadata.labels;

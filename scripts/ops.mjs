@@ -4,8 +4,9 @@
 // door: nginx in `docker compose up`, the Vite preview in `pnpm stack`, both at http://127.0.0.1:8080.
 import { parseArgs } from 'node:util';
 
-const SERVICES = ['orders', 'inventory', 'notifications'];
-const SERVICE_NAMES = { orders: 'order-service', inventory: 'inventory-service', notifications: 'notification-service' };
+// OPERATED_SERVICES and OPERATIONS_PREFIX of libs/contracts/src/operations.ts (this script runs unbuilt).
+const SERVICES = ['orders', 'inventory', 'notifications', 'payments'];
+const SERVICE_NAMES = { orders: 'order-service', inventory: 'inventory-service', notifications: 'notification-service', payments: 'payment-service' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FINGERPRINT = /^[0-9a-f]{16}$/;
 
@@ -33,7 +34,7 @@ Options:
   --url <url>          the shop's front door (default $SHOP_URL or http://127.0.0.1:8080)
   --token <token>      the admin token (default $ADMIN_TOKEN or the development one, dev-admin-token-change-me)
   --operator <name>    who acts, recorded in the audit (default $OPERATOR, else $USER); actions need one
-  --service <name>     orders, inventory or notifications: where a dead letter or parked row is kept
+  --service <name>     orders, inventory, notifications or payments: where a dead letter or parked row is kept
                        (default: asked of each service in turn)
   --yes                act without asking for confirmation (scripts); otherwise actions ask first
   --json               print the API's answer as JSON

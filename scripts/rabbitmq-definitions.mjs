@@ -14,7 +14,7 @@
  *
  * Passwords are the development defaults that docker-compose also uses; the same variables
  * (RABBITMQ_ADMIN_PASSWORD, and `<SERVICE>_RABBITMQ_PASSWORD` for each service of the route table:
- * ORDER_SERVICE_, INVENTORY_SERVICE_, NOTIFICATION_SERVICE_) override them here and there. See .env.example.
+ * ORDER_SERVICE_, INVENTORY_SERVICE_, NOTIFICATION_SERVICE_, PAYMENT_SERVICE_) override them here and there. See .env.example.
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // `pnpm stack`: the whole shop as processes on this machine's PostgreSQL and RabbitMQ.
 // Creates the databases if missing, builds, and starts order-service (3001), inventory-service
-// (3002), notification-service (3003), MailDev (SMTP 127.0.0.1:1025, the inbox of every email the
-// shop sends at http://127.0.0.1:1080) and the storefront (http://127.0.0.1:8080) with prefixed,
-// readable logs.
+// (3002), notification-service (3003), payment-service (3004), the card processor's stand-in
+// (payment-provider, 4010, its own database), MailDev (SMTP 127.0.0.1:1025, the inbox of every
+// email the shop sends at http://127.0.0.1:1080) and the storefront (http://127.0.0.1:8080) with
+// prefixed, readable logs.
 //
 // While it runs, type a command and Enter to stop or start one service (the decoupling demo):
 //   stop inventory     SIGTERM: a graceful stop          kill inventory    SIGKILL: a crash
 //   start inventory    starts it again                   status            what runs, with pids
-// Names: orders, inventory, notifications, maildev, storefront. Ctrl-C (or `quit`) stops
+// Names: orders, inventory, notifications, payments, provider, maildev, storefront. Ctrl-C (or `quit`) stops
 // everything, restarted ones too.
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -25,6 +26,10 @@ const storefrontPort = process.env.STOREFRONT_PORT ?? '8080';
 const adminToken = process.env.ADMIN_TOKEN ?? 'dev-admin-token-change-me';
 /** How long a stopped service may take to finish in-flight work before it is killed. */
 const STOP_GRACE_MS = 10_000;
+/** The card processor stand-in's address and key; payment-service and the storefront's proxy use them. */
+const providerPort = process.env.PAYMENT_PROVIDER_PORT ?? '4010';
+const providerUrl = `http://127.0.0.1:${providerPort}`;
+const providerApiKey = process.env.PAYMENT_PROVIDER_API_KEY ?? 'sk_test_shop';
 
 const SERVICES = {
   orders: { color: 36, args: ['apps/order-service/dist/main.js'], env: { PORT: '3001', DATABASE_URL: databaseUrl('orders'), ADMIN_TOKEN: adminToken } },
@@ -50,11 +55,35 @@ const SERVICES = {
       ADMIN_TOKEN: adminToken,
     },
   },
+  // The outside card processor's stand-in: not a shop service, its own database (payment_provider).
+  provider: {
+    color: 31,
+    args: ['apps/payment-provider/dist/main.js'],
+    env: { PORT: providerPort, PROVIDER_DATABASE_URL: databaseUrl('payment_provider'), PROVIDER_API_KEY: providerApiKey },
+  },
+  payments: {
+    color: 94,
+    args: ['apps/payment-service/dist/main.js'],
+    env: {
+      PORT: '3004',
+      DATABASE_URL: databaseUrl('payments'),
+      PAYMENT_PROVIDER_URL: providerUrl,
+      PAYMENT_PROVIDER_API_KEY: providerApiKey,
+      ADMIN_TOKEN: adminToken,
+    },
+  },
   storefront: {
     color: 32,
     cwd: join(root, 'apps/storefront'),
     args: ['node_modules/vite/bin/vite.js', 'preview', '--port', storefrontPort],
-    env: { ORDER_URL: 'http://127.0.0.1:3001', INVENTORY_URL: 'http://127.0.0.1:3002', NOTIFICATION_URL: 'http://127.0.0.1:3003' },
+    env: {
+      ORDER_URL: 'http://127.0.0.1:3001',
+      INVENTORY_URL: 'http://127.0.0.1:3002',
+      NOTIFICATION_URL: 'http://127.0.0.1:3003',
+      PAYMENT_URL: 'http://127.0.0.1:3004',
+      // The storefront proxies /payment-provider/ to the provider stand-in.
+      PAYMENT_PROVIDER_URL: providerUrl,
+    },
   },
 };
 
@@ -149,7 +178,7 @@ function command(line) {
   return COMMANDS[verb](name);
 }
 
-await createDatabasesIfMissing(['orders', 'inventory', 'notifications']);
+await createDatabasesIfMissing(['orders', 'inventory', 'notifications', 'payments', 'payment_provider']);
 step('pnpm', ['build']);
 step('pnpm', ['--filter', '@shop/storefront', 'build']);
 

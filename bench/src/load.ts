@@ -32,14 +32,14 @@ export interface LoadOptions {
 
 const SKUS = DEMO_CATALOG.map((product) => product.sku);
 
-/** What a shopper posts: one to three distinct skus, one to three of each. */
+/** What a shopper posts: one to three distinct skus, one to three of each, paid with the test card that succeeds. */
 export function randomOrder(tag: string): CreateOrderRequest {
   const skus = [...SKUS];
   const lines = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => {
     const [sku] = skus.splice(Math.floor(Math.random() * skus.length), 1);
     return { sku, quantity: 1 + Math.floor(Math.random() * 3) };
   });
-  return { customer: { name: 'Bench Shopper', email: `${tag}@bench.example` }, lines };
+  return { customer: { name: 'Bench Shopper', email: `${tag}@bench.example` }, lines, payment: { token: 'tok_success' } };
 }
 
 /** POST /api/orders with autocannon, every request with its own Idempotency-Key and body. */

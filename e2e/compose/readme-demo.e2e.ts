@@ -100,7 +100,11 @@ describe("README's demo, through the storefront of `docker compose up --build`",
     const placed = await fetch(`${shopUrl}/api/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${randomUUID()}` },
-      body: JSON.stringify({ customer: { name: 'Ada', email: 'ada@example.com' }, lines: [{ sku: DEMO_CATALOG[0].sku, quantity: 1 }] }),
+      body: JSON.stringify({
+        customer: { name: 'Ada', email: 'ada@example.com' },
+        lines: [{ sku: DEMO_CATALOG[0].sku, quantity: 1 }],
+        payment: { token: 'tok_success' },
+      }),
     });
     expect(placed.status).toBe(201);
     order = (await placed.json()) as OrderView;
@@ -121,7 +125,8 @@ describe("README's demo, through the storefront of `docker compose up --build`",
     await system.startService('inventory-service');
     await waitFor(() => stream.events.some((event) => event.status === 'CONFIRMED'), { timeoutMs: CONFIRMATION_TIMEOUT_MS, what: 'CONFIRMED on the stream' });
     await stream.done; // the stream closes after the final status
-    expect(stream.events.map((event) => event.status)).toEqual(['PENDING', 'CONFIRMED']);
+    // Stock reserved, then the card authorized: each step is a status on the stream.
+    expect(stream.events.map((event) => event.status)).toEqual(['PENDING', 'RESERVED', 'CONFIRMED']);
     await page.getByText('Your order is confirmed.').waitFor({ timeout: 30_000 });
 
     const confirmation = await waitFor(

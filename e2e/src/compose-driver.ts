@@ -14,6 +14,8 @@ const CONTAINER_PORTS = {
   'order-service': 3001,
   'inventory-service': 3002,
   'notification-service': 3003,
+  'payment-service': 3004,
+  'payment-provider': 4010,
   postgres: 5432,
   rabbitmq: 5672,
   storefront: 8080,
@@ -25,7 +27,20 @@ type ComposeService = keyof typeof CONTAINER_PORTS;
  * scenarios kill some, and each run also shows the rest (the storefront, the receiver of the order
  * events and its mail catcher, Prometheus loading the alert rules) build and start healthy beside them.
  */
-const SYSTEM = ['postgres', 'rabbitmq', 'order-service', 'inventory-service', 'notification-service', 'maildev', 'storefront', 'prometheus'];
+const SYSTEM = [
+  'postgres',
+  'rabbitmq',
+  'order-service',
+  'inventory-service',
+  'notification-service',
+  'payment-service',
+  'payment-provider',
+  'maildev',
+  'storefront',
+  'prometheus',
+];
+/** Waited for until they answer /health/ready on their published ports: the scenarios talk to them. */
+const REACHED = ['order-service', 'inventory-service', 'payment-service', 'payment-provider'] as const;
 /** Started with the system, checked by their healthchecks (no scenario waits on them otherwise). */
 const HEALTHCHECKED = ['notification-service', 'maildev', 'storefront', 'prometheus'];
 /** Host ports the compose files take from the environment (docker-compose.e2e.yml, docker-compose.yml). */
@@ -34,16 +49,27 @@ const PUBLISHED_PORT_VARIABLES = [
   'E2E_RABBITMQ_PORT',
   'E2E_ORDER_SERVICE_PORT',
   'E2E_INVENTORY_SERVICE_PORT',
+  'E2E_PAYMENT_SERVICE_PORT',
+  'E2E_PAYMENT_PROVIDER_PORT',
   'RABBITMQ_MANAGEMENT_PORT',
   'STOREFRONT_PORT',
   'MAILDEV_WEB_PORT',
   'PROMETHEUS_PORT',
 ];
-const DATABASE_OF: Record<Database, AppService> = { orders: 'order-service', inventory: 'inventory-service', notifications: 'notification-service' };
+const DATABASE_OF: Record<Database, AppService> = {
+  orders: 'order-service',
+  inventory: 'inventory-service',
+  notifications: 'notification-service',
+  payments: 'payment-service',
+  payment_provider: 'payment-provider',
+};
+/** The variable that names a service's database (the provider stand-in is not a shop service). */
+const databaseVariable = (service: AppService) => (service === 'payment-provider' ? 'PROVIDER_DATABASE_URL' : 'DATABASE_URL');
 
 /**
  * The shop as a docker-compose project (docker-compose.yml with the docker-compose.e2e.yml overlay
- * that publishes `postgres`, `rabbitmq`, `order-service` and `inventory-service` on 127.0.0.1):
+ * that publishes `postgres`, `rabbitmq`, `order-service`, `inventory-service`, `payment-service` and
+ * the `payment-provider` stand-in on 127.0.0.1):
  * kill is `docker kill`, start is `docker-compose start`, the URLs are the published ports.
  * Credentials are read from the containers' own environment, so the driver follows whatever the
  * compose files configure. Each `start` is a fresh project (`down -v` first).
@@ -65,13 +91,13 @@ export class ComposeDriver implements SystemDriver {
     for (const name of PUBLISHED_PORT_VARIABLES) this.environment[name] ??= String(await freePort());
     await this.compose('down', '-v', '--remove-orphans');
     await this.compose('up', '-d', ...(process.env.E2E_COMPOSE_BUILD === '0' ? [] : ['--build']), ...SYSTEM);
-    await Promise.all((['order-service', 'inventory-service'] as const).map((service) => this.waitUntilUp(service)));
+    await Promise.all(REACHED.map((service) => this.waitUntilUp(service)));
     await Promise.all(HEALTHCHECKED.map((service) => this.waitUntilHealthy(service)));
 
     const postgres = await this.published('postgres');
     const rabbitmq = await this.published('rabbitmq');
-    for (const database of ['orders', 'inventory'] as const) {
-      const url = new URL(await this.containerEnv(DATABASE_OF[database], 'DATABASE_URL'));
+    for (const database of ['orders', 'inventory', 'payments'] as const) {
+      const url = new URL(await this.containerEnv(DATABASE_OF[database], databaseVariable(DATABASE_OF[database])));
       url.hostname = '127.0.0.1';
       url.port = String(postgres);
       this.pools[database] = sqlPool(url.toString());
@@ -99,6 +125,10 @@ export class ComposeDriver implements SystemDriver {
 
   async adminToken(): Promise<string> {
     return this.containerEnv('order-service', 'ADMIN_TOKEN');
+  }
+
+  async providerApiKey(): Promise<string> {
+    return this.containerEnv('payment-provider', 'PROVIDER_API_KEY');
   }
 
   /** One container per service it starts: the compose project of docker-compose.yml runs one broker node and one instance of each. */
@@ -202,7 +232,7 @@ export class ComposeDriver implements SystemDriver {
   }
 
   private async databaseName(service: AppService): Promise<string> {
-    return decodeURIComponent(new URL(await this.containerEnv(service, 'DATABASE_URL')).pathname.slice(1));
+    return decodeURIComponent(new URL(await this.containerEnv(service, databaseVariable(service))).pathname.slice(1));
   }
 
   private async psql(sql: string): Promise<void> {

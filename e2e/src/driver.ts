@@ -3,12 +3,19 @@ import type { Pool } from 'pg';
 
 /** The operators' token the process driver gives every service (the compose driver reads the project's own). */
 export const E2E_ADMIN_TOKEN = 'e2e-operators-token-0123456789';
+/** The secret key the process driver gives payment-service and the payment provider stand-in. */
+export const E2E_PROVIDER_API_KEY = 'sk_test_e2e';
 
-/** The services that answer HTTP (notification-service only when the scenario asks for it). */
-export type AppService = 'order-service' | 'inventory-service' | 'notification-service';
+/**
+ * The processes that answer HTTP (notification-service only when the scenario asks for it).
+ * payment-provider is the card processor's stand-in, not a shop service: it stands for the outside
+ * world, and a scenario may kill or freeze it as that world fails.
+ */
+export type AppService = 'order-service' | 'inventory-service' | 'notification-service' | 'payment-service' | 'payment-provider';
 /** Everything a scenario may stop, kill or start again (`smtp`: the mail server notification-service sends to). */
 export type Service = AppService | 'rabbitmq' | 'smtp';
-export type Database = 'orders' | 'inventory' | 'notifications';
+/** `payment_provider`: the provider stand-in's own database (the shop never reads it; the checks use its ledger API). */
+export type Database = 'orders' | 'inventory' | 'notifications' | 'payments' | 'payment_provider';
 
 /** One message the SMTP server accepted (a message sent twice is two of these). */
 export interface AcceptedEmail {
@@ -30,12 +37,14 @@ export interface SystemOptions {
    * service given all three addresses. Default 1.
    */
   brokerNodes?: 1 | 3;
-  /** Instances of order-service and of inventory-service, on the same databases and vhost. Default 1. */
+  /** Instances of order-service, inventory-service and payment-service, on the same databases and vhost. Default 1. */
   replicas?: 1 | 2;
   /** Also runs notification-service (its database `notifications`) and an SMTP server it sends to. */
   notifications?: boolean;
   /** Extra variables for every service (short retry delays, say); the compose driver takes none. */
   serviceEnv?: Record<string, string>;
+  /** Extra variables for the payment provider stand-in (PROVIDER_HANG_MS, say); the compose driver takes none. */
+  providerEnv?: Record<string, string>;
 }
 
 /**
@@ -77,6 +86,8 @@ export interface SystemDriver {
   emails(): Promise<AcceptedEmail[]>;
   /** The operators' bearer token the services take (their dead letters, stuck orders, timelines). */
   adminToken(): Promise<string>;
+  /** The secret key the payment provider stand-in accepts (its ledger, GET /v1/ledger). */
+  providerApiKey(): Promise<string>;
   /** The last lines a service's instances wrote, for a failure report. */
   logTail(service: Service, lines?: number): Promise<string>;
 }

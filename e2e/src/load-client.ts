@@ -1,4 +1,8 @@
+import type { CreateOrderRequest, TestCardToken } from '@shop/contracts';
 import { randomUUID } from 'node:crypto';
+
+/** Every streamed order pays with the card that succeeds: the chaos is in the shop, not the card. */
+const PAYMENT_TOKEN: TestCardToken = 'tok_success';
 
 export interface LoadOptions {
   /** Looked up for every request: a container may come back on another port. */
@@ -136,13 +140,17 @@ export class LoadClient {
     }
   }
 
-  /** One to three distinct skus, one to three of each. */
-  private randomOrder(sequence: number) {
+  /** One to three distinct skus, one to three of each, paid with the test card that succeeds. */
+  private randomOrder(sequence: number): CreateOrderRequest {
     const skus = [...this.options.skus];
     const lines = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => {
       const [sku] = skus.splice(Math.floor(Math.random() * skus.length), 1);
       return { sku, quantity: 1 + Math.floor(Math.random() * 3) };
     });
-    return { customer: { name: `Chaos Shopper ${sequence % 100}`, email: `shopper${sequence % 100}@e2e.example` }, lines };
+    return {
+      customer: { name: `Chaos Shopper ${sequence % 100}`, email: `shopper${sequence % 100}@e2e.example` },
+      lines,
+      payment: { token: PAYMENT_TOKEN },
+    };
   }
 }

@@ -9,7 +9,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { sharedCluster } from './cluster';
-import { E2E_ADMIN_TOKEN, type AcceptedEmail, type AppService, type Database, type Service, type SystemDriver, type SystemOptions } from './driver';
+import {
+  E2E_ADMIN_TOKEN,
+  E2E_PROVIDER_API_KEY,
+  type AcceptedEmail,
+  type AppService,
+  type Database,
+  type Service,
+  type SystemDriver,
+  type SystemOptions,
+} from './driver';
 import { SmtpCatcher } from './smtp-catcher';
 
 const REPO = resolve(__dirname, '../..');
@@ -17,12 +26,24 @@ const REPO = resolve(__dirname, '../..');
 interface AppSpec {
   main: string;
   database: Database;
+  /** The variable that names its database: DATABASE_URL for the shop's services. */
+  databaseVariable?: string;
+  /** Not a shop service (no broker, no operators' token): the payment provider stand-in. */
+  outside?: boolean;
 }
 
+/** In start order: the provider before payment-service, which calls it. */
 const APPS: Record<AppService, AppSpec> = {
   'order-service': { main: 'apps/order-service/dist/main.js', database: 'orders' },
   'inventory-service': { main: 'apps/inventory-service/dist/main.js', database: 'inventory' },
   'notification-service': { main: 'apps/notification-service/dist/main.js', database: 'notifications' },
+  'payment-provider': {
+    main: 'apps/payment-provider/dist/main.js',
+    database: 'payment_provider',
+    databaseVariable: 'PROVIDER_DATABASE_URL',
+    outside: true,
+  },
+  'payment-service': { main: 'apps/payment-service/dist/main.js', database: 'payments' },
 };
 
 interface RunningApp {
@@ -53,8 +74,9 @@ interface Broker {
  * The shop as child processes (`node apps/<service>/dist/main.js`) on this machine's PostgreSQL
  * and RabbitMQ: fresh databases and a fresh vhost per run; a RabbitMQ node of its own when the
  * scenario kills the broker; a vhost on the file's three-node cluster (see ./cluster) when it asks
- * for three nodes; one or two instances of each service; with `notifications`, notification-service
- * too and an SMTP server of this run (./smtp-catcher). Logs go to files in a temporary folder.
+ * for three nodes; one or two instances of each service; payment-service and one payment provider
+ * stand-in (its own database) always; with `notifications`, notification-service too and an SMTP
+ * server of this run (./smtp-catcher). Logs go to files in a temporary folder.
  */
 export class ProcessDriver implements SystemDriver {
   readonly name = 'process';
@@ -91,17 +113,22 @@ export class ProcessDriver implements SystemDriver {
       await this.smtp.start();
     }
 
-    const replicas = this.options.replicas ?? 1;
+    // The provider stands for one outside processor: one instance whatever the shop's replicas.
+    const replicas = (service: AppService) => (APPS[service].outside ? 1 : (this.options.replicas ?? 1));
     // Every port known before the first start: order-service asks the others for an order's dead letters and hops.
-    for (const service of this.services) this.ports[service] = await Promise.all(Array.from({ length: replicas }, () => freePort()));
+    for (const service of this.services) this.ports[service] = await Promise.all(Array.from({ length: replicas(service) }, () => freePort()));
     for (const service of this.services) {
       this.apps[service] = [];
-      for (let instance = 0; instance < replicas; instance++) await this.launch(service, instance);
+      for (let instance = 0; instance < replicas(service); instance++) await this.launch(service, instance);
     }
   }
 
   async adminToken(): Promise<string> {
     return E2E_ADMIN_TOKEN;
+  }
+
+  async providerApiKey(): Promise<string> {
+    return E2E_PROVIDER_API_KEY;
   }
 
   async stop(): Promise<void> {
@@ -289,26 +316,42 @@ export class ProcessDriver implements SystemDriver {
     database.port = String(proxyPort);
     const port = this.ports[service]![instance];
     const peer = (other: AppService) => (this.ports[other] ? `http://127.0.0.1:${this.ports[other]![0]}` : 'http://127.0.0.1:9');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      // Nothing here scrapes; a fixed metrics port would collide between runs sharing the machine.
-      METRICS_PORT: '0',
-      DATABASE_URL: database.toString(),
-      // Every node of the cluster, as a production deployment lists them.
-      RABBITMQ_URL: this.broker!.urls.join(','),
-      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
-      ADMIN_TOKEN: E2E_ADMIN_TOKEN,
-      ...this.options.serviceEnv,
-      ...(service === 'order-service' && { INVENTORY_URL: peer('inventory-service'), NOTIFICATION_URL: peer('notification-service') }),
-      ...(service === 'notification-service' && {
-        SMTP_URL: this.ownSmtp().url,
-        MAIL_FROM: 'shop@e2e.example',
-        SHOP_URL: 'http://shop.e2e.example',
-      }),
-    };
+    const env: NodeJS.ProcessEnv = APPS[service].outside
+      ? {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          [APPS[service].databaseVariable ?? 'DATABASE_URL']: database.toString(),
+          PROVIDER_API_KEY: E2E_PROVIDER_API_KEY,
+          LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+          ...this.options.providerEnv,
+        }
+      : {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          // Nothing here scrapes; a fixed metrics port would collide between runs sharing the machine.
+          METRICS_PORT: '0',
+          DATABASE_URL: database.toString(),
+          // Every node of the cluster, as a production deployment lists them.
+          RABBITMQ_URL: this.broker!.urls.join(','),
+          LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+          ADMIN_TOKEN: E2E_ADMIN_TOKEN,
+          ...this.options.serviceEnv,
+          ...(service === 'order-service' && {
+            INVENTORY_URL: peer('inventory-service'),
+            NOTIFICATION_URL: peer('notification-service'),
+            PAYMENT_URL: peer('payment-service'),
+          }),
+          ...(service === 'payment-service' && { PAYMENT_PROVIDER_URL: peer('payment-provider'), PAYMENT_PROVIDER_API_KEY: E2E_PROVIDER_API_KEY }),
+          ...(service === 'notification-service' && {
+            SMTP_URL: this.ownSmtp().url,
+            MAIL_FROM: 'shop@e2e.example',
+            SHOP_URL: 'http://shop.e2e.example',
+          }),
+        };
     const app: RunningApp = { port, env, databaseProxy, logFile: join(this.dir, `${service}-${instance}.log`), child: null };
     this.apps[service]![instance] = app;
     this.spawn(service, app);

@@ -39,6 +39,15 @@ const services = [
     otherExchange: EXCHANGES.orders,
     otherQueue: QUEUES.ordersStockResults,
   },
+  {
+    user: 'payment-service',
+    password: process.env.PAYMENT_SERVICE_RABBITMQ_PASSWORD || 'payment-service-dev-password',
+    other: 'order-service',
+    ownExchange: EXCHANGES.payments,
+    ownQueue: QUEUES.paymentsOrderPayments,
+    otherExchange: EXCHANGES.orders,
+    otherQueue: QUEUES.ordersPaymentResults,
+  },
 ];
 
 const publish = (exchange, routingKey) => (channel) =>

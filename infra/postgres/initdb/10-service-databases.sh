@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Database per service: `orders` for order-service, `inventory` for inventory-service and
-# `notifications` for notification-service, each
-# owned by its own login role, and no other role (superuser aside) may connect to it.
+# Database per service: `orders` for order-service, `inventory` for inventory-service,
+# `notifications` for notification-service, `payments` for payment-service, and `payment_provider`
+# for the card processor's stand-in (not a shop service: it shares only the server), each owned by
+# its own login role, and no other role (superuser aside) may connect to it.
 #
 # Runs once, when the data volume is empty, through the postgres image's /docker-entrypoint-initdb.d
 # contract (the image sources *.sh files, with POSTGRES_USER and a running server). Passwords come
@@ -25,6 +26,8 @@ SQL
 create_service_database orders order_service "${ORDERS_DB_PASSWORD:?set ORDERS_DB_PASSWORD}"
 create_service_database inventory inventory_service "${INVENTORY_DB_PASSWORD:?set INVENTORY_DB_PASSWORD}"
 create_service_database notifications notification_service "${NOTIFICATIONS_DB_PASSWORD:?set NOTIFICATIONS_DB_PASSWORD}"
+create_service_database payments payment_service "${PAYMENTS_DB_PASSWORD:?set PAYMENTS_DB_PASSWORD}"
+create_service_database payment_provider payment_provider "${PAYMENT_PROVIDER_DB_PASSWORD:?set PAYMENT_PROVIDER_DB_PASSWORD}"
 
 # The maintenance database stays for the superuser (and healthchecks), not for the services.
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres -c 'REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;'
