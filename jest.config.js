@@ -13,6 +13,7 @@ module.exports = {
     '<rootDir>/apps/order-service',
     '<rootDir>/apps/inventory-service',
     '<rootDir>/apps/notification-service',
+    '<rootDir>/apps/payment-service',
     '<rootDir>/test/integration',
   ],
 };
