@@ -98,7 +98,9 @@ export class PaymentProviderClient {
         answer = text;
       }
     } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      // By name, not instanceof: fetch's DOMException may come from another realm (as under Jest).
+      const name = (err as { name?: unknown } | null)?.name;
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
       providerCalls.inc({ operation, result: timedOut ? 'timeout' : 'unavailable' });
       const why = timedOut ? `no answer within ${timeoutMs} ms` : `cannot reach ${url} (${causeOf(err)})`;
       throw new ProviderUnavailableError(`${operation} ${idempotencyKey}: ${why}; the outcome is unknown, retried with the same idempotency key`, {
