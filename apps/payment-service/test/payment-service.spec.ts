@@ -347,6 +347,24 @@ describe('payment-service', () => {
     expect(await deadLetters()).toEqual([]);
   });
 
+  it('releases an authorization whose answer never came when the order is cancelled meanwhile: asked again with the same key, then voided', async () => {
+    const orderId = randomUUID();
+    publish('order.reserved', reserved(orderId, 'tok_hang'));
+    // The provider held the money; its answer is on its way nowhere, and the service waits for it, holding the order's row.
+    await waitFor(async () => (await kindsOf(orderId)).length === 1, { what: 'the authorization at the provider' });
+    const cancel = publish('order.cancelled', cancelled(orderId, 'RESERVED', false));
+    await waitFor(async () => (await statusOf(orderId)) === 'voided', { what: 'the hold voided', timeoutMs: 30_000 });
+    await waitFor(() => handled([cancel]), { what: 'the cancel handled' });
+    await waitFor(drained, { what: 'the retried order.reserved handled' });
+
+    expect(await kindsOf(orderId)).toEqual(['authorize', 'void']);
+    expect(await paymentOf(orderId)).toMatchObject({ status: 'voided', amount_cents: 3600, voided: true, captured: false });
+    expect((await sql.query(`SELECT payment_token FROM payments WHERE order_id = $1`, [orderId])).rows).toEqual([{ payment_token: null }]);
+    await waitFor(() => resultsOf(orderId).length === 1, { what: 'the void published' });
+    expect(resultsOf(orderId).map((result) => result.type)).toEqual(['payment.voided']);
+    expect(await deadLetters()).toEqual([]);
+  });
+
   it('keeps an order waiting while the provider is down, without counting attempts, and pays it once the provider is back', async () => {
     await provider.close();
     const refusedBefore = await providerCalls('authorize', 'unavailable');

@@ -20,7 +20,19 @@ export const PAYMENT_PROVIDER_SETTINGS = Symbol('PAYMENT_PROVIDER_SETTINGS');
  */
 export class ProviderUnavailableError extends Error {
   override name = 'ProviderUnavailableError';
+
+  /** `outcomeUnknown`: the request may have reached the provider and moved money (a timeout, a reset, a 5xx); false when it surely did not (refused). */
+  constructor(
+    message: string,
+    readonly outcomeUnknown: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
+
+/** Failures that say the request never reached the provider: nothing can have happened there. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** The provider refused the request itself (400, 404, 422): sending it again cannot help; dead-lettered with the provider's words. */
 export class ProviderRefusedRequestError extends UnprocessableMessageError {
@@ -102,10 +114,11 @@ export class PaymentProviderClient {
       const name = (err as { name?: unknown } | null)?.name;
       const timedOut = name === 'TimeoutError' || name === 'AbortError';
       providerCalls.inc({ operation, result: timedOut ? 'timeout' : 'unavailable' });
-      const why = timedOut ? `no answer within ${timeoutMs} ms` : `cannot reach ${url} (${causeOf(err)})`;
-      throw new ProviderUnavailableError(`${operation} ${idempotencyKey}: ${why}; the outcome is unknown, retried with the same idempotency key`, {
-        cause: err,
-      });
+      const cause = causeOf(err);
+      const outcomeUnknown = !NOT_SENT.has(cause);
+      const why = timedOut ? `no answer within ${timeoutMs} ms` : `cannot reach ${url} (${cause})`;
+      const next = outcomeUnknown ? 'the outcome is unknown, retried with the same idempotency key' : 'retried';
+      throw new ProviderUnavailableError(`${idempotencyKey}: ${why}; ${next}`, outcomeUnknown, { cause: err });
     }
     const result = readProviderAnswer(operation, status, answer);
     providerCalls.inc({ operation, result: result.kind === 'answered' ? result.authorization.status : result.kind });
@@ -114,7 +127,7 @@ export class PaymentProviderClient {
       case 'invalid-state':
         return result;
       case 'unavailable':
-        throw new ProviderUnavailableError(`${idempotencyKey}: ${result.message}`);
+        throw new ProviderUnavailableError(`${idempotencyKey}: ${result.message}`, result.outcomeUnknown);
       case 'refused':
         throw new ProviderRefusedRequestError(`${idempotencyKey}: ${result.message}`);
       case 'malformed':

@@ -3,6 +3,7 @@ import { nextPaymentStep, type OrderPaymentEvent, type PaymentStatus, type Payme
 describe('nextPaymentStep: what an order event does to its payment', () => {
   it.each<[OrderPaymentEvent, PaymentStatus | null, PaymentStep]>([
     ['order.reserved', null, { action: 'authorize' }],
+    ['order.reserved', 'authorizing', { action: 'authorize' }],
     ['order.reserved', 'authorized', { action: 'ignore', reason: 'repeat' }],
     ['order.reserved', 'declined', { action: 'ignore', reason: 'repeat' }],
     ['order.reserved', 'captured', { action: 'ignore', reason: 'repeat' }],
@@ -11,6 +12,7 @@ describe('nextPaymentStep: what an order event does to its payment', () => {
     ['order.reserved', 'cancelled-before-authorization', { action: 'ignore', reason: 'after-cancel' }],
 
     ['order.confirmed', null, { action: 'missing-payment' }],
+    ['order.confirmed', 'authorizing', { action: 'missing-payment' }],
     ['order.confirmed', 'authorized', { action: 'capture' }],
     ['order.confirmed', 'captured', { action: 'ignore', reason: 'repeat' }],
     ['order.confirmed', 'declined', { action: 'ignore', reason: 'contradiction' }],
@@ -19,6 +21,7 @@ describe('nextPaymentStep: what an order event does to its payment', () => {
     ['order.confirmed', 'cancelled-before-authorization', { action: 'ignore', reason: 'after-cancel' }],
 
     ['order.cancelled', null, { action: 'tombstone' }],
+    ['order.cancelled', 'authorizing', { action: 'resolve-then-void' }],
     ['order.cancelled', 'authorized', { action: 'void' }],
     ['order.cancelled', 'captured', { action: 'refund' }],
     ['order.cancelled', 'declined', { action: 'ignore', reason: 'nothing-held' }],

@@ -17,6 +17,14 @@ export class PaymentsTraceSource implements OrderTraceSource {
     const payment = await this.payments.findPayment(this.dataSource.manager, orderId);
     if (!payment) return [];
     const entries: TraceEntry[] = [];
+    if (payment.status === 'authorizing') {
+      const amount = money(payment.amountCents!, payment.currency!);
+      entries.push({
+        at: payment.createdAt.toISOString(),
+        step: 'retried',
+        detail: `authorization of ${amount} asked for; no answer from the provider yet (asked again with the same key)`,
+      });
+    }
     if (payment.cancelledAt) {
       entries.push({
         at: payment.cancelledAt.toISOString(),

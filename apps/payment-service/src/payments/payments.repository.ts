@@ -11,6 +11,8 @@ export interface PaymentRow {
   currency: string | null;
   declineCode: string | null;
   declineReason: string | null;
+  /** Only while an authorization's outcome is unknown (`authorizing`). */
+  paymentToken: string | null;
   createdAt: Date;
   authorizedAt: Date | null;
   capturedAt: Date | null;
@@ -20,7 +22,7 @@ export interface PaymentRow {
 }
 
 const COLUMNS = `order_id AS "orderId", status, authorization_id AS "authorizationId", amount_cents AS "amountCents", currency,
-  decline_code AS "declineCode", decline_reason AS "declineReason", created_at AS "createdAt", authorized_at AS "authorizedAt",
+  decline_code AS "declineCode", decline_reason AS "declineReason", payment_token AS "paymentToken", created_at AS "createdAt", authorized_at AS "authorizedAt",
   captured_at AS "capturedAt", voided_at AS "voidedAt", refunded_at AS "refundedAt", cancelled_at AS "cancelledAt"`;
 
 /** When each later status was reached. */
@@ -41,13 +43,8 @@ export class PaymentsRepository {
       [orderId],
     );
     if (inserted.length === 1) return null;
-    const [row]: (Omit<PaymentRow, 'status'> & { status: PaymentStatus | 'authorizing' })[] = await manager.query(
-      `SELECT ${COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE`,
-      [orderId],
-    );
-    // A placeholder is never committed: its transaction replaces it or rolls back.
-    if (row.status === 'authorizing') throw new Error(`the payment of order ${orderId} was left authorizing`);
-    return row as PaymentRow;
+    const [row]: PaymentRow[] = await manager.query(`SELECT ${COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE`, [orderId]);
+    return row;
   }
 
   /** The provider's answer to the authorization: authorized, or declined with its code and reason. */
@@ -60,9 +57,17 @@ export class PaymentsRepository {
   ): Promise<void> {
     await manager.query(
       `UPDATE payments SET status = $2, authorization_id = $3, amount_cents = $4, currency = $5, decline_code = $6, decline_reason = $7,
-         authorized_at = $8, updated_at = $8
+         payment_token = NULL, authorized_at = $8, updated_at = $8
        WHERE order_id = $1`,
       [orderId, authorization.status, authorization.id, authorization.amountCents, authorization.currency, decline?.code ?? null, decline?.reason ?? null, at],
+    );
+  }
+
+  /** An authorization asked for whose answer never came: what was asked, so a cancel can ask again with the same key and release it. */
+  async recordUnknownAuthorization(manager: EntityManager, orderId: string, request: { token: string; amountCents: number; currency: string }): Promise<void> {
+    await manager.query(
+      `UPDATE payments SET status = 'authorizing', payment_token = $2, amount_cents = $3, currency = $4, updated_at = now() WHERE order_id = $1`,
+      [orderId, request.token, request.amountCents, request.currency],
     );
   }
 

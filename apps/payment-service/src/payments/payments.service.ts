@@ -5,6 +5,7 @@ import {
   QUEUES,
   type AuthorizationStatus,
   type AuthorizationView,
+  type AuthorizeRequest,
   type IntegrationEvent,
   type OrderCancelled,
   type OrderConfirmed,
@@ -15,8 +16,8 @@ import { InboxService, OutboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
-import { isProviderOutage, PaymentProviderClient, ProviderProtocolError, type ProviderResult } from './payment-provider.client';
-import { IGNORED_REASONS, nextPaymentStep, type IgnoredReason } from './payment-step';
+import { isProviderOutage, PaymentProviderClient, ProviderProtocolError, ProviderUnavailableError, type ProviderResult } from './payment-provider.client';
+import { IGNORED_REASONS, nextPaymentStep, type IgnoredReason, type PaymentStep } from './payment-step';
 import { PaymentsRepository, type PaymentRow } from './payments.repository';
 
 const QUEUE = QUEUES.paymentsOrderPayments;
@@ -83,79 +84,127 @@ export class PaymentsService {
   }
 
   /**
-   * One message, exactly once per order: the inbox row (a message seen before ends here), the
-   * order's payment row locked, the step for its status, the provider call, the new status and its
-   * event, one commit.
+   * One message, exactly once per order: the order's payment row locked, the inbox row (a message
+   * seen before ends here), the step for the payment's status, the provider call, the new status and
+   * its event, one commit.
    *
    * The row lock is held across the provider call. That is what makes "once per order" hold across
    * replicas and any message order: a second message of the order (a copy under another id, a
    * cancel racing the authorization) waits, then sees the answer. It is acceptable because the call
    * is bounded (PAYMENT_PROVIDER_TIMEOUT_MS, at most two calls, below the database's idle-in-transaction
-   * timeout) and costs one pool connection per message in flight. If the call fails or times out,
-   * everything rolls back and the retry asks again with the same idempotency key, which the provider
-   * answers with the first call's result. (The alternative, an `authorizing` intent row committed
-   * before the call and the answer in a second transaction, frees the connection during the call but
-   * needs a sweeper for the intents a crash leaves behind.)
+   * timeout) and costs one pool connection per message in flight. If a call fails, everything rolls
+   * back and the retry asks again with the same idempotency key, which the provider answers with the
+   * first call's result. One exception: an authorization whose answer never came may hold money, so
+   * the row keeps that (`authorizing`, with the request) and only the inbox row is rolled back; a
+   * cancel then asks again and releases it, instead of leaving a tombstone over a hold. (The
+   * alternative, an intent row committed before every call and the answer in a second transaction,
+   * frees the connection during the call but needs a sweeper for the intents a crash leaves behind.)
    */
   private async handleOne(message: OrderPaymentMessage): Promise<Outcome> {
-    return this.dataSource.transaction(async (manager): Promise<Outcome> => {
-      const [fresh] = await this.inbox.claimMany(manager, QUEUE, [message]);
-      if (!fresh) return 'duplicate';
-      const { orderId } = message.payload;
+    const { orderId } = message.payload;
+    const done = await this.dataSource.transaction(async (manager): Promise<{ outcome: Outcome } | { unknown: ProviderUnavailableError }> => {
       const payment = await this.payments.lockPayment(manager, orderId);
+      await manager.query('SAVEPOINT claimed');
+      const [fresh] = await this.inbox.claimMany(manager, QUEUE, [message]);
+      if (!fresh) return { outcome: 'duplicate' };
       const step = nextPaymentStep(message.type, payment?.status ?? null);
       const trace = { correlationId: message.correlationId ?? orderId, traceparent: message.traceparent };
-      const now = () => new Date();
-
-      switch (step.action) {
-        case 'ignore':
-          this.ignore(message, payment!, step.reason);
-          return 'ignored';
-        case 'missing-payment':
-          // order.confirmed follows payment.authorized, which commits with the row: retried (and counted) in case the order is not here yet.
-          this.logger.error(`${message.type} for order ${orderId} (message ${message.messageId}), which has no payment: out of order, retried`);
-          throw new Error(`${message.type} for order ${orderId}, which has no payment yet`);
-        case 'tombstone':
-          await this.payments.recordTombstone(manager, orderId, now());
-          this.logger.log(`order ${orderId} cancelled before any authorization: a late order.reserved will charge nothing`);
-          return 'cancelled-before-authorization';
-        case 'authorize': {
-          const reserved = (message as Extract<OrderPaymentMessage, { type: 'order.reserved' }>).payload;
-          const result = await this.provider.authorize(
-            { token: reserved.payment.token, amountCents: reserved.totalCents, currency: reserved.currency, reference: orderId },
-            idempotencyKey(orderId, 'authorize'),
-          );
-          const authorization = answeredAuthorization(result, ['authorized', 'declined'], 'authorize', orderId);
-          const at = now();
-          const decline = authorization.status === 'declined' ? declineOf(authorization) : null;
-          await this.payments.recordAuthorization(manager, orderId, authorization, decline, at);
-          const outcome = outcomeEvent(orderId, authorization, at, decline, trace);
-          await this.outbox.add(manager, [outcome]);
-          if (decline) this.logger.log(`order ${orderId}: payment declined (${decline.code}): ${decline.reason}`);
-          return authorization.status;
-        }
-        case 'capture': {
-          const result = await this.provider.capture(payment!.authorizationId!, idempotencyKey(orderId, 'capture'));
-          const status = statusAfter(result);
-          // A void that reached the provider but not our commit (its order.cancelled is being retried): record what the provider holds.
-          if (status === 'captured' || status === 'voided') return this.settle(manager, payment!, status, trace);
-          throw refusal(result, `capture the authorization of order ${orderId}`, status);
-        }
-        case 'void': {
-          const result = await this.provider.void(payment!.authorizationId!, idempotencyKey(orderId, 'void'));
-          const status = statusAfter(result);
-          if (status === 'voided' || status === 'refunded') return this.settle(manager, payment!, status, trace);
-          // Captured meanwhile (a capture that reached the provider but not our commit): too late to void, so give the money back.
-          if (status === 'captured' || (result.kind === 'invalid-state' && status === null)) {
-            this.logger.warn(`order ${orderId}: the provider would not void (${result.kind === 'invalid-state' ? result.message : status}); refunding instead`);
-            return this.refund(manager, payment!, trace);
-          }
-          throw refusal(result, `void the authorization of order ${orderId}`, status);
-        }
-        case 'refund':
-          return this.refund(manager, payment!, trace);
+      // What an authorization asks, when this step asks for one (from the event, or kept from the attempt whose answer never came).
+      const request =
+        step.action === 'authorize' && message.type === 'order.reserved'
+          ? { token: message.payload.payment.token, amountCents: message.payload.totalCents, currency: message.payload.currency }
+          : step.action === 'resolve-then-void'
+            ? { token: payment!.paymentToken!, amountCents: payment!.amountCents!, currency: payment!.currency! }
+            : null;
+      try {
+        return { outcome: await this.apply(manager, message, step, payment, request, trace) };
+      } catch (err) {
+        if (!(request && err instanceof ProviderUnavailableError && err.outcomeUnknown)) throw err;
+        // The message is retried (not claimed), and the row says an authorization may be held.
+        await manager.query('ROLLBACK TO SAVEPOINT claimed');
+        await this.payments.recordUnknownAuthorization(manager, orderId, request);
+        return { unknown: err };
       }
     });
+    if ('unknown' in done) throw done.unknown;
+    return done.outcome;
+  }
+
+  private async apply(
+    manager: EntityManager,
+    message: OrderPaymentMessage,
+    step: PaymentStep,
+    payment: PaymentRow | null,
+    request: AuthorizationRequest | null,
+    trace: Trace,
+  ): Promise<Outcome> {
+    const { orderId } = message.payload;
+    switch (step.action) {
+      case 'ignore':
+        this.ignore(message, payment!, step.reason);
+        return 'ignored';
+      case 'missing-payment':
+        // order.confirmed follows payment.authorized, which commits with the row: retried (and counted) in case the order is not here yet.
+        this.logger.error(
+          `${message.type} for order ${orderId} (message ${message.messageId}), whose payment is ${payment?.status ?? 'missing'}: out of order, retried`,
+        );
+        throw new Error(`${message.type} for order ${orderId}, which has no authorized payment yet`);
+      case 'tombstone':
+        await this.payments.recordTombstone(manager, orderId, new Date());
+        this.logger.log(`order ${orderId} cancelled before any authorization: a late order.reserved will charge nothing`);
+        return 'cancelled-before-authorization';
+      case 'authorize': {
+        const authorization = await this.authorize(manager, orderId, request!);
+        await this.outbox.add(manager, [outcomeEvent(orderId, authorization, authorization.at, authorization.decline, trace)]);
+        return authorization.status;
+      }
+      case 'resolve-then-void': {
+        // Cancelled before the answer came: the same key gives the first answer (or authorizes now), and whatever is held is released.
+        const authorization = await this.authorize(manager, orderId, request!);
+        if (authorization.status === 'declined') return 'declined';
+        this.logger.warn(`order ${orderId} was cancelled while its authorization's answer was unknown: it was authorized, voiding it`);
+        return this.void(
+          manager,
+          { ...payment!, authorizationId: authorization.id, amountCents: authorization.amountCents, currency: authorization.currency },
+          trace,
+        );
+      }
+      case 'capture': {
+        const result = await this.provider.capture(payment!.authorizationId!, idempotencyKey(orderId, 'capture'));
+        const status = statusAfter(result);
+        // A void that reached the provider but not our commit (its order.cancelled is being retried): record what the provider holds.
+        if (status === 'captured' || status === 'voided') return this.settle(manager, payment!, status, trace);
+        throw refusal(result, `capture the authorization of order ${orderId}`, status);
+      }
+      case 'void':
+        return this.void(manager, payment!, trace);
+      case 'refund':
+        return this.refund(manager, payment!, trace);
+    }
+  }
+
+  /** Asks the provider to authorize (with the order's one key) and records its answer; the caller writes the event it needs. */
+  private async authorize(manager: EntityManager, orderId: string, request: AuthorizationRequest) {
+    const result = await this.provider.authorize({ ...request, reference: orderId }, idempotencyKey(orderId, 'authorize'));
+    const authorization = answeredAuthorization(result, ['authorized', 'declined'], 'authorize', orderId);
+    const at = new Date();
+    const decline = authorization.status === 'declined' ? declineOf(authorization) : null;
+    await this.payments.recordAuthorization(manager, orderId, authorization, decline, at);
+    if (decline) this.logger.log(`order ${orderId}: payment declined (${decline.code}): ${decline.reason}`);
+    return { ...authorization, at, decline };
+  }
+
+  private async void(manager: EntityManager, payment: PaymentRow, trace: Trace): Promise<Outcome> {
+    const { orderId } = payment;
+    const result = await this.provider.void(payment.authorizationId!, idempotencyKey(orderId, 'void'));
+    const status = statusAfter(result);
+    if (status === 'voided' || status === 'refunded') return this.settle(manager, payment, status, trace);
+    // Captured meanwhile (a capture that reached the provider but not our commit): too late to void, so give the money back.
+    if (status === 'captured' || (result.kind === 'invalid-state' && status === null)) {
+      this.logger.warn(`order ${orderId}: the provider would not void (${result.kind === 'invalid-state' ? result.message : status}); refunding instead`);
+      return this.refund(manager, payment, trace);
+    }
+    throw refusal(result, `void the authorization of order ${orderId}`, status);
   }
 
   private async refund(manager: EntityManager, payment: PaymentRow, trace: Trace): Promise<Outcome> {
@@ -188,6 +237,7 @@ export class PaymentsService {
 }
 
 type Trace = { correlationId: string; traceparent?: string };
+type AuthorizationRequest = Omit<AuthorizeRequest, 'reference'>;
 
 /** Where the authorization stands after a call: what the provider answered, or what it said it is when it refused the change. */
 function statusAfter(result: ProviderResult): AuthorizationStatus | null {

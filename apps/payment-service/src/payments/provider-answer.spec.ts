@@ -55,4 +55,11 @@ describe('readProviderAnswer: result, retry, or dead letter', () => {
     });
     expect(readProviderAnswer('authorize', 401, {})).toMatchObject({ message: expect.stringContaining('PAYMENT_PROVIDER_API_KEY') });
   });
+
+  it('tells an outage that may have acted on the request (5xx, the same key still running) from one that surely did not', () => {
+    expect(readProviderAnswer('authorize', 500, null)).toMatchObject({ kind: 'unavailable', outcomeUnknown: true });
+    expect(readProviderAnswer('authorize', 409, { error: 'idempotency_in_progress' })).toMatchObject({ kind: 'unavailable', outcomeUnknown: true });
+    expect(readProviderAnswer('authorize', 429, null)).toMatchObject({ kind: 'unavailable', outcomeUnknown: false });
+    expect(readProviderAnswer('authorize', 403, null)).toMatchObject({ kind: 'unavailable', outcomeUnknown: false });
+  });
 });

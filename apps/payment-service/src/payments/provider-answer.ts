@@ -29,7 +29,8 @@ const authorizationViewSchema = z.object({
 export type ProviderAnswer =
   | { kind: 'answered'; authorization: AuthorizationView }
   | { kind: 'invalid-state'; current: AuthorizationStatus | null; message: string }
-  | { kind: 'unavailable'; message: string }
+  /** `outcomeUnknown`: the provider may have acted on the request (a 5xx, the same key still running); false when it surely did not. */
+  | { kind: 'unavailable'; message: string; outcomeUnknown: boolean }
   | { kind: 'refused'; message: string }
   | { kind: 'malformed'; message: string };
 
@@ -67,10 +68,13 @@ export function readProviderAnswer(operation: ProviderOperation, httpStatus: num
     return { kind: 'invalid-state', current, message: `the provider refused to ${operation}: ${said}` };
   }
   if (httpStatus === 401 || httpStatus === 403) {
-    return { kind: 'unavailable', message: `the provider refused our API key (${said}): check PAYMENT_PROVIDER_API_KEY` };
+    return { kind: 'unavailable', message: `the provider refused our API key (${said}): check PAYMENT_PROVIDER_API_KEY`, outcomeUnknown: false };
   }
-  if (httpStatus >= 500 || httpStatus === 408 || httpStatus === 409 || httpStatus === 425 || httpStatus === 429) {
-    return { kind: 'unavailable', message: `the provider could not ${operation} now: ${said}` };
+  if (httpStatus >= 500 || httpStatus === 409) {
+    return { kind: 'unavailable', message: `the provider could not ${operation} now: ${said}`, outcomeUnknown: true };
+  }
+  if (httpStatus === 408 || httpStatus === 425 || httpStatus === 429) {
+    return { kind: 'unavailable', message: `the provider could not ${operation} now: ${said}`, outcomeUnknown: false };
   }
   if (httpStatus >= 400 && httpStatus < 500) return { kind: 'refused', message: `the provider refused the ${operation} request: ${said}` };
   return { kind: 'malformed', message: `${operation}: unexpected ${said}` };
