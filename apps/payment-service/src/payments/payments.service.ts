@@ -102,30 +102,37 @@ export class PaymentsService {
    */
   private async handleOne(message: OrderPaymentMessage): Promise<Outcome> {
     const { orderId } = message.payload;
-    const done = await this.dataSource.transaction(async (manager): Promise<{ outcome: Outcome } | { unknown: ProviderUnavailableError }> => {
-      const payment = await this.payments.lockPayment(manager, orderId);
-      await manager.query('SAVEPOINT claimed');
-      const [fresh] = await this.inbox.claimMany(manager, QUEUE, [message]);
-      if (!fresh) return { outcome: 'duplicate' };
-      const step = nextPaymentStep(message.type, payment?.status ?? null);
-      const trace = { correlationId: message.correlationId ?? orderId, traceparent: message.traceparent };
-      // What an authorization asks, when this step asks for one (from the event, or kept from the attempt whose answer never came).
-      const request =
-        step.action === 'authorize' && message.type === 'order.reserved'
-          ? { token: message.payload.payment.token, amountCents: message.payload.totalCents, currency: message.payload.currency }
-          : step.action === 'resolve-then-void'
-            ? { token: payment!.paymentToken!, amountCents: payment!.amountCents!, currency: payment!.currency! }
-            : null;
-      try {
-        return { outcome: await this.apply(manager, message, step, payment, request, trace) };
-      } catch (err) {
-        if (!(request && err instanceof ProviderUnavailableError && err.outcomeUnknown)) throw err;
-        // The message is retried (not claimed), and the row says an authorization may be held.
-        await manager.query('ROLLBACK TO SAVEPOINT claimed');
-        await this.payments.recordUnknownAuthorization(manager, orderId, request);
-        return { unknown: err };
-      }
-    });
+    const done = await this.dataSource
+      .transaction(async (manager): Promise<{ outcome: Outcome } | { unknown: ProviderUnavailableError }> => {
+        const payment = await this.payments.lockPayment(manager, orderId);
+        await manager.query('SAVEPOINT claimed');
+        const [fresh] = await this.inbox.claimMany(manager, QUEUE, [message]);
+        // Seen before: nothing to do, and a placeholder just written for it must not stay.
+        if (!fresh && payment === null) throw new SeenBefore();
+        if (!fresh) return { outcome: 'duplicate' };
+        const step = nextPaymentStep(message.type, payment?.status ?? null);
+        const trace = { correlationId: message.correlationId ?? orderId, traceparent: message.traceparent };
+        // What an authorization asks, when this step asks for one (from the event, or kept from the attempt whose answer never came).
+        const request =
+          step.action === 'authorize' && message.type === 'order.reserved'
+            ? { token: message.payload.payment.token, amountCents: message.payload.totalCents, currency: message.payload.currency }
+            : step.action === 'resolve-then-void'
+              ? { token: payment!.paymentToken!, amountCents: payment!.amountCents!, currency: payment!.currency! }
+              : null;
+        try {
+          return { outcome: await this.apply(manager, message, step, payment, request, trace) };
+        } catch (err) {
+          if (!(request && err instanceof ProviderUnavailableError && err.outcomeUnknown)) throw err;
+          // The message is retried (not claimed), and the row says an authorization may be held.
+          await manager.query('ROLLBACK TO SAVEPOINT claimed');
+          await this.payments.recordUnknownAuthorization(manager, orderId, request);
+          return { unknown: err };
+        }
+      })
+      .catch((err: unknown) => {
+        if (err instanceof SeenBefore) return { outcome: 'duplicate' as const };
+        throw err;
+      });
     if ('unknown' in done) throw done.unknown;
     return done.outcome;
   }
@@ -237,6 +244,9 @@ export class PaymentsService {
 }
 
 type Trace = { correlationId: string; traceparent?: string };
+
+/** Rolls back the transaction of a message seen before, placeholder included. */
+class SeenBefore extends Error {}
 type AuthorizationRequest = Omit<AuthorizeRequest, 'reference'>;
 
 /** Where the authorization stands after a call: what the provider answered, or what it said it is when it refused the change. */
