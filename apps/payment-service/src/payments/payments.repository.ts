@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthorizationView } from '@shop/contracts';
+import type { EntityManager } from 'typeorm';
+import type { PaymentStatus } from './payment-step';
+
+export interface PaymentRow {
+  orderId: string;
+  status: PaymentStatus;
+  authorizationId: string | null;
+  amountCents: number | null;
+  currency: string | null;
+  declineCode: string | null;
+  declineReason: string | null;
+  /** Only while an authorization's outcome is unknown (`authorizing`). */
+  paymentToken: string | null;
+  createdAt: Date;
+  authorizedAt: Date | null;
+  capturedAt: Date | null;
+  voidedAt: Date | null;
+  refundedAt: Date | null;
+  cancelledAt: Date | null;
+}
+
+const COLUMNS = `order_id AS "orderId", status, authorization_id AS "authorizationId", amount_cents AS "amountCents", currency,
+  decline_code AS "declineCode", decline_reason AS "declineReason", payment_token AS "paymentToken", created_at AS "createdAt", authorized_at AS "authorizedAt",
+  captured_at AS "capturedAt", voided_at AS "voidedAt", refunded_at AS "refundedAt", cancelled_at AS "cancelledAt"`;
+
+/** When each later status was reached. */
+const REACHED_AT = { captured: 'captured_at', voided: 'voided_at', refunded: 'refunded_at' } as const;
+
+/** The SQL of payments. Methods run on the caller's manager, inside the caller's transaction. */
+@Injectable()
+export class PaymentsRepository {
+  /**
+   * Takes the order's row lock until the transaction ends, and returns its payment (null: none yet).
+   * An order never seen gets a placeholder row (`authorizing`), whose insert is the lock: a
+   * concurrent message of the same order waits on it, then finds what this transaction committed
+   * (or nothing, if it rolled back). The caller replaces the placeholder or rolls back.
+   */
+  async lockPayment(manager: EntityManager, orderId: string): Promise<PaymentRow | null> {
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO payments (order_id, status) VALUES ($1, 'authorizing') ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+      [orderId],
+    );
+    if (inserted.length === 1) return null;
+    const [row]: PaymentRow[] = await manager.query(`SELECT ${COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE`, [orderId]);
+    return row;
+  }
+
+  /** The provider's answer to the authorization: authorized, or declined with its code and reason. */
+  async recordAuthorization(
+    manager: EntityManager,
+    orderId: string,
+    authorization: AuthorizationView & { status: 'authorized' | 'declined' },
+    decline: { code: string; reason: string } | null,
+    at: Date,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE payments SET status = $2, authorization_id = $3, amount_cents = $4, currency = $5, decline_code = $6, decline_reason = $7,
+         payment_token = NULL, authorized_at = $8, updated_at = $8
+       WHERE order_id = $1`,
+      [orderId, authorization.status, authorization.id, authorization.amountCents, authorization.currency, decline?.code ?? null, decline?.reason ?? null, at],
+    );
+  }
+
+  /** An authorization asked for whose answer never came: what was asked, so a cancel can ask again with the same key and release it. */
+  async recordUnknownAuthorization(manager: EntityManager, orderId: string, request: { token: string; amountCents: number; currency: string }): Promise<void> {
+    await manager.query(
+      `UPDATE payments SET status = 'authorizing', payment_token = $2, amount_cents = $3, currency = $4, updated_at = now() WHERE order_id = $1`,
+      [orderId, request.token, request.amountCents, request.currency],
+    );
+  }
+
+  async recordStatus(manager: EntityManager, orderId: string, status: keyof typeof REACHED_AT, at: Date): Promise<void> {
+    await manager.query(`UPDATE payments SET status = $2, ${REACHED_AT[status]} = $3, updated_at = $3 WHERE order_id = $1`, [orderId, status, at]);
+  }
+
+  /** Cancelled before anything was authorized: the placeholder becomes the tombstone a late order.reserved finds. */
+  async recordTombstone(manager: EntityManager, orderId: string, at: Date): Promise<void> {
+    await manager.query(`UPDATE payments SET status = 'cancelled-before-authorization', cancelled_at = $2, updated_at = $2 WHERE order_id = $1`, [orderId, at]);
+  }
+
+  async findPayment(manager: EntityManager, orderId: string): Promise<PaymentRow | null> {
+    const [row]: PaymentRow[] = await manager.query(`SELECT ${COLUMNS} FROM payments WHERE order_id = $1`, [orderId]);
+    return row ?? null;
+  }
+}

@@ -1,0 +1,306 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  event,
+  QUEUES,
+  type AuthorizationStatus,
+  type AuthorizationView,
+  type AuthorizeRequest,
+  type IntegrationEvent,
+  type OrderCancelled,
+  type OrderConfirmed,
+  type OrderReserved,
+} from '@shop/contracts';
+import { UnprocessableMessageError } from '@shop/messaging';
+import { InboxService, OutboxService } from '@shop/outbox';
+import { singletonMetric } from '@shop/platform';
+import { Counter } from 'prom-client';
+import { DataSource, type EntityManager } from 'typeorm';
+import { isProviderOutage, PaymentProviderClient, ProviderProtocolError, ProviderUnavailableError, type ProviderResult } from './payment-provider.client';
+import { IGNORED_REASONS, nextPaymentStep, type IgnoredReason, type PaymentStep } from './payment-step';
+import { PaymentsRepository, type PaymentRow } from './payments.repository';
+
+const QUEUE = QUEUES.paymentsOrderPayments;
+
+const paymentOutcomes = singletonMetric(
+  'payments_total',
+  () => new Counter({ name: 'payments_total', help: 'Order events handled by payment-service, by what became of the payment', labelNames: ['outcome'] }),
+);
+const ignoredEvents = singletonMetric('payment_events_ignored_total', () => {
+  const counter = new Counter({ name: 'payment_events_ignored_total', help: 'Order events that changed no payment, by why', labelNames: ['reason'] });
+  // Every reason from 0: a series that first appears at 1 is no increase to Prometheus, so the first contradiction would not alert.
+  for (const reason of IGNORED_REASONS) counter.inc({ reason }, 0);
+  return counter;
+});
+
+/** An order event as the consumer hands it over. */
+export type OrderPaymentMessage = (
+  | { type: 'order.reserved'; payload: OrderReserved }
+  | { type: 'order.confirmed'; payload: OrderConfirmed }
+  | { type: 'order.cancelled'; payload: OrderCancelled }
+) & { messageId: string; correlationId?: string; traceparent?: string };
+
+type Outcome = 'authorized' | 'declined' | 'captured' | 'voided' | 'refunded' | 'cancelled-before-authorization' | 'ignored' | 'duplicate';
+type PaymentResult = IntegrationEvent<'payment.authorized' | 'payment.declined' | 'payment.captured' | 'payment.voided' | 'payment.refunded'>;
+
+/** The idempotency key of each money movement: one per order and operation, so a retry can never move money twice. */
+export const idempotencyKey = (orderId: string, operation: 'authorize' | 'capture' | 'void' | 'refund') => `${orderId}:${operation}`;
+
+/** Words for the decline codes, for a provider that sends a code without a reason. */
+const DECLINE_WORDS: Record<string, string> = {
+  card_declined: 'The card was declined.',
+  insufficient_funds: 'The card has insufficient funds.',
+};
+
+@Injectable()
+export class PaymentsService {
+  private readonly logger = new Logger(PaymentsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly payments: PaymentsRepository,
+    private readonly provider: PaymentProviderClient,
+    private readonly inbox: InboxService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /**
+   * Handles a batch's messages one after the other, each in its own transaction: one slow provider
+   * call never rolls back another order's committed payment. A failure is rethrown once the others
+   * are done; the transport then retries the batch (or, for an error that is not an outage, each
+   * message alone), and the inbox skips those that committed.
+   */
+  async handle(messages: OrderPaymentMessage[]): Promise<void> {
+    const failures: unknown[] = [];
+    for (const message of messages) {
+      try {
+        paymentOutcomes.inc({ outcome: await this.handleOne(message) });
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    // An error that counts goes first, so the transport handles each message alone and counts only the bad one.
+    if (failures.length > 0) throw failures.find((err) => !isProviderOutage(err)) ?? failures[0];
+  }
+
+  /**
+   * One message, exactly once per order: the order's payment row locked, the inbox row (a message
+   * seen before ends here), the step for the payment's status, the provider call, the new status and
+   * its event, one commit.
+   *
+   * The row lock is held across the provider call. That is what makes "once per order" hold across
+   * replicas and any message order: a second message of the order (a copy under another id, a
+   * cancel racing the authorization) waits, then sees the answer. It is acceptable because the call
+   * is bounded (PAYMENT_PROVIDER_TIMEOUT_MS, at most two calls, below the database's idle-in-transaction
+   * timeout) and costs one pool connection per message in flight. If a call fails, everything rolls
+   * back and the retry asks again with the same idempotency key, which the provider answers with the
+   * first call's result. One exception: an authorization whose answer never came may hold money, so
+   * the row keeps that (`authorizing`, with the request) and only the inbox row is rolled back; a
+   * cancel then asks again and releases it, instead of leaving a tombstone over a hold. (The
+   * alternative, an intent row committed before every call and the answer in a second transaction,
+   * frees the connection during the call but needs a sweeper for the intents a crash leaves behind.)
+   */
+  private async handleOne(message: OrderPaymentMessage): Promise<Outcome> {
+    const { orderId } = message.payload;
+    const done = await this.dataSource
+      .transaction(async (manager): Promise<{ outcome: Outcome } | { unknown: ProviderUnavailableError }> => {
+        const payment = await this.payments.lockPayment(manager, orderId);
+        await manager.query('SAVEPOINT claimed');
+        const [fresh] = await this.inbox.claimMany(manager, QUEUE, [message]);
+        // Seen before: nothing to do, and a placeholder just written for it must not stay.
+        if (!fresh && payment === null) throw new SeenBefore();
+        if (!fresh) return { outcome: 'duplicate' };
+        const step = nextPaymentStep(message.type, payment?.status ?? null);
+        const trace = { correlationId: message.correlationId ?? orderId, traceparent: message.traceparent };
+        // What an authorization asks, when this step asks for one (from the event, or kept from the attempt whose answer never came).
+        const request =
+          step.action === 'authorize' && message.type === 'order.reserved'
+            ? { token: message.payload.payment.token, amountCents: message.payload.totalCents, currency: message.payload.currency }
+            : step.action === 'resolve-then-void'
+              ? { token: payment!.paymentToken!, amountCents: payment!.amountCents!, currency: payment!.currency! }
+              : null;
+        try {
+          return { outcome: await this.apply(manager, message, step, payment, request, trace) };
+        } catch (err) {
+          if (!(request && err instanceof ProviderUnavailableError && err.outcomeUnknown)) throw err;
+          // The message is retried (not claimed), and the row says an authorization may be held.
+          await manager.query('ROLLBACK TO SAVEPOINT claimed');
+          await this.payments.recordUnknownAuthorization(manager, orderId, request);
+          return { unknown: err };
+        }
+      })
+      .catch((err: unknown) => {
+        if (err instanceof SeenBefore) return { outcome: 'duplicate' as const };
+        throw err;
+      });
+    if ('unknown' in done) throw done.unknown;
+    return done.outcome;
+  }
+
+  private async apply(
+    manager: EntityManager,
+    message: OrderPaymentMessage,
+    step: PaymentStep,
+    payment: PaymentRow | null,
+    request: AuthorizationRequest | null,
+    trace: Trace,
+  ): Promise<Outcome> {
+    const { orderId } = message.payload;
+    switch (step.action) {
+      case 'ignore':
+        this.ignore(message, payment!, step.reason);
+        return 'ignored';
+      case 'missing-payment':
+        // order.confirmed follows payment.authorized, which commits with the row: retried (and counted) in case the order is not here yet.
+        this.logger.error(
+          `${message.type} for order ${orderId} (message ${message.messageId}), whose payment is ${payment?.status ?? 'missing'}: out of order, retried`,
+        );
+        throw new Error(`${message.type} for order ${orderId}, which has no authorized payment yet`);
+      case 'tombstone':
+        await this.payments.recordTombstone(manager, orderId, new Date());
+        this.logger.log(`order ${orderId} cancelled before any authorization: a late order.reserved will charge nothing`);
+        return 'cancelled-before-authorization';
+      case 'authorize': {
+        const authorization = await this.authorize(manager, orderId, request!);
+        await this.outbox.add(manager, [outcomeEvent(orderId, authorization, authorization.at, authorization.decline, trace)]);
+        return authorization.status;
+      }
+      case 'resolve-then-void': {
+        // Cancelled before the answer came: the same key gives the first answer (or authorizes now), and whatever is held is released.
+        const authorization = await this.authorize(manager, orderId, request!);
+        if (authorization.status === 'declined') return 'declined';
+        this.logger.warn(`order ${orderId} was cancelled while its authorization's answer was unknown: it was authorized, voiding it`);
+        return this.void(
+          manager,
+          { ...payment!, authorizationId: authorization.id, amountCents: authorization.amountCents, currency: authorization.currency },
+          trace,
+        );
+      }
+      case 'capture': {
+        const result = await this.provider.capture(payment!.authorizationId!, idempotencyKey(orderId, 'capture'));
+        const status = statusAfter(result);
+        // A void that reached the provider but not our commit (its order.cancelled is being retried): record what the provider holds.
+        if (status === 'captured' || status === 'voided') return this.settle(manager, payment!, status, trace);
+        throw refusal(result, `capture the authorization of order ${orderId}`, status);
+      }
+      case 'void':
+        return this.void(manager, payment!, trace);
+      case 'refund':
+        return this.refund(manager, payment!, trace);
+    }
+  }
+
+  /** Asks the provider to authorize (with the order's one key) and records its answer; the caller writes the event it needs. */
+  private async authorize(manager: EntityManager, orderId: string, request: AuthorizationRequest) {
+    const result = await this.provider.authorize({ ...request, reference: orderId }, idempotencyKey(orderId, 'authorize'));
+    const authorization = answeredAuthorization(result, ['authorized', 'declined'], 'authorize', orderId);
+    const at = new Date();
+    const decline = authorization.status === 'declined' ? declineOf(authorization) : null;
+    await this.payments.recordAuthorization(manager, orderId, authorization, decline, at);
+    if (decline) this.logger.log(`order ${orderId}: payment declined (${decline.code}): ${decline.reason}`);
+    return { ...authorization, at, decline };
+  }
+
+  private async void(manager: EntityManager, payment: PaymentRow, trace: Trace): Promise<Outcome> {
+    const { orderId } = payment;
+    const result = await this.provider.void(payment.authorizationId!, idempotencyKey(orderId, 'void'));
+    const status = statusAfter(result);
+    if (status === 'voided' || status === 'refunded') return this.settle(manager, payment, status, trace);
+    // Captured meanwhile (a capture that reached the provider but not our commit): too late to void, so give the money back.
+    if (status === 'captured' || (result.kind === 'invalid-state' && status === null)) {
+      this.logger.warn(`order ${orderId}: the provider would not void (${result.kind === 'invalid-state' ? result.message : status}); refunding instead`);
+      return this.refund(manager, payment, trace);
+    }
+    throw refusal(result, `void the authorization of order ${orderId}`, status);
+  }
+
+  private async refund(manager: EntityManager, payment: PaymentRow, trace: Trace): Promise<Outcome> {
+    const result = await this.provider.refund(payment.authorizationId!, idempotencyKey(payment.orderId, 'refund'));
+    const status = statusAfter(result);
+    if (status === 'refunded') return this.settle(manager, payment, status, trace);
+    throw refusal(result, `refund the payment of order ${payment.orderId}`, status);
+  }
+
+  /** The payment reached `status` at the provider: the row and its event, in the message's transaction. */
+  private async settle(manager: EntityManager, payment: PaymentRow, status: 'captured' | 'voided' | 'refunded', trace: Trace): Promise<Outcome> {
+    const at = new Date();
+    await this.payments.recordStatus(manager, payment.orderId, status, at);
+    const authorization = { id: payment.authorizationId!, amountCents: payment.amountCents!, currency: payment.currency!, status };
+    await this.outbox.add(manager, [outcomeEvent(payment.orderId, authorization, at, null, trace)]);
+    return status;
+  }
+
+  private ignore(message: OrderPaymentMessage, payment: PaymentRow, reason: IgnoredReason): void {
+    const what = `${message.type} for order ${message.payload.orderId} (message ${message.messageId}), whose payment is ${payment.status}: nothing to do (${reason})`;
+    if (reason === 'contradiction') this.logger.error(what);
+    else this.logger.log(what);
+    ignoredEvents.inc({ reason });
+  }
+
+  /** The order's payment row, for its trace. */
+  findPayment(orderId: string): Promise<PaymentRow | null> {
+    return this.payments.findPayment(this.dataSource.manager, orderId);
+  }
+}
+
+type Trace = { correlationId: string; traceparent?: string };
+
+/** Rolls back the transaction of a message seen before, placeholder included. */
+class SeenBefore extends Error {}
+type AuthorizationRequest = Omit<AuthorizeRequest, 'reference'>;
+
+/** Where the authorization stands after a call: what the provider answered, or what it said it is when it refused the change. */
+function statusAfter(result: ProviderResult): AuthorizationStatus | null {
+  return result.kind === 'answered' ? result.authorization.status : result.current;
+}
+
+function answeredAuthorization<S extends AuthorizationStatus>(result: ProviderResult, expected: S[], operation: string, orderId: string) {
+  if (result.kind === 'answered' && (expected as AuthorizationStatus[]).includes(result.authorization.status)) {
+    return result.authorization as AuthorizationView & { status: S };
+  }
+  throw new ProviderProtocolError(
+    `${operation} of order ${orderId}: the provider answered ${result.kind === 'answered' ? result.authorization.status : result.message}`,
+  );
+}
+
+/** A change the provider will not make, for a reason a retry cannot fix: dead-lettered, with the provider's words, for an operator. */
+function refusal(result: ProviderResult, attempted: string, status: AuthorizationStatus | null): Error {
+  const said = result.kind === 'invalid-state' ? result.message : `the provider answered ${status}`;
+  return new UnprocessableMessageError(`cannot ${attempted}: ${said}`);
+}
+
+/** The provider's decline code and its reason in plain words (the provider's own, or ours for a code it left unexplained). */
+export function declineOf(authorization: Pick<AuthorizationView, 'declineCode' | 'declineReason'>): { code: string; reason: string } {
+  const code = authorization.declineCode ?? 'card_declined';
+  const reason = authorization.declineReason ?? DECLINE_WORDS[code] ?? DECLINE_WORDS.card_declined;
+  return { code: code.slice(0, 100), reason: reason.slice(0, 500) };
+}
+
+function outcomeEvent(
+  orderId: string,
+  authorization: Pick<AuthorizationView, 'id' | 'amountCents' | 'currency' | 'status'>,
+  at: Date,
+  decline: { code: string; reason: string } | null,
+  trace: Trace,
+): PaymentResult {
+  const outcome = {
+    schemaVersion: 1 as const,
+    orderId,
+    authorizationId: authorization.id,
+    amountCents: authorization.amountCents,
+    currency: authorization.currency,
+    at: at.toISOString(),
+  };
+  switch (authorization.status) {
+    case 'authorized':
+      return event('payment.authorized', outcome, trace);
+    case 'declined':
+      return event('payment.declined', { ...outcome, code: decline!.code, reason: decline!.reason }, trace);
+    case 'captured':
+      return event('payment.captured', outcome, trace);
+    case 'voided':
+      return event('payment.voided', outcome, trace);
+    case 'refunded':
+      return event('payment.refunded', outcome, trace);
+  }
+}
