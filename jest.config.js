@@ -13,11 +13,8 @@ module.exports = {
     '<rootDir>/apps/order-service',
     '<rootDir>/apps/inventory-service',
     '<rootDir>/apps/notification-service',
-<<<<<<< HEAD
     '<rootDir>/apps/payment-provider',
-=======
     '<rootDir>/apps/payment-service',
->>>>>>> i20-payment
     '<rootDir>/test/integration',
   ],
 };
