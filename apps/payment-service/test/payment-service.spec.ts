@@ -1,6 +1,6 @@
 /**
  * The payment service in-process on its own PostgreSQL database and RabbitMQ vhost, paying through
- * a provider over HTTP (test/provider-double.ts for now: see there). Order events are published to
+ * the provider stand-in (apps/payment-provider, on its own database: test/provider.ts). Order events are published to
  * shop.orders as order-service's outbox publishes them; what it did is read back from its payments
  * table, the payment results it published to shop.payments, and the provider's ledger.
  */
@@ -14,7 +14,7 @@ import { register } from 'prom-client';
 import { createPaymentService } from '../src/app';
 import { loadPaymentServiceConfig } from '../src/config';
 import { PaymentsService } from '../src/payments/payments.service';
-import { startProvider, type ProviderHandle } from './provider-double';
+import { startProvider, type ProviderHandle } from './provider';
 
 const ADMIN_TOKEN = 'payments-admin-token';
 const TIMEOUT_MS = 1_000;
@@ -66,12 +66,18 @@ describe('payment-service', () => {
   let url: string;
   let provider: ProviderHandle;
   let providerPort: number;
+  let providerDatabase: Awaited<ReturnType<typeof createDatabase>>;
   /** Every payment result the service published, in the order they arrived. */
   const published: PaymentResult[] = [];
 
   beforeAll(async () => {
-    [database, vhost, providerPort] = await Promise.all([createDatabase('payments_it'), createVhost('payments-it'), freePort()]);
-    provider = await startProvider({ port: providerPort });
+    [database, providerDatabase, vhost, providerPort] = await Promise.all([
+      createDatabase('payments_it'),
+      createDatabase('provider_it'),
+      createVhost('payments-it'),
+      freePort(),
+    ]);
+    provider = await startProvider({ port: providerPort, databaseUrl: providerDatabase.url });
     app = await createPaymentService(
       loadPaymentServiceConfig({
         HOST: '127.0.0.1',
@@ -122,7 +128,7 @@ describe('payment-service', () => {
     await amqp?.close().catch(() => undefined);
     await sql?.end();
     await provider?.close();
-    await Promise.all([database?.drop(), vhost?.remove()]);
+    await Promise.all([database?.drop(), providerDatabase?.drop(), vhost?.remove()]);
   });
 
   const publish = (
@@ -200,13 +206,13 @@ describe('payment-service', () => {
     expect(resultsOf(orderId)).toEqual([
       expect.objectContaining({
         type: 'payment.declined',
-        payload: expect.objectContaining({ orderId, code: 'insufficient_funds', reason: 'The card has insufficient funds.', amountCents: 3600 }),
+        payload: expect.objectContaining({ orderId, code: 'insufficient_funds', reason: 'Your card has insufficient funds.', amountCents: 3600 }),
       }),
     ]);
     expect(await paymentOf(orderId)).toMatchObject({
       status: 'declined',
       decline_code: 'insufficient_funds',
-      decline_reason: 'The card has insufficient funds.',
+      decline_reason: 'Your card has insufficient funds.',
     });
 
     // The shopper cancels the rejected order meanwhile: nothing is held, so nothing is given back.
@@ -380,7 +386,7 @@ describe('payment-service', () => {
       // Readiness is the database only: the service stays ready while its provider is down.
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
     } finally {
-      provider = await startProvider({ port: providerPort });
+      provider = await startProvider({ port: providerPort, databaseUrl: providerDatabase.url });
     }
     await waitFor(async () => (await statusOf(orderId)) === 'authorized', { what: 'the payment authorized after the outage', timeoutMs: 30_000 });
     expect(await kindsOf(orderId)).toEqual(['authorize']);

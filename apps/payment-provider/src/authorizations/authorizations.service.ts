@@ -54,6 +54,8 @@ export class AuthorizationsService {
           409,
           'invalid_state',
           `authorization ${authorization.id} is ${authorization.status}; it can be ${PAST[action]} only when ${requiredStatus(action)}`,
+          undefined,
+          authorization,
         );
       }
       const updated: AuthorizationView = await updateStatus(client, authorization.id, status);

@@ -14,6 +14,8 @@ export interface ProviderErrorBody {
   code?: string;
   message: string;
   issues?: FieldIssue[];
+  /** The authorization as it stands, with an `invalid_state` refusal: the caller sees why (captured, voided...). */
+  authorization?: unknown;
 }
 
 /** A refusal the caller can act on; the HTTP layer answers it as is. */
@@ -23,6 +25,7 @@ export class ProviderError extends Error {
     readonly code: string,
     message: string,
     readonly issues?: FieldIssue[],
+    readonly authorization?: unknown,
   ) {
     super(message);
     this.name = 'ProviderError';
@@ -40,6 +43,7 @@ export class ProviderError extends Error {
       code: this.code,
       message: this.message,
       ...(this.issues ? { issues: this.issues } : {}),
+      ...(this.authorization ? { authorization: this.authorization } : {}),
     };
   }
 }

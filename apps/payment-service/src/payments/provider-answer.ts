@@ -34,13 +34,13 @@ export type ProviderAnswer =
   | { kind: 'refused'; message: string }
   | { kind: 'malformed'; message: string };
 
-/** `{ error: 'invalid_state', message }`, `{ code, message }` or Stripe's `{ error: { code, message } }`. */
+/** `{ code: 'invalid_state', message }` (the stand-in's, beside the HTTP `error` name), `{ error: 'invalid_state' }` or Stripe's `{ error: { code, message } }`. */
 function errorOf(body: unknown): { code: string | null; message: string | null; authorization: unknown } {
   const record = (body ?? {}) as Record<string, unknown>;
   const nested = typeof record.error === 'object' && record.error !== null ? (record.error as Record<string, unknown>) : {};
   const text = (...values: unknown[]) => (values.find((value) => typeof value === 'string' && value !== '') as string | undefined) ?? null;
   return {
-    code: text(record.error, record.code, nested.code, nested.type),
+    code: text(record.code, nested.code, nested.type, record.error),
     message: text(record.message, nested.message, record.detail),
     authorization: record.authorization ?? nested.authorization ?? null,
   };
