@@ -8,7 +8,8 @@ export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'failed' | 'd
 
 /**
  * Follows an order's server-sent events and writes each one into the cached order, so every view of the
- * order re-renders without a reload. The stream is closed once the order reaches a final status.
+ * order re-renders without a reload. The caller turns it off once no more news is due (awaitsNews),
+ * which closes the stream; a cancel turns it on again while the money is being returned.
  * EventSource reconnects by itself after a dropped connection; when it gives up (`failed`, e.g. the
  * server answered an error status) the order is polled instead, so the page still ends up up to date.
  */
@@ -36,8 +37,6 @@ export function useOrderStatusStream(orderId: string, enabled: boolean): StreamS
           (status) => status && { ...status, confirmations: 'prompt', checkedAt: event.updatedAt },
         );
         void queryClient.invalidateQueries({ queryKey: queryKeys.systemStatus });
-        source.close();
-        setState('done');
       }
     };
     source.onerror = () => setState(source.readyState === EventSource.CLOSED ? 'failed' : 'reconnecting');
@@ -55,6 +54,7 @@ export function useOrderStatusStream(orderId: string, enabled: boolean): StreamS
 
 /** An event older than what is shown (a replay after reconnecting) must not move the order back in time. */
 export function applyStatusEvent(order: OrderView, event: OrderStatusEvent): OrderView {
-  if (order.status !== 'PENDING' || Date.parse(event.updatedAt) < Date.parse(order.updatedAt)) return order;
-  return { ...order, status: event.status, statusReason: event.statusReason, updatedAt: event.updatedAt };
+  if (Date.parse(event.updatedAt) < Date.parse(order.updatedAt)) return order;
+  const { status, statusReason, payment, stockReleased, cancellable, updatedAt } = event;
+  return { ...order, status, statusReason, payment, stockReleased, cancellable, updatedAt };
 }
