@@ -75,7 +75,12 @@ function TestCards({ card, onChange }: Pick<CardFieldsProps, 'card' | 'onChange'
             <span>
               <code>{groupCardNumber(testCard.number)}</code> {testCard.behaviour}
             </span>
-            <button type="button" className="button button--quiet" onClick={() => use(testCard.number)} aria-label={`Use test card ${groupCardNumber(testCard.number)}`}>
+            <button
+              type="button"
+              className="button button--quiet"
+              onClick={() => use(testCard.number)}
+              aria-label={`Use test card ${groupCardNumber(testCard.number)}`}
+            >
               Use
             </button>
           </li>

@@ -17,7 +17,10 @@ const CANCEL_TOKEN = 'c4nc3l-t0k3n-0123456789abcdef';
 const TOKENS = 'POST /payment-provider/v1/tokens';
 
 /** The provider's answer for any card it accepts. */
-const tokenized = (token = 'tok_1a2b3c') => () => json({ token, brand: 'visa', last4: '4242' }, 201);
+const tokenized =
+  (token = 'tok_1a2b3c') =>
+  () =>
+    json({ token, brand: 'visa', last4: '4242' }, 201);
 
 /** The 201 of POST /api/orders: the order and its cancel capability. */
 const placed = (): PlacedOrderView => ({ ...pendingOrder(), cancelToken: CANCEL_TOKEN });
@@ -64,8 +67,7 @@ async function fillCard(user: ReturnType<typeof renderShop>['user'], number = '4
 
 const placeOrderButton = () => screen.getByRole('button', { name: /Place order/ });
 const orderPosts = (api: ReturnType<typeof installFakeApi>) => api.posts().filter((request) => new URL(request.url).pathname === '/api/orders');
-const tokenPosts = (api: ReturnType<typeof installFakeApi>) =>
-  api.posts().filter((request) => new URL(request.url).pathname === '/payment-provider/v1/tokens');
+const tokenPosts = (api: ReturnType<typeof installFakeApi>) => api.posts().filter((request) => new URL(request.url).pathname === '/payment-provider/v1/tokens');
 
 describe('checkout', () => {
   beforeEach(() => FakeEventSource.install());
@@ -349,7 +351,8 @@ describe('checkout: paying by card', () => {
   it('shows a refusal of the card as a whole beside the card number, as the provider words it', async () => {
     installFakeApi({
       ...shopRoutes(),
-      [TOKENS]: () => json({ statusCode: 422, error: 'Unprocessable Entity', code: 'expired_card', message: 'The card has expired; check the expiry date' }, 422),
+      [TOKENS]: () =>
+        json({ statusCode: 422, error: 'Unprocessable Entity', code: 'expired_card', message: 'The card has expired; check the expiry date' }, 422),
     });
     putInCart([{ sku: 'MUG-001', quantity: 1 }]);
     const { user } = renderShop('/checkout');
@@ -410,9 +413,7 @@ describe('checkout: paying by card', () => {
     const { user } = renderShop('/checkout');
 
     const list = within(await screen.findByRole('region', { name: 'Test cards' })).getAllByRole('listitem');
-    expect(list.map((item) => item.textContent)).toEqual(
-      TEST_CARDS.map((card) => `${card.number.replace(/(\d{4})(?=\d)/g, '$1 ')} ${card.behaviour}Use`),
-    );
+    expect(list.map((item) => item.textContent)).toEqual(TEST_CARDS.map((card) => `${card.number.replace(/(\d{4})(?=\d)/g, '$1 ')} ${card.behaviour}Use`));
     await user.click(screen.getByRole('button', { name: 'Use test card 4000 0000 0000 9995' }));
 
     expect(screen.getByLabelText('Card number')).toHaveValue('4000 0000 0000 9995');

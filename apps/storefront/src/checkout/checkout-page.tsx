@@ -70,15 +70,18 @@ export function CheckoutPage() {
     }
 
     setIssues([]);
-    placeOrder.mutate({ order: parsed.data, card: reading.card }, {
-      onSuccess: (order) => {
-        cart.clear();
-        saveCustomer(parsed.data.customer);
-        recordPlacedOrder(order);
-        navigate(`/orders/${order.id}`, { state: { justPlaced: true } });
+    placeOrder.mutate(
+      { order: parsed.data, card: reading.card },
+      {
+        onSuccess: (order) => {
+          cart.clear();
+          saveCustomer(parsed.data.customer);
+          recordPlacedOrder(order);
+          navigate(`/orders/${order.id}`, { state: { justPlaced: true } });
+        },
+        onError: (error) => showIssues(describeFailure(error)),
       },
-      onError: (error) => showIssues(describeFailure(error)),
-    });
+    );
   };
 
   // Nothing to order: no form, so there is no button that could send an empty order or show $0.00.

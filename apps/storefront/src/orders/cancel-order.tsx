@@ -39,13 +39,15 @@ export function CancelOrder({ order, onCancelled }: { order: OrderView; onCancel
     if (confirming) confirmTitle.current?.focus();
   }, [confirming]);
 
-  const error = cancel.isError && <p className="notice notice--error" role="alert">{describeCancelFailure(cancel.error)}</p>;
+  const error = cancel.isError && (
+    <p className="notice notice--error" role="alert">
+      {describeCancelFailure(cancel.error)}
+    </p>
+  );
   if (!order.cancellable) return error || null;
   if (cancelToken === null && !signedInAsCustomer) {
     return (
-      <p className="muted small">
-        To cancel this order, open it in the browser that placed it, or sign in under My orders with the email it was placed with.
-      </p>
+      <p className="muted small">To cancel this order, open it in the browser that placed it, or sign in under My orders with the email it was placed with.</p>
     );
   }
 

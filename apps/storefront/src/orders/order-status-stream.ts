@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import type { OrderStatusEvent, OrderView, ShopperStatusView } from '@shop/contracts';
 import { PENDING_ORDERS_POLL_MS, queryKeys } from '../api/queries';
 import { orderEventsUrl, parseOrderStatusEvent } from '../api/shop-api';
+import { awaitsNews } from './order-progress';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'failed' | 'done';
 
@@ -28,7 +29,13 @@ export function useOrderStatusStream(orderId: string, enabled: boolean): StreamS
     source.onmessage = (message: MessageEvent<string>) => {
       const event = parseOrderStatusEvent(message.data);
       if (!event || event.orderId !== orderId) return;
-      queryClient.setQueryData<OrderView>(queryKeys.order(orderId), (order) => order && applyStatusEvent(order, event));
+      let settled = false;
+      queryClient.setQueryData<OrderView>(queryKeys.order(orderId), (order) => {
+        if (!order) return order;
+        const next = applyStatusEvent(order, event);
+        settled = !awaitsNews(next);
+        return next;
+      });
       if (event.status !== 'PENDING') {
         // A decision is newer evidence than the last status poll that inventory decides: the strip clears
         // in the same render as the headline, and the refetch confirms or corrects it.
@@ -37,6 +44,11 @@ export function useOrderStatusStream(orderId: string, enabled: boolean): StreamS
           (status) => status && { ...status, confirmations: 'prompt', checkedAt: event.updatedAt },
         );
         void queryClient.invalidateQueries({ queryKey: queryKeys.systemStatus });
+      }
+      // The last news arrived: closed at once rather than at the next render.
+      if (settled) {
+        source.close();
+        setState('done');
       }
     };
     source.onerror = () => setState(source.readyState === EventSource.CLOSED ? 'failed' : 'reconnecting');
