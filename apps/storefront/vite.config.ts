@@ -8,6 +8,9 @@ import { SHOP_NAME } from '../../libs/contracts/src/shop';
 const orderServiceUrl = process.env.ORDER_URL ?? 'http://127.0.0.1:3001';
 const inventoryServiceUrl = process.env.INVENTORY_URL ?? 'http://127.0.0.1:3002';
 const notificationServiceUrl = process.env.NOTIFICATION_URL ?? 'http://127.0.0.1:3003';
+const paymentServiceUrl = process.env.PAYMENT_URL ?? 'http://127.0.0.1:3004';
+/** The card processor (apps/payment-provider stands in for it): the browser tokenizes cards there. */
+const paymentProviderUrl = process.env.PAYMENT_PROVIDER_URL ?? 'http://127.0.0.1:4010';
 
 // Stock belongs to inventory-service, the emails sent to notification-service, everything else under /api to order-service.
 // The more specific prefix must come first: the first matching key wins.
@@ -17,8 +20,11 @@ const apiProxy: Record<string, ProxyOptions> = {
   // Each service's operators' routes (dead letters, parked rows, audit) go to that service.
   '/api/operations/inventory': { target: inventoryServiceUrl, changeOrigin: true },
   '/api/operations/notifications': { target: notificationServiceUrl, changeOrigin: true },
+  '/api/operations/payments': { target: paymentServiceUrl, changeOrigin: true },
   '/api/notifications': { target: notificationServiceUrl, changeOrigin: true },
   '/api': { target: orderServiceUrl, changeOrigin: true },
+  // The provider's own origin, reached through the shop's (as nginx does): the CSP's connect-src stays 'self'.
+  '/payment-provider/': { target: paymentProviderUrl, changeOrigin: true, rewrite: (path) => path.replace(/^\/payment-provider/, '') },
 };
 
 /**

@@ -1,9 +1,10 @@
 /**
- * Runs the real shop for the browser suite: three fresh PostgreSQL databases and a fresh RabbitMQ vhost
- * (so runs never see each other's orders or messages), the built order-service, inventory-service and
- * notification-service as child processes, MailDev (from node_modules) catching the emails (the order
- * emails and the sign-in links), and the built storefront behind `vite preview` proxying to the
- * services and sending nginx's security headers (vite.config.ts).
+ * Runs the real shop for the browser suite: fresh PostgreSQL databases and a fresh RabbitMQ vhost
+ * (so runs never see each other's orders or messages), the built order-service, inventory-service,
+ * notification-service and payment-service as child processes, the card processor's stand-in
+ * (apps/payment-provider, in this process, on its own database), MailDev (from node_modules) catching
+ * the emails (the order emails and the sign-in links), and the built storefront behind `vite preview`
+ * proxying to the services and the provider and sending nginx's security headers (vite.config.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LedgerEntry } from '@shop/contracts';
 import { createDatabase, createVhost, freePort } from '@shop/testing';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -20,6 +22,29 @@ const STOREFRONT_DIR = join(REPO_ROOT, 'apps/storefront');
 export const BROWSER_ADMIN_TOKEN = 'browser-suite-admin-token';
 /** Signs the emailed sign-in links (at least 32 characters). */
 const SIGN_IN_SECRET = 'browser-suite-sign-in-secret-0123456789';
+
+/** The shop's secret key at the provider stand-in (payment-service sends it; the suite reads the ledger with it). */
+const PROVIDER_API_KEY = 'sk_test_browser_suite';
+/** How long the stand-in holds back the first answer for the tok_hang card: past payment-service's timeout. */
+const PROVIDER_HANG_MS = 10_000;
+
+/**
+ * The provider stand-in's entry point, as its brief fixes it. TODO(merge of apps/payment-provider):
+ * add "@shop/payment-provider": "workspace:*" to this package's devDependencies, then replace this
+ * interface and the import in startProvider() by `import { startPaymentProvider } from '@shop/payment-provider'`.
+ */
+interface PaymentProviderModule {
+  startPaymentProvider(options: {
+    host: string;
+    port: number;
+    databaseUrl: string;
+    apiKey: string;
+    hangMs: number;
+    logLevel?: 'warn';
+  }): Promise<{ url: string; close(): Promise<void> }>;
+}
+/** A name in a variable: TypeScript does not resolve it, so the suite typechecks before the package exists. */
+const PAYMENT_PROVIDER_PACKAGE = '@shop/payment-provider';
 
 /** PENDING longer than this while the path is healthy is stuck: short, so the repair scenario finds its order stuck in seconds. */
 export const BROWSER_STUCK_AFTER_SECONDS = 10;
@@ -38,6 +63,11 @@ export interface ShopStack {
   inventoryDatabaseUrl: string;
   inventoryServiceUrl: string;
   notificationServiceUrl: string;
+  paymentServiceUrl: string;
+  /** The card processor's stand-in, as payment-service reaches it (the browser goes through the preview's /payment-provider/). */
+  paymentProviderUrl: string;
+  /** Every movement of money the provider recorded for an order (GET /v1/ledger?reference=<order id>), oldest first. */
+  ledgerOf(orderId: string): Promise<LedgerEntry[]>;
   /** MailDev's web UI, and its REST API under /api (GET /api/email). */
   mailCatcherUrl: string;
   /** Every email MailDev caught so far. */
@@ -68,6 +98,7 @@ export async function startShopStack(): Promise<ShopStack> {
     'apps/order-service/dist/main.js',
     'apps/inventory-service/dist/main.js',
     'apps/notification-service/dist/main.js',
+    'apps/payment-service/dist/main.js',
     'apps/storefront/dist/index.html',
   ];
   const missing = builds.filter((path) => !existsSync(join(REPO_ROOT, path)));
@@ -89,14 +120,23 @@ export async function startShopStack(): Promise<ShopStack> {
     cleanups.push(inventoryDb.drop);
     const notificationsDb = await createDatabase('shop_browser_notifications');
     cleanups.push(notificationsDb.drop);
+    const paymentsDb = await createDatabase('shop_browser_payments');
+    cleanups.push(paymentsDb.drop);
+    // The provider is the outside world: its own database, shared with nothing of the shop.
+    const providerDb = await createDatabase('shop_browser_provider');
+    cleanups.push(providerDb.drop);
     const vhost = await createVhost('shop-browser');
     cleanups.push(vhost.remove);
 
     const [orderPort, inventoryPort, shopPort] = [await freePort(), await freePort(), await freePort()];
     const [notificationPort, notificationMetricsPort, smtpPort, mailWebPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [paymentPort, paymentMetricsPort] = [await freePort(), await freePort()];
     const orderServiceUrl = `http://127.0.0.1:${orderPort}`;
     const inventoryServiceUrl = `http://127.0.0.1:${inventoryPort}`;
     const notificationServiceUrl = `http://127.0.0.1:${notificationPort}`;
+    const paymentServiceUrl = `http://127.0.0.1:${paymentPort}`;
+    const provider = await startProvider(providerDb.url);
+    cleanups.push(() => provider.close());
     const serviceEnv = (databaseUrl: string, port: number) => ({
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -117,6 +157,7 @@ export async function startShopStack(): Promise<ShopStack> {
         // The stuck orders and the timelines ask the other services for their dead letters and hops.
         INVENTORY_URL: inventoryServiceUrl,
         NOTIFICATION_URL: notificationServiceUrl,
+        PAYMENT_URL: paymentServiceUrl,
         ORDER_STUCK_AFTER_SECONDS: String(BROWSER_STUCK_AFTER_SECONDS),
       },
       readyUrl: `http://127.0.0.1:${orderPort}/health/ready`,
@@ -157,13 +198,32 @@ export async function startShopStack(): Promise<ShopStack> {
       },
       readyUrl: `http://127.0.0.1:${notificationPort}/health/ready`,
     });
+    const paymentService = new ServiceProcess('payment-service', process.execPath, ['dist/main.js'], {
+      cwd: join(REPO_ROOT, 'apps/payment-service'),
+      env: {
+        ...serviceEnv(paymentsDb.url, paymentPort),
+        METRICS_PORT: String(paymentMetricsPort),
+        PAYMENT_PROVIDER_URL: provider.url,
+        PAYMENT_PROVIDER_API_KEY: PROVIDER_API_KEY,
+        // Its dead letters and its hops of an order's timeline, for the operators' console.
+        ADMIN_TOKEN: BROWSER_ADMIN_TOKEN,
+      },
+      readyUrl: `${paymentServiceUrl}/health/ready`,
+    });
     const storefront = new ServiceProcess(
       'storefront',
       process.execPath,
       [viteBin(), 'preview', '--host', '127.0.0.1', '--port', String(shopPort), '--strictPort'],
       {
         cwd: STOREFRONT_DIR,
-        env: { ORDER_URL: orderServiceUrl, INVENTORY_URL: inventoryServiceUrl, NOTIFICATION_URL: notificationServiceUrl },
+        env: {
+          ORDER_URL: orderServiceUrl,
+          INVENTORY_URL: inventoryServiceUrl,
+          NOTIFICATION_URL: notificationServiceUrl,
+          PAYMENT_URL: paymentServiceUrl,
+          // The browser tokenizes cards at /payment-provider/, which the preview forwards here.
+          PAYMENT_PROVIDER_URL: provider.url,
+        },
         readyUrl: `http://127.0.0.1:${shopPort}/`,
       },
     );
@@ -172,12 +232,14 @@ export async function startShopStack(): Promise<ShopStack> {
     cleanups.push(() => inventoryService.stop());
     cleanups.push(() => mailCatcher.stop());
     cleanups.push(() => notificationService.stop());
+    cleanups.push(() => paymentService.stop());
     cleanups.push(() => storefront.stop());
     // Services start one after the other: three NestJS boots plus migrations at once crowd a 2-core machine.
     await orderService.start();
     await inventoryService.start();
     await mailCatcher.start();
     await notificationService.start();
+    await paymentService.start();
     await storefront.start();
 
     return {
@@ -187,6 +249,15 @@ export async function startShopStack(): Promise<ShopStack> {
       inventoryDatabaseUrl: inventoryDb.url,
       inventoryServiceUrl,
       notificationServiceUrl,
+      paymentServiceUrl,
+      paymentProviderUrl: provider.url,
+      ledgerOf: async (orderId) => {
+        const response = await fetch(`${provider.url}/v1/ledger?reference=${encodeURIComponent(orderId)}`, {
+          headers: { authorization: `Bearer ${PROVIDER_API_KEY}` },
+        });
+        if (!response.ok) throw new Error(`the provider answered ${response.status} to GET /v1/ledger`);
+        return (await response.json()) as LedgerEntry[];
+      },
       mailCatcherUrl,
       caughtEmails: async () => {
         const response = await fetch(`${mailCatcherUrl}/api/email`);
@@ -202,6 +273,12 @@ export async function startShopStack(): Promise<ShopStack> {
     await stop();
     throw error;
   }
+}
+
+/** The card processor's stand-in on a free port, in this process (it is a plain Fastify server, not a shop service). */
+async function startProvider(databaseUrl: string): Promise<{ url: string; close(): Promise<void> }> {
+  const { startPaymentProvider } = (await import(/* @vite-ignore */ PAYMENT_PROVIDER_PACKAGE)) as PaymentProviderModule;
+  return startPaymentProvider({ host: '127.0.0.1', port: 0, databaseUrl, apiKey: PROVIDER_API_KEY, hangMs: PROVIDER_HANG_MS, logLevel: 'warn' });
 }
 
 interface ServiceOptions {

@@ -64,21 +64,22 @@ export function useOrder(orderId: string) {
   return useQuery({ queryKey: queryKeys.order(orderId), queryFn: () => shopApi.getOrder(orderId) });
 }
 
-/** Each order placed from this browser, by id (the capability); a pending one is asked again until it settles. */
+/** Each order placed from this browser, by id (the capability); one awaiting confirmation is asked again until it settles. */
 export function usePlacedOrderQueries(orderIds: readonly string[]) {
   return useQueries({
     queries: orderIds.map((orderId) => ({
       queryKey: queryKeys.order(orderId),
       queryFn: () => shopApi.getOrder(orderId),
-      refetchInterval: (query: Query<OrderView>) => (query.state.data && isAwaitingStock(query.state.data) ? PENDING_ORDERS_POLL_MS : false),
+      refetchInterval: (query: Query<OrderView>) => (query.state.data && isAwaitingConfirmation(query.state.data) ? PENDING_ORDERS_POLL_MS : false),
     })),
   });
 }
 
 /** The shopper session, or null when there is none (a 401 is an answer here, not a failure). */
-export function useShopperSession() {
+export function useShopperSession({ enabled = true }: { enabled?: boolean } = {}) {
   return useQuery({
     queryKey: queryKeys.session,
+    enabled,
     queryFn: async (): Promise<SessionView | null> => {
       try {
         return await shopApi.getSession();
@@ -96,7 +97,7 @@ export function useMyOrders(signedIn: boolean) {
     queryKey: queryKeys.myOrders,
     queryFn: shopApi.listMyOrders,
     enabled: signedIn,
-    refetchInterval: (query) => (query.state.data?.some(isAwaitingStock) ? PENDING_ORDERS_POLL_MS : false),
+    refetchInterval: (query) => (query.state.data?.some(isAwaitingConfirmation) ? PENDING_ORDERS_POLL_MS : false),
   });
 }
 
@@ -108,11 +109,11 @@ export function useMyOrders(signedIn: boolean) {
 export const ORDER_EMAIL_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
 
 /**
- * The email sent to the shopper about the order's final status (`confirmed` or `rejected`), once
+ * The email sent to the shopper about the order's final status (`confirmed`, `rejected` or `cancelled`), once
  * notification-service lists it; null until then, and for good if that service cannot be reached:
  * the note is a courtesy, so a failure is neither shown nor retried beyond the same few tries.
  */
-export function useOrderEmail(orderId: string, kind: 'confirmed' | 'rejected' | null): SentEmailView | null {
+export function useOrderEmail(orderId: string, kind: Exclude<OrderEmailKind, 'received'> | null): SentEmailView | null {
   const query = useQuery({
     queryKey: queryKeys.orderNotifications(orderId),
     queryFn: () => shopApi.listOrderNotifications(orderId),
@@ -134,6 +135,7 @@ function sentEmail(notifications: SentEmailView[] | undefined, kind: OrderEmailK
   return notifications.find((notification) => notification.kind === kind) ?? null;
 }
 
-export function isAwaitingStock(order: Pick<OrderView, 'status'>): boolean {
-  return order.status === 'PENDING';
+/** Stock or payment still to come: PENDING (stock being reserved) or RESERVED (payment being authorized). */
+export function isAwaitingConfirmation(order: Pick<OrderView, 'status'>): boolean {
+  return order.status === 'PENDING' || order.status === 'RESERVED';
 }

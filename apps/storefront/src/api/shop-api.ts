@@ -2,6 +2,7 @@ import type {
   CreateOrderRequest,
   OrderStatusEvent,
   OrderView,
+  PlacedOrderView,
   ProductView,
   SentEmailView,
   ShopperStatusView,
@@ -9,7 +10,7 @@ import type {
   SystemStatusView,
 } from '@shop/contracts';
 import type { ApiErrorBody, SessionView } from '@shop/contracts';
-import { IDEMPOTENCY_KEY_HEADER, orderStatusSchema } from '@shop/contracts';
+import { CANCEL_TOKEN_HEADER, CANCELLABLE_STATUSES, IDEMPOTENCY_KEY_HEADER, orderStatusSchema } from '@shop/contracts';
 import type { ProductSort } from '@shop/contracts';
 import { ApiError, requestJson } from './http';
 
@@ -32,12 +33,27 @@ export const shopApi = {
   /** Served by inventory-service; fails while it is down, which the shop treats as "stock unknown". */
   listStockLevels: () => requestJson<StockLevelView[]>('/api/stock'),
 
+  /** The 201 carries the order's cancelToken: the only answer that ever does. */
   placeOrder: (request: CreateOrderRequest, idempotencyKey: string) =>
-    requestJson<OrderView>('/api/orders', {
+    requestJson<PlacedOrderView>('/api/orders', {
       method: 'POST',
       headers: { 'content-type': 'application/json', [IDEMPOTENCY_KEY_HEADER]: idempotencyKey },
       body: JSON.stringify(request),
     }),
+
+  /**
+   * Cancels with the order's cancelToken when this browser placed it, else with the session cookie
+   * (an order listed under the signed-in email). 409 once the order can no longer be cancelled.
+   * Answers the order as it now stands when the server sends it, else null.
+   */
+  cancelOrder: async (orderId: string, cancelToken: string | null): Promise<OrderView | null> => {
+    const headers = new Headers({ accept: 'application/json', 'content-type': 'application/json' });
+    if (cancelToken) headers.set(CANCEL_TOKEN_HEADER, cancelToken);
+    const response = await fetch(`/api/orders/${encodeURIComponent(orderId)}/cancel`, { method: 'POST', headers, body: '{}' });
+    if (!response.ok) throw new ApiError(response.status, await errorBodyOf(response));
+    const body = (await response.json().catch(() => null)) as Partial<OrderView> | null;
+    return body && body.id === orderId && orderStatusSchema.safeParse(body.status).success ? (body as OrderView) : null;
+  },
 
   getOrder: (orderId: string) => requestJson<OrderView>(`/api/orders/${encodeURIComponent(orderId)}`),
 
@@ -72,8 +88,12 @@ async function requestStatus(path: string, init: RequestInit): Promise<void> {
   headers.set('accept', 'application/json');
   const response = await fetch(path, { ...init, headers });
   if (response.ok) return;
+  throw new ApiError(response.status, await errorBodyOf(response));
+}
+
+async function errorBodyOf(response: Response): Promise<ApiErrorBody | null> {
   const body = (await response.json().catch(() => null)) as Partial<ApiErrorBody> | null;
-  throw new ApiError(response.status, typeof body?.statusCode === 'number' && typeof body.message === 'string' ? (body as ApiErrorBody) : null);
+  return typeof body?.statusCode === 'number' && typeof body.message === 'string' ? (body as ApiErrorBody) : null;
 }
 
 /** Server-sent events: the order's current status first, then every change. */
@@ -84,8 +104,18 @@ export function orderEventsUrl(orderId: string): string {
 export function parseOrderStatusEvent(data: string): OrderStatusEvent | null {
   try {
     const event = JSON.parse(data) as Partial<OrderStatusEvent>;
-    const valid = typeof event.orderId === 'string' && orderStatusSchema.safeParse(event.status).success && typeof event.updatedAt === 'string';
-    return valid ? (event as OrderStatusEvent) : null;
+    const status = orderStatusSchema.safeParse(event.status);
+    if (typeof event.orderId !== 'string' || !status.success || typeof event.updatedAt !== 'string') return null;
+    // A server older than the payment fields sends none of them: no money news, nothing released, cancellable by status.
+    return {
+      orderId: event.orderId,
+      status: status.data,
+      statusReason: event.statusReason ?? null,
+      payment: event.payment ?? null,
+      stockReleased: event.stockReleased ?? false,
+      cancellable: event.cancellable ?? CANCELLABLE_STATUSES.includes(status.data),
+      updatedAt: event.updatedAt,
+    };
   } catch {
     return null;
   }

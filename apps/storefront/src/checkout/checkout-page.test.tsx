@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import type { OrderView } from '@shop/contracts';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { TEST_CARDS, type OrderView, type PlacedOrderView } from '@shop/contracts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadPlacedOrders } from '../orders/placed-orders';
 import { CART_STORAGE_KEY } from '../cart/cart-storage';
 import { FakeEventSource } from '../test/fake-event-source';
 import { installFakeApi, json, networkError, PRODUCTS, productBySku, shopRoutes } from '../test/fake-api';
@@ -12,6 +13,18 @@ function putInCart(lines: { sku: string; quantity: number }[]) {
   window.localStorage.setItem(CART_STORAGE_KEY, JSON.stringify(lines));
 }
 
+const CANCEL_TOKEN = 'c4nc3l-t0k3n-0123456789abcdef';
+const TOKENS = 'POST /payment-provider/v1/tokens';
+
+/** The provider's answer for any card it accepts. */
+const tokenized =
+  (token = 'tok_1a2b3c') =>
+  () =>
+    json({ token, brand: 'visa', last4: '4242' }, 201);
+
+/** The 201 of POST /api/orders: the order and its cancel capability. */
+const placed = (): PlacedOrderView => ({ ...pendingOrder(), cancelToken: CANCEL_TOKEN });
+
 function pendingOrder(overrides: Partial<OrderView> = {}): OrderView {
   const mug = productBySku('MUG-001');
   const now = new Date().toISOString();
@@ -22,6 +35,9 @@ function pendingOrder(overrides: Partial<OrderView> = {}): OrderView {
     customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
     lines: [{ sku: mug.sku, name: mug.name, quantity: 2, unitPriceCents: mug.priceCents }],
     totalCents: mug.priceCents * 2,
+    payment: null,
+    stockReleased: false,
+    cancellable: true,
     createdAt: now,
     updatedAt: now,
     ...overrides,
@@ -37,10 +53,25 @@ async function fillDetails(user: ReturnType<typeof renderShop>['user'], name: st
   if (email) await user.type(emailField, email);
 }
 
+async function fillCard(user: ReturnType<typeof renderShop>['user'], number = '4242 4242 4242 4242', expiry = '12/34', cvc = '123') {
+  for (const [label, value] of [
+    ['Card number', number],
+    ['Expiry date', expiry],
+    ['Security code (CVC)', cvc],
+  ]) {
+    const field = screen.getByLabelText(label);
+    await user.clear(field);
+    if (value) await user.type(field, value);
+  }
+}
+
 const placeOrderButton = () => screen.getByRole('button', { name: /Place order/ });
+const orderPosts = (api: ReturnType<typeof installFakeApi>) => api.posts().filter((request) => new URL(request.url).pathname === '/api/orders');
+const tokenPosts = (api: ReturnType<typeof installFakeApi>) => api.posts().filter((request) => new URL(request.url).pathname === '/payment-provider/v1/tokens');
 
 describe('checkout', () => {
   beforeEach(() => FakeEventSource.install());
+  afterEach(() => vi.unstubAllEnvs());
 
   it('shows the shared schema messages beside each field, focuses the summary and sends nothing', async () => {
     const api = installFakeApi(shopRoutes());
@@ -48,6 +79,7 @@ describe('checkout', () => {
     const { user } = renderShop('/checkout');
 
     await fillDetails(user, '', 'ada@example');
+    await fillCard(user);
     await user.click(placeOrderButton());
 
     expect(screen.getByLabelText('Name')).toHaveAccessibleDescription('Error: Name is required');
@@ -140,6 +172,7 @@ describe('checkout', () => {
   it("places the server's 4xx issues on the field and the line they name", async () => {
     installFakeApi({
       ...shopRoutes(),
+      [TOKENS]: tokenized(),
       'POST /api/orders': () =>
         json(
           {
@@ -161,6 +194,7 @@ describe('checkout', () => {
     const { user } = renderShop('/checkout');
 
     await fillDetails(user, 'Ada Lovelace', 'ada@example.com');
+    await fillCard(user);
     await user.click(placeOrderButton());
 
     expect(await screen.findByText('Email is on a blocklist', { selector: '.field__error' })).toBeInTheDocument();
@@ -173,6 +207,7 @@ describe('checkout', () => {
   it('shows a 4xx without field issues at the top of the form', async () => {
     installFakeApi({
       ...shopRoutes(),
+      [TOKENS]: tokenized(),
       'POST /api/orders': () =>
         json({ statusCode: 422, error: 'Unprocessable Entity', message: 'This Idempotency-Key was already used for a different order' }, 422),
     });
@@ -180,6 +215,7 @@ describe('checkout', () => {
     const { user } = renderShop('/checkout');
 
     await fillDetails(user, 'Ada Lovelace', 'ada@example.com');
+    await fillCard(user);
     await user.click(placeOrderButton());
 
     const summary = (await screen.findByRole('heading', { name: 'There is a problem' })).parentElement!;
@@ -190,9 +226,10 @@ describe('checkout', () => {
     let attempts = 0;
     const api = installFakeApi({
       ...shopRoutes(),
+      [TOKENS]: tokenized(),
       'POST /api/orders': (request) => {
         attempts += 1;
-        return attempts === 1 ? networkError(request) : json(pendingOrder(), 201);
+        return attempts === 1 ? networkError(request) : json(placed(), 201);
       },
       'GET /api/orders/0b7f3d4e-58a1-4c39-9a6e-1f0d2c3b4a59': () => json(pendingOrder()),
     });
@@ -200,16 +237,24 @@ describe('checkout', () => {
     const { user } = renderShop('/checkout');
 
     await fillDetails(user, 'Ada Lovelace', 'Ada@Example.com');
+    await fillCard(user);
     await user.click(placeOrderButton());
     expect(await screen.findByText(/We could not reach the shop, so your order may not have arrived/)).toBeInTheDocument();
 
     await user.click(placeOrderButton());
 
     expect(await screen.findByRole('heading', { name: /Thank you for your order/ })).toBeInTheDocument();
-    const [first, second] = api.posts();
+    const [first, second] = orderPosts(api);
     expect(first.headers.get('idempotency-key')).toMatch(UUID);
     expect(second.headers.get('idempotency-key')).toBe(first.headers.get('idempotency-key'));
-    expect(second.body).toEqual({ customer: { name: 'Ada Lovelace', email: 'ada@example.com' }, lines: [{ sku: 'MUG-001', quantity: 2 }] });
+    // The same card's token again: the retried body is the first one, byte for byte.
+    expect(tokenPosts(api)).toHaveLength(1);
+    expect(second.body).toEqual(first.body);
+    expect(second.body).toEqual({
+      customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      lines: [{ sku: 'MUG-001', quantity: 2 }],
+      payment: { token: 'tok_1a2b3c' },
+    });
     expect(screen.getByRole('link', { name: 'Cart, 0 items' })).toBeInTheDocument();
   });
 
@@ -217,6 +262,7 @@ describe('checkout', () => {
     let answer: (response: Response) => void = () => {};
     const api = installFakeApi({
       ...shopRoutes(),
+      [TOKENS]: tokenized(),
       'POST /api/orders': () => new Promise<Response>((resolve) => (answer = resolve)),
       'GET /api/orders/0b7f3d4e-58a1-4c39-9a6e-1f0d2c3b4a59': () => json(pendingOrder()),
     });
@@ -224,11 +270,168 @@ describe('checkout', () => {
     const { user } = renderShop('/checkout');
 
     await fillDetails(user, 'Ada Lovelace', 'ada@example.com');
+    await fillCard(user);
     await user.dblClick(placeOrderButton());
 
     expect(screen.getByRole('button', { name: 'Placing your order…' })).toBeDisabled();
-    answer(json(pendingOrder(), 201));
+    answer(json(placed(), 201));
     expect(await screen.findByRole('heading', { name: /Thank you for your order/ })).toBeInTheDocument();
-    await waitFor(() => expect(api.posts()).toHaveLength(1));
+    await waitFor(() => expect(orderPosts(api)).toHaveLength(1));
+    expect(tokenPosts(api)).toHaveLength(1);
+  });
+});
+
+describe('checkout: paying by card', () => {
+  beforeEach(() => FakeEventSource.install());
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('turns the card into a token at the provider, then sends the order with the token and never the card', async () => {
+    const api = installFakeApi({
+      ...shopRoutes(),
+      [TOKENS]: tokenized('tok_from_the_provider'),
+      'POST /api/orders': () => json({ ...placed(), payment: null }, 201),
+      'GET /api/orders/0b7f3d4e-58a1-4c39-9a6e-1f0d2c3b4a59': () => json(pendingOrder()),
+    });
+    putInCart([{ sku: 'MUG-001', quantity: 2 }]);
+    const { user } = renderShop('/checkout');
+
+    await fillDetails(user, 'Ada Lovelace', 'ada@example.com');
+    await fillCard(user, '4242 4242 4242 4242', '04/31', '321');
+    await user.click(placeOrderButton());
+
+    expect(await screen.findByRole('heading', { name: /Thank you for your order/ })).toBeInTheDocument();
+    expect(api.posts().map((request) => new URL(request.url).pathname)).toEqual(['/payment-provider/v1/tokens', '/api/orders']);
+    expect(tokenPosts(api)[0].body).toEqual({ card: { number: '4242424242424242', expMonth: 4, expYear: 2031, cvc: '321' } });
+    const [orderPost] = orderPosts(api);
+    expect(orderPost.body).toEqual({
+      customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      lines: [{ sku: 'MUG-001', quantity: 2 }],
+      payment: { token: 'tok_from_the_provider' },
+    });
+    // Nothing of the card went to the shop, and nothing of it stays in the browser's storage.
+    const everythingSentToTheShop = JSON.stringify(api.requests.filter((request) => new URL(request.url).pathname.startsWith('/api/')).map((r) => r.body));
+    expect(everythingSentToTheShop).not.toMatch(/4242|321|04\/31/);
+    expect(JSON.stringify({ ...window.localStorage })).not.toContain('4242424242424242');
+    // The cancel capability is kept with the placed order, for its page.
+    expect(loadPlacedOrders()).toEqual([{ id: pendingOrder().id, placedAt: expect.any(String), cancelToken: CANCEL_TOKEN }]);
+  });
+
+  it("shows the provider's refusal beside the card number, and places no order", async () => {
+    const api = installFakeApi({
+      ...shopRoutes(),
+      [TOKENS]: () =>
+        json(
+          {
+            statusCode: 422,
+            error: 'Unprocessable Entity',
+            code: 'invalid_card_number',
+            message: 'card.number: is not a valid card number (it fails the Luhn check); check the digits',
+            issues: [{ field: 'card.number', message: 'is not a valid card number (it fails the Luhn check); check the digits' }],
+          },
+          422,
+        ),
+    });
+    putInCart([{ sku: 'MUG-001', quantity: 1 }]);
+    const { user } = renderShop('/checkout');
+
+    await fillDetails(user, 'Ada Lovelace', 'ada@example.com');
+    await fillCard(user, '4242 4242 4242 4241');
+    await user.click(placeOrderButton());
+
+    const text = 'Card number is not a valid card number (it fails the Luhn check); check the digits';
+    expect(await screen.findByText(text, { selector: '.field__error' })).toBeInTheDocument();
+    expect(screen.getByLabelText('Card number')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByLabelText('Card number')).toHaveAccessibleDescription(`Error: ${text}`);
+    const summary = screen.getByRole('heading', { name: 'There is a problem' }).parentElement!;
+    expect(summary).toHaveFocus();
+    expect(within(summary).getByRole('link', { name: text })).toHaveAttribute('href', '#card-number');
+    expect(orderPosts(api)).toHaveLength(0);
+  });
+
+  it('shows a refusal of the card as a whole beside the card number, as the provider words it', async () => {
+    installFakeApi({
+      ...shopRoutes(),
+      [TOKENS]: () =>
+        json({ statusCode: 422, error: 'Unprocessable Entity', code: 'expired_card', message: 'The card has expired; check the expiry date' }, 422),
+    });
+    putInCart([{ sku: 'MUG-001', quantity: 1 }]);
+    const { user } = renderShop('/checkout');
+
+    await fillDetails(user, 'Ada Lovelace', 'ada@example.com');
+    await fillCard(user);
+    await user.click(placeOrderButton());
+
+    expect(await screen.findByText('The card has expired; check the expiry date', { selector: '.field__error' })).toBeInTheDocument();
+    expect(screen.getByLabelText('Card number')).toHaveAttribute('aria-invalid', 'true');
+  });
+
+  it('says the card processor could not be reached, and that no order was placed', async () => {
+    const api = installFakeApi({ ...shopRoutes(), [TOKENS]: networkError });
+    putInCart([{ sku: 'MUG-001', quantity: 1 }]);
+    const { user } = renderShop('/checkout');
+
+    await fillDetails(user, 'Ada Lovelace', 'ada@example.com');
+    await fillCard(user);
+    await user.click(placeOrderButton());
+
+    expect(await screen.findByText(/We could not reach the card processor just now, so no order was placed/)).toBeInTheDocument();
+    expect(orderPosts(api)).toHaveLength(0);
+  });
+
+  it('checks the card fields before asking the provider', async () => {
+    const api = installFakeApi(shopRoutes());
+    putInCart([{ sku: 'MUG-001', quantity: 1 }]);
+    const { user } = renderShop('/checkout');
+
+    await fillDetails(user, 'Ada Lovelace', 'ada@example.com');
+    await fillCard(user, '4242', '13/30', '');
+    await user.click(placeOrderButton());
+
+    expect(screen.getByLabelText('Card number')).toHaveAccessibleDescription('Error: Card number must be 12 to 19 digits');
+    expect(screen.getByLabelText('Expiry date')).toHaveAccessibleDescription('MM/YY Error: Expiry date must be a month and year such as 04/29');
+    expect(screen.getByLabelText('Security code (CVC)')).toHaveAccessibleDescription('Error: Security code is required');
+    expect(screen.getByRole('heading', { name: 'There are 3 problems' })).toBeInTheDocument();
+    expect(api.posts()).toHaveLength(0);
+  });
+
+  it('names the card fields for autofill, with a numeric keypad', async () => {
+    installFakeApi(shopRoutes());
+    putInCart([{ sku: 'MUG-001', quantity: 1 }]);
+    renderShop('/checkout');
+
+    const expected = { 'Card number': 'cc-number', 'Expiry date': 'cc-exp', 'Security code (CVC)': 'cc-csc' };
+    for (const [label, autocomplete] of Object.entries(expected)) {
+      const field = await screen.findByLabelText(label);
+      expect(field).toHaveAttribute('autocomplete', autocomplete);
+      expect(field).toHaveAttribute('inputmode', 'numeric');
+    }
+  });
+
+  it('lists the test cards in development, each with what it does, and fills one in', async () => {
+    installFakeApi(shopRoutes());
+    putInCart([{ sku: 'MUG-001', quantity: 1 }]);
+    const { user } = renderShop('/checkout');
+
+    const list = within(await screen.findByRole('region', { name: 'Test cards' })).getAllByRole('listitem');
+    expect(list.map((item) => item.textContent)).toEqual(TEST_CARDS.map((card) => `${card.number.replace(/(\d{4})(?=\d)/g, '$1 ')} ${card.behaviour}Use`));
+    await user.click(screen.getByRole('button', { name: 'Use test card 4000 0000 0000 9995' }));
+
+    expect(screen.getByLabelText('Card number')).toHaveValue('4000 0000 0000 9995');
+    expect((screen.getByLabelText('Expiry date') as HTMLInputElement).value).toMatch(/^12\/\d{2}$/);
+    expect(screen.getByLabelText('Security code (CVC)')).toHaveValue('123');
+  });
+
+  it('leaves the test cards out of a production build, unless built with VITE_SHOW_TEST_CARDS', async () => {
+    vi.stubEnv('DEV', false);
+    installFakeApi(shopRoutes());
+    putInCart([{ sku: 'MUG-001', quantity: 1 }]);
+    const first = renderShop('/checkout');
+    expect(await screen.findByLabelText('Card number')).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Test cards' })).not.toBeInTheDocument();
+    first.unmount();
+
+    vi.stubEnv('VITE_SHOW_TEST_CARDS', 'true');
+    renderShop('/checkout');
+    expect(await screen.findByRole('region', { name: 'Test cards' })).toBeInTheDocument();
   });
 });

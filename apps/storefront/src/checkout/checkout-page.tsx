@@ -8,6 +8,8 @@ import { formatPrice, plural } from '../format';
 import { TextField } from '../layout/text-field';
 import { usePageTitle } from '../layout/use-page-title';
 import { recordPlacedOrder } from '../orders/placed-orders';
+import { EMPTY_CARD, readCard, type CardInput } from './card-details';
+import { CardFields } from './card-fields';
 import { CHECKOUT_FIELD_IDS, describeFailure, issuesFromZod, placeIssues, type FieldIssue } from './checkout-issues';
 import { ErrorSummary } from './error-summary';
 import { OrderReview } from './order-review';
@@ -15,6 +17,8 @@ import { loadCustomer, saveCustomer } from './saved-customer';
 import { usePlaceOrder } from './use-place-order';
 
 const STOCK_NOTICE_ID = 'checkout-stock-notice';
+/** The order body but its payment, which the card's token completes once the provider has made it. */
+const orderDetailsSchema = createOrderRequestSchema.omit({ payment: true });
 
 export function CheckoutPage() {
   usePageTitle('Checkout');
@@ -25,6 +29,8 @@ export function CheckoutPage() {
   const confirmationsDelayed = useSystemStatus().data?.confirmations === 'delayed';
 
   const [customer, setCustomer] = useState(loadCustomer);
+  // The card stays in this component's memory: never saved, never sent to /api.
+  const [card, setCard] = useState<CardInput>(EMPTY_CARD);
   const [issues, setIssues] = useState<FieldIssue[]>([]);
   // Each failed attempt remounts the error summary, which then takes focus.
   const [failedAttempts, setFailedAttempts] = useState(0);
@@ -42,30 +48,40 @@ export function CheckoutPage() {
     setIssues((current) => current.filter((issue) => issue.field !== `customer.${field}`));
   };
 
+  const editCard = (field: keyof CardInput, value: string) => {
+    setCard((current) => ({ ...current, [field]: value }));
+    // The provider's refusal of the whole card goes with any edit of it.
+    setIssues((current) => current.filter((issue) => issue.field !== `payment.card.${field}` && issue.field !== 'payment.card'));
+  };
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (placeOrder.isPending) return;
 
     // The same schema the server validates with, so the messages match the server's word for word.
-    const parsed = createOrderRequestSchema.safeParse({ customer, lines: cart.lines });
+    const parsed = orderDetailsSchema.safeParse({ customer, lines: cart.lines });
     const discontinued = lines.flatMap((line, index) =>
       line.discontinued ? [{ field: `lines.${index}.sku`, message: 'is no longer sold: remove it from your cart' }] : [],
     );
-    if (!parsed.success || discontinued.length > 0) {
-      showIssues([...(parsed.success ? [] : issuesFromZod(parsed.error.issues)), ...discontinued]);
+    const reading = readCard(card);
+    if (!parsed.success || discontinued.length > 0 || !reading.card) {
+      showIssues([...(parsed.success ? [] : issuesFromZod(parsed.error.issues)), ...reading.issues, ...discontinued]);
       return;
     }
 
     setIssues([]);
-    placeOrder.mutate(parsed.data, {
-      onSuccess: (order) => {
-        cart.clear();
-        saveCustomer(parsed.data.customer);
-        recordPlacedOrder(order);
-        navigate(`/orders/${order.id}`, { state: { justPlaced: true } });
+    placeOrder.mutate(
+      { order: parsed.data, card: reading.card },
+      {
+        onSuccess: (order) => {
+          cart.clear();
+          saveCustomer(parsed.data.customer);
+          recordPlacedOrder(order);
+          navigate(`/orders/${order.id}`, { state: { justPlaced: true } });
+        },
+        onError: (error) => showIssues(describeFailure(error)),
       },
-      onError: (error) => showIssues(describeFailure(error)),
-    });
+    );
   };
 
   // Nothing to order: no form, so there is no button that could send an empty order or show $0.00.
@@ -117,6 +133,7 @@ export function CheckoutPage() {
             onChange={(event) => editCustomer('email', event.target.value)}
             error={errorOf('customer.email')}
           />
+          <CardFields card={card} onChange={editCard} errorOf={errorOf} />
           {confirmationsDelayed && (
             <p className="notice notice--info">
               Order confirmations are running late right now. We will take your order now, and it will be confirmed by itself; you don't need to do anything.

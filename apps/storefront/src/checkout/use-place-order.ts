@@ -1,28 +1,43 @@
 import { useRef } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { CreateOrderRequest } from '@shop/contracts';
+import type { CreateOrderRequest, OrderView, PlacedOrderView, TokenizeCardRequest } from '@shop/contracts';
 import { queryKeys } from '../api/queries';
+import { paymentProvider } from '../api/payment-provider';
 import { shopApi } from '../api/shop-api';
 
+export interface CheckoutAttempt {
+  order: Omit<CreateOrderRequest, 'payment'>;
+  card: TokenizeCardRequest['card'];
+}
+
 /**
- * Places an order under an Idempotency-Key drawn once per checkout attempt and reused by every retry
- * (a double click, a retry after a network error) until an order is created, so the server stores at
- * most one order per attempt even when a response was lost on the way back.
+ * Pays and places an order: the card becomes a token at the provider first, and only the token goes
+ * into the order. The order goes under an Idempotency-Key drawn once per checkout attempt and reused
+ * by every retry (a double click, a retry after a network error) until an order is created, so the
+ * server stores at most one order per attempt even when a response was lost on the way back. A retry
+ * with the same card reuses its token, so the retried body is the same body.
  */
 export function usePlaceOrder() {
   const queryClient = useQueryClient();
   const idempotencyKey = useRef<string | null>(null);
+  const lastToken = useRef<{ card: string; token: string } | null>(null);
 
   return useMutation({
-    mutationFn: (request: CreateOrderRequest) => {
+    mutationFn: async ({ order, card }: CheckoutAttempt): Promise<PlacedOrderView> => {
+      const cardKey = JSON.stringify(card);
+      if (lastToken.current?.card !== cardKey) {
+        const { token } = await paymentProvider.tokenizeCard(card);
+        lastToken.current = { card: cardKey, token };
+      }
       idempotencyKey.current ??= newIdempotencyKey();
-      return shopApi.placeOrder(request, idempotencyKey.current);
+      return shopApi.placeOrder({ ...order, payment: { token: lastToken.current.token } }, idempotencyKey.current);
     },
     retry: false,
-    onSuccess: (order) => {
+    onSuccess: ({ cancelToken: _capability, ...order }: PlacedOrderView) => {
       idempotencyKey.current = null;
-      // The order page opens on the order we already have instead of fetching it again.
-      queryClient.setQueryData(queryKeys.order(order.id), order);
+      lastToken.current = null;
+      // The order page opens on the order we already have instead of fetching it again (the capability stays out of the cache).
+      queryClient.setQueryData<OrderView>(queryKeys.order(order.id), order);
     },
   });
 }

@@ -20,6 +20,7 @@ export const SERVICE_NAMES: Record<OperatedService, string> = {
   orders: 'order-service',
   inventory: 'inventory-service',
   notifications: 'notification-service',
+  payments: 'payment-service',
 };
 
 /** A service that does not answer (down, or the front door saying so) rather than one that refused the request. */

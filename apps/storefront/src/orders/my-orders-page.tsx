@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { OrderView } from '@shop/contracts';
 import { ApiError } from '../api/http';
-import { isAwaitingStock, queryKeys, useMyOrders, usePlacedOrderQueries, useShopperSession } from '../api/queries';
+import { isAwaitingConfirmation, queryKeys, useMyOrders, usePlacedOrderQueries, useShopperSession } from '../api/queries';
 import { shopApi } from '../api/shop-api';
 import { formatDateTime, formatPrice, plural, shortOrderId } from '../format';
 import { QueryFailure } from '../layout/query-failure';
@@ -159,7 +159,7 @@ function SignedInOrders({ email }: { email: string }) {
 }
 
 function OrderList({ orders, label }: { orders: OrderView[]; label: string }) {
-  const waiting = orders.filter(isAwaitingStock).length;
+  const waiting = orders.filter(isAwaitingConfirmation).length;
   return (
     <>
       {/* One polite sentence per list: statuses update while the shopper watches. */}

@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import type { OrderView } from '@shop/contracts';
 import { ApiError } from '../api/http';
@@ -6,7 +7,9 @@ import { useCart } from '../cart/cart-context';
 import { formatDateTime, shortOrderId } from '../format';
 import { QueryFailure } from '../layout/query-failure';
 import { usePageTitle } from '../layout/use-page-title';
+import { CancelOrder } from './cancel-order';
 import { OrderLines } from './order-lines';
+import { awaitsNews, declineReason, describeRejection, moneyOutcome, rejectionCause } from './order-progress';
 import { useOrderStatusStream, type StreamState } from './order-status-stream';
 import { StatusTimeline } from './status-timeline';
 
@@ -16,7 +19,7 @@ export function OrderPage() {
   usePageTitle(`Order ${shortOrderId(orderId)}`);
 
   const order = useOrder(orderId);
-  const stream = useOrderStatusStream(orderId, order.data?.status === 'PENDING');
+  const stream = useOrderStatusStream(orderId, order.data ? awaitsNews(order.data) : false);
   const systemStatus = useSystemStatus().data;
   const confirmationsDelayed = systemStatus?.confirmations === 'delayed';
   // Re-read with every status answer (every few seconds): an order past the threshold while nothing else holds orders back has stopped moving.
@@ -24,6 +27,7 @@ export function OrderPage() {
     order.data?.status === 'PENDING' &&
     systemStatus?.confirmations === 'prompt' &&
     Date.now() - Date.parse(order.data.createdAt) > systemStatus.stuckAfterSeconds * 1000;
+  const headlineRef = useRef<HTMLParagraphElement>(null);
 
   return (
     <div className="page page--narrow">
@@ -36,13 +40,15 @@ export function OrderPage() {
       {order.data && (
         <>
           {/* Announced when the status changes, e.g. when the order is confirmed while the shopper waits. */}
-          <p className={`order-headline order-headline--${order.data.status.toLowerCase()}`} role="status">
+          <p ref={headlineRef} tabIndex={-1} className={`order-headline order-headline--${order.data.status.toLowerCase()}`} role="status">
             {headline(order.data)}
           </p>
           <EmailNote order={order.data} />
           <StatusTimeline order={order.data} confirmationsDelayed={confirmationsDelayed} needsAPerson={needsAPerson} />
-          <StreamNote state={stream} pending={order.data.status === 'PENDING'} />
-          {order.data.status === 'REJECTED' && <ReorderOffer order={order.data} />}
+          <StreamNote state={stream} awaiting={order.data.status === 'PENDING' || order.data.status === 'RESERVED'} />
+          {order.data.status === 'REJECTED' && <WhatToDo order={order.data} />}
+          {/* Focus goes to the new status once the button that had it is gone. */}
+          <CancelOrder order={order.data} onCancelled={() => headlineRef.current?.focus()} />
           <section className="order-details" aria-labelledby="order-details-title">
             <h2 id="order-details-title">Details</h2>
             <p className="muted">
@@ -63,11 +69,16 @@ export function OrderPage() {
 function headline(order: OrderView): string {
   switch (order.status) {
     case 'PENDING':
+    case 'RESERVED':
       return 'Your order is accepted and waiting for confirmation.';
     case 'CONFIRMED':
       return 'Your order is confirmed.';
     case 'REJECTED':
-      return 'Sorry, we could not confirm your order.';
+      return rejectionCause(order) === 'payment'
+        ? `Sorry, your payment was declined: ${declineReason(order)}`
+        : `Sorry, we could not confirm your order: ${describeRejection(order)}`;
+    case 'CANCELLED':
+      return `Your order is cancelled. ${moneyOutcome(order)}`;
   }
 }
 
@@ -76,7 +87,7 @@ function headline(order: OrderView): string {
  * region that is always there, so the sentence is announced when it appears a few seconds later.
  */
 function EmailNote({ order }: { order: OrderView }) {
-  const kind = order.status === 'CONFIRMED' ? 'confirmed' : order.status === 'REJECTED' ? 'rejected' : null;
+  const kind = order.status === 'CONFIRMED' ? 'confirmed' : order.status === 'REJECTED' ? 'rejected' : order.status === 'CANCELLED' ? 'cancelled' : null;
   const email = useOrderEmail(order.id, kind);
   return (
     <p className="email-note" role="status">
@@ -85,26 +96,39 @@ function EmailNote({ order }: { order: OrderView }) {
   );
 }
 
-/** Checkout emptied the cart; a rejected order's items go back into it so the shopper can adjust and retry. */
-function ReorderOffer({ order }: { order: OrderView }) {
+/**
+ * Checkout emptied the cart; a rejected order's items go back into it so the shopper can retry: with
+ * fewer items when stock was short, with another card when the payment was declined.
+ */
+function WhatToDo({ order }: { order: OrderView }) {
   const cart = useCart();
   const navigate = useNavigate();
-  const putBack = () => {
+  const putBack = (to: string) => {
     for (const line of order.lines) cart.add(line.sku, line.quantity);
-    navigate('/cart');
+    navigate(to);
   };
+  if (rejectionCause(order) === 'payment') {
+    return (
+      <div className="notice notice--neutral">
+        <p>{order.stockReleased ? 'Try another card — your items were put back.' : 'Your card was not charged. We are putting your items back…'}</p>
+        <button type="button" className="button" onClick={() => putBack('/checkout')}>
+          Try another card
+        </button>
+      </div>
+    );
+  }
   return (
     <div className="notice notice--neutral">
-      <p>Nothing was reserved. Put the items back in your cart to change them and order again.</p>
-      <button type="button" className="button" onClick={putBack}>
+      <p>Nothing was reserved and nothing was charged. Put the items back in your cart to change them and order again.</p>
+      <button type="button" className="button" onClick={() => putBack('/cart')}>
         Put these items back in my cart
       </button>
     </div>
   );
 }
 
-function StreamNote({ state, pending }: { state: StreamState; pending: boolean }) {
-  if (!pending) return null;
+function StreamNote({ state, awaiting }: { state: StreamState; awaiting: boolean }) {
+  if (!awaiting) return null;
   const text: Record<StreamState, string> = {
     connecting: 'Connecting for live updates…',
     live: 'This page updates by itself; no need to reload.',

@@ -7,6 +7,7 @@ import {
   PLACED_ORDERS_KEPT,
   PLACED_ORDERS_STORAGE_KEY,
   recordPlacedOrder,
+  cancelTokenOf,
 } from './placed-orders';
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -78,5 +79,25 @@ describe('orders placed from this browser', () => {
     } as unknown as Storage;
     expect(() => recordPlacedOrder({ id: id(1), createdAt: at(1) }, full)).not.toThrow();
     expect(loadPlacedOrders(full)).toEqual([]);
+  });
+
+  it("keeps each order's cancel token with it, and forgets it with the order", () => {
+    const token = 'c4nc3l-t0k3n-0123456789abcdef';
+    recordPlacedOrder({ id: id(1), createdAt: at(1), cancelToken: token });
+    recordPlacedOrder({ id: id(2), createdAt: at(2) });
+
+    expect(cancelTokenOf(id(1))).toBe(token);
+    expect(cancelTokenOf(id(2))).toBeNull();
+    expect(loadPlacedOrders()).toEqual([
+      { id: id(2), placedAt: at(2) },
+      { id: id(1), placedAt: at(1), cancelToken: token },
+    ]);
+    forgetAllPlacedOrders();
+    expect(cancelTokenOf(id(1))).toBeNull();
+  });
+
+  it('drops a cancel token that is not one (edited by hand), keeping the order', () => {
+    window.localStorage.setItem(PLACED_ORDERS_STORAGE_KEY, JSON.stringify([{ id: id(1), placedAt: at(1), cancelToken: 'short' }]));
+    expect(loadPlacedOrders()).toEqual([{ id: id(1), placedAt: at(1) }]);
   });
 });

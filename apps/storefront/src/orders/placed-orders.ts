@@ -1,9 +1,15 @@
 import { useEffect, useState } from 'react';
+import { cancelTokenSchema } from '@shop/contracts';
 
-/** An order placed from this browser. The id is the capability to read it, so the id is all that is kept. */
+/**
+ * An order placed from this browser. The id is the capability to read it; the cancelToken (from the
+ * 201 only) is the capability to cancel it, kept so that this browser's order page can.
+ */
 export interface PlacedOrder {
   id: string;
   placedAt: string;
+  /** Absent for orders recorded before orders could be cancelled. */
+  cancelToken?: string;
 }
 
 /** Versioned so a future shape can ignore lists saved by an older storefront instead of crashing. */
@@ -20,7 +26,7 @@ export function loadPlacedOrders(storage: Storage = window.localStorage): Placed
     if (!Array.isArray(saved)) return [];
     return saved
       .filter(isPlacedOrder)
-      .map(({ id, placedAt }) => ({ id, placedAt }))
+      .map(({ id, placedAt, cancelToken }) => (cancelTokenSchema.safeParse(cancelToken).success ? { id, placedAt, cancelToken } : { id, placedAt }))
       .slice(0, PLACED_ORDERS_KEPT);
   } catch {
     return [];
@@ -28,9 +34,15 @@ export function loadPlacedOrders(storage: Storage = window.localStorage): Placed
 }
 
 /** Puts an order first (once, however often it is recorded) and keeps the newest PLACED_ORDERS_KEPT. */
-export function recordPlacedOrder(order: { id: string; createdAt: string }, storage: Storage = window.localStorage): void {
+export function recordPlacedOrder(order: { id: string; createdAt: string; cancelToken?: string }, storage: Storage = window.localStorage): void {
   const others = loadPlacedOrders(storage).filter((placed) => placed.id !== order.id);
-  savePlacedOrders([{ id: order.id, placedAt: order.createdAt }, ...others], storage);
+  const placed: PlacedOrder = { id: order.id, placedAt: order.createdAt, ...(order.cancelToken ? { cancelToken: order.cancelToken } : {}) };
+  savePlacedOrders([placed, ...others], storage);
+}
+
+/** The capability to cancel an order placed from this browser, or null (placed elsewhere, or forgotten here). */
+export function cancelTokenOf(orderId: string, storage: Storage = window.localStorage): string | null {
+  return loadPlacedOrders(storage).find((placed) => placed.id === orderId)?.cancelToken ?? null;
 }
 
 /** Drops orders the server no longer knows (404), so the page stops asking for them. */
