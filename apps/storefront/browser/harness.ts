@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LedgerEntry } from '@shop/contracts';
 import { createDatabase, createVhost, freePort } from '@shop/testing';
+import { startPaymentProvider } from '@shop/payment-provider';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STOREFRONT_DIR = join(REPO_ROOT, 'apps/storefront');
@@ -27,24 +28,6 @@ const SIGN_IN_SECRET = 'browser-suite-sign-in-secret-0123456789';
 const PROVIDER_API_KEY = 'sk_test_browser_suite';
 /** How long the stand-in holds back the first answer for the tok_hang card: past payment-service's timeout. */
 const PROVIDER_HANG_MS = 10_000;
-
-/**
- * The provider stand-in's entry point, as its brief fixes it. TODO(merge of apps/payment-provider):
- * add "@shop/payment-provider": "workspace:*" to this package's devDependencies, then replace this
- * interface and the import in startProvider() by `import { startPaymentProvider } from '@shop/payment-provider'`.
- */
-interface PaymentProviderModule {
-  startPaymentProvider(options: {
-    host: string;
-    port: number;
-    databaseUrl: string;
-    apiKey: string;
-    hangMs: number;
-    logLevel?: 'warn';
-  }): Promise<{ url: string; close(): Promise<void> }>;
-}
-/** A name in a variable: TypeScript does not resolve it, so the suite typechecks before the package exists. */
-const PAYMENT_PROVIDER_PACKAGE = '@shop/payment-provider';
 
 /** PENDING longer than this while the path is healthy is stuck: short, so the repair scenario finds its order stuck in seconds. */
 export const BROWSER_STUCK_AFTER_SECONDS = 10;
@@ -277,7 +260,6 @@ export async function startShopStack(): Promise<ShopStack> {
 
 /** The card processor's stand-in on a free port, in this process (it is a plain Fastify server, not a shop service). */
 async function startProvider(databaseUrl: string): Promise<{ url: string; close(): Promise<void> }> {
-  const { startPaymentProvider } = (await import(/* @vite-ignore */ PAYMENT_PROVIDER_PACKAGE)) as PaymentProviderModule;
   return startPaymentProvider({ host: '127.0.0.1', port: 0, databaseUrl, apiKey: PROVIDER_API_KEY, hangMs: PROVIDER_HANG_MS, logLevel: 'warn' });
 }
 
