@@ -1,7 +1,7 @@
 import type { CreateOrderRequest, TestCardToken } from '@shop/contracts';
 import { randomUUID } from 'node:crypto';
 
-/** Every streamed order pays with the card that succeeds: the chaos is in the shop, not the card. */
+/** By default every streamed order pays with the card that succeeds: the chaos is in the shop, not the card. */
 const PAYMENT_TOKEN: TestCardToken = 'tok_success';
 
 export interface LoadOptions {
@@ -14,6 +14,10 @@ export interface LoadOptions {
   requestTimeoutMs?: number;
   /** How long one order is retried through connection errors before the client gives up on it. */
   giveUpAfterMs?: number;
+  /** The test card each order pays with (S12 mixes cards that decline and hang); default tok_success. */
+  paymentToken?: (sequence: number) => TestCardToken;
+  /** Called with every order that got a 201 (once per order), e.g. to have its shopper cancel it later. */
+  onAccepted?: (order: { id: string; cancelToken: string }) => void;
 }
 
 export interface LoadStats {
@@ -66,7 +70,14 @@ export class LoadClient {
   private readonly options: Required<LoadOptions>;
 
   constructor(options: LoadOptions) {
-    this.options = { maxInFlight: 64, requestTimeoutMs: 30_000, giveUpAfterMs: 180_000, ...options };
+    this.options = {
+      maxInFlight: 64,
+      requestTimeoutMs: 30_000,
+      giveUpAfterMs: 180_000,
+      paymentToken: () => PAYMENT_TOKEN,
+      onAccepted: () => undefined,
+      ...options,
+    };
   }
 
   start(): void {
@@ -119,9 +130,11 @@ export class LoadClient {
           this.stats.refused[response.status] = (this.stats.refused[response.status] ?? 0) + 1;
           return;
         }
-        const order = JSON.parse(text) as { id: string };
+        const order = JSON.parse(text) as { id: string; cancelToken: string };
+        if (this.accepted.has(order.id)) return;
         this.accepted.set(order.id, key);
         this.stats.accepted++;
+        this.options.onAccepted({ id: order.id, cancelToken: order.cancelToken });
         if (response.headers.get('idempotent-replayed') === 'true') this.stats.replayed++;
         return;
       } catch (err) {
@@ -140,7 +153,7 @@ export class LoadClient {
     }
   }
 
-  /** One to three distinct skus, one to three of each, paid with the test card that succeeds. */
+  /** One to three distinct skus, one to three of each, paid with the card `paymentToken` picks. */
   private randomOrder(sequence: number): CreateOrderRequest {
     const skus = [...this.options.skus];
     const lines = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => {
@@ -150,7 +163,7 @@ export class LoadClient {
     return {
       customer: { name: `Chaos Shopper ${sequence % 100}`, email: `shopper${sequence % 100}@e2e.example` },
       lines,
-      payment: { token: PAYMENT_TOKEN },
+      payment: { token: this.options.paymentToken(sequence) },
     };
   }
 }
