@@ -39,7 +39,7 @@ export function randomOrder(tag: string): CreateOrderRequest {
     const [sku] = skus.splice(Math.floor(Math.random() * skus.length), 1);
     return { sku, quantity: 1 + Math.floor(Math.random() * 3) };
   });
-  return { customer: { name: 'Bench Shopper', email: `${tag}@bench.example` }, lines };
+  return { customer: { name: 'Bench Shopper', email: `${tag}@bench.example` }, lines, payment: { token: 'tok_success' } };
 }
 
 /** POST /api/orders with autocannon, every request with its own Idempotency-Key and body. */

@@ -143,6 +143,6 @@ export class LoadClient {
       const [sku] = skus.splice(Math.floor(Math.random() * skus.length), 1);
       return { sku, quantity: 1 + Math.floor(Math.random() * 3) };
     });
-    return { customer: { name: `Chaos Shopper ${sequence % 100}`, email: `shopper${sequence % 100}@e2e.example` }, lines };
+    return { customer: { name: `Chaos Shopper ${sequence % 100}`, email: `shopper${sequence % 100}@e2e.example` }, lines, payment: { token: 'tok_success' } };
   }
 }
