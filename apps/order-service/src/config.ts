@@ -13,7 +13,11 @@ export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, metricsPort:
   SSE_HEARTBEAT_MS: env.positiveInt(20_000),
   /** How long GET /api/system/status waits for each part it asks (the broker, the outbox query) before reporting it unreachable. */
   STATUS_PROBE_TIMEOUT_MS: env.positiveInt(1_000),
-  /** A PENDING order older than this, while inventory consumes and its queue is not backed up, is stuck: operators are shown it, its shopper is told a person will look. */
+  /**
+   * An order PENDING for longer than this (inventory has not answered), or RESERVED for longer than this
+   * (payment has not answered), while inventory consumes and its queue is not backed up, is stuck:
+   * operators are shown it, its shopper is told a person will look.
+   */
   ORDER_STUCK_AFTER_SECONDS: env.positiveInt(120),
   /** inventory-, notification- and payment-service's HTTP API (their operators' routes: dead letters, an order's hops), asked with ADMIN_TOKEN. */
   INVENTORY_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:3002'),

@@ -213,9 +213,9 @@ export class OrdersService {
    * and its order.cancelled commit together, on the locked order: twice is one cancel.
    */
   async cancelOrder(id: string, requester: CancelRequester, reason: string | null): Promise<CancelledOrder> {
-    const order = await this.orders.findById(this.dataSource.manager, id);
     // Without any credential, say so before anything about the order.
     if (requester.cancelToken === null && requester.sessionEmail === null) throw new UnauthorizedException(NO_CANCEL_CREDENTIALS);
+    const order = await this.orders.findById(this.dataSource.manager, id);
     if (!order) throw notFound(id);
     const tokenMatches = requester.cancelToken === null ? null : isCancelTokenOf(id, requester.cancelToken, this.cancelTokenSecret);
     if (authorizeCancel({ tokenMatches, sessionEmail: requester.sessionEmail }, order.customerEmail) !== 'allowed') {
