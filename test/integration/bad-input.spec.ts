@@ -3,8 +3,9 @@ import { waitFor } from '@shop/testing';
 import { connect } from 'node:net';
 import { ADMIN_TOKEN, anOrder, ShopHarness } from './harness';
 
-const line = (quantity: unknown, sku: unknown = 'MUG-001') => ({ customer: { name: 'Ada', email: 'ada@example.com' }, lines: [{ sku, quantity }] });
-const named = (name: unknown) => ({ customer: { name, email: 'ada@example.com' }, lines: [{ sku: 'MUG-001', quantity: 1 }] });
+const payment = { token: 'tok_success' };
+const line = (quantity: unknown, sku: unknown = 'MUG-001') => ({ customer: { name: 'Ada', email: 'ada@example.com' }, lines: [{ sku, quantity }], payment });
+const named = (name: unknown) => ({ customer: { name, email: 'ada@example.com' }, lines: [{ sku: 'MUG-001', quantity: 1 }], payment });
 
 /** Each case: what is sent, the status expected, and the field the error must name. */
 const CASES: { name: string; body: unknown; key?: string | null; contentType?: string; status: number; field: RegExp }[] = [
@@ -27,9 +28,16 @@ const CASES: { name: string; body: unknown; key?: string | null; contentType?: s
     status: 400,
     field: /lines\.1\.sku/,
   },
-  { name: 'missing email', body: { customer: { name: 'Ada' }, lines: [{ sku: 'MUG-001', quantity: 1 }] }, status: 400, field: /customer\.email/ },
+  { name: 'missing email', body: { customer: { name: 'Ada' }, lines: [{ sku: 'MUG-001', quantity: 1 }], payment }, status: 400, field: /customer\.email/ },
   { name: 'invalid email', body: anOrder([{ sku: 'MUG-001', quantity: 1 }], 'not-an-email'), status: 400, field: /customer\.email/ },
-  { name: 'empty name', body: { customer: { name: '  ', email: 'a@b.co' }, lines: [{ sku: 'MUG-001', quantity: 1 }] }, status: 400, field: /customer\.name/ },
+  {
+    name: 'empty name',
+    body: { customer: { name: '  ', email: 'a@b.co' }, lines: [{ sku: 'MUG-001', quantity: 1 }], payment },
+    status: 400,
+    field: /customer\.name/,
+  },
+  { name: 'no payment', body: { customer: { name: 'Ada', email: 'a@b.co' }, lines: [{ sku: 'MUG-001', quantity: 1 }] }, status: 400, field: /payment/ },
+  { name: 'a payment token that is a card number', body: { ...line(1), payment: { token: 42 } }, status: 400, field: /payment\.token/ },
   { name: 'no lines', body: anOrder([]), status: 400, field: /lines/ },
   {
     name: '1,000 lines',
@@ -67,13 +75,13 @@ const CASES: { name: string; body: unknown; key?: string | null; contentType?: s
   { name: 'a NUL in a sku', body: line(1, 'MUG-001\u0000'), status: 400, field: /lines\.0\.sku/ },
   {
     name: 'a quantity beyond double precision (1e400)',
-    body: '{"customer":{"name":"Ada","email":"a@b.co"},"lines":[{"sku":"MUG-001","quantity":1e400}]}',
+    body: '{"customer":{"name":"Ada","email":"a@b.co"},"lines":[{"sku":"MUG-001","quantity":1e400}],"payment":{"token":"tok_success"}}',
     status: 400,
     field: /lines\.0\.quantity/,
   },
   {
     name: 'a quantity of 2^53 + 1',
-    body: '{"customer":{"name":"Ada","email":"a@b.co"},"lines":[{"sku":"MUG-001","quantity":9007199254740993}]}',
+    body: '{"customer":{"name":"Ada","email":"a@b.co"},"lines":[{"sku":"MUG-001","quantity":9007199254740993}],"payment":{"token":"tok_success"}}',
     status: 400,
     field: /lines\.0\.quantity/,
   },

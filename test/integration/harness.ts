@@ -16,6 +16,8 @@ import { SmtpCatcher } from '../../apps/notification-service/test/smtp-catcher';
 export const ADMIN_TOKEN = 'integration-test-admin-token';
 /** Signs the order service's sign-in links in these tests (a real deployment keeps its own in a secret). */
 export const SIGN_IN_SECRET = 'integration-test-sign-in-secret-of-32-or-more-characters';
+/** Makes the orders' cancel tokens in these tests (the same for every replica and restart, as in a deployment). */
+export const CANCEL_TOKEN_SECRET = 'integration-test-cancel-token-secret-of-32-or-more-characters';
 const DEFAULT_RETRY_DELAYS_MS = [200, 500];
 const DEFAULT_MAX_ATTEMPTS = 3;
 
@@ -108,6 +110,7 @@ export class ShopHarness {
         ...this.serviceEnv(databaseUrl, brokerUrl),
         ADMIN_TOKEN,
         SIGN_IN_SECRET,
+        CANCEL_TOKEN_SECRET,
         // For stuck orders' reasons and timelines, when inventory runs (started first).
         ...(this.inventoryUrl && { INVENTORY_URL: this.inventoryUrl }),
         ...this.options.orderServiceEnv,
@@ -259,4 +262,9 @@ async function proxied(target: string, defaultPort: number): Promise<{ proxy: Tc
   return { proxy, url: url.toString() };
 }
 
-export const anOrder = (lines: { sku: string; quantity: number }[], email = 'ada@example.com') => ({ customer: { name: 'Ada Lovelace', email }, lines });
+/** An order body; its card token is the provider's test card that is always authorized. */
+export const anOrder = (lines: { sku: string; quantity: number }[], email = 'ada@example.com', paymentToken = 'tok_success') => ({
+  customer: { name: 'Ada Lovelace', email },
+  lines,
+  payment: { token: paymentToken },
+});

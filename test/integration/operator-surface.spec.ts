@@ -1,3 +1,4 @@
+import { waitFor } from '@shop/testing';
 import { ADMIN_TOKEN, anOrder, ShopHarness } from './harness';
 
 /** Ways to present (or fail to present) the admin token, the same on every admin endpoint of every service. */
@@ -25,6 +26,14 @@ describe('the admin and operator surface', () => {
     shop = await ShopHarness.create();
     await shop.startOrderService();
     await shop.startInventoryService();
+    // The services connect to the broker after they start listening; the status figures below assume they did.
+    await waitFor(
+      async () => {
+        const response = await fetch(`${shop.orderUrl}/api/operations/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        return ((await response.json()) as { broker?: { reachable?: boolean } }).broker?.reachable === true;
+      },
+      { what: 'order-service connected to the broker' },
+    );
   });
 
   afterAll(async () => {

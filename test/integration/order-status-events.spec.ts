@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { OrderStatusEvent } from '@shop/contracts';
 import { createDatabase, createVhost, TcpProxy, waitFor } from '@shop/testing';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
@@ -10,8 +11,8 @@ import { anOrder } from './harness';
 /**
  * The live status stream (GET /api/orders/:id/events) on a real order-service and PostgreSQL: what
  * it sends, when it ends, its caps, the server's timeouts, and a change made while its LISTEN
- * connection was down. Statuses are changed from SQL as the stock-result consumer does (UPDATE and
- * NOTIFY in one transaction), so no inventory or broker traffic is involved.
+ * connection was down. Orders are changed from SQL as the saga's consumers do (UPDATE and NOTIFY of
+ * the row in one transaction), so no inventory, payment or broker traffic is involved.
  */
 describe('order status events', () => {
   let ordersDb: Awaited<ReturnType<typeof createDatabase>>;
@@ -61,14 +62,21 @@ describe('order status events', () => {
     return ((await response.json()) as { id: string }).id;
   }
 
-  /** What the stock-result consumer commits for a confirmation: the new status and its notification. */
-  async function confirm(orderId: string): Promise<void> {
+  /** What the saga's consumers commit for a change: the order's new state and its notification (the row as a stream reads it). */
+  async function change(orderId: string, status: string, payment: string | null = null, stockReleased = false): Promise<void> {
     await orders.query(
-      `WITH updated AS (UPDATE orders SET status = 'CONFIRMED', updated_at = now() WHERE id = $1 RETURNING id, status, status_reason, updated_at)
-       SELECT pg_notify('order_status', json_build_object('orderId', id, 'status', status, 'statusReason', status_reason, 'updatedAt', updated_at)::text) FROM updated`,
-      [orderId],
+      `WITH updated AS (
+         UPDATE orders SET status = $2, payment_status = $3, stock_released = $4, updated_at = now() WHERE id = $1
+         RETURNING id, status, status_reason, payment_status, payment_reason, stock_released, updated_at
+       )
+       SELECT pg_notify('order_status', json_build_object('id', id, 'status', status, 'statusReason', status_reason, 'paymentStatus', payment_status,
+         'paymentReason', payment_reason, 'stockReleased', stock_released, 'updatedAt', updated_at)::text) FROM updated`,
+      [orderId, status, payment, stockReleased],
     );
   }
+
+  /** A final change after which nothing more happens to the order: rejected for its stock, which inventory gave back. */
+  const settle = (orderId: string) => change(orderId, 'REJECTED', null, true);
 
   async function openStream(orderId: string, forwardedFor?: string): Promise<OrderStream> {
     const stream = await OrderStream.open(`${baseUrl}/api/orders/${orderId}/events`, forwardedFor ? { 'x-forwarded-for': forwardedFor } : {});
@@ -76,7 +84,7 @@ describe('order status events', () => {
     return stream;
   }
 
-  it('sends the current status, then the change, and ends the stream after the final status', async () => {
+  it('sends the current status, then each change, stays open while the order may be cancelled or undone, and ends once it is settled', async () => {
     await startOrderService();
     const id = await placeOrder();
     const stream = await openStream(id);
@@ -85,22 +93,35 @@ describe('order status events', () => {
     expect(stream.headers['cache-control']).toMatch(/no-store/);
     await waitFor(() => stream.statuses().includes('PENDING'), { what: 'PENDING on the stream' });
 
-    await confirm(id);
+    await change(id, 'RESERVED');
+    await change(id, 'CONFIRMED', 'authorized');
+    await change(id, 'CANCELLED', 'authorized');
+    await change(id, 'CANCELLED', 'authorized', true);
+    await waitFor(() => stream.events().length === 5, { what: 'five states on the stream' });
+    expect(stream.ended).toBe(false);
+    await change(id, 'CANCELLED', 'voided', true);
 
-    await waitFor(() => stream.ended, { what: 'the server to end the stream after CONFIRMED' });
-    expect(stream.statuses()).toEqual(['PENDING', 'CONFIRMED']);
+    await waitFor(() => stream.ended, { what: 'the server to end the stream once the payment is voided and the stock given back' });
+    expect(stream.events().map((event) => [event.status, event.payment?.status ?? null, event.stockReleased, event.cancellable])).toEqual([
+      ['PENDING', null, false, true],
+      ['RESERVED', null, false, true],
+      ['CONFIRMED', 'authorized', false, true],
+      ['CANCELLED', 'authorized', false, false],
+      ['CANCELLED', 'authorized', true, false],
+      ['CANCELLED', 'voided', true, false],
+    ]);
   });
 
-  it('sends the status of an order that is already final and ends the stream at once', async () => {
+  it('sends the status of an order that is already settled and ends the stream at once', async () => {
     await startOrderService();
     const id = await placeOrder();
-    await confirm(id);
+    await settle(id);
 
     const stream = await openStream(id);
 
-    await waitFor(() => stream.ended, { what: 'the server to end the stream of a CONFIRMED order' });
+    await waitFor(() => stream.ended, { what: 'the server to end the stream of a settled order' });
     expect(stream.status).toBe(200);
-    expect(stream.statuses()).toEqual(['CONFIRMED']);
+    expect(stream.statuses()).toEqual(['REJECTED']);
   });
 
   it('answers 400 for a malformed order id and 404 for an unknown order, as JSON, before any stream opens', async () => {
@@ -128,11 +149,11 @@ describe('order status events', () => {
       // The service loses every database connection, its LISTEN one included, and cannot reconnect until restored.
       proxy.cut();
       await waitFor(async () => (await listeningBackends()) === 0, { what: 'the LISTEN backend to be gone' });
-      await confirm(id); // its notification reaches nobody
+      await settle(id); // its notification reaches nobody
       proxy.restore();
 
-      await waitFor(() => stream.ended, { what: 'CONFIRMED on the open stream after the listener reconnected' });
-      expect(stream.statuses()).toEqual(['PENDING', 'CONFIRMED']);
+      await waitFor(() => stream.ended, { what: 'REJECTED on the open stream after the listener reconnected' });
+      expect(stream.statuses()).toEqual(['PENDING', 'REJECTED']);
     } finally {
       await proxy.stop();
     }
@@ -167,8 +188,8 @@ describe('order status events', () => {
     first.close();
     await waitFor(async () => (await openStream(id, '203.0.113.1')).status === 200, { what: 'a place freed by a closed stream' });
 
-    // Every stream ends after the final status, so all places are free again.
-    await confirm(id);
+    // Every stream ends once its order is settled, so all places are free again.
+    await settle(id);
     await waitFor(() => streams.filter((stream) => stream.status === 200 && !stream.closedByClient).every((stream) => stream.ended), {
       what: 'every open stream to end',
     });
@@ -204,9 +225,9 @@ describe('order status events', () => {
       // Two heartbeats 1.5 s apart: the stream outlived both 1 s timeouts and their check.
       await waitFor(() => stream.heartbeats >= 2, { what: 'two heartbeats' });
       expect(stream.ended).toBe(false);
-      await confirm(id);
-      await waitFor(() => stream.ended, { what: 'the stream to end after CONFIRMED' });
-      expect(stream.statuses()).toEqual(['PENDING', 'CONFIRMED']);
+      await settle(id);
+      await waitFor(() => stream.ended, { what: 'the stream to end once the order is settled' });
+      expect(stream.statuses()).toEqual(['PENDING', 'REJECTED']);
     });
   });
 });
@@ -240,7 +261,7 @@ class OrderStream {
   ended = false;
   closedByClient = false;
   heartbeats = 0;
-  private readonly events: { type: string; data: string }[] = [];
+  private readonly received: { type: string; data: string }[] = [];
   private destroy: () => void = () => undefined;
 
   static open(url: string, headers: Record<string, string>): Promise<OrderStream> {
@@ -270,8 +291,13 @@ class OrderStream {
     });
   }
 
+  /** The order's states the stream sent (heartbeats left out). */
+  events(): OrderStatusEvent[] {
+    return this.received.filter((event) => event.type === 'message').map((event) => JSON.parse(event.data) as OrderStatusEvent);
+  }
+
   statuses(): string[] {
-    return this.events.filter((event) => event.type === 'message').map((event) => (JSON.parse(event.data) as { status: string }).status);
+    return this.events().map((event) => event.status);
   }
 
   close(): void {
@@ -288,6 +314,6 @@ class OrderStream {
     }
     if (data.length === 0) return;
     if (type === 'heartbeat') this.heartbeats++;
-    else this.events.push({ type, data: data.join('\n') });
+    else this.received.push({ type, data: data.join('\n') });
   }
 }

@@ -8,6 +8,7 @@ import { CreateOrders1732500000002 } from './database/migrations/1732500000002-c
 import { CatalogSearch1732500000003 } from './database/migrations/1732500000003-catalog-search';
 import { CreateSignInLinksAndSessions1732500000004 } from './database/migrations/1732500000004-create-sign-in-links-and-sessions';
 import { PendingOrdersIndex1733300000005 } from './database/migrations/1733300000005-pending-orders-index';
+import { PaidAndCancellableOrders1765000000006 } from './database/migrations/1765000000006-paid-and-cancellable-orders';
 import { OperationsModule } from './operations/operations.module';
 import { OrdersTraceSource } from './operations/orders-trace.source';
 import { OrderLine } from './orders/order-line.entity';
@@ -32,17 +33,24 @@ export class AppModule {
             CatalogSearch1732500000003,
             CreateSignInLinksAndSessions1732500000004,
             PendingOrdersIndex1733300000005,
+            PaidAndCancellableOrders1765000000006,
           ],
         }),
         CatalogModule.forRoot(config.CATALOG_CACHE_MS),
-        OrdersModule.forRoot({ maxPerClient: config.SSE_MAX_STREAMS_PER_CLIENT, maxTotal: config.SSE_MAX_STREAMS, heartbeatMs: config.SSE_HEARTBEAT_MS }),
+        OrdersModule.forRoot(
+          { maxPerClient: config.SSE_MAX_STREAMS_PER_CLIENT, maxTotal: config.SSE_MAX_STREAMS, heartbeatMs: config.SSE_HEARTBEAT_MS },
+          config.CANCEL_TOKEN_SECRET,
+        ),
         SessionsModule.forRoot(config),
         SystemModule.forRoot(config.STATUS_PROBE_TIMEOUT_MS, config.ORDER_STUCK_AFTER_SECONDS),
         OperationsModule.forRoot({
           adminToken: config.ADMIN_TOKEN,
           probeTimeoutMs: config.STATUS_PROBE_TIMEOUT_MS,
           stuckAfterSeconds: config.ORDER_STUCK_AFTER_SECONDS,
-          peers: { urls: { inventory: config.INVENTORY_URL, notifications: config.NOTIFICATION_URL }, timeoutMs: config.STATUS_PROBE_TIMEOUT_MS * 3 },
+          peers: {
+            urls: { inventory: config.INVENTORY_URL, notifications: config.NOTIFICATION_URL, payments: config.PAYMENT_URL },
+            timeoutMs: config.STATUS_PROBE_TIMEOUT_MS * 3,
+          },
         }),
       ],
     };

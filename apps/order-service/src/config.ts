@@ -13,16 +13,27 @@ export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, metricsPort:
   SSE_HEARTBEAT_MS: env.positiveInt(20_000),
   /** How long GET /api/system/status waits for each part it asks (the broker, the outbox query) before reporting it unreachable. */
   STATUS_PROBE_TIMEOUT_MS: env.positiveInt(1_000),
-  /** A PENDING order older than this, while inventory consumes and its queue is not backed up, is stuck: operators are shown it, its shopper is told a person will look. */
+  /**
+   * An order PENDING for longer than this (inventory has not answered), or RESERVED for longer than this
+   * (payment has not answered), while inventory consumes and its queue is not backed up, is stuck:
+   * operators are shown it, its shopper is told a person will look.
+   */
   ORDER_STUCK_AFTER_SECONDS: env.positiveInt(120),
-  /** inventory- and notification-service's HTTP API (their operators' routes: dead letters, an order's hops), asked with ADMIN_TOKEN. */
+  /** inventory-, notification- and payment-service's HTTP API (their operators' routes: dead letters, an order's hops), asked with ADMIN_TOKEN. */
   INVENTORY_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:3002'),
   NOTIFICATION_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:3003'),
+  PAYMENT_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:3004'),
   /**
    * Signs the sign-in links ("email me a link to my orders"); every replica needs the same one. Unset:
    * a random secret per process, so a link works only on the instance that made it, until it restarts.
    */
   SIGN_IN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Makes each order's cancel capability (the cancelToken of the 201: an HMAC of the order id); every
+   * replica needs the same one, and changing it voids the tokens already given. Unset: a random secret
+   * per process, so a token works only on the instance that placed the order, until it restarts.
+   */
+  CANCEL_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** How long a sign-in link works (it also works only once). */
   SIGN_IN_LINK_TTL_S: env.positiveInt(900),
   /** How long a shopper session (the cookie a link opens) lasts. */

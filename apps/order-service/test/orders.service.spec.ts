@@ -3,24 +3,29 @@
  * the service, its repository, the catalog, the inbox and the outbox are real; the broker and HTTP
  * are not there. What it did is read back from the tables: orders, lines, outbox and inbox rows.
  */
-import { UnprocessableEntityException } from '@nestjs/common';
+import { ConflictException, ForbiddenException, NotFoundException, UnauthorizedException, UnprocessableEntityException } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DEMO_CATALOG, ROUTING_KEYS, type CreateOrderRequest } from '@shop/contracts';
+import { DEMO_CATALOG, QUEUES, ROUTING_KEYS, type CreateOrderRequest } from '@shop/contracts';
 import { InboxService, OUTBOX_MIGRATIONS, OUTBOX_OPTIONS, OutboxService } from '@shop/outbox';
 import { createDatabase } from '@shop/testing';
 import { randomUUID } from 'node:crypto';
+import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { CATALOG_CACHE_MS, CatalogService } from '../src/catalog/catalog.service';
 import { Product } from '../src/catalog/product.entity';
 import { CreateCatalog1732500000001 } from '../src/database/migrations/1732500000001-create-catalog';
 import { CreateOrders1732500000002 } from '../src/database/migrations/1732500000002-create-orders';
+import { PendingOrdersIndex1733300000005 } from '../src/database/migrations/1733300000005-pending-orders-index';
+import { PaidAndCancellableOrders1765000000006 } from '../src/database/migrations/1765000000006-paid-and-cancellable-orders';
+import { cancelTokenFor } from '../src/orders/cancel-token';
 import { OrderLine } from '../src/orders/order-line.entity';
 import { Order } from '../src/orders/order.entity';
 import { OrdersRepository } from '../src/orders/orders.repository';
-import { OrdersService } from '../src/orders/orders.service';
+import { CANCEL_TOKEN_SECRET, OrdersService, type SagaResult } from '../src/orders/orders.service';
 
 const [MUG, TEE] = DEMO_CATALOG;
+const SECRET = 'a-cancel-token-secret-for-the-medium-tests';
 
 describe('OrdersService on PostgreSQL', () => {
   let database: Awaited<ReturnType<typeof createDatabase>>;
@@ -36,7 +41,13 @@ describe('OrdersService on PostgreSQL', () => {
           type: 'postgres',
           url: database.url,
           entities: [Product, Order, OrderLine],
-          migrations: [...OUTBOX_MIGRATIONS, CreateCatalog1732500000001, CreateOrders1732500000002],
+          migrations: [
+            ...OUTBOX_MIGRATIONS,
+            CreateCatalog1732500000001,
+            CreateOrders1732500000002,
+            PendingOrdersIndex1733300000005,
+            PaidAndCancellableOrders1765000000006,
+          ],
           migrationsRun: true,
           synchronize: false,
         }),
@@ -49,6 +60,7 @@ describe('OrdersService on PostgreSQL', () => {
         OutboxService,
         { provide: CATALOG_CACHE_MS, useValue: 0 },
         { provide: OUTBOX_OPTIONS, useValue: {} },
+        { provide: CANCEL_TOKEN_SECRET, useValue: SECRET },
       ],
     }).compile();
     service = moduleRef.get(OrdersService);
@@ -66,6 +78,7 @@ describe('OrdersService on PostgreSQL', () => {
       { sku: MUG.sku, quantity },
       { sku: TEE.sku, quantity: 1 },
     ],
+    payment: { token: 'tok_success' },
   });
   const status = async (id: string) => (await sql.query(`SELECT status, status_reason FROM orders WHERE id = $1`, [id]))[0];
 
@@ -109,21 +122,186 @@ describe('OrdersService on PostgreSQL', () => {
     expect(await sql.query(`SELECT 1 FROM orders WHERE idempotency_key = $1`, [key])).toHaveLength(0);
   });
 
+  it('returns the cancel capability with the order and with its replay, and stores the payment token', async () => {
+    const [key, body] = [randomUUID(), request()];
+    const first = await service.placeOrder(key, body);
+    const again = await service.placeOrder(key, body);
+    expect(first.order.cancelToken).toBe(cancelTokenFor(first.order.id, SECRET));
+    expect(again.order.cancelToken).toBe(first.order.cancelToken);
+    expect(first.order).toMatchObject({ payment: null, stockReleased: false, cancellable: true });
+    expect(await row(first.order.id)).toMatchObject({ payment_token: 'tok_success', payment_status: null, stock_released: false, cancelled_at: null });
+  });
+
   it('applies a result once, and a contradicting one later changes nothing', async () => {
     const { order } = await service.placeOrder(randomUUID(), request());
-    const reserved = { messageId: randomUUID(), type: ROUTING_KEYS.stockReserved, orderId: order.id, reason: null } as const;
-    await service.applyStockResults([reserved]);
-    await service.applyStockResults([reserved]);
-    expect(await status(order.id)).toEqual({ status: 'CONFIRMED', status_reason: null });
+    const reserved = result(order.id, 'stock.reserved');
+    await stock([reserved]);
+    await stock([reserved]);
+    expect(await status(order.id)).toEqual({ status: 'RESERVED', status_reason: null });
 
-    await service.applyStockResults([{ messageId: randomUUID(), type: ROUTING_KEYS.stockRejected, orderId: order.id, reason: 'too late' }]);
-    expect(await status(order.id)).toEqual({ status: 'CONFIRMED', status_reason: null });
+    const contradictions = await ignoredCount('stock_results_ignored_total', 'contradiction');
+    await stock([result(order.id, 'stock.rejected', 'too late')]);
+    expect(await status(order.id)).toEqual({ status: 'RESERVED', status_reason: null });
+    expect(await ignoredCount('stock_results_ignored_total', 'contradiction')).toBe(contradictions + 1);
     expect(await sql.query(`SELECT message_id FROM inbox WHERE message_id = $1`, [reserved.messageId])).toHaveLength(1);
+    expect(await lifecycle(order.id)).toEqual(['order.placed', 'order.reserved']);
   });
 
   it('a rejection keeps its reason', async () => {
     const { order } = await service.placeOrder(randomUUID(), request());
-    await service.applyStockResults([{ messageId: randomUUID(), type: ROUTING_KEYS.stockRejected, orderId: order.id, reason: 'MUG-001 is out of stock' }]);
+    await stock([result(order.id, 'stock.rejected', 'MUG-001 is out of stock')]);
     expect(await status(order.id)).toEqual({ status: 'REJECTED', status_reason: 'MUG-001 is out of stock' });
+    expect((await outboxOf(order.id, 'order.rejected'))[0]).toMatchObject({ cause: 'stock', reason: 'MUG-001 is out of stock' });
   });
+
+  it('placed, reserved, authorized, captured: RESERVED with order.reserved carrying the token, then CONFIRMED, then the capture', async () => {
+    const { order } = await service.placeOrder(randomUUID(), request());
+    await stock([result(order.id, 'stock.reserved')]);
+    expect(await row(order.id)).toMatchObject({ status: 'RESERVED', payment_status: null });
+    expect((await outboxOf(order.id, 'order.reserved'))[0]).toMatchObject({
+      orderId: order.id,
+      payment: { token: 'tok_success' },
+      totalCents: order.totalCents,
+      customer: order.customer,
+    });
+
+    await payment([result(order.id, 'payment.authorized')]);
+    expect(await row(order.id)).toMatchObject({ status: 'CONFIRMED', payment_status: 'authorized' });
+    await payment([result(order.id, 'payment.captured')]);
+    expect(await row(order.id)).toMatchObject({ status: 'CONFIRMED', payment_status: 'captured', stock_released: false });
+    expect(await lifecycle(order.id)).toEqual(['order.placed', 'order.reserved', 'order.confirmed']);
+    expect(await service.getOrder(order.id)).toMatchObject({ status: 'CONFIRMED', payment: { status: 'captured', reason: null }, cancellable: true });
+  });
+
+  it('a declined payment rejects the order with the provider reason, and order.rejected says cause payment', async () => {
+    const { order } = await service.placeOrder(randomUUID(), request());
+    await stock([result(order.id, 'stock.reserved')]);
+    await payment([result(order.id, 'payment.declined', 'Your card has insufficient funds. Try another card.')]);
+
+    expect(await row(order.id)).toMatchObject({
+      status: 'REJECTED',
+      status_reason: 'payment declined: Your card has insufficient funds. Try another card.',
+      payment_status: 'declined',
+      payment_reason: 'Your card has insufficient funds. Try another card.',
+    });
+    const rejected = await outboxOf(order.id, 'order.rejected');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ cause: 'payment', reason: 'payment declined: Your card has insufficient funds. Try another card.' });
+
+    await stock([result(order.id, 'stock.released')]);
+    expect(await service.getOrder(order.id)).toMatchObject({ status: 'REJECTED', stockReleased: true, cancellable: false });
+  });
+
+  it.each([
+    { from: 'PENDING', answers: [] as const, paymentHeld: false },
+    { from: 'RESERVED', answers: ['stock.reserved'] as const, paymentHeld: false },
+    { from: 'CONFIRMED', answers: ['stock.reserved', 'payment.authorized'] as const, paymentHeld: true },
+  ])(
+    'a cancel from $from: CANCELLED with one order.cancelled (previousStatus $from, paymentHeld $paymentHeld), however often asked',
+    async ({ from, answers, paymentHeld }) => {
+      const { order } = await service.placeOrder(randomUUID(), request());
+      for (const type of answers) await (type.startsWith('stock') ? stock : payment)([result(order.id, type)]);
+      expect(await status(order.id)).toMatchObject({ status: from });
+      const owner = { cancelToken: order.cancelToken, sessionEmail: null };
+
+      const first = await service.cancelOrder(order.id, owner, 'ordered twice');
+      const second = await service.cancelOrder(order.id, owner, null);
+
+      expect(first).toMatchObject({ cancelledNow: true, order: { status: 'CANCELLED', cancellable: false } });
+      expect(second).toMatchObject({ cancelledNow: false, order: { status: 'CANCELLED' } });
+      expect(await row(order.id)).toMatchObject({
+        status: 'CANCELLED',
+        status_reason: 'cancelled by the shopper: ordered twice',
+        cancelled_at: expect.any(Date),
+      });
+      const cancelled = await outboxOf(order.id, 'order.cancelled');
+      expect(cancelled).toHaveLength(1);
+      expect(cancelled[0]).toMatchObject({ orderId: order.id, previousStatus: from, paymentHeld, customer: order.customer });
+    },
+  );
+
+  it('after a cancel, a late reservation and a late authorization change nothing and are counted; the release and the void are recorded', async () => {
+    const { order } = await service.placeOrder(randomUUID(), request());
+    await service.cancelOrder(order.id, { cancelToken: null, sessionEmail: order.customer.email }, null);
+    const [lateStock, latePayment] = [await ignoredCount('stock_results_ignored_total', 'late'), await ignoredCount('payment_results_ignored_total', 'late')];
+
+    await stock([result(order.id, 'stock.reserved')]);
+    await payment([result(order.id, 'payment.authorized')]);
+    expect(await row(order.id)).toMatchObject({ status: 'CANCELLED', payment_status: null, stock_released: false });
+    expect(await ignoredCount('stock_results_ignored_total', 'late')).toBe(lateStock + 1);
+    expect(await ignoredCount('payment_results_ignored_total', 'late')).toBe(latePayment + 1);
+    expect(await lifecycle(order.id)).toEqual(['order.placed', 'order.cancelled']);
+
+    await stock([result(order.id, 'stock.released')]);
+    await payment([result(order.id, 'payment.voided')]);
+    expect(await row(order.id)).toMatchObject({ status: 'CANCELLED', payment_status: 'voided', stock_released: true });
+  });
+
+  it('a refund is never undone by a late capture', async () => {
+    const { order } = await service.placeOrder(randomUUID(), request());
+    await stock([result(order.id, 'stock.reserved')]);
+    await payment([result(order.id, 'payment.authorized')]);
+    await service.cancelOrder(order.id, { cancelToken: order.cancelToken, sessionEmail: null }, null);
+    await payment([result(order.id, 'payment.refunded')]);
+    await payment([result(order.id, 'payment.captured')]);
+    expect(await row(order.id)).toMatchObject({ status: 'CANCELLED', payment_status: 'refunded' });
+  });
+
+  it('a rejected order cannot be cancelled: 409 naming its status, and nothing is written', async () => {
+    const { order } = await service.placeOrder(randomUUID(), request());
+    await stock([result(order.id, 'stock.rejected', 'MUG-001 is out of stock')]);
+    const cancelling = service.cancelOrder(order.id, { cancelToken: order.cancelToken, sessionEmail: null }, null);
+    await expect(cancelling).rejects.toBeInstanceOf(ConflictException);
+    await expect(service.cancelOrder(order.id, { cancelToken: order.cancelToken, sessionEmail: null }, null)).rejects.toMatchObject({
+      response: { status: 'REJECTED', message: expect.stringMatching(/is REJECTED/) },
+    });
+    expect(await row(order.id)).toMatchObject({ status: 'REJECTED', cancelled_at: null });
+    expect(await outboxOf(order.id, 'order.cancelled')).toHaveLength(0);
+  });
+
+  it('a cancel needs the order token or its shopper session: 401 without, 403 with another, 404 for no such order', async () => {
+    const { order } = await service.placeOrder(randomUUID(), request());
+    const { order: other } = await service.placeOrder(randomUUID(), request());
+    await expect(service.cancelOrder(order.id, { cancelToken: null, sessionEmail: null }, null)).rejects.toBeInstanceOf(UnauthorizedException);
+    await expect(service.cancelOrder(order.id, { cancelToken: other.cancelToken, sessionEmail: null }, null)).rejects.toBeInstanceOf(ForbiddenException);
+    await expect(service.cancelOrder(order.id, { cancelToken: null, sessionEmail: other.customer.email }, null)).rejects.toBeInstanceOf(ForbiddenException);
+    await expect(service.cancelOrder(randomUUID(), { cancelToken: order.cancelToken, sessionEmail: null }, null)).rejects.toBeInstanceOf(NotFoundException);
+    expect(await row(order.id)).toMatchObject({ status: 'PENDING' });
+    expect(await outboxOf(order.id, 'order.cancelled')).toHaveLength(0);
+  });
+
+  it('stuck: PENDING since long ago (inventory silent) and RESERVED for long (payment silent), not a recent RESERVED nor an old CONFIRMED', async () => {
+    const repository = moduleRef.get(OrdersRepository);
+    const place = async () => (await service.placeOrder(randomUUID(), request())).order.id;
+    const [pending, reserved, recentlyReserved, confirmed] = [await place(), await place(), await place(), await place()];
+    for (const id of [reserved, recentlyReserved, confirmed]) await stock([result(id, 'stock.reserved')]);
+    await payment([result(confirmed, 'payment.authorized')]);
+    await sql.query(`UPDATE orders SET created_at = now() - interval '20 minutes' WHERE id = ANY($1::uuid[])`, [
+      [pending, reserved, recentlyReserved, confirmed],
+    ]);
+    await sql.query(`UPDATE orders SET updated_at = now() - interval '10 minutes' WHERE id = ANY($1::uuid[])`, [[reserved, confirmed]]);
+
+    const stuck = await repository.findStuck(sql.manager, 300, 10);
+    expect(stuck.map(({ id, status }) => ({ id, status }))).toEqual([
+      { id: pending, status: 'PENDING' },
+      { id: reserved, status: 'RESERVED' },
+    ]);
+    expect(await repository.countStuck(sql.manager, 300)).toBe(2);
+    await sql.query(`UPDATE orders SET created_at = now(), updated_at = now() WHERE id = ANY($1::uuid[])`, [[pending, reserved]]);
+  });
+
+  const result = (orderId: string, type: SagaResult['type'], reason: string | null = null): SagaResult => ({ messageId: randomUUID(), type, orderId, reason });
+  const stock = (results: SagaResult[]) => service.applyResults(QUEUES.ordersStockResults, results);
+  const payment = (results: SagaResult[]) => service.applyResults(QUEUES.ordersPaymentResults, results);
+  const row = async (id: string) => (await sql.query(`SELECT * FROM orders WHERE id = $1`, [id]))[0];
+  const outboxOf = async (id: string, routingKey: string): Promise<Record<string, unknown>[]> =>
+    (await sql.query(`SELECT payload FROM outbox WHERE payload->>'orderId' = $1 AND routing_key = $2`, [id, routingKey])).map(
+      (r: { payload: Record<string, unknown> }) => r.payload,
+    );
+  const lifecycle = async (id: string): Promise<string[]> =>
+    (await sql.query(`SELECT routing_key FROM outbox WHERE payload->>'orderId' = $1 ORDER BY created_at`, [id])).map(
+      (r: { routing_key: string }) => r.routing_key,
+    );
+  const ignoredCount = async (metric: string, reason: string): Promise<number> =>
+    (await register.getSingleMetric(metric)!.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
 });

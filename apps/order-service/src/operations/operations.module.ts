@@ -13,9 +13,9 @@ export interface OperationsOptions {
   adminToken: string | undefined;
   /** How long the status probes wait for each part (STATUS_PROBE_TIMEOUT_MS). */
   probeTimeoutMs: number;
-  /** PENDING longer than this, while the path is healthy, is stuck (ORDER_STUCK_AFTER_SECONDS). */
+  /** PENDING or RESERVED longer than this, while the path is healthy, is stuck (ORDER_STUCK_AFTER_SECONDS). */
   stuckAfterSeconds: number;
-  /** inventory- and notification-service, for their dead letters and hops of an order. */
+  /** inventory-, payment- and notification-service, for their dead letters and hops of an order. */
   peers: Omit<PeerOperationsOptions, 'adminToken'>;
 }
 

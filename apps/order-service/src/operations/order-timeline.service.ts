@@ -6,11 +6,11 @@ import { OrdersRepository } from '../orders/orders.repository';
 import { PeerOperationsClient, PeerUnavailableError } from './peer-operations.client';
 
 /** The services order-service asks for their hops of an order. */
-const PEERS: OperatedService[] = ['inventory', 'notifications'];
+const PEERS: OperatedService[] = ['inventory', 'payments', 'notifications'];
 
 /**
  * An order's journey from the services' own tables, oldest hop first, with the time between hops:
- * order-service's own hops, and those inventory and notification-service report. A service that
+ * order-service's own hops, and those inventory, payment-service and notification-service report. A service that
  * does not answer is named, and its hops are missing; the rest still shows.
  */
 @Injectable()
@@ -44,7 +44,19 @@ export class OrderTimelineService {
 }
 
 /** Where hops recorded at the same instant go: the order a message takes. */
-const STEP_ORDER = ['accepted', 'outbox-written', 'published', 'dead-lettered', 'discarded', 'replayed', 'parked', 'decided', 'applied', 'email-sent'];
+const STEP_ORDER = [
+  'accepted',
+  'cancelled',
+  'outbox-written',
+  'published',
+  'dead-lettered',
+  'discarded',
+  'replayed',
+  'parked',
+  'decided',
+  'applied',
+  'email-sent',
+];
 
 function withTimeBetween(entries: Omit<TimelineEntry, 'sincePreviousSeconds'>[]): TimelineEntry[] {
   return entries.map((entry, index) => ({

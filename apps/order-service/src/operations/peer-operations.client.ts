@@ -10,7 +10,12 @@ export interface PeerOperationsOptions {
 
 export const PEER_OPERATIONS_OPTIONS = Symbol('PEER_OPERATIONS_OPTIONS');
 
-const SERVICE_NAMES: Record<OperatedService, string> = { orders: 'order-service', inventory: 'inventory-service', notifications: 'notification-service' };
+const SERVICE_NAMES: Record<OperatedService, string> = {
+  orders: 'order-service',
+  inventory: 'inventory-service',
+  notifications: 'notification-service',
+  payments: 'payment-service',
+};
 
 /** A peer that did not answer: what it cannot see is said, never guessed. */
 export class PeerUnavailableError extends Error {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ROUTING_KEYS, type StuckOrdersView, type StuckOrderView, type StuckReason } from '@shop/contracts';
+import { ROUTING_KEYS, type OrderStatus, type StuckOrdersView, type StuckOrderView, type StuckReason } from '@shop/contracts';
 import { DeadLetterStore, OutboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Gauge } from 'prom-client';
@@ -14,11 +14,12 @@ export const ORDER_STUCK_AFTER_SECONDS = Symbol('ORDER_STUCK_AFTER_SECONDS');
 const STUCK_LIST_LIMIT = 100;
 
 /**
- * Orders that stopped moving: PENDING for longer than ORDER_STUCK_AFTER_SECONDS while their path is
- * healthy (the broker reachable, inventory consuming, its queue not backed up). While the path is
- * not healthy every order is merely late, and none is called stuck. Each comes with the best known
- * reason: its order.placed row unpublished or parked in the outbox, in inventory's dead letters (or
- * its answer in order-service's own), or unknown.
+ * Orders that stopped moving: PENDING (inventory has not answered) or RESERVED (payment has not
+ * answered) for longer than ORDER_STUCK_AFTER_SECONDS while their path is healthy (the broker
+ * reachable, inventory consuming, its queue not backed up). While the path is not healthy every order
+ * is merely late, and none is called stuck. Each comes with the best known reason: the event that
+ * should move it on (order.placed, order.reserved) unpublished or parked in the outbox, in the next
+ * service's dead letters (or its answer in order-service's own), or unknown.
  */
 @Injectable()
 export class StuckOrdersService {
@@ -38,7 +39,7 @@ export class StuckOrdersService {
       () =>
         new Gauge({
           name: 'orders_stuck',
-          help: 'Orders PENDING past ORDER_STUCK_AFTER_SECONDS while their path is healthy (an operator must look)',
+          help: 'Orders PENDING or RESERVED past ORDER_STUCK_AFTER_SECONDS while their path is healthy (an operator must look)',
           async collect() {
             this.set(await count().catch(() => 0));
           },
@@ -55,29 +56,34 @@ export class StuckOrdersService {
   /** How many orders are stuck now (the `orders_stuck` gauge); 0 while the path is not healthy. */
   async count(): Promise<number> {
     if (!(await this.pathHealthy())) return 0;
-    return this.orders.countPendingOlderThan(this.dataSource.manager, this.stuckAfterSeconds);
+    return this.orders.countStuck(this.dataSource.manager, this.stuckAfterSeconds);
   }
 
   async list(): Promise<StuckOrdersView> {
     const pathHealthy = await this.pathHealthy();
     if (!pathHealthy) return { stuckAfterSeconds: this.stuckAfterSeconds, pathHealthy, orders: [], unknown: [] };
-    const pending = await this.orders.findPendingOlderThan(this.dataSource.manager, this.stuckAfterSeconds, STUCK_LIST_LIMIT);
+    const stuck = await this.orders.findStuck(this.dataSource.manager, this.stuckAfterSeconds, STUCK_LIST_LIMIT);
     const unknown = new Set<string>();
     const orders: StuckOrderView[] = [];
-    for (const order of pending) {
+    for (const order of stuck) {
       orders.push({
         orderId: order.id,
-        status: 'PENDING',
+        status: order.status,
         createdAt: order.createdAt.toISOString(),
         ageSeconds: Math.round((Date.now() - order.createdAt.getTime()) / 1000),
-        reason: await this.reasonFor(order.id, unknown),
+        reason: await this.reasonFor(order.id, unknown, order.status),
       });
     }
     return { stuckAfterSeconds: this.stuckAfterSeconds, pathHealthy, orders, unknown: [...unknown] };
   }
 
-  /** The best known reason, asking order-service's outbox first, then inventory's dead letters, then its own. */
-  async reasonFor(orderId: string, unknown = new Set<string>()): Promise<StuckReason> {
+  /**
+   * The best known reason, asking order-service's outbox first (the event that should move the order
+   * on), then the next service's dead letters (inventory's for PENDING, payment-service's for
+   * RESERVED), then its own.
+   */
+  async reasonFor(orderId: string, unknown = new Set<string>(), status: OrderStatus = 'PENDING'): Promise<StuckReason> {
+    if (status === 'RESERVED') return this.paymentReasonFor(orderId, unknown);
     const placed = (await this.outbox.rowsFor(orderId)).find((row) => row.routingKey === ROUTING_KEYS.orderPlaced);
     if (placed?.parkedAt) return { kind: 'outbox-parked', lastError: placed.lastError, parkedAt: placed.parkedAt.toISOString() };
     if (placed && !placed.publishedAt) return { kind: 'outbox-unpublished', attempts: placed.attempts, lastError: placed.lastError };
@@ -95,6 +101,26 @@ export class StuckOrdersService {
       note: placed
         ? 'order.placed was published and no service holds a dead letter of it: look at its timeline'
         : 'no order.placed row is left in the outbox (purged after its retention): look at its timeline',
+    };
+  }
+
+  /** Why a RESERVED order has no answer from payment-service: order.reserved unpublished or parked, dead-lettered, or unknown. */
+  private async paymentReasonFor(orderId: string, unknown: Set<string>): Promise<StuckReason> {
+    const reserved = (await this.outbox.rowsFor(orderId)).find((row) => row.routingKey === ROUTING_KEYS.orderReserved);
+    if (reserved?.parkedAt) return { kind: 'outbox-parked', lastError: reserved.lastError, parkedAt: reserved.parkedAt.toISOString() };
+    if (reserved && !reserved.publishedAt) return { kind: 'outbox-unpublished', attempts: reserved.attempts, lastError: reserved.lastError };
+    try {
+      const [letter] = await this.peers.deadLettersOf('payments', orderId);
+      if (letter) return { kind: 'dead-letter', service: 'payments', deadLetterId: letter.id, reason: letter.reason };
+    } catch (err) {
+      if (!(err instanceof PeerUnavailableError)) throw err;
+      unknown.add(`${err.message}: its dead letters are not known`);
+    }
+    const [own] = await this.deadLetters.list({ status: 'open', orderId, limit: 1 });
+    if (own) return { kind: 'dead-letter', service: 'orders', deadLetterId: own.id, reason: own.reason };
+    return {
+      kind: 'unknown',
+      note: 'order.reserved was published and payment-service has not answered (the provider may not be answering): look at its timeline',
     };
   }
 }

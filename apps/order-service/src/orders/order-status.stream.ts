@@ -4,9 +4,8 @@ import type { OrderStatusEvent } from '@shop/contracts';
 import { PgListener } from '@shop/outbox';
 import { filter, from, map, merge, Observable, Subject, takeWhile } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { isFinal } from './order-status';
-import { admitStream, onlyForward, type StreamAdmission } from './order-stream-rules';
-import { toStatusEvent } from './order.view';
+import { admitStream, endsStream, onlyForward, type StreamAdmission } from './order-stream-rules';
+import { toStatusEvent, type OrderStatusRow } from './order.view';
 import { ORDER_STATUS_CHANNEL, OrdersRepository } from './orders.repository';
 
 export const ORDER_STREAM_SETTINGS = Symbol('ORDER_STREAM_SETTINGS');
@@ -48,7 +47,7 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
     this.listener = new PgListener(
       dataSource,
       ORDER_STATUS_CHANNEL,
-      (payload) => this.changes.next(JSON.parse(payload) as OrderStatusEvent),
+      (payload) => this.changes.next(toStatusEvent(JSON.parse(payload) as OrderStatusRow)),
       undefined,
       () => void this.reReadFollowedOrders(),
     );
@@ -83,7 +82,8 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * The order's status now, then each change, ending after a final one. Live changes are subscribed
+   * The order's status now, then each change (status, payment, stock given back), ending once the
+   * order is settled (endsStream). Live changes are subscribed
    * before the current status is read, so none falls in between.
    */
   statusesOf(orderId: string): Observable<OrderStatusEvent> {
@@ -93,7 +93,7 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
     );
     return merge(this.changesOf(orderId), current).pipe(
       filter(onlyForward()),
-      takeWhile((event) => !isFinal(event.status), true),
+      takeWhile((event) => !endsStream(event), true),
     );
   }
 

@@ -1,11 +1,15 @@
 import type { OrderStatusEvent } from '@shop/contracts';
-import { admitStream, onlyForward } from './order-stream-rules';
+import { admitStream, endsStream, onlyForward } from './order-stream-rules';
 
-const event = (status: OrderStatusEvent['status'], updatedAt = '2030-05-01T10:00:00.000Z'): OrderStatusEvent => ({
+type Money = NonNullable<OrderStatusEvent['payment']>['status'] | null;
+const event = (status: OrderStatusEvent['status'], payment: Money = null, stockReleased = false): OrderStatusEvent => ({
   orderId: '5d6c1a2b-3e4f-4a5b-8c7d-9e0f1a2b3c4d',
   status,
   statusReason: null,
-  updatedAt,
+  payment: payment && { status: payment, reason: null },
+  stockReleased,
+  cancellable: ['PENDING', 'RESERVED', 'CONFIRMED'].includes(status),
+  updatedAt: '2030-05-01T10:00:00.000Z',
 });
 
 describe('admitStream', () => {
@@ -23,18 +27,47 @@ describe('admitStream', () => {
 });
 
 describe('onlyForward', () => {
-  const pass = (events: OrderStatusEvent[]) => events.filter(onlyForward()).map((e) => e.status);
+  const pass = (events: OrderStatusEvent[]) =>
+    events.filter(onlyForward()).map((e) => [e.status, e.payment?.status, e.stockReleased && 'released'].filter(Boolean).join(' '));
 
-  it('passes the first status and each change', () => {
-    expect(pass([event('PENDING'), event('CONFIRMED')])).toEqual(['PENDING', 'CONFIRMED']);
+  it('passes the first status and each change of status, money or stock', () => {
+    expect(pass([event('PENDING'), event('RESERVED'), event('CONFIRMED', 'authorized'), event('CONFIRMED', 'captured')])).toEqual([
+      'PENDING',
+      'RESERVED',
+      'CONFIRMED authorized',
+      'CONFIRMED captured',
+    ]);
+    expect(
+      pass([event('CONFIRMED', 'captured'), event('CANCELLED', 'captured'), event('CANCELLED', 'captured', true), event('CANCELLED', 'refunded', true)]),
+    ).toEqual(['CONFIRMED captured', 'CANCELLED captured', 'CANCELLED captured released', 'CANCELLED refunded released']);
   });
 
-  it('drops a repeat (the live change and the read of the same status, or a re-read after LISTEN reconnected)', () => {
-    expect(pass([event('PENDING'), event('PENDING'), event('CONFIRMED'), event('CONFIRMED')])).toEqual(['PENDING', 'CONFIRMED']);
+  it('drops a repeat (the live change and the read of the same state, or a re-read after LISTEN reconnected)', () => {
+    expect(pass([event('PENDING'), event('PENDING'), event('RESERVED'), event('RESERVED')])).toEqual(['PENDING', 'RESERVED']);
   });
 
-  it('drops anything after a final status (a stale read that arrives after the live change)', () => {
-    expect(pass([event('REJECTED'), event('PENDING')])).toEqual(['REJECTED']);
-    expect(pass([event('CONFIRMED'), event('REJECTED')])).toEqual(['CONFIRMED']);
+  it('drops a stale read that arrives after a live change it predates', () => {
+    expect(pass([event('RESERVED'), event('PENDING')])).toEqual(['RESERVED']);
+    expect(pass([event('CONFIRMED', 'captured'), event('CONFIRMED', 'authorized')])).toEqual(['CONFIRMED captured']);
+    expect(pass([event('CANCELLED', null, true), event('CANCELLED')])).toEqual(['CANCELLED released']);
+  });
+
+  it('drops anything after the end of the stream', () => {
+    expect(pass([event('REJECTED', null, true), event('PENDING')])).toEqual(['REJECTED released']);
+  });
+});
+
+describe('endsStream: the stream stays open while a cancel or an undo can still come', () => {
+  it.each<[string, OrderStatusEvent, boolean]>([
+    ['PENDING', event('PENDING'), false],
+    ['CONFIRMED and captured (the shopper may cancel)', event('CONFIRMED', 'captured'), false],
+    ['REJECTED, stock not yet given back', event('REJECTED'), false],
+    ['REJECTED, stock given back', event('REJECTED', null, true), true],
+    ['REJECTED for payment, stock given back', event('REJECTED', 'declined', true), true],
+    ['CANCELLED, stock given back, money still held', event('CANCELLED', 'authorized', true), false],
+    ['CANCELLED, stock given back, voided', event('CANCELLED', 'voided', true), true],
+    ['CANCELLED before any payment, stock given back', event('CANCELLED', null, true), true],
+  ])('%s: %s', (_name, status, ends) => {
+    expect(endsStream(status)).toBe(ends);
   });
 });

@@ -1,5 +1,5 @@
 import type { OrderStatusEvent } from '@shop/contracts';
-import { isFinal } from './order-status';
+import { isSettled, progressOf, type SagaState } from './order-saga';
 
 /** Whether one more stream may open, given those open now: the caps as a pure rule. */
 export type StreamAdmission = 'admitted' | 'client-cap' | 'total-cap';
@@ -10,11 +10,28 @@ export function admitStream(open: { ofClient: number; total: number }, limits: {
   return 'admitted';
 }
 
-/** Drops repeats and anything after a final status (a stale read can arrive after a live change). */
+const stateOf = (event: OrderStatusEvent): SagaState => ({ status: event.status, payment: event.payment?.status ?? null, stockReleased: event.stockReleased });
+
+/**
+ * The stream of an order ends once nothing more will happen to it (isSettled): a CONFIRMED order may
+ * still be cancelled, and a cancelled one still has its stock given back and its payment undone.
+ */
+export const endsStream = (event: OrderStatusEvent): boolean => isSettled(stateOf(event));
+
+/** `next` shows the order further on than `last`: ahead in some part (status, money, stock), behind in none. */
+function isAhead(next: OrderStatusEvent, last: OrderStatusEvent): boolean {
+  const [a, b] = [progressOf(stateOf(next)), progressOf(stateOf(last))];
+  return a.every((part, index) => part >= b[index]) && a.some((part, index) => part > b[index]);
+}
+
+/**
+ * Drops repeats, stale reads (a read can arrive after a live change it predates) and anything after
+ * the stream's end.
+ */
 export function onlyForward(): (event: OrderStatusEvent) => boolean {
   let last: OrderStatusEvent | null = null;
   return (event) => {
-    if (last && (isFinal(last.status) || last.status === event.status)) return false;
+    if (last && (endsStream(last) || !isAhead(event, last))) return false;
     last = event;
     return true;
   };

@@ -1,18 +1,37 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { ORDER_STREAM_SETTINGS, OrderStatusStream, type OrderStreamSettings } from './order-status.stream';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
-import { OrdersService } from './orders.service';
+import { CANCEL_TOKEN_SECRET, OrdersService } from './orders.service';
+import { PaymentResultsConsumer } from './payment-results.consumer';
 import { StockResultsConsumer } from './stock-results.consumer';
 
 @Module({})
 export class OrdersModule {
-  /** `streams`: caps and heartbeat of the live status streams (see OrdersController.statusEvents). */
-  static forRoot(streams: OrderStreamSettings): DynamicModule {
+  /**
+   * `streams`: caps and heartbeat of the live status streams (see OrdersController.statusEvents);
+   * `cancelTokenSecret`: CANCEL_TOKEN_SECRET, if set.
+   */
+  static forRoot(streams: OrderStreamSettings, cancelTokenSecret: string | undefined): DynamicModule {
     return {
       module: OrdersModule,
-      controllers: [OrdersController, StockResultsConsumer],
-      providers: [OrdersService, OrdersRepository, OrderStatusStream, { provide: ORDER_STREAM_SETTINGS, useValue: streams }],
+      controllers: [OrdersController, StockResultsConsumer, PaymentResultsConsumer],
+      providers: [
+        OrdersService,
+        OrdersRepository,
+        OrderStatusStream,
+        { provide: ORDER_STREAM_SETTINGS, useValue: streams },
+        { provide: CANCEL_TOKEN_SECRET, useFactory: () => cancelTokenSecret ?? generatedSecret() },
+      ],
     };
   }
+}
+
+/** Keeps "starts without any configuration" true; every replica needs the same secret, so it is said loudly. */
+function generatedSecret(): string {
+  new Logger(OrdersModule.name).warn(
+    "CANCEL_TOKEN_SECRET is not set: using a random one, so an order's cancelToken works only on this instance and only until it restarts (a signed-in shopper can still cancel); set CANCEL_TOKEN_SECRET (32 characters or more) on every replica",
+  );
+  return randomBytes(32).toString('base64url');
 }

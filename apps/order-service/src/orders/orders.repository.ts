@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderStatus } from '@shop/contracts';
+import type { SagaOrder } from './apply-saga-events';
 import { OutboxService, type OutboxEvent } from '@shop/outbox';
 import { In, type EntityManager } from 'typeorm';
 import { Order } from './order.entity';
+import type { OrderStatusRow } from './order.view';
 import type { PricedLine } from './pricing';
 
 /** Channel on which every status change is announced at commit (read by OrderStatusStream). */
@@ -15,6 +17,7 @@ export interface NewOrder {
   totalCents: number;
   idempotencyKey: string;
   requestHash: string;
+  paymentToken: string;
 }
 
 /**
@@ -37,8 +40,8 @@ export class OrdersRepository {
       name: 'insert-order',
       event: placed,
       text: (insertOutboxRow) => `WITH placed AS (
-         INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6)
+         INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key, request_hash, payment_token)
+         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $11)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING id, created_at
        ),
@@ -59,6 +62,7 @@ export class OrdersRepository {
         lines.map((line) => line.productName),
         lines.map((line) => line.quantity),
         lines.map((line) => line.unitPriceCents),
+        order.paymentToken,
       ],
     });
     return inserted[0]?.created_at ?? null;
@@ -76,35 +80,45 @@ export class OrdersRepository {
     return manager.find(Order, { where: { customerEmail: email }, relations: { lines: true }, order: { createdAt: 'DESC' }, take: limit });
   }
 
-  /** The statuses of these orders as committed now (no lock), for streams that follow them. */
-  findStatuses(manager: EntityManager, ids: string[]): Promise<{ id: string; status: OrderStatus; statusReason: string | null; updatedAt: Date }[]> {
-    return manager.query(`SELECT id, status, status_reason AS "statusReason", updated_at AS "updatedAt" FROM orders WHERE id = ANY($1::uuid[])`, [ids]);
+  /** The saga state of these orders as committed now (no lock), for streams that follow them. */
+  findStatuses(manager: EntityManager, ids: string[]): Promise<OrderStatusRow[]> {
+    return manager.query(`SELECT ${STATUS_ROW_COLUMNS} FROM orders WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
-  /** PENDING orders placed more than `seconds` ago, oldest first. */
-  findPendingOlderThan(manager: EntityManager, seconds: number, limit: number): Promise<{ id: string; createdAt: Date }[]> {
+  /**
+   * Orders that stopped moving, oldest first: PENDING since they were placed more than `seconds` ago
+   * (inventory has not answered), or RESERVED for more than `seconds` (payment has not answered).
+   */
+  findStuck(manager: EntityManager, seconds: number, limit: number): Promise<{ id: string; status: OrderStatus; createdAt: Date; since: Date }[]> {
     return manager.query(
-      `SELECT id, created_at AS "createdAt" FROM orders WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1)
-       ORDER BY created_at LIMIT $2`,
+      `(SELECT id, status, created_at AS "createdAt", created_at AS since FROM orders
+         WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2)
+       UNION ALL
+       (SELECT id, status, created_at AS "createdAt", updated_at AS since FROM orders
+         WHERE status = 'RESERVED' AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2)
+       ORDER BY since LIMIT $2`,
       [seconds, limit],
     );
   }
 
-  /** How many PENDING orders were placed more than `seconds` ago. */
-  async countPendingOlderThan(manager: EntityManager, seconds: number): Promise<number> {
+  /** How many orders are stuck (see findStuck); each half is counted on its partial index. */
+  async countStuck(manager: EntityManager, seconds: number): Promise<number> {
     const [row]: { count: number }[] = await manager.query(
-      `SELECT count(*)::int AS count FROM orders WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1)`,
+      `SELECT (SELECT count(*) FROM orders WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1))
+            + (SELECT count(*) FROM orders WHERE status = 'RESERVED' AND updated_at < now() - make_interval(secs => $1)) AS count`,
       [seconds],
     );
-    return row.count;
+    return Number(row.count);
   }
 
-  /** The orders' statuses, row-locked (in id order, so batches never deadlock) until the transaction ends: transitions never interleave. */
-  async lockStatuses(manager: EntityManager, ids: string[]): Promise<Map<string, OrderStatus>> {
-    const rows: { id: string; status: OrderStatus }[] = await manager.query(`SELECT id, status FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
-      [...new Set(ids)],
-    ]);
-    return new Map(rows.map((row) => [row.id, row.status]));
+  /** The orders' saga states, row-locked (in id order, so batches never deadlock) until the transaction ends: transitions never interleave. */
+  async lockSagaStates(manager: EntityManager, ids: string[]): Promise<Map<string, SagaOrder>> {
+    const rows: (SagaOrder & { id: string })[] = await manager.query(
+      `SELECT id, status, status_reason AS "statusReason", payment_status AS payment, payment_reason AS "paymentReason", stock_released AS "stockReleased"
+       FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [[...new Set(ids)]],
+    );
+    return new Map(rows.map(({ id, ...state }) => [id, state]));
   }
 
   /** These orders with their lines, in the caller's transaction (the orders it just changed, say). */
@@ -112,21 +126,39 @@ export class OrdersRepository {
     return manager.find(Order, { where: { id: In(ids) }, relations: { lines: true } });
   }
 
-  /** Sets the statuses and announces each change to listeners when the transaction commits; returns when each changed. */
-  async updateStatuses(manager: EntityManager, changes: { id: string; status: OrderStatus; reason: string | null }[]): Promise<Map<string, Date>> {
-    if (changes.length === 0) return new Map();
+  /**
+   * Writes the orders' new saga states and announces each change to listeners when the transaction
+   * commits (the notification is the row as a stream reads it); returns when each changed.
+   */
+  async updateSagaStates(manager: EntityManager, changes: ReadonlyMap<string, SagaOrder>): Promise<Map<string, Date>> {
+    if (changes.size === 0) return new Map();
+    const ids = [...changes.keys()];
+    const states = ids.map((id) => changes.get(id)!);
     const rows: { id: string; updated_at: Date }[] = await manager.query(
       `WITH updated AS (
-         UPDATE orders SET status = change.status, status_reason = change.reason, updated_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS change (id, status, reason)
+         UPDATE orders SET status = change.status, status_reason = change.status_reason, payment_status = change.payment_status,
+           payment_reason = change.payment_reason, stock_released = change.stock_released, updated_at = now(),
+           cancelled_at = CASE WHEN change.status = 'CANCELLED' THEN coalesce(orders.cancelled_at, now()) ELSE orders.cancelled_at END
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[])
+           AS change (id, status, status_reason, payment_status, payment_reason, stock_released)
          WHERE orders.id = change.id
-         RETURNING orders.id, orders.status, orders.status_reason, orders.updated_at
+         RETURNING orders.*
        )
-       SELECT id, updated_at, pg_notify($4, json_build_object(
-         'orderId', id, 'status', status, 'statusReason', status_reason, 'updatedAt', updated_at
-       )::text) FROM updated`,
-      [changes.map((change) => change.id), changes.map((change) => change.status), changes.map((change) => change.reason), ORDER_STATUS_CHANNEL],
+       SELECT id, updated_at, pg_notify($7, (SELECT row_to_json(notified) FROM (SELECT ${STATUS_ROW_COLUMNS}) notified)::text) FROM updated`,
+      [
+        ids,
+        states.map((state) => state.status),
+        states.map((state) => state.statusReason),
+        states.map((state) => state.payment),
+        states.map((state) => state.paymentReason),
+        states.map((state) => state.stockReleased),
+        ORDER_STATUS_CHANNEL,
+      ],
     );
     return new Map(rows.map((row) => [row.id, row.updated_at]));
   }
 }
+
+/** The columns of an OrderStatusRow, in a select list over `orders` (or a row of it). */
+const STATUS_ROW_COLUMNS = `id, status, status_reason AS "statusReason", payment_status AS "paymentStatus", payment_reason AS "paymentReason",
+  stock_released AS "stockReleased", updated_at AS "updatedAt"`;

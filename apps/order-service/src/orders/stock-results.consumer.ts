@@ -7,7 +7,7 @@ import { OrdersService } from './orders.service';
 const QUEUE = QUEUES.ordersStockResults;
 
 /**
- * Inventory's answers, from the `orders.stock-results` queue, the waiting ones of a type together in
+ * Inventory's answers (reserved, rejected, released), from the `orders.stock-results` queue, the waiting ones of a type together in
  * one transaction. The messages are acked when the promise resolves.
  */
 @Controller()
@@ -20,7 +20,8 @@ export class StockResultsConsumer {
   // The transport checked each payload against the schema of its type, so a delivery is one of the queue's events.
   @BatchEventPattern(routingKeysOf(QUEUE))
   onStockResults(@Payload() results: (Delivery & ConsumedEvent<typeof QUEUE>)[]): Promise<void> {
-    return this.orders.applyStockResults(
+    return this.orders.applyResults(
+      QUEUE,
       results.map(({ messageId, type, payload }) => ({
         messageId,
         type,

@@ -1,0 +1,40 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The paid and cancellable order: statuses RESERVED and CANCELLED, the provider's payment token (the
+ * orders placed before payments have none), where the money stands, whether inventory gave the stock
+ * back, and when the shopper cancelled. The cancel capability is not stored: it is an HMAC of the
+ * order id (CANCEL_TOKEN_SECRET). An order RESERVED for too long is stuck too: found by its own index.
+ */
+export class PaidAndCancellableOrders1765000000006 implements MigrationInterface {
+  name = 'PaidAndCancellableOrders1765000000006';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE orders DROP CONSTRAINT orders_status_check`);
+    await queryRunner.query(
+      `ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('PENDING', 'RESERVED', 'CONFIRMED', 'REJECTED', 'CANCELLED'))`,
+    );
+    await queryRunner.query(`
+      ALTER TABLE orders
+        ADD COLUMN payment_token text,
+        ADD COLUMN payment_status text CHECK (payment_status IN ('authorized', 'declined', 'captured', 'voided', 'refunded')),
+        ADD COLUMN payment_reason text,
+        ADD COLUMN stock_released boolean NOT NULL DEFAULT false,
+        ADD COLUMN cancelled_at timestamptz`);
+    // RESERVED orders change only by leaving RESERVED, so updated_at is when they got there.
+    await queryRunner.query(`CREATE INDEX orders_reserved_idx ON orders (updated_at) WHERE status = 'RESERVED'`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX orders_reserved_idx`);
+    await queryRunner.query(`
+      ALTER TABLE orders
+        DROP COLUMN cancelled_at,
+        DROP COLUMN stock_released,
+        DROP COLUMN payment_reason,
+        DROP COLUMN payment_status,
+        DROP COLUMN payment_token`);
+    await queryRunner.query(`ALTER TABLE orders DROP CONSTRAINT orders_status_check`);
+    await queryRunner.query(`ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('PENDING', 'CONFIRMED', 'REJECTED'))`);
+  }
+}
