@@ -12,8 +12,13 @@ import { loadOrderServiceConfig } from '../../apps/order-service/src/config';
 import { createNotificationService } from '../../apps/notification-service/src/app';
 import { loadNotificationServiceConfig } from '../../apps/notification-service/src/config';
 import { SmtpCatcher } from '../../apps/notification-service/test/smtp-catcher';
+import { createPaymentService } from '../../apps/payment-service/src/app';
+import { loadPaymentServiceConfig } from '../../apps/payment-service/src/config';
+import { startPaymentProvider, type PaymentProvider } from '@shop/payment-provider';
 
 export const ADMIN_TOKEN = 'integration-test-admin-token';
+/** The secret key payment-service calls the provider stand-in with in these tests. */
+export const PROVIDER_API_KEY = 'sk_test_integration';
 /** Signs the order service's sign-in links in these tests (a real deployment keeps its own in a secret). */
 export const SIGN_IN_SECRET = 'integration-test-sign-in-secret-of-32-or-more-characters';
 /** Makes the orders' cancel tokens in these tests (the same for every replica and restart, as in a deployment). */
@@ -36,34 +41,92 @@ export interface HarnessOptions {
 export class ShopHarness {
   orderService: NestFastifyApplication | null = null;
   inventoryService: NestFastifyApplication | null = null;
+  /** Runs from `create` to `dispose` unless a test stops it: orders are confirmed only once paid. */
+  paymentService: NestFastifyApplication | null = null;
   orderUrl = '';
   inventoryUrl = '';
+  paymentUrl = '';
+  /** The card processor's stand-in, in this process on its own database. */
+  provider: PaymentProvider | null = null;
   readonly orders: Pool;
   readonly inventory: Pool;
+  readonly payments: Pool;
   private amqp: ChannelModel | null = null;
   private notifications: { app: NestFastifyApplication; db: Awaited<ReturnType<typeof createDatabase>>; smtp: SmtpCatcher } | null = null;
 
   private constructor(
     private readonly ordersDb: Awaited<ReturnType<typeof createDatabase>>,
     private readonly inventoryDb: Awaited<ReturnType<typeof createDatabase>>,
+    private readonly paymentsDb: Awaited<ReturnType<typeof createDatabase>>,
+    private readonly providerDb: Awaited<ReturnType<typeof createDatabase>>,
     readonly vhost: Awaited<ReturnType<typeof createVhost>>,
     private readonly options: HarnessOptions,
   ) {
     this.orders = new Pool({ connectionString: ordersDb.url, max: 4 });
     this.inventory = new Pool({ connectionString: inventoryDb.url, max: 4 });
+    this.payments = new Pool({ connectionString: paymentsDb.url, max: 2 });
   }
 
-  /** Databases migrated and seeded (each service started once), nothing running. */
+  /**
+   * Databases migrated and seeded (each service started once); the provider stand-in and
+   * payment-service running (a test stops them to see orders wait), order and inventory services not.
+   */
   static async create(options: HarnessOptions = {}): Promise<ShopHarness> {
-    const [ordersDb, inventoryDb, vhost] = await Promise.all([createDatabase('orders_it'), createDatabase('inventory_it'), createVhost('shop-it')]);
-    const shop = new ShopHarness(ordersDb, inventoryDb, vhost, options);
+    const [ordersDb, inventoryDb, paymentsDb, providerDb, vhost] = await Promise.all([
+      createDatabase('orders_it'),
+      createDatabase('inventory_it'),
+      createDatabase('payments_it'),
+      createDatabase('provider_it'),
+      createVhost('shop-it'),
+    ]);
+    const shop = new ShopHarness(ordersDb, inventoryDb, paymentsDb, providerDb, vhost, options);
     await shop.declareWholeTopology();
     // One after the other: two Nest apps bootstrapping at once in one process can stall.
     await shop.startOrderService();
     await shop.startInventoryService();
     await shop.stopOrderService();
     await shop.stopInventoryService();
+    await shop.startProvider();
+    await shop.startPaymentService();
     return shop;
+  }
+
+  /** The card processor's stand-in on a free port (its state is in its own database, so a restart keeps it). */
+  async startProvider(): Promise<void> {
+    this.provider = await startPaymentProvider({ port: 0, databaseUrl: this.providerDb.url, apiKey: PROVIDER_API_KEY, hangMs: 3_000, logLevel: 'silent' });
+  }
+
+  async stopProvider(): Promise<void> {
+    await this.provider?.close();
+    this.provider = null;
+  }
+
+  async startPaymentService(): Promise<void> {
+    if (!this.provider) throw new Error('start the provider first: payment-service needs its URL');
+    const app = await createPaymentService(
+      loadPaymentServiceConfig({
+        ...this.serviceEnv(this.paymentsDb.url, this.vhost.url),
+        ADMIN_TOKEN,
+        PAYMENT_PROVIDER_URL: this.provider.url,
+        PAYMENT_PROVIDER_API_KEY: PROVIDER_API_KEY,
+        PAYMENT_PROVIDER_TIMEOUT_MS: '1000',
+      }),
+    );
+    await app.listen(0, '127.0.0.1');
+    this.paymentService = app;
+    this.paymentUrl = await app.getUrl();
+  }
+
+  async stopPaymentService(): Promise<void> {
+    await this.paymentService?.close();
+    this.paymentService = null;
+  }
+
+  /** Every money movement the provider recorded for an order (authorize, capture, void, refund), oldest first. */
+  async ledgerOf(orderId: string): Promise<{ kind: string; amountCents: number }[]> {
+    if (!this.provider) throw new Error('the provider is not running');
+    const response = await fetch(`${this.provider.url}/v1/ledger?reference=${orderId}`, { headers: { authorization: `Bearer ${PROVIDER_API_KEY}` } });
+    return ((await response.json()) as { kind: string; amountCents: number }[]).map(({ kind, amountCents }) => ({ kind, amountCents }));
   }
 
   /**
@@ -111,8 +174,9 @@ export class ShopHarness {
         ADMIN_TOKEN,
         SIGN_IN_SECRET,
         CANCEL_TOKEN_SECRET,
-        // For stuck orders' reasons and timelines, when inventory runs (started first).
+        // For stuck orders' reasons and timelines, when inventory and payments run (started first).
         ...(this.inventoryUrl && { INVENTORY_URL: this.inventoryUrl }),
+        ...(this.paymentUrl && { PAYMENT_URL: this.paymentUrl }),
         ...this.options.orderServiceEnv,
       }),
     );
@@ -159,9 +223,9 @@ export class ShopHarness {
    * them: the queues are only the buffer while it is down), oldest failure first.
    */
   async deadLetters(
-    database: 'orders' | 'inventory',
+    database: 'orders' | 'inventory' | 'payments',
   ): Promise<{ messageId: string; queue: string; reason: string; errorClass: string; orderId: string | null; headers: Record<string, unknown> }[]> {
-    const { rows } = await (database === 'orders' ? this.orders : this.inventory).query(
+    const { rows } = await (database === 'orders' ? this.orders : database === 'payments' ? this.payments : this.inventory).query(
       `SELECT message_id AS "messageId", queue, reason, error_class AS "errorClass", payload->>'orderId' AS "orderId", headers
        FROM dead_letters ORDER BY last_failed_at, taken_at`,
     );
@@ -170,7 +234,7 @@ export class ShopHarness {
 
   /** Every dead letter of a queue: still in its dead-letter queue, or kept in its consumer's database. */
   async deadLettersOf(queue: string): Promise<number> {
-    const pool = queue.startsWith('orders.') ? this.orders : this.inventory;
+    const pool = queue.startsWith('orders.') ? this.orders : queue.startsWith('payments.') ? this.payments : this.inventory;
     const { rows } = await pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM dead_letters WHERE queue = $1`, [queue]);
     return (await this.queueDepth(`${queue}.dlq`)) + rows[0].count;
   }
@@ -247,10 +311,11 @@ export class ShopHarness {
     }
     await this.stopOrderService();
     await this.stopInventoryService();
+    await this.stopPaymentService();
+    await this.stopProvider();
     await this.amqp?.close().catch(() => undefined);
-    await this.orders.end();
-    await this.inventory.end();
-    await Promise.all([this.ordersDb.drop(), this.inventoryDb.drop(), this.vhost.remove()]);
+    await Promise.all([this.orders.end(), this.inventory.end(), this.payments.end()]);
+    await Promise.all([this.ordersDb.drop(), this.inventoryDb.drop(), this.paymentsDb.drop(), this.providerDb.drop(), this.vhost.remove()]);
   }
 }
 
