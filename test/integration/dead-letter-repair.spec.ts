@@ -166,6 +166,8 @@ describe('dead letters repaired: kept, stuck order found, replayed exactly once,
       'inventory dead-lettered',
       'inventory replayed',
       'inventory decided',
+      'payments decided',
+      'payments applied',
       'orders applied',
     ]);
     expect(steps.slice(0, 3)).toEqual(['orders accepted', 'orders outbox-written', 'orders published']);

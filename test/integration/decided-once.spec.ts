@@ -34,6 +34,13 @@ describe('an order is decided once, by order id', () => {
     const placed = await shop.placeOrder(anOrder([{ sku, quantity }]));
     expect(placed.status).toBe(201);
     await waitFor(async () => (await shop.orderStatus(placed.body.id)) === status, { what: `order ${status}` });
+    // A confirmed order's capture comes after it: settled, the order changes no more unless an answer changes it.
+    if (status === 'CONFIRMED') {
+      await waitFor(
+        async () => (await shop.orders.query(`SELECT payment_status FROM orders WHERE id = $1`, [placed.body.id])).rows[0]?.payment_status === 'captured',
+        { what: 'the payment captured' },
+      );
+    }
     return placed.body.id;
   }
 

@@ -1,12 +1,21 @@
-import { EXCHANGES, orderConfirmedSchema, orderPlacedSchema, orderRejectedSchema, QUEUES, topologyFor, withRetryPolicy } from '@shop/contracts';
+import {
+  EXCHANGES,
+  orderConfirmedSchema,
+  orderPlacedSchema,
+  orderRejectedSchema,
+  orderReservedSchema,
+  QUEUES,
+  topologyFor,
+  withRetryPolicy,
+} from '@shop/contracts';
 import { declareTopology } from '@shop/messaging';
 import { waitFor } from '@shop/testing';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { anOrder, ShopHarness } from './harness';
 
 /**
- * order-service tells whoever subscribes what happened to an order: order.placed, then
- * order.confirmed or order.rejected, each from its outbox in the transaction that made the change,
+ * order-service tells whoever subscribes what happened to an order: order.placed, order.reserved,
+ * then order.confirmed or order.rejected, each from its outbox in the transaction that made the change,
  * each carrying the order (customer, priced lines, total) so a receiver never calls back.
  */
 describe('order lifecycle events', () => {
@@ -36,7 +45,7 @@ describe('order lifecycle events', () => {
       .map((message) => ({ type: message.properties.type as string, payload: JSON.parse(message.content.toString()) }))
       .filter((m) => m.payload.orderId === orderId);
 
-  it('publishes order.placed and order.confirmed with the customer, the priced lines and the total', async () => {
+  it('publishes order.placed, order.reserved and order.confirmed with the customer, the priced lines and the total', async () => {
     const placed = await shop.placeOrder(
       anOrder(
         [
@@ -48,10 +57,13 @@ describe('order lifecycle events', () => {
     );
     expect(placed.status).toBe(201);
     const id = placed.body.id as string;
-    await waitFor(() => eventsOf(id).length === 2, { what: 'order.placed and order.confirmed received' });
+    await waitFor(() => eventsOf(id).length === 3, { what: 'order.placed, order.reserved and order.confirmed received' });
 
-    const [first, second] = eventsOf(id);
+    const [first, reserved, second] = eventsOf(id);
     expect(first.type).toBe('order.placed');
+    expect(reserved.type).toBe('order.reserved');
+    // Only payment-service's queue receives the reserved order: it carries the provider's token, never a card number.
+    expect(orderReservedSchema.parse(reserved.payload)).toMatchObject({ orderId: id, payment: { token: 'tok_success' }, totalCents: 2 * 1800 + 2900 });
     expect(second.type).toBe('order.confirmed');
     const lines = [
       { sku: 'MUG-001', productName: expect.any(String), quantity: 2, unitPriceCents: 1800 },
@@ -67,7 +79,12 @@ describe('order lifecycle events', () => {
       [id],
     );
     expect(rows[0].status).toBe('CONFIRMED');
-    expect(new Date(confirmed.confirmedAt).getTime()).toBe(rows[0].updated_at.getTime());
+    // (updated_at moves on when the capture is recorded; the outbox row was written with the status.)
+    const { rows: written } = await shop.orders.query<{ created_at: Date }>(
+      `SELECT created_at FROM outbox WHERE routing_key = 'order.confirmed' AND payload->>'orderId' = $1`,
+      [id],
+    );
+    expect(new Date(confirmed.confirmedAt).getTime()).toBe(written[0].created_at.getTime());
     expect(new Date(confirmed.placedAt).getTime()).toBe(rows[0].created_at.getTime());
     // Stored in the outbox and published once.
     const { rows: outbox } = await shop.orders.query(
@@ -76,6 +93,7 @@ describe('order lifecycle events', () => {
     );
     expect(outbox).toEqual([
       { routing_key: 'order.placed', published: true },
+      { routing_key: 'order.reserved', published: true },
       { routing_key: 'order.confirmed', published: true },
     ]);
   });
@@ -92,31 +110,31 @@ describe('order lifecycle events', () => {
     expect(await shop.orderStatus(id)).toBe('REJECTED');
   });
 
-  it("keeps a lifecycle event while its receiver's queue is missing, and publishes it once the queue is back (never dropped)", async () => {
-    // The route table binds order.confirmed to notifications.order-events: a publish nothing routes is a fault, the row stays.
-    await channel.unbindQueue(QUEUE, EXCHANGES.orders, 'order.*');
-    await channel.bindQueue(QUEUE, EXCHANGES.orders, 'order.placed');
-    await channel.deleteQueue(QUEUES.notificationsOrderEvents);
-    const outboxRow = async (id: string) =>
+  it("keeps an event while its only receiver's queue is missing, and publishes it once the queue is back (never dropped)", async () => {
+    // The route table binds signin.requested to notifications.sign-in-links alone: a publish nothing routes is a fault, the row stays.
+    // (A lifecycle event now has two receivers or more, so a single missing queue is not unroutable; each producer
+    // declares its events' receiver queues where missing at every connect, which is what keeps them routed.)
+    await channel.deleteQueue(QUEUES.notificationsSignInLinks);
+    const email = 'missing-queue@example.com';
+    const outboxRow = async () =>
       (
         await shop.orders.query<{ published_at: Date | null; publish_attempts: number }>(
-          `SELECT published_at, publish_attempts FROM outbox WHERE payload->>'orderId' = $1 AND routing_key = 'order.confirmed'`,
-          [id],
+          `SELECT published_at, publish_attempts FROM outbox WHERE routing_key = 'signin.requested' AND payload->>'email' = $1`,
+          [email],
         )
       ).rows[0];
-    try {
-      const placed = await shop.placeOrder(anOrder([{ sku: 'MUG-001', quantity: 1 }]));
-      const id = placed.body.id as string;
-      await waitFor(async () => (await shop.orderStatus(id)) === 'CONFIRMED', { what: 'CONFIRMED' });
-      await waitFor(async () => ((await outboxRow(id))?.publish_attempts ?? 0) >= 1, { what: 'a publish of order.confirmed refused as unroutable' });
-      expect((await outboxRow(id)).published_at).toBeNull();
+    const asked = await fetch(`${shop.orderUrl}/api/sessions/link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
+    expect(asked.status).toBe(202);
+    await waitFor(async () => ((await outboxRow())?.publish_attempts ?? 0) >= 1, { what: 'a publish of signin.requested refused as unroutable' });
+    expect((await outboxRow()).published_at).toBeNull();
 
-      await declareTopology(channel, withRetryPolicy(topologyFor('notification-service'), [200, 500], 3));
-      await waitFor(async () => (await outboxRow(id)).published_at !== null, { what: 'order.confirmed published once its queue exists' });
-      const copies = await channel.get(QUEUES.notificationsOrderEvents, { noAck: true });
-      expect(copies && JSON.parse(copies.content.toString()).orderId).toBe(id);
-    } finally {
-      await channel.bindQueue(QUEUE, EXCHANGES.orders, 'order.*');
-    }
+    await declareTopology(channel, withRetryPolicy(topologyFor('notification-service'), [200, 500], 3));
+    await waitFor(async () => (await outboxRow()).published_at !== null, { what: 'signin.requested published once its queue exists' });
+    const copy = await channel.get(QUEUES.notificationsSignInLinks, { noAck: true });
+    expect(copy && JSON.parse(copy.content.toString()).email).toBe(email);
   });
 });

@@ -81,6 +81,9 @@ describe('the topology', () => {
     // The whole order.placed carries the customer and the priced lines too.
     expect(eventSchemaFor(ROUTING_KEYS.orderPlaced)?.safeParse(placed).success).toBe(false);
     expect(eventSchemaFor('order.shipped')).toBeUndefined();
+    // Known, but not routed to inventory's order-placed queue: unknown there.
+    expect(eventSchemaFor('order.cancelled', QUEUES.inventoryOrderPlaced)).toBeUndefined();
+    expect(eventSchemaFor('order.cancelled', QUEUES.inventoryOrderReleases)).toBeDefined();
   });
 
   it('seeds twelve distinct skus with stock', () => {

@@ -110,10 +110,15 @@ export function topologyFor(service: Service): Topology {
   };
 }
 
-/** Payload schema of a message type as the consumer of `queue` reads it (its reader's, else the whole payload's), for validation at the boundary. */
+/**
+ * Payload schema of a message type as the consumer of `queue` reads it (its reader's, else the whole
+ * payload's), for validation at the boundary; undefined for a type the route table does not send there.
+ */
 export function eventSchemaFor(type: string, queue?: string): z.ZodType | undefined {
   if (!Object.hasOwn(ROUTES, type)) return undefined;
   const route: Route = ROUTES[type as RoutingKey];
+  // A type the route table does not send to this queue is unknown there, whatever other queues receive it.
+  if (queue && !route.queues.includes(queue as QueueName)) return undefined;
   return (queue && route.readers?.[queue as QueueName]) || route.schema;
 }
 
