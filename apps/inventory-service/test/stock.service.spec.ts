@@ -223,7 +223,9 @@ describe('StockService on PostgreSQL', () => {
     it('a second release record for an order is refused by the database itself', async () => {
       const orderId = randomUUID();
       await service.releaseStock([release(orderId)]);
-      await expect(sql.query(`INSERT INTO order_releases (order_id, released_at, lines) VALUES ($1, now(), '[]')`, [orderId])).rejects.toThrow(/order_releases_pkey/);
+      await expect(sql.query(`INSERT INTO order_releases (order_id, released_at, lines) VALUES ($1, now(), '[]')`, [orderId])).rejects.toThrow(
+        /order_releases_pkey/,
+      );
     });
 
     it('a release racing the reservation of the same order in another transaction: given back once or never taken, never twice', async () => {

@@ -64,7 +64,12 @@ describe('decideReservation', () => {
 
 describe('decideOrder', () => {
   const reservedBefore: OrderDecision = { outcome: 'reserved', lines: [{ sku: 'MUG-001', quantity: 2 }], decidedAt: earlier };
-  const rejectedBefore: OrderDecision = { outcome: 'rejected', sku: 'TEE-002', reason: 'TEE-002 is out of stock: 1 requested, 0 available', decidedAt: earlier };
+  const rejectedBefore: OrderDecision = {
+    outcome: 'rejected',
+    sku: 'TEE-002',
+    reason: 'TEE-002 is out of stock: 1 requested, 0 available',
+    decidedAt: earlier,
+  };
   const restocked = new Map([
     ['MUG-001', 100],
     ['TEE-002', 100],
@@ -115,7 +120,6 @@ describe('decideOrder', () => {
   });
 });
 
-
 describe('decideBatch', () => {
   const placed = (messageId: string, orderId: string, lines: { sku: string; quantity: number }[]) => ({ messageId, payload: { orderId, lines } });
   const tombstone: OrderDecision = { outcome: 'cancelled', decidedAt: earlier };
@@ -134,7 +138,11 @@ describe('decideBatch', () => {
   it.each([
     [
       'new orders in message order: the first ones get the last units',
-      [placed('m1', A, [{ sku: 'MUG-001', quantity: 1 }]), placed('m2', B, [{ sku: 'MUG-001', quantity: 1 }]), placed('m3', C, [{ sku: 'MUG-001', quantity: 1 }])],
+      [
+        placed('m1', A, [{ sku: 'MUG-001', quantity: 1 }]),
+        placed('m2', B, [{ sku: 'MUG-001', quantity: 1 }]),
+        placed('m3', C, [{ sku: 'MUG-001', quantity: 1 }]),
+      ],
       new Map(),
       {
         outcomes: ['m1: reserved', 'm2: reserved', 'm3: rejected'],
@@ -236,8 +244,20 @@ describe('decideReleases', () => {
       'two orders of the same sku in one batch: their units summed per sku, in sku order',
       [request('m1', A), request('m2', B)],
       new Map([
-        [A, reserved([{ sku: 'MUG-001', quantity: 2 }, { sku: 'TEE-002', quantity: 1 }])],
-        [B, reserved([{ sku: 'BAG-004', quantity: 1 }, { sku: 'MUG-001', quantity: 3 }])],
+        [
+          A,
+          reserved([
+            { sku: 'MUG-001', quantity: 2 },
+            { sku: 'TEE-002', quantity: 1 },
+          ]),
+        ],
+        [
+          B,
+          reserved([
+            { sku: 'BAG-004', quantity: 1 },
+            { sku: 'MUG-001', quantity: 3 },
+          ]),
+        ],
       ]),
       {
         outcomes: ['m1: released', 'm2: released'],

@@ -74,11 +74,7 @@ export class StockRepository {
    * order decided meanwhile fails on the primary key (callers hold the order's lock, so only a
    * writer that skipped it can): the retry repeats that one.
    */
-  async recordDecisions(
-    manager: EntityManager,
-    decisions: { orderId: string; decision: OrderDecision }[],
-    reservations: ReservationLine[],
-  ): Promise<number> {
+  async recordDecisions(manager: EntityManager, decisions: { orderId: string; decision: OrderDecision }[], reservations: ReservationLine[]): Promise<number> {
     const rows: { decremented: number }[] = await manager.query(
       `WITH decided AS (
               INSERT INTO order_decisions (order_id, outcome, sku, reason, decided_at)
@@ -120,10 +116,10 @@ export class StockRepository {
   ): Promise<number> {
     // First, on its own: a release refers to its order's decision, the tombstone included.
     if (tombstones.length > 0) {
-      await manager.query(`INSERT INTO order_decisions (order_id, outcome, decided_at) SELECT id, 'cancelled', at FROM unnest($1::uuid[], $2::timestamptz[]) AS t (id, at)`, [
-        tombstones.map(({ orderId }) => orderId),
-        tombstones.map(({ decision }) => decision.decidedAt.toISOString()),
-      ]);
+      await manager.query(
+        `INSERT INTO order_decisions (order_id, outcome, decided_at) SELECT id, 'cancelled', at FROM unnest($1::uuid[], $2::timestamptz[]) AS t (id, at)`,
+        [tombstones.map(({ orderId }) => orderId), tombstones.map(({ decision }) => decision.decidedAt.toISOString())],
+      );
     }
     const rows: { incremented: number }[] = await manager.query(
       `WITH released AS (

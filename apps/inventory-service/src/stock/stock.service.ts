@@ -15,7 +15,12 @@ const reservationOutcomes = singletonMetric(
 );
 const releaseOutcomes = singletonMetric(
   'stock_releases_total',
-  () => new Counter({ name: 'stock_releases_total', help: 'order.rejected and order.cancelled messages handled by inventory, by outcome', labelNames: ['outcome'] }),
+  () =>
+    new Counter({
+      name: 'stock_releases_total',
+      help: 'order.rejected and order.cancelled messages handled by inventory, by outcome',
+      labelNames: ['outcome'],
+    }),
 );
 
 /** An `order.placed` message as the consumer hands it over: the fields of version 1, all inventory reads. */
@@ -82,7 +87,9 @@ export class StockService {
     for (const { message, outcome } of outcomes) {
       if (outcome === 'repeated') this.logger.warn(`order ${message.payload.orderId} was decided before; message ${message.messageId} gets that answer again`);
       if (outcome === 'cancelled-before-reservation') {
-        this.logger.warn(`order ${message.payload.orderId} was released before its order.placed came (message ${message.messageId}): it takes nothing and gets no answer`);
+        this.logger.warn(
+          `order ${message.payload.orderId} was released before its order.placed came (message ${message.messageId}): it takes nothing and gets no answer`,
+        );
       }
       reservationOutcomes.inc({ outcome });
     }
@@ -159,7 +166,11 @@ export class StockService {
 type StockResult = IntegrationEvent<'stock.reserved'> | IntegrationEvent<'stock.rejected'>;
 
 /** The answer to the order service; a repeated decision gives the same message as the first time. */
-function resultEvent(orderId: string, decision: Exclude<OrderDecision, { outcome: 'cancelled' }>, trace: { correlationId: string; traceparent?: string }): StockResult {
+function resultEvent(
+  orderId: string,
+  decision: Exclude<OrderDecision, { outcome: 'cancelled' }>,
+  trace: { correlationId: string; traceparent?: string },
+): StockResult {
   const decidedAt = decision.decidedAt.toISOString();
   return decision.outcome === 'reserved'
     ? event('stock.reserved', { schemaVersion: 1, orderId, lines: decision.lines, reservedAt: decidedAt }, trace)
