@@ -3,7 +3,6 @@ import type { HttpAppOptions } from '@shop/platform';
 import { createServiceApp } from '@shop/service';
 import { AppModule } from './app.module';
 import type { OrderServiceConfig } from './config';
-import { StockResultsConsumer } from './orders/stock-results.consumer';
 import { signInLimitsOf } from './sessions/sessions.module';
 import { shopperPlugins } from './sessions/sign-in-limits';
 
@@ -15,5 +14,5 @@ export function createOrderService(config: OrderServiceConfig, options: HttpAppO
     await ownPlugins(app);
     await options.plugins?.(app);
   };
-  return createServiceApp(AppModule.forRoot(config), [StockResultsConsumer.queue], { server: config, ...options, plugins });
+  return createServiceApp(AppModule.forRoot(config), 'order-service', { server: config, ...options, plugins });
 }
