@@ -32,9 +32,9 @@ export class StockRepository {
 
   /**
    * What was recorded about these orders: the decision (a reservation's lines are its reservations
-   * rows, or the lines its release gave back) and the release. Read after `lockOrders` and `lockStock`,
-   * in a statement of its own: a transaction that decided or released one of them has committed by
-   * then, and this statement's snapshot sees it.
+   * rows, or the lines its release gave back) and the release. Read after `lockOrders`, in a statement
+   * of its own: a transaction that decided or released one of them has committed by then, and this
+   * statement's snapshot sees it.
    */
   async findRecords(manager: EntityManager, orderIds: string[]): Promise<Map<string, OrderRecord>> {
     const rows: {
