@@ -3,12 +3,10 @@ import type { HttpAppOptions } from '@shop/platform';
 import { createServiceApp } from '@shop/service';
 import { AppModule } from './app.module';
 import type { OrderServiceConfig } from './config';
-import { PaymentResultsConsumer } from './orders/payment-results.consumer';
-import { StockResultsConsumer } from './orders/stock-results.consumer';
 import { signInLimitsOf } from './sessions/sessions.module';
 import { shopperPlugins } from './sessions/sign-in-limits';
 
-/** The order service, wired and consuming stock and payment results, not yet listening (main.ts and the tests listen). */
+/** The order service, wired and consuming stock results, not yet listening (main.ts and the tests listen). */
 export function createOrderService(config: OrderServiceConfig, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
   // Cookies and the sign-in rate limits, before any route exists; then whatever plugins the caller adds.
   const ownPlugins = shopperPlugins(signInLimitsOf(config));
@@ -16,5 +14,5 @@ export function createOrderService(config: OrderServiceConfig, options: HttpAppO
     await ownPlugins(app);
     await options.plugins?.(app);
   };
-  return createServiceApp(AppModule.forRoot(config), [StockResultsConsumer.queue, PaymentResultsConsumer.queue], { server: config, ...options, plugins });
+  return createServiceApp(AppModule.forRoot(config), 'order-service', { server: config, ...options, plugins });
 }

@@ -3,14 +3,13 @@ import type { HttpAppOptions } from '@shop/platform';
 import { createServiceApp } from '@shop/service';
 import { AppModule } from './app.module';
 import type { PaymentServiceConfig } from './config';
-import { OrderPaymentsConsumer } from './payments/order-payments.consumer';
 import { isProviderOutage } from './payments/payment-provider.client';
 
 /** The payment service, wired and consuming the order events it pays for, not yet listening (main.ts and the tests listen). */
 export function createPaymentService(config: PaymentServiceConfig, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
   // A provider that is down, busy or too slow to answer is the service's own outage, like its database's: the order waits
   // (retried with backoff and the same idempotency keys, never counted, never dead-lettered) until the provider answers.
-  return createServiceApp(AppModule.forRoot(config), [OrderPaymentsConsumer.queue], {
+  return createServiceApp(AppModule.forRoot(config), 'payment-service', {
     server: config,
     isTransient: isProviderOutage,
     ...options,

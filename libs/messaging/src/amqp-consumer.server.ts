@@ -20,6 +20,11 @@ export interface ConsumerOptions {
    * without counting an attempt, so an outage of any length never dead-letters good messages.
    */
   isTransient?: (err: unknown) => boolean;
+  /**
+   * The message types routed to each queue: the transport refuses to start when one of them has no
+   * handler, rather than dead-letter every such message once running.
+   */
+  routedTypes?: (queue: string) => readonly string[];
 }
 
 /** Pause before a consumer the broker cancelled subscribes again. */
@@ -81,6 +86,8 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
   listen(callback: (err?: unknown) => void): void {
     const single = [...this.getHandlers()].filter(([, handler]) => !handler.extras?.batch).map(([pattern]) => pattern);
     if (single.length > 0) return callback(new Error(`message handlers must be @BatchEventPattern methods; not so for: ${single.join(', ')}`));
+    const unhandled = this.unhandledTypes();
+    if (unhandled.length > 0) return callback(new Error(`no @BatchEventPattern handler in this app for ${unhandled.join('; ')}`));
     void this.connection
       .onConnect((connection) => this.subscribe(connection))
       .then(
@@ -90,6 +97,17 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
           callback();
         },
       );
+  }
+
+  /** Each routed type without a handler, named with its queue. */
+  private unhandledTypes(): string[] {
+    const { routedTypes } = this.options;
+    if (!routedTypes) return [];
+    return this.queues.flatMap((queue) =>
+      routedTypes(queue.name)
+        .filter((type) => this.getHandlerByPattern(type) === null)
+        .map((type) => `routing key "${type}" of queue "${queue.name}"`),
+    );
   }
 
   /** Graceful: stop taking deliveries, let in-flight handlers finish (and ack), then return. */

@@ -1,6 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { eventSchemaFor } from '@shop/contracts';
+import { CONSUMERS, eventSchemaFor, routingKeysOf, type QueueName, type Service } from '@shop/contracts';
 import { connectConsumers } from '@shop/messaging';
 import { ConfigError, createHttpApp, DatabaseUnavailableFilter, isTransientDatabaseError, type HttpAppOptions } from '@shop/platform';
 
@@ -9,15 +9,32 @@ export interface ServiceAppOptions extends HttpAppOptions {
   isTransient?: (err: unknown) => boolean;
 }
 
-/** A shop service with its `@BatchEventPattern` handlers consuming `queues`, each message checked against its contract; not yet listening for HTTP. */
-export async function createServiceApp(module: DynamicModule, queues: string[], options: ServiceAppOptions = {}): Promise<NestFastifyApplication> {
+/** The queues the route table gives this service (CONSUMERS), in the table's order. */
+export const queuesOf = (service: Service): QueueName[] => (Object.keys(CONSUMERS) as QueueName[]).filter((queue) => CONSUMERS[queue] === service);
+
+/**
+ * A shop service consuming every queue the route table gives it, each message checked against its
+ * contract; not yet listening for HTTP. It refuses to start (the error names the queue and the routing
+ * key) when an event routed to one of its queues has no `@BatchEventPattern` handler in `module`.
+ */
+export async function createServiceApp(module: DynamicModule, service: Service, options: ServiceAppOptions = {}): Promise<NestFastifyApplication> {
   const { isTransient: isOwnOutage, ...httpOptions } = options;
   const app = await createHttpApp(module, httpOptions);
   const isTransient = isOwnOutage ? (err: unknown) => isTransientDatabaseError(err) || isOwnOutage(err) : isTransientDatabaseError;
-  connectConsumers(app, { queues, schemaFor: eventSchemaFor, isTransient });
+  connectConsumers(app, {
+    queues: queuesOf(service),
+    schemaFor: eventSchemaFor,
+    isTransient,
+    routedTypes: (queue) => routingKeysOf(queue as QueueName),
+  });
   // After the consumers' catch-all filter: Nest tries the filter registered last first.
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
-  await app.startAllMicroservices();
+  try {
+    await app.startAllMicroservices();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ADMIN_TOKEN, AdminTokenGuard } from '@shop/platform';
 import { OrderPlacedConsumer } from './order-placed.consumer';
+import { OrderReleasesConsumer } from './order-releases.consumer';
 import { StockController } from './stock.controller';
 import { StockRepository } from './stock.repository';
 import { StockService } from './stock.service';
@@ -10,7 +11,7 @@ export class StockModule {
   static forRoot(adminToken: string | undefined): DynamicModule {
     return {
       module: StockModule,
-      controllers: [StockController, OrderPlacedConsumer],
+      controllers: [StockController, OrderPlacedConsumer, OrderReleasesConsumer],
       providers: [StockService, StockRepository, AdminTokenGuard, { provide: ADMIN_TOKEN, useValue: adminToken }],
     };
   }

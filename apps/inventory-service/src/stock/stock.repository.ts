@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { OrderDecision, RequestedLine } from './reservation-decision';
+import type { OrderDecision, OrderRecord, OrderRelease, RequestedLine, ReservationLine } from './reservation-decision';
 import { Stock } from './stock.entity';
 
 /** The SQL of stock. Methods run on the caller's manager, inside the caller's transaction. */
@@ -19,25 +19,51 @@ export class StockRepository {
   }
 
   /**
-   * The recorded decisions about these orders, the reserved lines included. Read after `lockStock`,
-   * in a statement of its own: a copy of the order decided by a transaction that held those rows
-   * has committed by then, and this statement's snapshot sees it.
+   * Takes each order's lock for the rest of the transaction, in one fixed order (by lock key), before
+   * any stock row: a reservation and a release of the same order, in two transactions or replicas,
+   * run one after the other, and every transaction takes orders, then skus, so none deadlock.
    */
-  async findDecisions(manager: EntityManager, orderIds: string[]): Promise<Map<string, OrderDecision>> {
-    const rows: { order_id: string; outcome: 'reserved' | 'rejected'; sku: string | null; reason: string | null; decided_at: Date; lines: RequestedLine[] }[] =
-      await manager.query(
-        `SELECT d.order_id, d.outcome, d.sku, d.reason, d.decided_at,
-                ARRAY(SELECT json_build_object('sku', r.sku, 'quantity', r.quantity) FROM reservations r WHERE r.order_id = d.order_id ORDER BY r.sku) AS lines
-         FROM order_decisions d WHERE d.order_id = ANY($1::uuid[])`,
-        [orderIds],
-      );
+  async lockOrders(manager: EntityManager, orderIds: string[]): Promise<void> {
+    await manager.query(
+      `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(id::text, 0) AS k FROM unnest($1::uuid[]) AS id) keys ORDER BY k`,
+      [orderIds],
+    );
+  }
+
+  /**
+   * What was recorded about these orders: the decision (a reservation's lines are its reservations
+   * rows, or the lines its release gave back) and the release. Read after `lockOrders`, in a statement
+   * of its own: a transaction that decided or released one of them has committed by then, and this
+   * statement's snapshot sees it.
+   */
+  async findRecords(manager: EntityManager, orderIds: string[]): Promise<Map<string, OrderRecord>> {
+    const rows: {
+      order_id: string;
+      outcome: OrderDecision['outcome'];
+      sku: string | null;
+      reason: string | null;
+      decided_at: Date;
+      held: RequestedLine[];
+      released_at: Date | null;
+      released: RequestedLine[] | null;
+    }[] = await manager.query(
+      `SELECT d.order_id, d.outcome, d.sku, d.reason, d.decided_at, r.released_at, r.lines AS released,
+              ARRAY(SELECT json_build_object('sku', s.sku, 'quantity', s.quantity) FROM reservations s WHERE s.order_id = d.order_id ORDER BY s.sku) AS held
+       FROM order_decisions d LEFT JOIN order_releases r ON r.order_id = d.order_id
+       WHERE d.order_id = ANY($1::uuid[])`,
+      [orderIds],
+    );
     return new Map(
-      rows.map((row) => [
-        row.order_id,
-        row.outcome === 'reserved'
-          ? { reserve: true, lines: row.lines, decidedAt: row.decided_at }
-          : { reserve: false, sku: row.sku!, reason: row.reason!, decidedAt: row.decided_at },
-      ]),
+      rows.map((row) => {
+        const release = row.released_at ? { releasedAt: row.released_at, lines: row.released! } : undefined;
+        const decision: OrderDecision =
+          row.outcome === 'reserved'
+            ? { outcome: 'reserved', lines: release ? release.lines : row.held, decidedAt: row.decided_at }
+            : row.outcome === 'rejected'
+              ? { outcome: 'rejected', sku: row.sku!, reason: row.reason!, decidedAt: row.decided_at }
+              : { outcome: 'cancelled', decidedAt: row.decided_at };
+        return [row.order_id, release ? { decision, release } : { decision }];
+      }),
     );
   }
 
@@ -45,16 +71,12 @@ export class StockRepository {
    * Records new decisions and takes the units of every reservation, summed per sku and only where
    * that many are available, and records the reservations, in one statement. Returns how many stock
    * rows were decremented (every sku of `reservations`, or the caller rolls back). A decision for an
-   * order decided meanwhile by another transaction fails on the primary key: the retry repeats that one.
+   * order decided meanwhile fails on the primary key (callers hold the order's lock, so only a
+   * writer that skipped it can): the retry repeats that one.
    */
-  async recordDecisions(
-    manager: EntityManager,
-    decisions: { orderId: string; decision: OrderDecision }[],
-    reservations: { orderId: string; sku: string; quantity: number }[],
-  ): Promise<number> {
+  async recordDecisions(manager: EntityManager, decisions: { orderId: string; decision: OrderDecision }[], reservations: ReservationLine[]): Promise<number> {
     const rows: { decremented: number }[] = await manager.query(
       `WITH decided AS (
-              -- In order id order: two transactions that share an order wait on it in the same order.
               INSERT INTO order_decisions (order_id, outcome, sku, reason, decided_at)
               SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) ORDER BY 1
             ),
@@ -69,9 +91,9 @@ export class StockRepository {
        SELECT count(*)::int AS decremented FROM taken`,
       [
         decisions.map(({ orderId }) => orderId),
-        decisions.map(({ decision }) => (decision.reserve ? 'reserved' : 'rejected')),
-        decisions.map(({ decision }) => (decision.reserve ? null : decision.sku)),
-        decisions.map(({ decision }) => (decision.reserve ? null : decision.reason)),
+        decisions.map(({ decision }) => decision.outcome),
+        decisions.map(({ decision }) => (decision.outcome === 'rejected' ? decision.sku : null)),
+        decisions.map(({ decision }) => (decision.outcome === 'rejected' ? decision.reason : null)),
         decisions.map(({ decision }) => decision.decidedAt.toISOString()),
         reservations.map((line) => line.orderId),
         reservations.map((line) => line.sku),
@@ -79,6 +101,47 @@ export class StockRepository {
       ],
     );
     return rows[0].decremented;
+  }
+
+  /**
+   * Records tombstones and releases, deletes the released reservations and gives their units back
+   * (`givenBack`, summed per sku), in one statement; the primary key of order_releases refuses a
+   * second release of an order. Returns how many stock rows were incremented (every sku of `givenBack`).
+   */
+  async recordReleases(
+    manager: EntityManager,
+    tombstones: { orderId: string; decision: OrderDecision }[],
+    releases: { orderId: string; release: OrderRelease }[],
+    givenBack: RequestedLine[],
+  ): Promise<number> {
+    // First, on its own: a release refers to its order's decision, the tombstone included.
+    if (tombstones.length > 0) {
+      await manager.query(
+        `INSERT INTO order_decisions (order_id, outcome, decided_at) SELECT id, 'cancelled', at FROM unnest($1::uuid[], $2::timestamptz[]) AS t (id, at)`,
+        [tombstones.map(({ orderId }) => orderId), tombstones.map(({ decision }) => decision.decidedAt.toISOString())],
+      );
+    }
+    const rows: { incremented: number }[] = await manager.query(
+      `WITH released AS (
+              INSERT INTO order_releases (order_id, released_at, lines)
+              SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::jsonb[]) RETURNING order_id
+            ),
+            dropped AS (DELETE FROM reservations WHERE order_id IN (SELECT order_id FROM released)),
+            returned AS (
+              UPDATE stock SET available = stock.available + back.quantity, updated_at = now()
+              FROM unnest($4::text[], $5::int[]) AS back (sku, quantity) WHERE stock.sku = back.sku
+              RETURNING stock.sku
+            )
+       SELECT count(*)::int AS incremented FROM returned`,
+      [
+        releases.map(({ orderId }) => orderId),
+        releases.map(({ release }) => release.releasedAt.toISOString()),
+        releases.map(({ release }) => JSON.stringify(release.lines)),
+        givenBack.map((line) => line.sku),
+        givenBack.map((line) => line.quantity),
+      ],
+    );
+    return rows[0].incremented;
   }
 
   listStock(manager: EntityManager): Promise<Stock[]> {

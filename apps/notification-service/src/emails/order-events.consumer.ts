@@ -13,9 +13,6 @@ const QUEUE = QUEUES.notificationsOrderEvents;
  */
 @Controller()
 export class OrderEventsConsumer {
-  /** The queue this consumer takes its messages from (app.ts consumes it); its events are in the route table. */
-  static readonly queue = QUEUE;
-
   constructor(private readonly emails: EmailsService) {}
 
   // The transport checked each payload against the whole schema of its type.

@@ -13,9 +13,6 @@ const QUEUE = QUEUES.ordersPaymentResults;
  */
 @Controller()
 export class PaymentResultsConsumer {
-  /** The queue this consumer takes its messages from (app.ts consumes it); its events are in the route table. */
-  static readonly queue = QUEUE;
-
   constructor(private readonly orders: OrdersService) {}
 
   // The transport checked each payload against the schema of its type, so a delivery is one of the queue's events.

@@ -12,9 +12,6 @@ const QUEUE = QUEUES.ordersStockResults;
  */
 @Controller()
 export class StockResultsConsumer {
-  /** The queue this consumer takes its messages from (app.ts consumes it); its events are in the route table. */
-  static readonly queue = QUEUE;
-
   constructor(private readonly orders: OrdersService) {}
 
   // The transport checked each payload against the schema of its type, so a delivery is one of the queue's events.
