@@ -47,7 +47,8 @@ const SUITES = [
       '--reporter=json',
       '--outputFile=%out',
     ],
-    before: [['pnpm', '--filter', '@shop/storefront', 'exec', 'vite', 'build', '--logLevel', 'warn']],
+    // The build lists the provider's test cards (as in development), so the shopper in the browser can pick one.
+    before: [{ command: ['pnpm', '--filter', '@shop/storefront', 'exec', 'vite', 'build', '--logLevel', 'warn'], env: { VITE_SHOW_TEST_CARDS: 'true' } }],
   },
   {
     name: 'e2e',
@@ -183,7 +184,7 @@ for (const suite of selected) {
     continue;
   }
   let exitCode = 0;
-  for (const step of suite.before ?? []) exitCode ||= await run(step);
+  for (const step of suite.before ?? []) exitCode ||= await run(step.command, { env: { ...process.env, ...step.env } });
   if (exitCode === 0) exitCode = await run(suite.command.map((arg) => arg.replace('%out', out)));
   const counts = readCounts(out);
   // A suite that crashed before reporting counts as one failure, never as nothing.

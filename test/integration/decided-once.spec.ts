@@ -60,11 +60,12 @@ describe('an order is decided once, by order id', () => {
   }
 
   /** Inventory's answers about the order, oldest first. */
+  /** Inventory's answers to the order's order.placed copies (not the stock.released of its rejection). */
   const answers = async (orderId: string) =>
     (
       await shop.inventory.query<{ id: string; routing_key: string; payload: Record<string, unknown> }>(
-        `SELECT id, routing_key, payload FROM outbox WHERE payload->>'orderId' = $1 ORDER BY created_at, id`,
-        [orderId],
+        `SELECT id, routing_key, payload FROM outbox WHERE payload->>'orderId' = $1 AND routing_key IN ($2, $3) ORDER BY created_at, id`,
+        [orderId, ROUTING_KEYS.stockReserved, ROUTING_KEYS.stockRejected],
       )
     ).rows;
 

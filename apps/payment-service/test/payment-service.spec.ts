@@ -327,13 +327,26 @@ describe('payment-service', () => {
     expect(resultsOf(orderId).map((result) => result.type)).toEqual(['payment.authorized', 'payment.refunded']);
   });
 
-  it('dead-letters a request the provider refuses (400) with its reason, at once, and keeps no payment for it', async () => {
+  it('declines an order whose card token the provider never issued (the shopper enters the card again), so the order ends', async () => {
+    const orderId = randomUUID();
+    publish('order.reserved', reserved(orderId, 'tok_neverIssuedByTheProvider'));
+    await waitFor(() => resultsOf(orderId).length === 1, { what: 'the decline published' });
+    expect(resultsOf(orderId)).toEqual([
+      expect.objectContaining({ type: 'payment.declined', payload: expect.objectContaining({ orderId, code: 'invalid_token', amountCents: 3600 }) }),
+    ]);
+    expect(await paymentOf(orderId)).toMatchObject({ status: 'declined', decline_code: 'invalid_token' });
+    expect(await kindsOf(orderId)).toEqual([]);
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it('dead-letters a request the provider refuses (400) with its reason, at once, and authorizes nothing', async () => {
     const orderId = randomUUID();
     const messageId = publish('order.reserved', { ...reserved(orderId), totalCents: 0 });
     await waitFor(async () => (await deadLetters()).some((letter) => letter.messageId === messageId), { what: 'the message dead-lettered' });
     const letter = (await deadLetters()).find((candidate) => candidate.messageId === messageId);
     expect(letter.reason).toMatch(new RegExp(`^${orderId}:authorize: the provider refused the authorize request: 400 `));
-    expect(await paymentOf(orderId)).toBeUndefined();
+    // Only the intent: nothing authorized (a cancel would ask again with the same key and release whatever it held).
+    expect(await paymentOf(orderId)).toMatchObject({ status: 'authorizing', authorization_id: null });
     expect(await kindsOf(orderId)).toEqual([]);
     await sql.query(`DELETE FROM dead_letters WHERE message_id = $1`, [messageId]);
   });
@@ -358,6 +371,8 @@ describe('payment-service', () => {
     publish('order.reserved', reserved(orderId, 'tok_hang'));
     // The provider held the money; its answer is on its way nowhere, and the service waits for it, holding the order's row.
     await waitFor(async () => (await kindsOf(orderId)).length === 1, { what: 'the authorization at the provider' });
+    // The intent was committed before the call (a crash now would leave `authorizing`, never no row over a hold).
+    expect(await statusOf(orderId)).toBe('authorizing');
     const cancel = publish('order.cancelled', cancelled(orderId, 'RESERVED', false));
     await waitFor(async () => (await statusOf(orderId)) === 'voided', { what: 'the hold voided', timeoutMs: 30_000 });
     await waitFor(() => handled([cancel]), { what: 'the cancel handled' });
@@ -382,7 +397,7 @@ describe('payment-service', () => {
         what: 'the service retrying against the provider that is down',
         timeoutMs: 30_000,
       });
-      expect(await paymentOf(orderId)).toBeUndefined();
+      expect(await paymentOf(orderId)).toMatchObject({ status: 'authorizing', authorization_id: null });
       // Readiness is the database only: the service stays ready while its provider is down.
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
     } finally {

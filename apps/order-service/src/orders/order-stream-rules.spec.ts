@@ -62,6 +62,7 @@ describe('endsStream: the stream stays open while news is due without the shoppe
     ['PENDING', event('PENDING'), false],
     ['CONFIRMED, payment authorized (its capture is due)', event('CONFIRMED', 'authorized'), false],
     ['CONFIRMED and captured (a cancel opens a stream of its own)', event('CONFIRMED', 'captured'), true],
+    ['CONFIRMED before orders were paid (no payment)', event('CONFIRMED', null), true],
     ['REJECTED, stock not yet given back', event('REJECTED'), false],
     ['REJECTED, stock given back', event('REJECTED', null, true), true],
     ['REJECTED for payment, stock given back', event('REJECTED', 'declined', true), true],

@@ -15,12 +15,14 @@ const stateOf = (event: OrderStatusEvent): SagaState => ({ status: event.status,
 /**
  * The stream of an order ends once nothing more will happen to it unless its shopper acts: settled
  * (isSettled: a cancelled order has had its stock given back and its payment undone), or CONFIRMED
- * with its payment captured. A confirmed order may still be cancelled, but only by the page that
+ * with its payment captured (or confirmed before orders were paid). A confirmed order may still be cancelled, but only by the page that
  * asks, which opens a new stream for the undoing; an idle stream would hold a place under the
  * streams' caps for as long as the tab stays open.
  */
 export const endsStream = (event: OrderStatusEvent): boolean =>
-  isSettled(stateOf(event)) || (event.status === 'CONFIRMED' && event.payment?.status === 'captured');
+  isSettled(stateOf(event)) ||
+  // (payment null: confirmed before orders were paid; nothing more is due for it)
+  (event.status === 'CONFIRMED' && (event.payment?.status === 'captured' || event.payment === null));
 
 /** `next` shows the order further on than `last`: ahead in some part (status, money, stock), behind in none. */
 function isAhead(next: OrderStatusEvent, last: OrderStatusEvent): boolean {

@@ -48,7 +48,9 @@ export class ProviderProtocolError extends Error {
 export type ProviderResult =
   | { kind: 'answered'; authorization: AuthorizationView }
   /** 409 invalid_state: e.g. a void of an authorization already captured; `current` when the provider said. */
-  | { kind: 'invalid-state'; current: AuthorizationStatus | null; message: string };
+  | { kind: 'invalid-state'; current: AuthorizationStatus | null; message: string }
+  /** An authorization refused because the provider does not know the card's token: the caller records a decline. */
+  | { kind: 'unknown-token'; message: string };
 
 const providerCalls = singletonMetric('payment_provider_calls_total', () => {
   return new Counter({
@@ -125,6 +127,7 @@ export class PaymentProviderClient {
     switch (result.kind) {
       case 'answered':
       case 'invalid-state':
+      case 'unknown-token':
         return result;
       case 'unavailable':
         throw new ProviderUnavailableError(`${idempotencyKey}: ${result.message}`, result.outcomeUnknown);

@@ -64,6 +64,15 @@ export class PaymentsRepository {
   }
 
   /** An authorization asked for whose answer never came: what was asked, so a cancel can ask again with the same key and release it. */
+  /** An authorization about to be asked for, committed on its own: the row a crash during the call leaves is `authorizing`, never missing. */
+  async recordAuthorizationIntent(manager: EntityManager, orderId: string, request: { token: string; amountCents: number; currency: string }): Promise<void> {
+    await manager.query(
+      `INSERT INTO payments (order_id, status, payment_token, amount_cents, currency) VALUES ($1, 'authorizing', $2, $3, $4)
+       ON CONFLICT (order_id) DO NOTHING`,
+      [orderId, request.token, request.amountCents, request.currency],
+    );
+  }
+
   async recordUnknownAuthorization(manager: EntityManager, orderId: string, request: { token: string; amountCents: number; currency: string }): Promise<void> {
     await manager.query(
       `UPDATE payments SET status = 'authorizing', payment_token = $2, amount_cents = $3, currency = $4, updated_at = now() WHERE order_id = $1`,

@@ -94,14 +94,24 @@ export class PaymentsService {
    * is bounded (PAYMENT_PROVIDER_TIMEOUT_MS, at most two calls, below the database's idle-in-transaction
    * timeout) and costs one pool connection per message in flight. If a call fails, everything rolls
    * back and the retry asks again with the same idempotency key, which the provider answers with the
-   * first call's result. One exception: an authorization whose answer never came may hold money, so
-   * the row keeps that (`authorizing`, with the request) and only the inbox row is rolled back; a
-   * cancel then asks again and releases it, instead of leaving a tombstone over a hold. (The
-   * alternative, an intent row committed before every call and the answer in a second transaction,
-   * frees the connection during the call but needs a sweeper for the intents a crash leaves behind.)
+   * first call's result. An authorization's intent (`authorizing`, with the request) is committed
+   * before the call, and kept when the answer never came (only the inbox row is rolled back): a
+   * cancel then asks again with the same key and releases whatever it holds, instead of leaving a
+   * tombstone over a hold. The unacked order.reserved is redelivered, so no sweeper is needed.
    */
   private async handleOne(message: OrderPaymentMessage): Promise<Outcome> {
     const { orderId } = message.payload;
+    if (message.type === 'order.reserved') {
+      // The intent, committed before the provider is ever asked: if this process dies after the provider
+      // held the money but before the commit below, a cancel finds `authorizing` (and voids whatever the
+      // same key holds) instead of no row (and a tombstone over a hold nobody would release).
+      const { token } = message.payload.payment;
+      await this.payments.recordAuthorizationIntent(this.dataSource.manager, orderId, {
+        token,
+        amountCents: message.payload.totalCents,
+        currency: message.payload.currency,
+      });
+    }
     const done = await this.dataSource
       .transaction(async (manager): Promise<{ outcome: Outcome } | { unknown: ProviderUnavailableError }> => {
         const payment = await this.payments.lockPayment(manager, orderId);
@@ -193,7 +203,14 @@ export class PaymentsService {
   /** Asks the provider to authorize (with the order's one key) and records its answer; the caller writes the event it needs. */
   private async authorize(manager: EntityManager, orderId: string, request: AuthorizationRequest) {
     const result = await this.provider.authorize({ ...request, reference: orderId }, idempotencyKey(orderId, 'authorize'));
-    const authorization = answeredAuthorization(result, ['authorized', 'declined'], 'authorize', orderId);
+    // A token the provider never issued (or forgot) is the shopper's card to enter again: declined, so the saga gives the stock
+    // back and the order ends, instead of a dead letter holding the order RESERVED until an operator acts.
+    const authorization =
+      result.kind === 'unknown-token'
+        ? ({ ...UNKNOWN_TOKEN_DECLINE, reference: orderId, amountCents: request.amountCents, currency: request.currency } as AuthorizationView & {
+            status: 'declined';
+          })
+        : answeredAuthorization(result, ['authorized', 'declined'], 'authorize', orderId);
     const at = new Date();
     const decline = authorization.status === 'declined' ? declineOf(authorization) : null;
     await this.payments.recordAuthorization(manager, orderId, authorization, decline, at);
@@ -251,8 +268,16 @@ type AuthorizationRequest = Omit<AuthorizeRequest, 'reference'>;
 
 /** Where the authorization stands after a call: what the provider answered, or what it said it is when it refused the change. */
 function statusAfter(result: ProviderResult): AuthorizationStatus | null {
-  return result.kind === 'answered' ? result.authorization.status : result.current;
+  return result.kind === 'answered' ? result.authorization.status : result.kind === 'invalid-state' ? result.current : null;
 }
+
+/** The decline recorded for a token the provider does not know; no authorization exists at the provider, hence the id. */
+const UNKNOWN_TOKEN_DECLINE = {
+  id: 'none:invalid_token',
+  status: 'declined' as const,
+  declineCode: 'invalid_token',
+  declineReason: 'The card could not be used. Enter your card details again, or try another card.',
+};
 
 function answeredAuthorization<S extends AuthorizationStatus>(result: ProviderResult, expected: S[], operation: string, orderId: string) {
   if (result.kind === 'answered' && (expected as AuthorizationStatus[]).includes(result.authorization.status)) {

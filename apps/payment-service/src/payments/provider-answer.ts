@@ -32,6 +32,8 @@ export type ProviderAnswer =
   /** `outcomeUnknown`: the provider may have acted on the request (a 5xx, the same key still running); false when it surely did not. */
   | { kind: 'unavailable'; message: string; outcomeUnknown: boolean }
   | { kind: 'refused'; message: string }
+  /** The provider does not know the card's token (`invalid_token`): a card the shopper must enter again, so a decline, not an operator's problem. */
+  | { kind: 'unknown-token'; message: string }
   | { kind: 'malformed'; message: string };
 
 /** `{ code: 'invalid_state', message }` (the stand-in's, beside the HTTP `error` name), `{ error: 'invalid_state' }` or Stripe's `{ error: { code, message } }`. */
@@ -75,6 +77,9 @@ export function readProviderAnswer(operation: ProviderOperation, httpStatus: num
   }
   if (httpStatus === 408 || httpStatus === 425 || httpStatus === 429) {
     return { kind: 'unavailable', message: `the provider could not ${operation} now: ${said}`, outcomeUnknown: false };
+  }
+  if (operation === 'authorize' && httpStatus === 400 && error.code === 'invalid_token') {
+    return { kind: 'unknown-token', message: `the provider does not know the card's token: ${said}` };
   }
   if (httpStatus >= 400 && httpStatus < 500) return { kind: 'refused', message: `the provider refused the ${operation} request: ${said}` };
   return { kind: 'malformed', message: `${operation}: unexpected ${said}` };

@@ -21,6 +21,8 @@ export class PaidAndCancellableOrders1765000000006 implements MigrationInterface
         ADD COLUMN payment_reason text,
         ADD COLUMN stock_released boolean NOT NULL DEFAULT false,
         ADD COLUMN cancelled_at timestamptz`);
+    // Orders rejected before releases existed held nothing (inventory reserved all lines or none): nothing will be given back.
+    await queryRunner.query(`UPDATE orders SET stock_released = true WHERE status = 'REJECTED'`);
     // RESERVED orders change only by leaving RESERVED, so updated_at is when they got there.
     await queryRunner.query(`CREATE INDEX orders_reserved_idx ON orders (updated_at) WHERE status = 'RESERVED'`);
   }
