@@ -270,24 +270,42 @@ describe('OrdersService on PostgreSQL', () => {
     expect(await outboxOf(order.id, 'order.cancelled')).toHaveLength(0);
   });
 
-  it('stuck: PENDING since long ago (inventory silent) and RESERVED for long (payment silent), not a recent RESERVED nor an old CONFIRMED', async () => {
+  it('stuck: PENDING since long ago (inventory silent), RESERVED for long (payment silent), an old cancel never undone and an old confirmation never captured; not a recent RESERVED nor an old settled order', async () => {
     const repository = moduleRef.get(OrdersRepository);
     const place = async () => (await service.placeOrder(randomUUID(), request())).order.id;
-    const [pending, reserved, recentlyReserved, confirmed] = [await place(), await place(), await place(), await place()];
-    for (const id of [reserved, recentlyReserved, confirmed]) await stock([result(id, 'stock.reserved')]);
-    await payment([result(confirmed, 'payment.authorized')]);
-    await sql.query(`UPDATE orders SET created_at = now() - interval '20 minutes' WHERE id = ANY($1::uuid[])`, [
-      [pending, reserved, recentlyReserved, confirmed],
-    ]);
-    await sql.query(`UPDATE orders SET updated_at = now() - interval '10 minutes' WHERE id = ANY($1::uuid[])`, [[reserved, confirmed]]);
+    const [pending, reserved, recentlyReserved, confirmed, uncaptured, undone, notUndone] = [
+      await place(),
+      await place(),
+      await place(),
+      await place(),
+      await place(),
+      await place(),
+      await place(),
+    ];
+    for (const id of [reserved, recentlyReserved, confirmed, uncaptured, undone, notUndone]) await stock([result(id, 'stock.reserved')]);
+    await payment([confirmed, uncaptured, undone, notUndone].map((id) => result(id, 'payment.authorized')));
+    await payment([result(confirmed, 'payment.captured')]);
+    // Cancelled while authorized: one has had its stock back and its hold voided since, the other has not.
+    await sql.query(`UPDATE orders SET status = 'CANCELLED', cancelled_at = now() WHERE id = ANY($1::uuid[])`, [[undone, notUndone]]);
+    await sql.query(`UPDATE orders SET stock_released = true, payment_status = 'voided' WHERE id = $1`, [undone]);
+    const all = [pending, reserved, recentlyReserved, confirmed, uncaptured, undone, notUndone];
+    await sql.query(`UPDATE orders SET created_at = now() - interval '20 minutes' WHERE id = ANY($1::uuid[])`, [all]);
+    await sql.query(`UPDATE orders SET updated_at = now() - interval '10 minutes' WHERE id = ANY($1::uuid[])`, [[reserved, confirmed, uncaptured, undone]]);
+    await sql.query(`UPDATE orders SET updated_at = now() - interval '9 minutes' WHERE id = $1`, [notUndone]);
 
     const stuck = await repository.findStuck(sql.manager, 300, 10);
-    expect(stuck.map(({ id, status }) => ({ id, status }))).toEqual([
-      { id: pending, status: 'PENDING' },
-      { id: reserved, status: 'RESERVED' },
-    ]);
-    expect(await repository.countStuck(sql.manager, 300)).toBe(2);
-    await sql.query(`UPDATE orders SET created_at = now(), updated_at = now() WHERE id = ANY($1::uuid[])`, [[pending, reserved]]);
+    // Oldest first: the PENDING one (placed 20 minutes ago), then the three that stopped 10 and 9 minutes ago.
+    expect(stuck[0]).toMatchObject({ id: pending, status: 'PENDING' });
+    expect(stuck.at(-1)).toMatchObject({ id: notUndone, status: 'CANCELLED' });
+    expect(stuck.map(({ id, status }) => ({ id, status }))).toEqual(
+      expect.arrayContaining([
+        { id: reserved, status: 'RESERVED' },
+        { id: uncaptured, status: 'CONFIRMED' },
+      ]),
+    );
+    expect(stuck).toHaveLength(4);
+    expect(await repository.countStuck(sql.manager, 300)).toBe(4);
+    await sql.query(`UPDATE orders SET created_at = now(), updated_at = now() WHERE id = ANY($1::uuid[])`, [all]);
   });
 
   const result = (orderId: string, type: SagaResult['type'], reason: string | null = null): SagaResult => ({ messageId: randomUUID(), type, orderId, reason });

@@ -14,8 +14,9 @@ export const ORDER_STUCK_AFTER_SECONDS = Symbol('ORDER_STUCK_AFTER_SECONDS');
 const STUCK_LIST_LIMIT = 100;
 
 /**
- * Orders that stopped moving: PENDING (inventory has not answered) or RESERVED (payment has not
- * answered) for longer than ORDER_STUCK_AFTER_SECONDS while their path is healthy (the broker
+ * Orders that stopped moving: PENDING (inventory has not answered), RESERVED (payment has not
+ * answered), or final but with their undoing or capture still due (stock not back, money still held,
+ * never captured) for longer than ORDER_STUCK_AFTER_SECONDS while their path is healthy (the broker
  * reachable, inventory consuming, its queue not backed up). While the path is not healthy every order
  * is merely late, and none is called stuck. Each comes with the best known reason: the event that
  * should move it on (order.placed, order.reserved) unpublished or parked in the outbox, in the next
@@ -39,7 +40,7 @@ export class StuckOrdersService {
       () =>
         new Gauge({
           name: 'orders_stuck',
-          help: 'Orders PENDING or RESERVED past ORDER_STUCK_AFTER_SECONDS while their path is healthy (an operator must look)',
+          help: 'Orders PENDING, RESERVED or with their undoing or capture due past ORDER_STUCK_AFTER_SECONDS while their path is healthy (an operator must look)',
           async collect() {
             this.set(await count().catch(() => 0));
           },
@@ -84,6 +85,7 @@ export class StuckOrdersService {
    */
   async reasonFor(orderId: string, unknown = new Set<string>(), status: OrderStatus = 'PENDING'): Promise<StuckReason> {
     if (status === 'RESERVED') return this.paymentReasonFor(orderId, unknown);
+    if (status !== 'PENDING') return this.undoingReasonFor(orderId, status, unknown);
     const placed = (await this.outbox.rowsFor(orderId)).find((row) => row.routingKey === ROUTING_KEYS.orderPlaced);
     if (placed?.parkedAt) return { kind: 'outbox-parked', lastError: placed.lastError, parkedAt: placed.parkedAt.toISOString() };
     if (placed && !placed.publishedAt) return { kind: 'outbox-unpublished', attempts: placed.attempts, lastError: placed.lastError };
@@ -101,6 +103,35 @@ export class StuckOrdersService {
       note: placed
         ? 'order.placed was published and no service holds a dead letter of it: look at its timeline'
         : 'no order.placed row is left in the outbox (purged after its retention): look at its timeline',
+    };
+  }
+
+  /**
+   * Why a final order's undoing (stock back, hold voided, refund) or capture has not come: the event
+   * that asks for it (order.rejected, order.cancelled, order.confirmed) unpublished or parked, or
+   * dead-lettered at inventory or payment-service, or unknown.
+   */
+  private async undoingReasonFor(orderId: string, status: OrderStatus, unknown: Set<string>): Promise<StuckReason> {
+    const asking = { REJECTED: ROUTING_KEYS.orderRejected, CANCELLED: ROUTING_KEYS.orderCancelled, CONFIRMED: ROUTING_KEYS.orderConfirmed }[
+      status as 'REJECTED' | 'CANCELLED' | 'CONFIRMED'
+    ];
+    const row = (await this.outbox.rowsFor(orderId)).find((candidate) => candidate.routingKey === asking);
+    if (row?.parkedAt) return { kind: 'outbox-parked', lastError: row.lastError, parkedAt: row.parkedAt.toISOString() };
+    if (row && !row.publishedAt) return { kind: 'outbox-unpublished', attempts: row.attempts, lastError: row.lastError };
+    for (const service of ['inventory', 'payments'] as const) {
+      try {
+        const [letter] = await this.peers.deadLettersOf(service, orderId);
+        if (letter) return { kind: 'dead-letter', service, deadLetterId: letter.id, reason: letter.reason };
+      } catch (err) {
+        if (!(err instanceof PeerUnavailableError)) throw err;
+        unknown.add(`${err.message}: its dead letters are not known`);
+      }
+    }
+    const [own] = await this.deadLetters.list({ status: 'open', orderId, limit: 1 });
+    if (own) return { kind: 'dead-letter', service: 'orders', deadLetterId: own.id, reason: own.reason };
+    return {
+      kind: 'unknown',
+      note: `${asking} was published and its stock release, void, refund or capture has not come back: look at its timeline`,
     };
   }
 

@@ -7,6 +7,14 @@ import { Order } from './order.entity';
 import type { OrderStatusRow } from './order.view';
 import type { PricedLine } from './pricing';
 
+/**
+ * An order final in status whose compensation or capture is still due: stock not given back or
+ * money still held after a rejection or cancel, or a confirmed order never captured. The same
+ * predicate as the partial index orders_undoing_idx, so counting them reads that index.
+ */
+export const UNDOING = `((status IN ('REJECTED', 'CANCELLED') AND (NOT stock_released OR payment_status IN ('authorized', 'captured')))
+  OR (status = 'CONFIRMED' AND payment_status = 'authorized'))`;
+
 /** Channel on which every status change is announced at commit (read by OrderStatusStream). */
 export const ORDER_STATUS_CHANNEL = 'order_status';
 
@@ -87,7 +95,9 @@ export class OrdersRepository {
 
   /**
    * Orders that stopped moving, oldest first: PENDING since they were placed more than `seconds` ago
-   * (inventory has not answered), or RESERVED for more than `seconds` (payment has not answered).
+   * (inventory has not answered), RESERVED for more than `seconds` (payment has not answered), or
+   * whose undoing or capture has not come for more than `seconds` (UNDOING: a rejected or cancelled
+   * order whose stock is not back or whose money is still held, a confirmed one never captured).
    */
   findStuck(manager: EntityManager, seconds: number, limit: number): Promise<{ id: string; status: OrderStatus; createdAt: Date; since: Date }[]> {
     return manager.query(
@@ -96,16 +106,20 @@ export class OrdersRepository {
        UNION ALL
        (SELECT id, status, created_at AS "createdAt", updated_at AS since FROM orders
          WHERE status = 'RESERVED' AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2)
+       UNION ALL
+       (SELECT id, status, created_at AS "createdAt", updated_at AS since FROM orders
+         WHERE ${UNDOING} AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2)
        ORDER BY since LIMIT $2`,
       [seconds, limit],
     );
   }
 
-  /** How many orders are stuck (see findStuck); each half is counted on its partial index. */
+  /** How many orders are stuck (see findStuck); each part is counted on its partial index. */
   async countStuck(manager: EntityManager, seconds: number): Promise<number> {
     const [row]: { count: number }[] = await manager.query(
       `SELECT (SELECT count(*) FROM orders WHERE status = 'PENDING' AND created_at < now() - make_interval(secs => $1))
-            + (SELECT count(*) FROM orders WHERE status = 'RESERVED' AND updated_at < now() - make_interval(secs => $1)) AS count`,
+            + (SELECT count(*) FROM orders WHERE status = 'RESERVED' AND updated_at < now() - make_interval(secs => $1))
+            + (SELECT count(*) FROM orders WHERE ${UNDOING} AND updated_at < now() - make_interval(secs => $1)) AS count`,
       [seconds],
     );
     return Number(row.count);

@@ -25,9 +25,14 @@ export class PaidAndCancellableOrders1765000000006 implements MigrationInterface
     await queryRunner.query(`UPDATE orders SET stock_released = true WHERE status = 'REJECTED'`);
     // RESERVED orders change only by leaving RESERVED, so updated_at is when they got there.
     await queryRunner.query(`CREATE INDEX orders_reserved_idx ON orders (updated_at) WHERE status = 'RESERVED'`);
+    // Orders whose compensation or capture is still due (UNDOING in orders.repository.ts, the same predicate): few at any time.
+    await queryRunner.query(`CREATE INDEX orders_undoing_idx ON orders (updated_at)
+      WHERE ((status IN ('REJECTED', 'CANCELLED') AND (NOT stock_released OR payment_status IN ('authorized', 'captured')))
+        OR (status = 'CONFIRMED' AND payment_status = 'authorized'))`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX orders_undoing_idx`);
     await queryRunner.query(`DROP INDEX orders_reserved_idx`);
     await queryRunner.query(`
       ALTER TABLE orders
