@@ -10,6 +10,7 @@ describe('the payment service configuration', () => {
       PAYMENT_PROVIDER_URL: 'http://127.0.0.1:4010',
       PAYMENT_PROVIDER_API_KEY: 'sk_test_shop',
       PAYMENT_PROVIDER_TIMEOUT_MS: 5_000,
+      PAYMENT_CONCURRENCY: 8,
     });
   });
 
@@ -24,6 +25,8 @@ describe('the payment service configuration', () => {
     [{ PAYMENT_PROVIDER_TIMEOUT_MS: '50' }, /PAYMENT_PROVIDER_TIMEOUT_MS: must be at least 100/],
     [{ PAYMENT_PROVIDER_TIMEOUT_MS: 'soon' }, /PAYMENT_PROVIDER_TIMEOUT_MS: /],
     [{ PAYMENT_PROVIDER_TIMEOUT_MS: '15000' }, /PAYMENT_PROVIDER_TIMEOUT_MS: must be less than half of DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS/],
+    [{ PAYMENT_CONCURRENCY: '0' }, /PAYMENT_CONCURRENCY: must be at least 1/],
+    [{ PAYMENT_CONCURRENCY: '20' }, /PAYMENT_CONCURRENCY: must be less than DATABASE_POOL_SIZE \(20\)/],
   ])('refuses %j at start, naming the variable', (environment, message) => {
     expect(() => loadPaymentServiceConfig(environment)).toThrow(ConfigError);
     expect(() => loadPaymentServiceConfig(environment)).toThrow(message);

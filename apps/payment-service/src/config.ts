@@ -12,6 +12,11 @@ export const paymentServiceEnvSchema = serviceEnvSchema({ port: 3004, metricsPor
    * retried later with the same idempotency key. A call runs inside its message's transaction.
    */
   PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100, 'must be at least 100 (milliseconds)').default(5_000),
+  /**
+   * Messages of a batch handled at once, each in its own transaction (a database connection each):
+   * an authorization that hangs until its timeout holds up only its own order, not the batch.
+   */
+  PAYMENT_CONCURRENCY: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(8),
 });
 export type PaymentServiceConfig = z.infer<typeof paymentServiceEnvSchema>;
 
@@ -23,6 +28,11 @@ export function loadPaymentServiceConfig(environment: NodeJS.ProcessEnv = proces
   if (config.PAYMENT_PROVIDER_TIMEOUT_MS * PROVIDER_CALLS_PER_MESSAGE >= config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS) {
     throw new ConfigError([
       `PAYMENT_PROVIDER_TIMEOUT_MS: must be less than half of DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (${config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}): up to two calls run inside a transaction`,
+    ]);
+  }
+  if (config.PAYMENT_CONCURRENCY >= config.DATABASE_POOL_SIZE) {
+    throw new ConfigError([
+      `PAYMENT_CONCURRENCY: must be less than DATABASE_POOL_SIZE (${config.DATABASE_POOL_SIZE}): each payment in flight holds a connection, and the outbox relay needs its own`,
     ]);
   }
   return config;

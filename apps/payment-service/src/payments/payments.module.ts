@@ -2,15 +2,21 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { OrderPaymentsConsumer } from './order-payments.consumer';
 import { PAYMENT_PROVIDER_SETTINGS, PaymentProviderClient, type PaymentProviderSettings } from './payment-provider.client';
 import { PaymentsRepository } from './payments.repository';
-import { PaymentsService } from './payments.service';
+import { PAYMENTS_IN_FLIGHT, PaymentsService } from './payments.service';
 
 @Module({})
 export class PaymentsModule {
-  static forRoot(provider: PaymentProviderSettings): DynamicModule {
+  static forRoot(provider: PaymentProviderSettings, inFlight: number): DynamicModule {
     return {
       module: PaymentsModule,
       controllers: [OrderPaymentsConsumer],
-      providers: [PaymentsService, PaymentsRepository, PaymentProviderClient, { provide: PAYMENT_PROVIDER_SETTINGS, useValue: provider }],
+      providers: [
+        PaymentsService,
+        PaymentsRepository,
+        PaymentProviderClient,
+        { provide: PAYMENT_PROVIDER_SETTINGS, useValue: provider },
+        { provide: PAYMENTS_IN_FLIGHT, useValue: inFlight },
+      ],
     };
   }
 }
