@@ -17,10 +17,7 @@ export class AppModule {
           orderTrace: PaymentsTraceSource,
           migrations: [CreatePayments1734200000001],
         }),
-        PaymentsModule.forRoot(
-          { url: config.PAYMENT_PROVIDER_URL, apiKey: config.PAYMENT_PROVIDER_API_KEY, timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS },
-          config.PAYMENT_CONCURRENCY,
-        ),
+        PaymentsModule.forRoot({ url: config.PAYMENT_PROVIDER_URL, apiKey: config.PAYMENT_PROVIDER_API_KEY, timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS }),
       ],
     };
   }

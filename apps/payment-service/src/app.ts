@@ -12,6 +12,9 @@ export function createPaymentService(config: PaymentServiceConfig, options: Http
   return createServiceApp(AppModule.forRoot(config), 'payment-service', {
     server: config,
     isTransient: isProviderOutage,
+    // Batches of one message, PAYMENT_CONCURRENCY at once per type: an authorization that hangs until its
+    // timeout holds up only its own order, and is retried on its own while the others are acked.
+    batching: { maxBatch: 1, concurrentBatches: config.PAYMENT_CONCURRENCY },
     ...options,
   });
 }

@@ -13,8 +13,8 @@ export const paymentServiceEnvSchema = serviceEnvSchema({ port: 3004, metricsPor
    */
   PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100, 'must be at least 100 (milliseconds)').default(5_000),
   /**
-   * Messages of a batch handled at once, each in its own transaction (a database connection each):
-   * an authorization that hangs until its timeout holds up only its own order, not the batch.
+   * Messages of one type handled at once, each alone in its own transaction (a database connection
+   * each): an authorization that hangs until its timeout holds up only its own order.
    */
   PAYMENT_CONCURRENCY: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(8),
 });

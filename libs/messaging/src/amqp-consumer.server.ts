@@ -25,6 +25,13 @@ export interface ConsumerOptions {
    * handler, rather than dead-letter every such message once running.
    */
   routedTypes?: (queue: string) => readonly string[];
+  /**
+   * How deliveries are handed to handlers. By default one batch per message type at a time, of up to
+   * half the prefetch (a service whose handler does one transaction per batch). A handler that makes
+   * a slow outside call per message takes smaller batches, several at once, so one slow message
+   * holds up only its own batch (and is settled on its own).
+   */
+  batching?: { maxBatch: number; concurrentBatches: number };
 }
 
 /** Pause before a consumer the broker cancelled subscribes again. */
@@ -75,7 +82,7 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
       return spec;
     });
     // Half the prefetch, so the next batch is already delivered while one is handled.
-    this.maxBatch = Math.max(1, Math.ceil(this.prefetch / 2));
+    this.maxBatch = options.batching?.maxBatch ?? Math.max(1, Math.ceil(this.prefetch / 2));
   }
 
   private get prefetch(): number {
@@ -141,6 +148,7 @@ export class AmqpConsumerServer extends Server implements CustomTransportStrateg
       const dispatcher = new BatchDispatcher({
         queue,
         maxBatch: this.maxBatch,
+        concurrentBatches: this.options.batching?.concurrentBatches ?? 1,
         schemaFor: this.options.schemaFor,
         hasHandler: (type) => this.getHandlerByPattern(type) !== null,
         handle: (type, deliveries) => this.handle(type, deliveries),

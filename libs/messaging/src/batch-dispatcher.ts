@@ -15,6 +15,8 @@ export interface BatchDispatcherOptions extends DecodeRules {
   queue: QueueSpec;
   /** Most deliveries handed to one handler call. */
   maxBatch: number;
+  /** Batches of one message type handled at once (1: one after the other). */
+  concurrentBatches?: number;
   /** Runs the handler of `type`; resolves when it committed. */
   handle: (type: string, deliveries: Delivery[]) => Promise<void>;
   isTransient: (err: unknown) => boolean;
@@ -31,8 +33,8 @@ export interface BatchDispatcherOptions extends DecodeRules {
  */
 export class BatchDispatcher {
   private readonly waiting = new Map<string, Pending[]>();
-  /** Types whose handler is running a batch. */
-  private readonly running = new Set<string>();
+  /** Batches running, per message type. */
+  private readonly running = new Map<string, number>();
   private scheduled = false;
   private closed = false;
   /** Settlements under way (each message is settled once, after its handler or at once when it cannot be decoded). */
@@ -69,18 +71,22 @@ export class BatchDispatcher {
     this.waiting.clear();
   }
 
-  /** Starts a batch for each type that has deliveries waiting and no batch running. */
+  /** Starts batches for each type that has deliveries waiting, up to `concurrentBatches` running per type. */
   private startBatches(): void {
+    const limit = this.options.concurrentBatches ?? 1;
     for (const [type, waiting] of this.waiting) {
-      if (this.options.isClosing() || this.closed || waiting.length === 0 || this.running.has(type)) continue;
-      const batch = waiting.splice(0, this.options.maxBatch);
-      this.running.add(type);
-      this.options.track(
-        this.handleBatch(type, batch).finally(() => {
-          this.running.delete(type);
-          this.startBatches();
-        }),
-      );
+      while (!this.options.isClosing() && !this.closed && waiting.length > 0 && (this.running.get(type) ?? 0) < limit) {
+        const batch = waiting.splice(0, this.options.maxBatch);
+        this.running.set(type, (this.running.get(type) ?? 0) + 1);
+        this.options.track(
+          this.handleBatch(type, batch).finally(() => {
+            const left = (this.running.get(type) ?? 1) - 1;
+            if (left === 0) this.running.delete(type);
+            else this.running.set(type, left);
+            this.startBatches();
+          }),
+        );
+      }
     }
   }
 

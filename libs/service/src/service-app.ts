@@ -7,6 +7,8 @@ import { ConfigError, createHttpApp, DatabaseUnavailableFilter, isTransientDatab
 export interface ServiceAppOptions extends HttpAppOptions {
   /** The service's own outages, besides its database's (a mail server down, say): retried without counting an attempt. */
   isTransient?: (err: unknown) => boolean;
+  /** Batch size and batches at once per message type, for a service that makes a slow outside call per message (see ConsumerOptions). */
+  batching?: { maxBatch: number; concurrentBatches: number };
 }
 
 /** The queues the route table gives this service (CONSUMERS), in the table's order. */
@@ -18,7 +20,7 @@ export const queuesOf = (service: Service): QueueName[] => (Object.keys(CONSUMER
  * key) when an event routed to one of its queues has no `@BatchEventPattern` handler in `module`.
  */
 export async function createServiceApp(module: DynamicModule, service: Service, options: ServiceAppOptions = {}): Promise<NestFastifyApplication> {
-  const { isTransient: isOwnOutage, ...httpOptions } = options;
+  const { isTransient: isOwnOutage, batching, ...httpOptions } = options;
   const app = await createHttpApp(module, httpOptions);
   const isTransient = isOwnOutage ? (err: unknown) => isTransientDatabaseError(err) || isOwnOutage(err) : isTransientDatabaseError;
   connectConsumers(app, {
@@ -26,6 +28,7 @@ export async function createServiceApp(module: DynamicModule, service: Service, 
     schemaFor: eventSchemaFor,
     isTransient,
     routedTypes: (queue) => routingKeysOf(queue as QueueName),
+    batching,
   });
   // After the consumers' catch-all filter: Nest tries the filter registered last first.
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));

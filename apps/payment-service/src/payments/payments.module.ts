@@ -2,21 +2,15 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { OrderPaymentsConsumer } from './order-payments.consumer';
 import { PAYMENT_PROVIDER_SETTINGS, PaymentProviderClient, type PaymentProviderSettings } from './payment-provider.client';
 import { PaymentsRepository } from './payments.repository';
-import { PAYMENTS_IN_FLIGHT, PaymentsService } from './payments.service';
+import { PaymentsService } from './payments.service';
 
 @Module({})
 export class PaymentsModule {
-  static forRoot(provider: PaymentProviderSettings, inFlight: number): DynamicModule {
+  static forRoot(provider: PaymentProviderSettings): DynamicModule {
     return {
       module: PaymentsModule,
       controllers: [OrderPaymentsConsumer],
-      providers: [
-        PaymentsService,
-        PaymentsRepository,
-        PaymentProviderClient,
-        { provide: PAYMENT_PROVIDER_SETTINGS, useValue: provider },
-        { provide: PAYMENTS_IN_FLIGHT, useValue: inFlight },
-      ],
+      providers: [PaymentsService, PaymentsRepository, PaymentProviderClient, { provide: PAYMENT_PROVIDER_SETTINGS, useValue: provider }],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   event,
@@ -52,9 +52,6 @@ const DECLINE_WORDS: Record<string, string> = {
   insufficient_funds: 'The card has insufficient funds.',
 };
 
-/** How many messages of a batch are handled at once (PAYMENT_CONCURRENCY). */
-export const PAYMENTS_IN_FLIGHT = Symbol('PAYMENTS_IN_FLIGHT');
-
 @Injectable()
 export class PaymentsService {
   private readonly logger = new Logger(PaymentsService.name);
@@ -65,29 +62,24 @@ export class PaymentsService {
     private readonly provider: PaymentProviderClient,
     private readonly inbox: InboxService,
     private readonly outbox: OutboxService,
-    @Inject(PAYMENTS_IN_FLIGHT) private readonly inFlight: number,
   ) {}
 
   /**
-   * Handles a batch's messages PAYMENT_CONCURRENCY at a time, each in its own transaction: one slow
-   * provider call (an authorization hanging until its timeout) neither holds up the others nor rolls
-   * back another order's committed payment; two messages of one order take turns on its row lock. A
-   * failure is rethrown once the others are done; the transport then retries the batch (or, for an
-   * error that is not an outage, each message alone), and the inbox skips those that committed.
+   * Handles a batch's messages one after the other, each in its own transaction (the transport hands
+   * payment-service batches of one, PAYMENT_CONCURRENCY at once: see app.ts), so one slow provider
+   * call never holds up or rolls back another order's payment. A failure is rethrown once the others
+   * are done; the transport then retries the batch (or, for an error that is not an outage, each
+   * message alone), and the inbox skips those that committed.
    */
   async handle(messages: OrderPaymentMessage[]): Promise<void> {
     const failures: unknown[] = [];
-    const waiting = [...messages];
-    const worker = async () => {
-      for (let message = waiting.shift(); message; message = waiting.shift()) {
-        try {
-          paymentOutcomes.inc({ outcome: await this.handleOne(message) });
-        } catch (err) {
-          failures.push(err);
-        }
+    for (const message of messages) {
+      try {
+        paymentOutcomes.inc({ outcome: await this.handleOne(message) });
+      } catch (err) {
+        failures.push(err);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.inFlight, messages.length) }, worker));
+    }
     // An error that counts goes first, so the transport handles each message alone and counts only the bad one.
     if (failures.length > 0) throw failures.find((err) => !isProviderOutage(err)) ?? failures[0];
   }
