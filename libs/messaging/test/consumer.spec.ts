@@ -17,6 +17,7 @@ import {
   PublishTimeoutError,
   UnroutableMessageError,
   declareMainQueue,
+  type ConsumerOptions,
   type Delivery,
   type Topology,
 } from '../src';
@@ -57,11 +58,35 @@ class WorkLog {
   readonly completed: string[] = [];
   /** Sizes of the batches the `work.batched` handler was called with, in order. */
   readonly batchSizes: number[] = [];
-  /** Calls of `work.batched` with an outage job that still fail as if its database were down. */
+  /** Calls of `work.batched` or `work.slow` with an outage job that still fail as if its database were down. */
   outagesLeft = 0;
+  /** The job ids of each call of `work.slow`, in order. */
+  readonly slowBatches: string[][] = [];
+  /** Jobs of `work.slow` the test holds up: their handler waits until the test releases them. */
+  private readonly holds = new Map<string, { released: Promise<void>; release: () => void }>();
 
   record(jobs: Delivery<Job>[]): void {
     for (const { payload, attempt } of jobs) this.attemptsById.set(payload.id, [...(this.attemptsById.get(payload.id) ?? []), attempt]);
+  }
+
+  hold(id: string): void {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(id, { released, release });
+  }
+
+  /** Resolves once the test releases job `id`; at once for a job it does not hold. */
+  released(id: string): Promise<void> {
+    return this.holds.get(id)?.released ?? Promise.resolve();
+  }
+
+  release(id: string): void {
+    this.holds.get(id)?.release();
+  }
+
+  /** So that shutdown never waits on a job a failed test left held. */
+  releaseAll(): void {
+    for (const { release } of this.holds.values()) release();
   }
 
   /** How often each job completed. */
@@ -113,14 +138,25 @@ class WorkConsumer {
     if (poison) throw new Error(`job ${poison.payload.id} can never succeed`);
     this.log.completed.push(...jobs.map(({ payload }) => payload.id));
   }
+
+  /** An outside call per job (a payment provider, say): a held job takes until the test releases it. */
+  @BatchEventPattern('work.slow')
+  async slow(@Payload() jobs: Delivery<Job>[]) {
+    this.log.slowBatches.push(jobs.map(({ payload }) => payload.id));
+    this.log.record(jobs);
+    await Promise.all(jobs.map(({ payload }) => this.log.released(payload.id)));
+    if (jobs.some(({ payload }) => payload.outage) && this.log.outagesLeft-- > 0) throw databaseDown();
+    this.log.completed.push(...jobs.map(({ payload }) => payload.id));
+  }
 }
 
 async function startApp(
   url: string | string[],
   lane: Lane,
   controller: new (...args: never[]) => unknown = WorkConsumer,
-  timeouts: { publishTimeoutMs?: number; consumerStallCheckMs?: number } = {},
+  settings: { publishTimeoutMs?: number; consumerStallCheckMs?: number; batching?: ConsumerOptions['batching'] } = {},
 ): Promise<{ app: NestFastifyApplication; log: WorkLog }> {
+  const { batching, ...timeouts } = settings;
   const log = new WorkLog();
   @Module({
     imports: [
@@ -141,6 +177,7 @@ async function startApp(
     queues: [lane.queue],
     schemaFor: (type) => (type.startsWith('work.') ? z.object({ id: z.string(), poison: z.boolean().optional(), outage: z.boolean().optional() }) : undefined),
     isTransient: (err) => (err as { code?: string }).code === 'ECONNREFUSED',
+    batching,
   });
   try {
     await app.startAllMicroservices();
@@ -306,6 +343,83 @@ describe('libs/messaging against a real RabbitMQ', () => {
     await expect(publisher.publish({ exchange: lane.events, routingKey: 'nobody.listens', messageId: randomUUID(), payload: {} })).rejects.toBeInstanceOf(
       UnroutableMessageError,
     );
+  });
+});
+
+describe('libs/messaging with batching: batches of one, several of a type at once', () => {
+  const batching = { maxBatch: 1, concurrentBatches: 3 };
+  let vhost: Awaited<ReturnType<typeof createVhost>>;
+  let lane: Lane;
+  let app: NestFastifyApplication | undefined;
+  let log: WorkLog;
+  let client: ChannelModel;
+  let channel: Channel;
+
+  const send = (id: string, flags: { outage?: boolean } = {}) =>
+    channel.publish(lane.events, 'work.slow', Buffer.from(JSON.stringify({ id, ...flags })), { messageId: randomUUID(), type: 'work.slow', persistent: true });
+  /** Handler calls per job: 1 when it was handled once and never came back. */
+  const calls = (ids: string[]) => ids.map((id) => log.attemptsById.get(id)?.length ?? 0);
+
+  beforeAll(async () => {
+    vhost = await createVhost('messaging-batching');
+  });
+
+  afterAll(async () => {
+    await vhost.remove();
+  });
+
+  beforeEach(async () => {
+    lane = newLane();
+    ({ app, log } = await startApp(vhost.url, lane, WorkConsumer, { batching }));
+    client = await connect(vhost.url);
+    channel = await client.createChannel();
+  });
+
+  afterEach(async () => {
+    log.releaseAll();
+    await app?.close();
+    await client.close();
+  });
+
+  it('acks the messages of a type behind one held up in its handler while it is in flight, and that one once released', async () => {
+    const ids = Array.from({ length: 10 }, () => randomUUID());
+    const held = ids[3];
+    const others = ids.filter((id) => id !== held);
+    log.hold(held);
+    ids.forEach((id) => send(id));
+
+    await waitFor(() => others.every((id) => log.completed.includes(id)), { what: 'the 9 jobs besides the held one' });
+    // The held one is still in its handler; the others were handled once and none came back or waits.
+    expect(log.slowBatches.filter((batch) => batch.includes(held))).toEqual([[held]]);
+    expect(log.completed).not.toContain(held);
+    expect(calls(others)).toEqual(others.map(() => 1));
+    expect((await channel.checkQueue(lane.queue)).messageCount).toBe(0);
+    expect((await channel.checkQueue(`${lane.queue}.dlq`)).messageCount).toBe(0);
+
+    log.release(held);
+    await waitFor(() => log.completed.includes(held), { what: 'the held job, once released' });
+    // Shutting down closes the consumer's channel, which would give back any delivery left unacked.
+    await app!.close();
+    app = undefined;
+    expect(calls(ids)).toEqual(ids.map(() => 1));
+    expect(log.count(ids)).toEqual(ids.map(() => 1));
+    expect((await channel.checkQueue(lane.queue)).messageCount).toBe(0);
+    expect(await channel.get(lane.queue)).toBe(false);
+  });
+
+  it('retries only the message whose handler failed for a transient reason, alone, and acks the others once', async () => {
+    log.outagesLeft = 1;
+    const ids = Array.from({ length: 10 }, () => randomUUID());
+    const failed = ids[3];
+    ids.forEach((id) => send(id, id === failed ? { outage: true } : {}));
+
+    await waitFor(() => ids.every((id) => log.completed.includes(id)), { what: 'every job, the failed one after its retry' });
+    expect(calls(ids)).toEqual(ids.map((id) => (id === failed ? 2 : 1)));
+    // Both times alone, and the outage counted no attempt.
+    expect(log.slowBatches.filter((batch) => batch.includes(failed))).toEqual([[failed], [failed]]);
+    expect(log.attemptsById.get(failed)).toEqual([1, 1]);
+    expect(log.count(ids)).toEqual(ids.map(() => 1));
+    expect((await channel.checkQueue(`${lane.queue}.dlq`)).messageCount).toBe(0);
   });
 });
 
