@@ -32,7 +32,17 @@ const providerUrl = `http://127.0.0.1:${providerPort}`;
 const providerApiKey = process.env.PAYMENT_PROVIDER_API_KEY ?? 'sk_test_shop';
 
 const SERVICES = {
-  orders: { color: 36, args: ['apps/order-service/dist/main.js'], env: { PORT: '3001', DATABASE_URL: databaseUrl('orders'), ADMIN_TOKEN: adminToken } },
+  orders: {
+    color: 36,
+    args: ['apps/order-service/dist/main.js'],
+    env: {
+      PORT: '3001',
+      DATABASE_URL: databaseUrl('orders'),
+      ADMIN_TOKEN: adminToken,
+      // Kept across restarts of the stack's order-service (`restart orders`), so a placed order's cancel capability still works.
+      CANCEL_TOKEN_SECRET: process.env.CANCEL_TOKEN_SECRET ?? 'dev-cancel-token-secret-change-me-0123456789',
+    },
+  },
   inventory: {
     color: 35,
     args: ['apps/inventory-service/dist/main.js'],

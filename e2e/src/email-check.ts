@@ -41,7 +41,7 @@ export interface EmailReport {
    * decision before the receipt, a receipt or decision after the cancellation, confirmed and rejected both.
    */
   outOfSequence: string[];
-  /** Order CONFIRMED (orders.updated_at) to the first copy of its confirmation email accepted by SMTP, all orders. */
+  /** Order CONFIRMED (its order.confirmed's confirmedAt) to the first copy of its confirmation email accepted by SMTP, all orders. */
   latencySeconds: Percentiles | null;
   /** The same for the orders confirmed at least UNDISTURBED_MS before the first fault: the path without faults. */
   latencyBeforeFaultSeconds: Percentiles | null;
@@ -56,7 +56,8 @@ interface FinalOrder {
   id: string;
   status: string;
   customer_email: string;
-  updated_at: Date;
+  /** When it was CONFIRMED (its order.confirmed's confirmedAt; updated_at moves on with the capture), else null. */
+  confirmed_at: Date | null;
 }
 
 /**
@@ -66,9 +67,14 @@ interface FinalOrder {
  * orders are final by then.
  */
 export async function checkEmails(system: SystemDriver, acceptedIds: string[], timeoutMs: number, firstFault?: Date): Promise<EmailReport> {
-  const { rows: orders } = await system
-    .sql('orders')
-    .query<FinalOrder>(`SELECT id, status, customer_email, updated_at FROM orders WHERE id = ANY($1::uuid[])`, [acceptedIds]);
+  const { rows: orders } = await system.sql('orders').query<FinalOrder>(
+    `SELECT o.id, o.status, o.customer_email, c.confirmed_at
+       FROM orders o
+       LEFT JOIN (SELECT DISTINCT ON (payload->>'orderId') payload->>'orderId' AS id, (payload->>'confirmedAt')::timestamptz AS confirmed_at
+                  FROM outbox WHERE routing_key = 'order.confirmed' ORDER BY payload->>'orderId', created_at) c ON c.id = o.id::text
+       WHERE o.id = ANY($1::uuid[])`,
+    [acceptedIds],
+  );
   const expected = new Map<string, FinalOrder>();
   const optional = new Map<string, FinalOrder>();
   for (const order of orders) {
@@ -126,8 +132,11 @@ export async function checkEmails(system: SystemDriver, acceptedIds: string[], t
   const latencies = (confirmedBefore: number) =>
     percentiles(
       orders
-        .filter((order) => order.status === 'CONFIRMED' && copies.has(`confirmed.${order.id}`) && order.updated_at.getTime() < confirmedBefore)
-        .map((order) => (copies.get(`confirmed.${order.id}`)![0].receivedAt.getTime() - order.updated_at.getTime()) / 1000),
+        .filter(
+          (order) =>
+            order.status === 'CONFIRMED' && order.confirmed_at && copies.has(`confirmed.${order.id}`) && order.confirmed_at.getTime() < confirmedBefore,
+        )
+        .map((order) => (copies.get(`confirmed.${order.id}`)![0].receivedAt.getTime() - order.confirmed_at!.getTime()) / 1000),
     );
 
   return {

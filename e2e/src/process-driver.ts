@@ -21,6 +21,10 @@ import {
 } from './driver';
 import { SmtpCatcher } from './smtp-catcher';
 
+/** order-service's secrets in this run (a deployment keeps its own in a secret store). */
+const E2E_CANCEL_TOKEN_SECRET = 'e2e-cancel-token-secret-of-32-or-more-characters';
+const E2E_SIGN_IN_SECRET = 'e2e-sign-in-secret-of-32-or-more-characters-too';
+
 const REPO = resolve(__dirname, '../..');
 
 interface AppSpec {
@@ -341,6 +345,9 @@ export class ProcessDriver implements SystemDriver {
           ADMIN_TOKEN: E2E_ADMIN_TOKEN,
           ...this.options.serviceEnv,
           ...(service === 'order-service' && {
+            // One secret for every instance and restart: a cancel capability signed before a SIGKILL still works after it.
+            CANCEL_TOKEN_SECRET: E2E_CANCEL_TOKEN_SECRET,
+            SIGN_IN_SECRET: E2E_SIGN_IN_SECRET,
             INVENTORY_URL: peer('inventory-service'),
             NOTIFICATION_URL: peer('notification-service'),
             PAYMENT_URL: peer('payment-service'),
