@@ -113,6 +113,19 @@ describe('order page', () => {
     expect(screen.queryByText(/taking longer than usual/)).not.toBeInTheDocument();
   });
 
+  it('tells the shopper a person will look at an order whose payment has not been answered for long (RESERVED past the threshold)', async () => {
+    const longAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+    installFakeApi({
+      ...shopRoutes(),
+      'GET /api/system/status': () => json(shopperStatus('prompt')),
+      [`GET /api/orders/${ORDER_ID}`]: () => json({ ...order(), status: 'RESERVED', createdAt: longAgo, updatedAt: longAgo }),
+    });
+    renderShop(`/orders/${ORDER_ID}`);
+
+    expect(await within(await screen.findByRole('list', { name: 'Order progress' })).findByText(NEEDS_A_PERSON)).toBeInTheDocument();
+    expect(screen.queryByText(/We are asking your card for the amount/)).not.toBeInTheDocument();
+  });
+
   it('says nothing of a person for an order placed within the threshold', async () => {
     await openOrderPage('prompt');
     expect(await within(timeline()).findByText(/This usually takes a few seconds/)).toBeInTheDocument();

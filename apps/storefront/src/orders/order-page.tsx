@@ -23,10 +23,10 @@ export function OrderPage() {
   const systemStatus = useSystemStatus().data;
   const confirmationsDelayed = systemStatus?.confirmations === 'delayed';
   // Re-read with every status answer (every few seconds): an order past the threshold while nothing else holds orders back has stopped moving.
+  // PENDING since it was placed, or RESERVED since it got there (its last update): the same thresholds as the operators' stuck list.
+  const waitingSince = order.data?.status === 'PENDING' ? order.data.createdAt : order.data?.status === 'RESERVED' ? order.data.updatedAt : null;
   const needsAPerson =
-    order.data?.status === 'PENDING' &&
-    systemStatus?.confirmations === 'prompt' &&
-    Date.now() - Date.parse(order.data.createdAt) > systemStatus.stuckAfterSeconds * 1000;
+    waitingSince !== null && systemStatus?.confirmations === 'prompt' && Date.now() - Date.parse(waitingSince) > systemStatus.stuckAfterSeconds * 1000;
   const headlineRef = useRef<HTMLParagraphElement>(null);
 
   return (

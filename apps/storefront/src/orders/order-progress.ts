@@ -21,7 +21,7 @@ export interface Step {
 export interface ProgressContext {
   /** The shop says confirmations run late (GET /api/system/status). */
   confirmationsDelayed: boolean;
-  /** PENDING past the shop's stuck threshold while confirmations are prompt: a person must look. */
+  /** PENDING or RESERVED past the shop's stuck threshold while confirmations are prompt: a person must look. */
   needsAPerson: boolean;
 }
 
@@ -57,7 +57,11 @@ export function orderSteps(order: OrderView, { confirmationsDelayed, needsAPerso
       return [
         received,
         stockDone,
-        { title: 'Payment authorized', detail: 'We are asking your card for the amount. This usually takes a few seconds.', state: 'current' },
+        {
+          title: 'Payment authorized',
+          detail: needsAPerson ? NEEDS_A_PERSON : 'We are asking your card for the amount. This usually takes a few seconds.',
+          state: 'current',
+        },
         { title: 'Confirmed', detail: 'Your order is confirmed once it is paid.', state: 'upcoming' },
       ];
     case 'CONFIRMED':

@@ -8,7 +8,7 @@ interface StatusTimelineProps {
   order: OrderView;
   /** The shop says confirmations run late (GET /api/system/status). */
   confirmationsDelayed: boolean;
-  /** PENDING past the shop's stuck threshold while confirmations are prompt: a person must look. */
+  /** PENDING or RESERVED past the shop's stuck threshold while confirmations are prompt: a person must look. */
   needsAPerson?: boolean;
 }
 
