@@ -931,11 +931,14 @@ describe("operators' console", () => {
     const timeline = operator.getByRole('region', { name: 'Timeline' });
     await timeline.getByRole('heading', { name: `Order ${orderId}: confirmed` }).waitFor();
     const hops = await timeline.getByRole('listitem').locator('strong').allTextContents();
+    // Inventory decides, then payment-service (its authorization and its capture), then order-service applies the latest answer.
     expect(hops.filter((hop) => ['accepted', 'dead-lettered', 'replayed', 'decided', 'applied'].includes(hop))).toEqual([
       'accepted',
       'dead-lettered',
       'replayed',
       'decided',
+      'decided',
+      'applied',
       'applied',
     ]);
     await screenshotSpan(operator, timeline, timeline, 'operations-timeline.png');
