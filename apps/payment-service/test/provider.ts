@@ -4,7 +4,8 @@
  * ledger. Started on a chosen port so a test can stop it and bring it back where the service expects it.
  */
 import { type LedgerEntry } from '@shop/contracts';
-import { startPaymentProvider } from '@shop/payment-provider';
+// By path, as test/integration reaches the apps: a workspace dependency would make the image build the provider too.
+import { startPaymentProvider } from '../../payment-provider/src/server';
 
 export interface ProviderHandle {
   url: string;

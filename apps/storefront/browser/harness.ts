@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LedgerEntry } from '@shop/contracts';
 import { createDatabase, createVhost, freePort } from '@shop/testing';
-import { startPaymentProvider } from '@shop/payment-provider';
+// By path, as test/integration reaches the apps: a workspace dependency would make the storefront image build the provider too.
+import { startPaymentProvider } from '../../payment-provider/src/server';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STOREFRONT_DIR = join(REPO_ROOT, 'apps/storefront');
