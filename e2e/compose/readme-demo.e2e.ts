@@ -124,9 +124,11 @@ describe("README's demo, through the storefront of `docker compose up --build`",
   it('turns CONFIRMED on the open stream once inventory starts again, and the confirmation email is in MailDev', async () => {
     await system.startService('inventory-service');
     await waitFor(() => stream.events.some((event) => event.status === 'CONFIRMED'), { timeoutMs: CONFIRMATION_TIMEOUT_MS, what: 'CONFIRMED on the stream' });
-    await stream.done; // the stream closes after the final status
-    // Stock reserved, then the card authorized: each step is a status on the stream.
-    expect(stream.events.map((event) => event.status)).toEqual(['PENDING', 'RESERVED', 'CONFIRMED']);
+    await stream.done; // the stream closes once the order is confirmed and its payment captured
+    // Stock reserved, then the card authorized, then captured: each step is an event on the stream (the capture keeps CONFIRMED).
+    const statuses = stream.events.map((event) => event.status).filter((status, index, all) => index === 0 || all[index - 1] !== status);
+    expect(statuses).toEqual(['PENDING', 'RESERVED', 'CONFIRMED']);
+    expect(stream.events.at(-1)).toMatchObject({ status: 'CONFIRMED', payment: { status: 'captured' } });
     await page.getByText('Your order is confirmed.').waitFor({ timeout: 30_000 });
 
     const confirmation = await waitFor(

@@ -17,7 +17,10 @@ export const NO_LONGER_CANCELLABLE = 'This order can no longer be cancelled.';
 export function CancelOrder({ order, onCancelled }: { order: OrderView; onCancelled: () => void }) {
   const queryClient = useQueryClient();
   const cancelToken = cancelTokenOf(order.id);
-  const session = useShopperSession({ enabled: order.cancellable && cancelToken === null });
+  // The session is asked for only once this visit knows of one (signed in, or My orders opened): asking
+  // every visitor would answer most of them 401, an error in every browser console, for nothing.
+  const sessionKnown = queryClient.getQueryState(queryKeys.session) !== undefined;
+  const session = useShopperSession({ enabled: order.cancellable && cancelToken === null && sessionKnown });
   const signedInAsCustomer = session.data?.email === order.customer.email;
   const [confirming, setConfirming] = useState(false);
   const cancelButton = useRef<HTMLButtonElement>(null);
