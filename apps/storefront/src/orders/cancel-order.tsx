@@ -17,9 +17,10 @@ export const NO_LONGER_CANCELLABLE = 'This order can no longer be cancelled.';
 export function CancelOrder({ order, onCancelled }: { order: OrderView; onCancelled: () => void }) {
   const queryClient = useQueryClient();
   const cancelToken = cancelTokenOf(order.id);
-  // The session is asked for only once this visit knows of one (signed in, or My orders opened): asking
-  // every visitor would answer most of them 401, an error in every browser console, for nothing.
-  const sessionKnown = queryClient.getQueryState(queryKeys.session) !== undefined;
+  // The session is asked for only once this visit has seen one (signed in, or found on My orders): asking
+  // every visitor would answer most of them 401, an error in every browser console, for nothing. (Data,
+  // not state: this very hook puts the query in the cache, disabled, at its first render.)
+  const sessionKnown = Boolean(queryClient.getQueryData(queryKeys.session));
   const session = useShopperSession({ enabled: order.cancellable && cancelToken === null && sessionKnown });
   const signedInAsCustomer = session.data?.email === order.customer.email;
   const [confirming, setConfirming] = useState(false);

@@ -406,8 +406,10 @@ describe('order page: cancelling', () => {
       'GET /api/sessions/current': () => json({ email: 'ada@example.com', expiresAt: '2030-06-01T00:00:00.000Z' }),
       [CANCEL]: () => json(cancelled({ status: 'captured', reason: null })),
     });
-    // Signed in earlier in this visit (My orders), so the page knows to ask for the session.
-    const { user } = renderShop(`/orders/${ORDER_ID}`, (client) => client.setQueryData(queryKeys.session, null));
+    // Signed in earlier in this visit (My orders found the session), so the page asks for it again.
+    const { user } = renderShop(`/orders/${ORDER_ID}`, (client) =>
+      client.setQueryData(queryKeys.session, { email: 'ada@example.com', expiresAt: '2030-06-01T00:00:00.000Z' }),
+    );
 
     await user.click(await screen.findByRole('button', { name: 'Cancel order' }));
     await user.click(screen.getByRole('button', { name: 'Yes, cancel this order' }));
