@@ -80,45 +80,14 @@ export class StuckOrdersService {
 
   /**
    * The best known reason, asking order-service's outbox first (the event that should move the order
-   * on), then the next service's dead letters (inventory's for PENDING, payment-service's for
-   * RESERVED), then its own.
+   * on: WAITING_ON), then the dead letters of the services that should answer it, then its own.
    */
   async reasonFor(orderId: string, unknown = new Set<string>(), status: OrderStatus = 'PENDING'): Promise<StuckReason> {
-    if (status === 'RESERVED') return this.paymentReasonFor(orderId, unknown);
-    if (status !== 'PENDING') return this.undoingReasonFor(orderId, status, unknown);
-    const placed = (await this.outbox.rowsFor(orderId)).find((row) => row.routingKey === ROUTING_KEYS.orderPlaced);
-    if (placed?.parkedAt) return { kind: 'outbox-parked', lastError: placed.lastError, parkedAt: placed.parkedAt.toISOString() };
-    if (placed && !placed.publishedAt) return { kind: 'outbox-unpublished', attempts: placed.attempts, lastError: placed.lastError };
-    try {
-      const [letter] = await this.peers.deadLettersOf('inventory', orderId);
-      if (letter) return { kind: 'dead-letter', service: 'inventory', deadLetterId: letter.id, reason: letter.reason };
-    } catch (err) {
-      if (!(err instanceof PeerUnavailableError)) throw err;
-      unknown.add(`${err.message}: its dead letters are not known`);
-    }
-    const [own] = await this.deadLetters.list({ status: 'open', orderId, limit: 1 });
-    if (own) return { kind: 'dead-letter', service: 'orders', deadLetterId: own.id, reason: own.reason };
-    return {
-      kind: 'unknown',
-      note: placed
-        ? 'order.placed was published and no service holds a dead letter of it: look at its timeline'
-        : 'no order.placed row is left in the outbox (purged after its retention): look at its timeline',
-    };
-  }
-
-  /**
-   * Why a final order's undoing (stock back, hold voided, refund) or capture has not come: the event
-   * that asks for it (order.rejected, order.cancelled, order.confirmed) unpublished or parked, or
-   * dead-lettered at inventory or payment-service, or unknown.
-   */
-  private async undoingReasonFor(orderId: string, status: OrderStatus, unknown: Set<string>): Promise<StuckReason> {
-    const asking = { REJECTED: ROUTING_KEYS.orderRejected, CANCELLED: ROUTING_KEYS.orderCancelled, CONFIRMED: ROUTING_KEYS.orderConfirmed }[
-      status as 'REJECTED' | 'CANCELLED' | 'CONFIRMED'
-    ];
-    const row = (await this.outbox.rowsFor(orderId)).find((candidate) => candidate.routingKey === asking);
+    const waiting = WAITING_ON[status];
+    const row = (await this.outbox.rowsFor(orderId)).find((candidate) => candidate.routingKey === waiting.event);
     if (row?.parkedAt) return { kind: 'outbox-parked', lastError: row.lastError, parkedAt: row.parkedAt.toISOString() };
     if (row && !row.publishedAt) return { kind: 'outbox-unpublished', attempts: row.attempts, lastError: row.lastError };
-    for (const service of ['inventory', 'payments'] as const) {
+    for (const service of waiting.answeredBy) {
       try {
         const [letter] = await this.peers.deadLettersOf(service, orderId);
         if (letter) return { kind: 'dead-letter', service, deadLetterId: letter.id, reason: letter.reason };
@@ -131,27 +100,30 @@ export class StuckOrdersService {
     if (own) return { kind: 'dead-letter', service: 'orders', deadLetterId: own.id, reason: own.reason };
     return {
       kind: 'unknown',
-      note: `${asking} was published and its stock release, void, refund or capture has not come back: look at its timeline`,
-    };
-  }
-
-  /** Why a RESERVED order has no answer from payment-service: order.reserved unpublished or parked, dead-lettered, or unknown. */
-  private async paymentReasonFor(orderId: string, unknown: Set<string>): Promise<StuckReason> {
-    const reserved = (await this.outbox.rowsFor(orderId)).find((row) => row.routingKey === ROUTING_KEYS.orderReserved);
-    if (reserved?.parkedAt) return { kind: 'outbox-parked', lastError: reserved.lastError, parkedAt: reserved.parkedAt.toISOString() };
-    if (reserved && !reserved.publishedAt) return { kind: 'outbox-unpublished', attempts: reserved.attempts, lastError: reserved.lastError };
-    try {
-      const [letter] = await this.peers.deadLettersOf('payments', orderId);
-      if (letter) return { kind: 'dead-letter', service: 'payments', deadLetterId: letter.id, reason: letter.reason };
-    } catch (err) {
-      if (!(err instanceof PeerUnavailableError)) throw err;
-      unknown.add(`${err.message}: its dead letters are not known`);
-    }
-    const [own] = await this.deadLetters.list({ status: 'open', orderId, limit: 1 });
-    if (own) return { kind: 'dead-letter', service: 'orders', deadLetterId: own.id, reason: own.reason };
-    return {
-      kind: 'unknown',
-      note: 'order.reserved was published and payment-service has not answered (the provider may not be answering): look at its timeline',
+      note: row
+        ? `${waiting.event} was published and ${waiting.silence}: look at its timeline`
+        : `no ${waiting.event} row is left in the outbox (purged after its retention): look at its timeline`,
     };
   }
 }
+
+/**
+ * For an order stuck in a status: the event that should move it on and the services that answer it
+ * (PENDING: inventory; RESERVED: payment-service; a final status whose undoing or capture is due:
+ * both), and what their silence means.
+ */
+const WAITING_ON: Record<OrderStatus, { event: string; answeredBy: readonly ('inventory' | 'payments')[]; silence: string }> = {
+  PENDING: { event: ROUTING_KEYS.orderPlaced, answeredBy: ['inventory'], silence: 'no service holds a dead letter of it' },
+  RESERVED: {
+    event: ROUTING_KEYS.orderReserved,
+    answeredBy: ['payments'],
+    silence: 'payment-service has not answered (the provider may not be answering)',
+  },
+  CONFIRMED: { event: ROUTING_KEYS.orderConfirmed, answeredBy: ['payments'], silence: 'its capture has not come back' },
+  REJECTED: { event: ROUTING_KEYS.orderRejected, answeredBy: ['inventory', 'payments'], silence: 'its stock release has not come back' },
+  CANCELLED: {
+    event: ROUTING_KEYS.orderCancelled,
+    answeredBy: ['inventory', 'payments'],
+    silence: 'its stock release, void or refund has not come back',
+  },
+};
