@@ -16,6 +16,6 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
-    '^@shop/(contracts|messaging|outbox|platform|service|testing)$': '<rootDir>/../../libs/$1/src',
+    '^@shop/(contracts|messaging|outbox|platform|service|telemetry|testing)$': '<rootDir>/../../libs/$1/src',
   },
 };
