@@ -1,3 +1,4 @@
+import './telemetry';
 import 'reflect-metadata';
 import { listen } from '@shop/platform';
 import { runMain } from '@shop/service';

@@ -1,10 +1,28 @@
 import type { Logger } from '@nestjs/common';
+import { context } from '@opentelemetry/api';
+import { Histogram, register } from 'prom-client';
 import type { QueueSpec } from './topology';
 import type { ConsumeMessage } from 'amqplib';
 import type { Delivery } from './batch-event-pattern';
 import { errorMessage, settlementFor, type HandlingOutcome } from './failure-policy';
 import { decodeMessage, retryCountersOf, type DecodeRules } from './message-decoder';
 import type { Settler } from './settlement';
+import { traceProcess } from './tracing';
+
+/** One per process (prom-client's registry refuses a second metric of a name). */
+const queueTime = (() => {
+  const name = 'message_queue_seconds';
+  const existing = register.getSingleMetric(name);
+  return (
+    (existing as Histogram<'queue'> | undefined) ??
+    new Histogram({
+      name,
+      help: 'Time from a message sent by its publisher to its delivery to a handler here: the time it waited in the queue (retries included)',
+      labelNames: ['queue'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+    })
+  );
+})();
 
 interface Pending {
   message: ConsumeMessage;
@@ -47,6 +65,7 @@ export class BatchDispatcher {
     if (!decoded.ok) return this.options.track(this.settle(message, { kind: 'undecodable', reason: decoded.reason }));
 
     const { delivery } = decoded;
+    if (delivery.sentAt) queueTime.observe({ queue: delivery.queue }, Math.max(0, Date.now() - delivery.sentAt) / 1000);
     const waiting = this.waiting.get(delivery.type) ?? [];
     waiting.push({ message, delivery });
     this.waiting.set(delivery.type, waiting);
@@ -92,12 +111,13 @@ export class BatchDispatcher {
 
   private async handleBatch(type: string, batch: Pending[]): Promise<void> {
     let outcome: HandlingOutcome = { kind: 'committed' };
+    const spans = traceProcess(batch.map((pending) => pending.delivery));
     try {
-      await this.options.handle(
-        type,
-        batch.map((pending) => pending.delivery),
-      );
+      const deliveries = batch.map((pending, index) => ({ ...pending.delivery, traceparent: spans.traceparents[index] }));
+      await context.with(spans.context, () => this.options.handle(type, deliveries));
+      spans.end();
     } catch (error) {
+      spans.end(error);
       outcome = { kind: 'failed', error, transient: this.options.isTransient(error) };
       if (batch.length > 1 && !outcome.transient) {
         // Which message failed is unknown: handle each alone, so only the bad one is retried.

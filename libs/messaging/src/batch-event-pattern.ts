@@ -10,7 +10,14 @@ export interface Delivery<T = unknown> {
   /** 1 for the first delivery, then 2, 3... after delayed retries. */
   attempt: number;
   correlationId?: string;
+  /**
+   * W3C trace context of this delivery's `process` span (with tracing on; else the one it came
+   * with): pass it to the events the handler writes, and use `deliveryContext(delivery)` as the
+   * parent of a span of the handler's own.
+   */
   traceparent?: string;
+  /** When the publisher sent it (ms since the epoch), if it said. */
+  sentAt?: number;
 }
 
 /**

@@ -21,9 +21,16 @@ export const HEADERS = {
   replayOf: 'x-replay-of',
   replayCount: 'x-replay-count',
   replayedBy: 'x-replayed-by',
+  /** When the publisher handed the message to the broker (ms since the epoch): its time in the queue starts there. */
+  sentAt: 'x-sent-at',
 } as const;
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** `value` when it is a well-formed W3C traceparent (version 00), else undefined. */
+export function validTraceparent(value: unknown): string | undefined {
+  return typeof value === 'string' && TRACEPARENT.test(value) ? value : undefined;
+}
 
 /** A W3C traceparent continuing `parent`'s trace with a new span, or starting a new trace. */
 export function childTraceparent(parent?: string): string {

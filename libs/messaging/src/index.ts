@@ -7,4 +7,5 @@ export * from './messaging.module';
 export * from './messaging.options';
 export * from './publisher';
 export * from './topology';
+export * from './tracing';
 export * from './dead-letter-queue.consumer';

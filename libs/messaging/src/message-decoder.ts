@@ -50,6 +50,7 @@ export function decodeMessage(message: ConsumeMessage, queue: string, rules: Dec
       attempt: retryCountersOf(message).attempt,
       correlationId: header(HEADERS.correlationId) ?? properties.correlationId,
       traceparent: header(HEADERS.traceparent),
+      sentAt: typeof headers[HEADERS.sentAt] === 'number' ? (headers[HEADERS.sentAt] as number) : undefined,
     },
   };
 }

@@ -38,6 +38,7 @@ export class Publisher {
         ...message.headers,
         ...(message.correlationId ? { [HEADERS.correlationId]: message.correlationId } : {}),
         ...(message.traceparent ? { [HEADERS.traceparent]: message.traceparent } : {}),
+        [HEADERS.sentAt]: Date.now(),
       },
     });
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { HEADERS, Publisher } from '@shop/messaging';
+import { HEADERS, Publisher, tracePublish } from '@shop/messaging';
 import { singletonMetric } from '@shop/platform';
 import { OutboxService } from './outbox.service';
 import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, type OutboxOptions } from './outbox.options';
@@ -25,6 +25,15 @@ const published = singletonMetric(
 const failures = singletonMetric(
   'outbox_publish_failures_total',
   () => new Counter({ name: 'outbox_publish_failures_total', help: 'Outbox publish attempts that failed (row kept)' }),
+);
+const publishAge = singletonMetric(
+  'outbox_publish_age_seconds',
+  () =>
+    new Histogram({
+      name: 'outbox_publish_age_seconds',
+      help: 'Time from an outbox row written (its transaction) to its message confirmed by the broker: the time an event spends in the outbox',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    }),
 );
 const parkedRows = singletonMetric(
   'outbox_parked_rows',
@@ -144,8 +153,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       const rows = await this.repository.claim(manager, this.options.batchSize);
       if (rows.length === 0) return { claimed: 0, published: 0, brokerError: null, brokerFailures: 0 };
 
+      // Each publish in the trace of the operation that wrote its row (see tracePublish).
+      const spans = tracePublish(
+        rows.map((row) => ({
+          exchange: row.exchange,
+          routingKey: row.routing_key,
+          messageId: row.message_id ?? row.id,
+          correlationId: row.headers[HEADERS.correlationId],
+          traceparent: row.headers[HEADERS.traceparent],
+          writtenAt: row.created_at,
+        })),
+      );
       const results = await Promise.allSettled(
-        rows.map((row) =>
+        rows.map((row, index) =>
           this.publisher.publish({
             exchange: row.exchange,
             routingKey: row.routing_key,
@@ -154,12 +174,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
             payload: row.payload,
             timestamp: row.created_at,
             correlationId: row.headers[HEADERS.correlationId],
-            traceparent: row.headers[HEADERS.traceparent],
+            traceparent: spans.traceparents[index],
             headers: row.headers,
             mandatory: this.options.mustBeRouted(row.routing_key, row.exchange),
           }),
         ),
       );
+      spans.end(results);
       const verdicts = publishVerdicts(results);
       const confirmed = rows.filter((_, index) => verdicts[index] === 'published').map((row) => row.id);
       const refused = rows.flatMap((row, index) => (verdicts[index] === 'row' ? [this.rowFailure(row, results[index] as PromiseRejectedResult)] : []));
@@ -173,6 +194,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         (brokerFailed[0]?.reason as Error | undefined)?.message ?? '',
       );
       published.inc(confirmed.length);
+      const confirmedAt = Date.now();
+      for (const [index, row] of rows.entries())
+        if (verdicts[index] === 'published') publishAge.observe(Math.max(0, confirmedAt - row.created_at.getTime()) / 1000);
       failures.inc(refused.length + brokerFailed.length);
       this.reportRefused(refused);
       return {

@@ -9,7 +9,7 @@ import {
   type TransactionCommitEvent,
   type TransactionRollbackEvent,
 } from 'typeorm';
-import { childTraceparent, HEADERS } from '@shop/messaging';
+import { HEADERS, traceparentForNewEvent } from '@shop/messaging';
 import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, PURGE_BATCH_SIZE, type OutboxOptions } from './outbox.options';
 import { OutboxRepository, pooledConnection, type CorrelatedRow, type OutboxBacklog, type OutboxRow, type ParkedRow } from './outbox.repository';
 
@@ -23,7 +23,7 @@ export interface OutboxEvent {
   payload: unknown;
   /** Ties the message to the business operation, e.g. the order id. */
   correlationId?: string;
-  /** Trace context of the operation that produced the event (a new trace when absent). */
+  /** Trace context of the operation that produced the event (the active span's when absent, or a new trace). */
   traceparent?: string;
 }
 
@@ -151,7 +151,8 @@ export class OutboxService implements EntitySubscriberInterface {
       exchange: message.exchange,
       routing_key: message.routingKey,
       payload: message.payload,
-      headers: { ...headers, [HEADERS.traceparent]: childTraceparent(headers[HEADERS.traceparent]) },
+      // In the order's own trace, as the original was.
+      headers: { ...headers, [HEADERS.traceparent]: traceparentForNewEvent(headers[HEADERS.traceparent]) },
       message_id: message.messageId,
       message_type: message.type,
     });
@@ -209,7 +210,8 @@ export class OutboxService implements EntitySubscriberInterface {
 }
 
 function toRow(event: OutboxEvent): OutboxRow {
-  const headers: Record<string, string> = { [HEADERS.traceparent]: childTraceparent(event.traceparent) };
+  // The row keeps the context that wrote it (the request's span, or the consumed message's), for the relay's publish span.
+  const headers: Record<string, string> = { [HEADERS.traceparent]: traceparentForNewEvent(event.traceparent) };
   if (event.correlationId) headers[HEADERS.correlationId] = event.correlationId;
   return { id: randomUUID(), exchange: event.exchange, routing_key: event.routingKey, payload: event.payload, headers };
 }

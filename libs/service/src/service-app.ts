@@ -1,14 +1,23 @@
-import type { DynamicModule } from '@nestjs/common';
+import { Injectable, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CONSUMERS, eventSchemaFor, routingKeysOf, type QueueName, type Service } from '@shop/contracts';
 import { connectConsumers } from '@shop/messaging';
 import { ConfigError, createHttpApp, DatabaseUnavailableFilter, isTransientDatabaseError, type HttpAppOptions } from '@shop/platform';
+import { shutdownTelemetry } from '@shop/telemetry';
 
 export interface ServiceAppOptions extends HttpAppOptions {
   /** The service's own outages, besides its database's (a mail server down, say): retried without counting an attempt. */
   isTransient?: (err: unknown) => boolean;
   /** Batch size and batches at once per message type, for a service that makes a slow outside call per message (see ConsumerOptions). */
   batching?: { maxBatch: number; concurrentBatches: number };
+}
+
+/** Sends the spans still queued once the app closed (its consumers finished their last batches). */
+@Injectable()
+class TelemetryFlush implements OnApplicationShutdown {
+  onApplicationShutdown(): Promise<void> {
+    return shutdownTelemetry();
+  }
 }
 
 /** The queues the route table gives this service (CONSUMERS), in the table's order. */
@@ -21,7 +30,7 @@ export const queuesOf = (service: Service): QueueName[] => (Object.keys(CONSUMER
  */
 export async function createServiceApp(module: DynamicModule, service: Service, options: ServiceAppOptions = {}): Promise<NestFastifyApplication> {
   const { isTransient: isOwnOutage, batching, ...httpOptions } = options;
-  const app = await createHttpApp(module, httpOptions);
+  const app = await createHttpApp({ ...module, providers: [...(module.providers ?? []), TelemetryFlush] }, httpOptions);
   const isTransient = isOwnOutage ? (err: unknown) => isTransientDatabaseError(err) || isOwnOutage(err) : isTransientDatabaseError;
   connectConsumers(app, {
     queues: queuesOf(service),

@@ -12,7 +12,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   platform: [],
   messaging: [],
   outbox: ['messaging', 'platform'],
-  service: ['contracts', 'messaging', 'outbox', 'platform'],
+  service: ['contracts', 'messaging', 'outbox', 'platform', 'telemetry'],
+  telemetry: [],
   testing: [],
 };
 /** Contracts are shared with the browser: nothing but zod (and their own files). */

@@ -23,7 +23,7 @@ import {
 import { InboxService, OutboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { createHash, randomUUID } from 'node:crypto';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CatalogService } from '../catalog/catalog.service';
 import { applySagaEvents, type OrderSagaEvent, type Publication, type SagaOutcome } from './apply-saga-events';
@@ -37,6 +37,15 @@ import { priceLines } from './pricing';
 /** CANCEL_TOKEN_SECRET (or one made up at start): signs each order's cancel capability. */
 export const CANCEL_TOKEN_SECRET = Symbol('CANCEL_TOKEN_SECRET');
 
+const confirmationTime = singletonMetric(
+  'order_confirmation_seconds',
+  () =>
+    new Histogram({
+      name: 'order_confirmation_seconds',
+      help: 'From an order accepted (its 201) to CONFIRMED (stock reserved and payment captured), the wait a shopper sees',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+    }),
+);
 const ordersPlaced = singletonMetric('orders_placed_total', () => new Counter({ name: 'orders_placed_total', help: 'Orders accepted (201)' }));
 const ordersSettled = singletonMetric(
   'orders_settled_total',
@@ -74,6 +83,8 @@ export interface PlacedOrder {
 export interface SagaResult extends OrderSagaEvent {
   messageId: string;
   type: StockResultType | PaymentResultType;
+  /** The delivery's trace context: the events this answer leads to continue the order's trace. */
+  traceparent?: string;
 }
 
 /** Who asks to cancel an order: the `cancel-token` header and the shopper session's email, each when given. */
@@ -195,7 +206,7 @@ export class OrdersService {
         todo.map((result) => result.orderId),
       );
       const outcome = applySagaEvents(orders, todo);
-      await this.write(manager, outcome);
+      await this.write(manager, outcome, new Map(todo.map((result) => [result.orderId, result.traceparent])));
       return outcome;
     });
     if (!outcome) return;
@@ -248,7 +259,7 @@ export class OrdersService {
   }
 
   /** Writes what the saga decided: the new states, then their lifecycle events with the state they carry. */
-  private async write(manager: EntityManager, outcome: SagaOutcome<OrderSagaEvent>): Promise<void> {
+  private async write(manager: EntityManager, outcome: SagaOutcome<OrderSagaEvent>, traceparents = new Map<string, string | undefined>()): Promise<void> {
     const changedAt = await this.orders.updateSagaStates(manager, outcome.changes);
     if (outcome.publish.length === 0) return;
     const orders = new Map(
@@ -256,8 +267,14 @@ export class OrdersService {
     );
     await this.outbox.add(
       manager,
-      outcome.publish.map((publication) => lifecycleEvent(orders.get(publication.orderId)!, publication, changedAt.get(publication.orderId)!)),
+      outcome.publish.map((publication) =>
+        lifecycleEvent(orders.get(publication.orderId)!, publication, changedAt.get(publication.orderId)!, traceparents.get(publication.orderId)),
+      ),
     );
+    for (const publication of outcome.publish) {
+      const order = orders.get(publication.orderId)!;
+      if (publication.type === 'order.confirmed') confirmationTime.observe(Math.max(0, changedAt.get(order.id)!.getTime() - order.createdAt.getTime()) / 1000);
+    }
   }
 
   private logIgnored(event: OrderSagaEvent, reason: IgnoredReason, status: string | null): void {
@@ -286,7 +303,7 @@ type LifecycleEvent =
  * A lifecycle event of an order that just changed, carrying what a receiver needs without calling
  * back: who ordered, what, for how much, and what this step adds (the payment token, the cause...).
  */
-function lifecycleEvent(order: Order, publication: Publication, at: Date): LifecycleEvent {
+function lifecycleEvent(order: Order, publication: Publication, at: Date, traceparent: string | undefined): LifecycleEvent {
   const state = {
     schemaVersion: 1 as const,
     orderId: order.id,
@@ -298,7 +315,8 @@ function lifecycleEvent(order: Order, publication: Publication, at: Date): Lifec
     currency: SHOP_CURRENCY,
     placedAt: order.createdAt.toISOString(),
   };
-  const trace = { correlationId: order.id };
+  // Without the message's context (a shopper's cancel), the request's span is the parent.
+  const trace = { correlationId: order.id, traceparent };
   switch (publication.type) {
     case 'order.reserved':
       // Only an order placed before payments existed has no token; the message is retried, then dead-lettered for an operator.

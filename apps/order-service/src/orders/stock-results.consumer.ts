@@ -19,9 +19,10 @@ export class StockResultsConsumer {
   onStockResults(@Payload() results: (Delivery & ConsumedEvent<typeof QUEUE>)[]): Promise<void> {
     return this.orders.applyResults(
       QUEUE,
-      results.map(({ messageId, type, payload }) => ({
+      results.map(({ messageId, type, payload, traceparent }) => ({
         messageId,
         type,
+        traceparent,
         orderId: payload.orderId,
         reason: 'reason' in payload ? payload.reason : null,
       })),
