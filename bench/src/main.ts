@@ -10,6 +10,7 @@ import { cpuPer, cpuSnapshot } from './cpu';
 import { drainBacklog } from './drain';
 import { offerOrders, placeOrders, round, type IntakeResult } from './load';
 import { describeMachine, writeReport, type BenchResults } from './report';
+import { OtlpSink } from './otlp-sink';
 import { Shop } from './shop';
 
 const quick = process.argv.includes('--quick');
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     if (runs('intake')) await intake(shop, results);
     if (runs('coupled')) await coupled(shop, results, dir);
     if (runs('e2e')) await endToEnd(shop, results);
+    if (runs('tracing')) await tracing(shop, results);
     if (runs('drain')) await drain(shop, results);
     if (runs('relay')) await relay(shop, results);
     if (runs('cluster')) await cluster(shop, results, dir);
@@ -142,6 +144,57 @@ async function endToEnd(shop: Shop, results: BenchResults): Promise<void> {
     results.e2e[`r${rate}`] = e2e;
     await shop.quiesce();
   }
+}
+
+/**
+ * B8: what tracing costs. Intake at 32 connections and POST → CONFIRMED at 100/s, with the services'
+ * spans exported (OTLP/HTTP protobuf, the SDK's default, to a sink that keeps nothing) and without,
+ * in turns (off, on, off, on), so the machine's drift hits both alike; each figure is the mean of
+ * its two turns.
+ */
+async function tracing(shop: Shop, results: BenchResults): Promise<void> {
+  const sink = await OtlpSink.start();
+  const services = [shop.orders, shop.inventory];
+  const setTracing = async (on: boolean) => {
+    await Promise.all(services.map((service) => service.stop()));
+    for (const service of services) {
+      if (on) {
+        service.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
+        service.env.OTEL_TRACES_SAMPLER = 'parentbased_always_on';
+      } else delete service.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    }
+    await Promise.all(services.map((service) => service.start()));
+  };
+  const turns: { on: boolean; intakeRps: number; intakeP99ms: number; p50ms: number; p99ms: number }[] = [];
+  try {
+    for (const on of [false, true, false, true]) {
+      await setTracing(on);
+      const label = `tracing-${on ? 'on' : 'off'}-${turns.length}`;
+      await placeOrders({ url: shop.orders.url, connections: 16, seconds: PLAN.warmupSeconds, tag: 'warmup' });
+      await shop.quiesce();
+      const intake = await placeOrders({ url: shop.orders.url, connections: 32, seconds: PLAN.seconds, tag: `${label}-intake` });
+      await shop.quiesce();
+      const tag = `${label}-e2e`;
+      await offerOrders({ url: shop.orders.url, rate: 100, seconds: PLAN.e2eSeconds, tag });
+      await waitFor(async () => (await shop.pendingOrders(`${tag}@bench.example`)) === 0, { timeoutMs: SETTLE_TIMEOUT_MS, intervalMs: 250, what: `${tag} orders to settle` });
+      const latency = await shop.confirmationLatency(`${tag}@bench.example`);
+      turns.push({ on, intakeRps: intake.rps, intakeP99ms: intake.p99ms, p50ms: latency.p50ms, p99ms: latency.p99ms });
+      log(`B8 tracing ${on ? 'exported' : 'off'}: ${JSON.stringify(turns.at(-1))}`);
+      await shop.quiesce();
+    }
+  } finally {
+    await setTracing(false);
+    await sink.close();
+  }
+  const mean = (on: boolean, key: 'intakeRps' | 'intakeP99ms' | 'p50ms' | 'p99ms') =>
+    round(turns.filter((turn) => turn.on === on).reduce((sum, turn) => sum + turn[key], 0) / 2, 1);
+  results.tracing = {
+    off: { intakeRps: mean(false, 'intakeRps'), intakeP99ms: mean(false, 'intakeP99ms'), p50ms: mean(false, 'p50ms'), p99ms: mean(false, 'p99ms') },
+    exported: { intakeRps: mean(true, 'intakeRps'), intakeP99ms: mean(true, 'intakeP99ms'), p50ms: mean(true, 'p50ms'), p99ms: mean(true, 'p99ms') },
+    exports: sink.requests,
+    exportedKb: Math.round(sink.bytes / 1024),
+  };
+  log(`B8 tracing: ${JSON.stringify(results.tracing)}`);
 }
 
 /** B5: a backlog accepted while inventory is down, then drained when it starts. */

@@ -26,10 +26,25 @@ export interface BenchResults {
   relayPerSecond?: number | null;
   relay?: { orders: number; waitingAtRestore: number; timeToEmptyS: number };
   rssMb?: Record<string, number>;
+  /** B8: intake at 32 connections and POST → CONFIRMED at 100/s, spans exported against tracing off (means of two turns each). */
+  tracing?: {
+    off: TracingFigures;
+    exported: TracingFigures;
+    /** OTLP export requests the sink received, and their size. */
+    exports: number;
+    exportedKb: number;
+  };
   /** One private RabbitMQ node against a three-node cluster, and S6 (the queue leader killed). */
   cluster?: ClusterResults;
   ratios?: Record<string, number>;
   targets?: Target[];
+}
+
+interface TracingFigures {
+  intakeRps: number;
+  intakeP99ms: number;
+  p50ms: number;
+  p99ms: number;
 }
 
 interface Target {
@@ -72,6 +87,11 @@ function evaluate(r: BenchResults): void {
   if (up && r.coupled) {
     ratios.oursOverCoupledRps = round(up.rps / r.coupled.rps);
     ratios.oursOverCoupledP99 = round(up.p99ms / r.coupled.p99ms);
+  }
+  if (r.tracing) {
+    ratios.tracingIntakeOverOff = round(r.tracing.exported.intakeRps / r.tracing.off.intakeRps);
+    ratios.tracingConfirmP50OverOff = round(r.tracing.exported.p50ms / r.tracing.off.p50ms);
+    ratios.tracingConfirmP99OverOff = round(r.tracing.exported.p99ms / r.tracing.off.p99ms);
   }
   if (r.drainPerSecond !== undefined) atLeast('drain after inventory outage (orders/s)', r.drainPerSecond, 1500);
   const e2e500 = r.e2e?.r500;
@@ -119,6 +139,17 @@ export function markdown(r: BenchResults): string {
   if (r.coupled) {
     rows.push(['B3 coupled baseline, 32 connections', `${r.coupled.rps} orders/s, p99 ${r.coupled.p99ms} ms`]);
     rows.push(['B3 success with inventory down: coupled / ours', `${r.coupled.successWhenInventoryDown} / ${r.ours?.successWhenInventoryDown ?? 'n/a'}`]);
+  }
+  if (r.tracing) {
+    const { off, exported } = r.tracing;
+    rows.push([
+      'B8 tracing exported / off: intake at 32 connections',
+      `${exported.intakeRps} / ${off.intakeRps} orders/s (×${r.ratios?.tracingIntakeOverOff}), p99 ${exported.intakeP99ms} / ${off.intakeP99ms} ms`,
+    ]);
+    rows.push([
+      'B8 tracing exported / off: POST → CONFIRMED at 100/s',
+      `p50 ${exported.p50ms} / ${off.p50ms} ms (×${r.ratios?.tracingConfirmP50OverOff}), p99 ${exported.p99ms} / ${off.p99ms} ms (×${r.ratios?.tracingConfirmP99OverOff}); ${r.tracing.exports} exports, ${r.tracing.exportedKb} KiB`,
+    ]);
   }
   for (const e of Object.values(r.e2e ?? {})) {
     rows.push([`B4 POST → CONFIRMED at ${e.offeredPerSecond}/s offered`, `p50 ${e.p50ms} ms, p99 ${e.p99ms} ms, max ${e.maxMs} ms (${e.confirmed} orders)`]);
