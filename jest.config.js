@@ -9,6 +9,7 @@ module.exports = {
     '<rootDir>/libs/messaging',
     '<rootDir>/libs/outbox',
     '<rootDir>/libs/service',
+    '<rootDir>/libs/telemetry',
     '<rootDir>/libs/testing',
     '<rootDir>/apps/order-service',
     '<rootDir>/apps/inventory-service',

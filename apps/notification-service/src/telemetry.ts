@@ -1,5 +1,5 @@
 // The first import of main.ts: the OpenTelemetry SDK must start before http, pg and pino are loaded,
 // so its instrumentations can patch them. Nothing starts unless OTEL_* variables ask for export.
-import { startTelemetry } from '@shop/telemetry';
+import { startTelemetryOrExit } from '@shop/telemetry';
 
-startTelemetry('notification-service');
+startTelemetryOrExit('notification-service');

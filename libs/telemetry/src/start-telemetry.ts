@@ -20,6 +20,49 @@ export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean 
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
 }
 
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
+const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'];
+
+/**
+ * What is wrong with the tracing variables, one line per variable, naming it; empty when nothing
+ * is. The SDK itself would only log a warning and run on defaults (or send nowhere), which hides a
+ * typo until someone looks for a trace that was never sent.
+ */
+export function telemetryConfigErrors(env: NodeJS.ProcessEnv = process.env): string[] {
+  const errors: string[] = [];
+  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) {
+    const value = env[name]?.trim();
+    if (!value) continue;
+    let url: URL | null = null;
+    try {
+      url = new URL(value);
+    } catch {
+      url = null;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol)) errors.push(`${name}: must be an http(s) URL such as http://jaeger:4318, got "${value}"`);
+  }
+  for (const name of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']) {
+    const value = env[name]?.trim();
+    if (value && !PROTOCOLS.includes(value)) errors.push(`${name}: must be one of ${PROTOCOLS.join(', ')}, got "${value}"`);
+  }
+  const sampler = env.OTEL_TRACES_SAMPLER?.trim();
+  if (sampler && !SAMPLERS.includes(sampler)) errors.push(`OTEL_TRACES_SAMPLER: must be one of ${SAMPLERS.join(', ')}, got "${sampler}"`);
+  const ratio = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  if (ratio && sampler?.endsWith('traceidratio') && !(Number(ratio) >= 0 && Number(ratio) <= 1))
+    errors.push(`OTEL_TRACES_SAMPLER_ARG: must be a ratio from 0 to 1 for ${sampler}, got "${ratio}"`);
+  return errors;
+}
+
+/** startTelemetry for a service's entry point: a bad variable ends the process with its name, before anything else starts. */
+export function startTelemetryOrExit(serviceName: string): void {
+  const errors = telemetryConfigErrors();
+  if (errors.length > 0) {
+    console.error(`${serviceName}: invalid tracing configuration:\n  ${errors.join('\n  ')}`);
+    process.exit(1);
+  }
+  startTelemetry(serviceName);
+}
+
 /**
  * The OpenTelemetry Node SDK for one service, configured by the standard `OTEL_*` variables
  * (endpoint, protocol, sampler, batch and queue sizes, resource attributes); to be called before
