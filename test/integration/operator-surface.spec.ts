@@ -130,7 +130,9 @@ describe('the admin and operator surface', () => {
     const traceId = rows[0].traceparent.split('-')[1];
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
 
-    const response = await fetch(`${shop.orderUrl}${OPERATIONS_PREFIX.orders}/${placed.body.id}/timeline`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const response = await fetch(`${shop.orderUrl}${OPERATIONS_PREFIX.orders}/${placed.body.id}/timeline`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(response.status).toBe(200);
     const view = (await response.json()) as OrderTimelineView;
     expect(view).toMatchObject({ orderId: placed.body.id, traceId, traceUrl: `http://localhost:16686/trace/${traceId}` });

@@ -29,6 +29,8 @@ describe('order-service configuration', () => {
     ['a placeholder spelt otherwise', 'http://localhost:16686/trace/{traceid}'],
   ])('refuses to start with a TRACE_URL_TEMPLATE that is %s, naming the variable', (_what, value) => {
     expect(() => loadOrderServiceConfig({ TRACE_URL_TEMPLATE: value })).toThrow(ConfigError);
-    expect(() => loadOrderServiceConfig({ TRACE_URL_TEMPLATE: value })).toThrow(/TRACE_URL_TEMPLATE: must be an http:\/\/ or https:\/\/ URL containing \{traceId\}/);
+    expect(() => loadOrderServiceConfig({ TRACE_URL_TEMPLATE: value })).toThrow(
+      /TRACE_URL_TEMPLATE: must be an http:\/\/ or https:\/\/ URL containing \{traceId\}/,
+    );
   });
 });

@@ -90,7 +90,14 @@ describe('OrderTimelineService: the order trace id and its link', () => {
       .traceparent;
   /** The same service with another TRACE_URL_TEMPLATE (null: unset). */
   const withTemplate = (template: string | null) =>
-    new OrderTimelineService(sql, moduleRef.get(OrdersRepository), moduleRef.get(ServiceTrace), moduleRef.get(PeerOperationsClient), moduleRef.get(OutboxService), template);
+    new OrderTimelineService(
+      sql,
+      moduleRef.get(OrdersRepository),
+      moduleRef.get(ServiceTrace),
+      moduleRef.get(PeerOperationsClient),
+      moduleRef.get(OutboxService),
+      template,
+    );
 
   it("gives the trace id of the order's order.placed row and the link the template makes of it", async () => {
     const orderId = await placed();
