@@ -38,6 +38,9 @@ check() { # check NAME COMMAND...: one line per check, its output only when it f
 for files in docker-compose.yml docker-compose.yml,docker-compose.cluster.yml docker-compose.yml,docker-compose.e2e.yml; do
   check "docker-compose config ($files)" compose $(printf -- '-f %s ' ${files//,/ }) config -q
 done
+# The observability profile (Jaeger): no image of it runs here, so its config is what is checked
+# (its content: test/integration/compose-observability.spec.ts).
+check "docker-compose --profile observability config (docker-compose.yml)" compose -f docker-compose.yml --profile observability config -q
 
 # Every image the compose files name, built as README's first command builds it, from the tracked
 # files only (a copy of the tree: nothing ignored or untracked can stand in for a missing file) and

@@ -313,8 +313,11 @@ const commands = {
       step: entry.step,
       detail: entry.detail,
     }));
+    // The trace id, and the link to it when order-service has TRACE_URL_TEMPLATE (an older one sends neither).
+    const trace = view.traceId ? [`trace ${view.traceId}${view.traceUrl ? ` ${view.traceUrl}` : ''}`] : [];
     return print(view, [
       `order ${orderId}: ${view.status}`,
+      ...trace,
       table(rows, ['at', '+s', 'service', 'step', 'detail']),
       ...view.unknown.map((line) => `cannot see ${line}`),
     ]);

@@ -1,3 +1,4 @@
+import { OPERATIONS_PREFIX, type OrderTimelineView } from '@shop/contracts';
 import { waitFor } from '@shop/testing';
 import { ADMIN_TOKEN, anOrder, ShopHarness } from './harness';
 
@@ -19,11 +20,14 @@ const BEARER_CASES: { name: string; authorization?: string; query?: string; stat
   { name: 'the scheme in upper case', authorization: `BEARER ${ADMIN_TOKEN}`, status: 200 },
 ];
 
+/** Where order-service links an order's trace (Jaeger's UI, as docker-compose.yml sets it). */
+const TRACE_URL_TEMPLATE = 'http://localhost:16686/trace/{traceId}';
+
 describe('the admin and operator surface', () => {
   let shop: ShopHarness;
 
   beforeAll(async () => {
-    shop = await ShopHarness.create();
+    shop = await ShopHarness.create({ orderServiceEnv: { TRACE_URL_TEMPLATE } });
     await shop.startOrderService();
     await shop.startInventoryService();
     // The services connect to the broker after they start listening; the status figures below assume they did.
@@ -113,6 +117,25 @@ describe('the admin and operator surface', () => {
     const list = await fetch(`${shop.orderUrl}/api/orders`, { headers: { cookie } });
     expect(((await list.json()) as unknown[]).length).toBe(2);
     expect(list.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it("an order's timeline names its trace: the trace id of its order.placed row, linked by TRACE_URL_TEMPLATE", async () => {
+    const placed = await shop.placeOrder(anOrder([{ sku: 'MUG-001', quantity: 1 }]));
+    expect(placed.status).toBe(201);
+    const { rows } = await shop.orders.query<{ traceparent: string }>(
+      `SELECT headers->>'traceparent' AS traceparent FROM outbox WHERE routing_key = 'order.placed' AND headers->>'x-correlation-id' = $1`,
+      [placed.body.id],
+    );
+    expect(rows).toHaveLength(1);
+    const traceId = rows[0].traceparent.split('-')[1];
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+
+    const response = await fetch(`${shop.orderUrl}${OPERATIONS_PREFIX.orders}/${placed.body.id}/timeline`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(response.status).toBe(200);
+    const view = (await response.json()) as OrderTimelineView;
+    expect(view).toMatchObject({ orderId: placed.body.id, traceId, traceUrl: `http://localhost:16686/trace/${traceId}` });
   });
 
   it.each(['order', 'inventory'] as const)('the %s service serves /metrics on its own port, not on the API port', async (service) => {

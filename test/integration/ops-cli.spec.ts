@@ -134,6 +134,8 @@ describe('pnpm ops', () => {
     const timeline = await ops(['timeline', orderId, '--url', url]);
     expect(timeline.code).toBe(0);
     expect(timeline.stdout).toContain(`order ${orderId}: CONFIRMED`);
+    // Its trace id (no link: this order-service has no TRACE_URL_TEMPLATE).
+    expect(timeline.stdout).toMatch(/^trace [0-9a-f]{32}$/m);
     for (const step of ['accepted', 'dead-lettered', 'replayed', 'decided', 'applied']) expect(timeline.stdout).toMatch(new RegExp(`\\s${step}\\s`));
 
     const audit = await ops(['audit', '--url', url, '--service', 'inventory', '--json']);

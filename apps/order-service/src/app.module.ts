@@ -51,6 +51,7 @@ export class AppModule {
             urls: { inventory: config.INVENTORY_URL, notifications: config.NOTIFICATION_URL, payments: config.PAYMENT_URL },
             timeoutMs: config.STATUS_PROBE_TIMEOUT_MS * 3,
           },
+          traceUrlTemplate: config.TRACE_URL_TEMPLATE,
         }),
       ],
     };

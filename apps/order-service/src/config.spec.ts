@@ -13,4 +13,24 @@ describe('order-service configuration', () => {
       expect(() => loadOrderServiceConfig({ CATALOG_CACHE_MS: value })).toThrow(/CATALOG_CACHE_MS/);
     }
   });
+
+  it('links traces only when TRACE_URL_TEMPLATE is set (empty is unset)', () => {
+    expect(loadOrderServiceConfig({}).TRACE_URL_TEMPLATE).toBeUndefined();
+    expect(loadOrderServiceConfig({ TRACE_URL_TEMPLATE: '' }).TRACE_URL_TEMPLATE).toBeUndefined();
+    const template = 'http://localhost:16686/trace/{traceId}';
+    expect(loadOrderServiceConfig({ TRACE_URL_TEMPLATE: template }).TRACE_URL_TEMPLATE).toBe(template);
+    expect(loadOrderServiceConfig({ TRACE_URL_TEMPLATE: 'https://grafana.example/explore?traceId={traceId}' }).TRACE_URL_TEMPLATE).toBeDefined();
+  });
+
+  it.each([
+    ['no {traceId} in it', 'http://localhost:16686/trace/'],
+    ['not a URL', 'jaeger {traceId}'],
+    ['neither http nor https', 'javascript:alert("{traceId}")'],
+    ['a placeholder spelt otherwise', 'http://localhost:16686/trace/{traceid}'],
+  ])('refuses to start with a TRACE_URL_TEMPLATE that is %s, naming the variable', (_what, value) => {
+    expect(() => loadOrderServiceConfig({ TRACE_URL_TEMPLATE: value })).toThrow(ConfigError);
+    expect(() => loadOrderServiceConfig({ TRACE_URL_TEMPLATE: value })).toThrow(
+      /TRACE_URL_TEMPLATE: must be an http:\/\/ or https:\/\/ URL containing \{traceId\}/,
+    );
+  });
 });

@@ -1,6 +1,7 @@
 import { env, loadConfig } from '@shop/platform';
 import { serviceEnvSchema } from '@shop/service';
 import { z } from 'zod';
+import { isTraceUrlTemplate } from './operations/trace-link';
 
 export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, metricsPort: 9464, database: 'orders' }).extend({
   /** How long a product's name and price are reused for new orders before being read again (0: read every time). */
@@ -23,6 +24,19 @@ export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, metricsPort:
   INVENTORY_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:3002'),
   NOTIFICATION_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:3003'),
   PAYMENT_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:3004'),
+  /**
+   * The operators' console links an order's trace id to the tracing backend's UI: an http(s) URL with
+   * `{traceId}` where the id goes (Jaeger: http://localhost:16686/trace/{traceId}). Unset or empty:
+   * the id is shown without a link.
+   */
+  TRACE_URL_TEMPLATE: z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || undefined)
+    .refine(
+      (value) => value === undefined || isTraceUrlTemplate(value),
+      'must be an http:// or https:// URL containing {traceId}, e.g. http://localhost:16686/trace/{traceId}',
+    ),
   /**
    * Signs the sign-in links ("email me a link to my orders"); every replica needs the same one. Unset:
    * a random secret per process, so a link works only on the instance that made it, until it restarts.

@@ -233,4 +233,12 @@ export interface OrderTimelineView {
   entries: TimelineEntry[];
   /** Services that could not be asked, in words; their hops are missing. */
   unknown: string[];
+  /**
+   * The order's trace id (32 hex digits): the trace of the `traceparent` of its order.placed outbox
+   * row, which the POST wrote, whether or not spans are exported. Null once the row is purged
+   * (OUTBOX_RETENTION_HOURS).
+   */
+  traceId: string | null;
+  /** The trace in the tracing backend's UI (order-service's TRACE_URL_TEMPLATE); null when unset or there is no trace id. */
+  traceUrl: string | null;
 }

@@ -38,6 +38,8 @@ export interface CorrelatedRow {
   attempts: number;
   lastError: string | null;
   parkedAt: Date | null;
+  /** The row's W3C `traceparent` header: the trace of the operation that wrote it. */
+  traceparent: string | null;
 }
 
 /** A row the broker refused: tried again after `retryInMs`, or parked when that is null. */
@@ -100,7 +102,7 @@ export class OutboxRepository {
   rowsFor(manager: EntityManager, correlationId: string): Promise<CorrelatedRow[]> {
     return manager.query(
       `SELECT id, exchange, routing_key AS "routingKey", message_type AS "messageType", created_at AS "createdAt", published_at AS "publishedAt",
-         publish_attempts AS attempts, last_error AS "lastError", parked_at AS "parkedAt"
+         publish_attempts AS attempts, last_error AS "lastError", parked_at AS "parkedAt", headers->>'traceparent' AS traceparent
        FROM outbox WHERE headers->>'x-correlation-id' = $1 ORDER BY created_at, id`,
       [correlationId],
     );

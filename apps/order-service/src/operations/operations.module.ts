@@ -7,6 +7,7 @@ import { OrderOperationsController } from './order-operations.controller';
 import { OrderTimelineService } from './order-timeline.service';
 import { PEER_OPERATIONS_OPTIONS, PeerOperationsClient, type PeerOperationsOptions } from './peer-operations.client';
 import { ORDER_STUCK_AFTER_SECONDS, StuckOrdersService } from './stuck-orders.service';
+import { TRACE_URL_TEMPLATE } from './trace-link';
 
 export interface OperationsOptions {
   /** The operators' bearer token; unset, every operations endpoint answers 403. */
@@ -17,6 +18,8 @@ export interface OperationsOptions {
   stuckAfterSeconds: number;
   /** inventory-, payment- and notification-service, for their dead letters and hops of an order. */
   peers: Omit<PeerOperationsOptions, 'adminToken'>;
+  /** Where an order's trace is shown, `{traceId}` standing for its id (TRACE_URL_TEMPLATE); unset, no link. */
+  traceUrlTemplate?: string;
 }
 
 @Module({})
@@ -37,6 +40,7 @@ export class OperationsModule {
         PeerOperationsClient,
         { provide: ORDER_STUCK_AFTER_SECONDS, useValue: options.stuckAfterSeconds },
         { provide: PEER_OPERATIONS_OPTIONS, useValue: { ...options.peers, adminToken: options.adminToken } },
+        { provide: TRACE_URL_TEMPLATE, useValue: options.traceUrlTemplate ?? null },
       ],
     };
   }

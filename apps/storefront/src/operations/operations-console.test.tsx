@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OPERATED_SERVICES, OPERATIONS_PREFIX, type StuckOrdersView } from '@shop/contracts';
 import { installFakeApi, json, networkError, shopRoutes, systemStatus } from '../test/fake-api';
-import { auditEntry, deadLetter, deadLetterGroup, order, ORDER_ID, parkedRow } from '../test/operations-fixtures';
+import { auditEntry, deadLetter, deadLetterGroup, order, ORDER_ID, orderTimeline, parkedRow } from '../test/operations-fixtures';
 import { renderShop } from '../test/render-shop';
 import { REPLAY_FOLLOW_MS } from './dead-letter-detail';
 // Loaded up front so the lazy route resolves at once (the shop itself imports it only lazily).
@@ -306,6 +306,47 @@ describe('operators console', () => {
     expect(hops[1]).toHaveTextContent('+0.2 s');
     expect(hops[2]).toHaveTextContent('+30 min');
     expect(timeline).toHaveTextContent('inventory-service did not answer: its hops are missing');
+  });
+
+  it("shows the order's trace id, monospace and copyable, with a link to the trace when order-service has one", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    installFakeApi(
+      consoleRoutes({
+        [`GET /api/operations/orders/${ORDER_ID}/timeline`]: () => json(orderTimeline({ traceId, traceUrl: `http://localhost:16686/trace/${traceId}` })),
+      }),
+    );
+    const { user } = renderShop(`/operations?timeline=${ORDER_ID}`);
+
+    const timeline = await screen.findByRole('region', { name: 'Timeline' });
+    const id = await within(timeline).findByText(traceId);
+    expect(id.tagName).toBe('CODE');
+    expect(id).toHaveClass('console-trace__id');
+    const link = within(timeline).getByRole('link', { name: 'Open the trace (opens in a new tab)' });
+    expect(link).toHaveAttribute('href', `http://localhost:16686/trace/${traceId}`);
+    expect(link).toHaveAttribute('target', '_blank');
+    expect(link).toHaveAttribute('rel', 'noreferrer');
+
+    await user.click(within(timeline).getByRole('button', { name: 'Copy the trace id' }));
+    expect(await navigator.clipboard.readText()).toBe(traceId);
+    expect(within(timeline).getByRole('status')).toHaveTextContent('Copied.');
+  });
+
+  it('shows the trace id without a link when order-service has no TRACE_URL_TEMPLATE, and says when there is none', async () => {
+    installFakeApi(consoleRoutes({ [`GET /api/operations/orders/${ORDER_ID}/timeline`]: () => json(orderTimeline({ traceUrl: null })) }));
+    const { unmount } = renderShop(`/operations?timeline=${ORDER_ID}`);
+
+    const timeline = await screen.findByRole('region', { name: 'Timeline' });
+    expect(await within(timeline).findByText('4bf92f3577b34da6a3ce929d0e0e4736')).toBeInTheDocument();
+    expect(within(timeline).getAllByRole('listitem')).toHaveLength(2);
+    expect(within(timeline).queryByRole('link', { name: /Open the trace/ })).not.toBeInTheDocument();
+    unmount();
+
+    installFakeApi(consoleRoutes({ [`GET /api/operations/orders/${ORDER_ID}/timeline`]: () => json(orderTimeline({ traceId: null, traceUrl: null })) }));
+    renderShop(`/operations?timeline=${ORDER_ID}`);
+    const again = await screen.findByRole('region', { name: 'Timeline' });
+    expect(await within(again).findByText(/No trace id/)).toBeInTheDocument();
+    expect(within(again).queryByRole('button', { name: 'Copy the trace id' })).not.toBeInTheDocument();
+    expect(within(again).queryByRole('link', { name: /Open the trace/ })).not.toBeInTheDocument();
   });
 
   it('lists the latest audit entries of all services, newest first', async () => {

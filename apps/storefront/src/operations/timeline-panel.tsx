@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import type { OrderTimelineView } from '@shop/contracts';
 import { formatDateTime, formatTime } from '../format';
 import { TextField } from '../layout/text-field';
 import { useConsoleParams } from './console-links';
@@ -57,6 +58,8 @@ function OrderTimeline({ orderId }: { orderId: string }) {
       <h3>
         Order <code>{view.orderId}</code>: {view.status.toLowerCase()}
       </h3>
+      {/* Keyed by the id: another order's trace starts without the last one's "Copied." */}
+      <OrderTrace key={view.traceId} traceId={view.traceId} traceUrl={view.traceUrl} />
       {view.unknown.map((line) => (
         <p key={line} className="notice notice--info">
           {line}
@@ -81,5 +84,40 @@ function OrderTimeline({ orderId }: { orderId: string }) {
         </ol>
       )}
     </div>
+  );
+}
+
+/**
+ * The order's trace id (from its order.placed outbox row), to copy into a tracing backend or a log
+ * search (`trace_id`), and the link to the trace when order-service has TRACE_URL_TEMPLATE.
+ */
+function OrderTrace({ traceId, traceUrl }: Pick<OrderTimelineView, 'traceId' | 'traceUrl'>) {
+  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  if (!traceId) return <p className="muted">No trace id known for this order (its order.placed outbox row is gone).</p>;
+
+  const copy = () => {
+    navigator.clipboard.writeText(traceId).then(
+      () => setCopied('yes'),
+      () => setCopied('failed'),
+    );
+  };
+  // The clipboard API exists only in a secure context (https, localhost): elsewhere one click on the id selects it.
+  return (
+    <p className="console-trace">
+      Trace <code className="console-trace__id">{traceId}</code>
+      {navigator.clipboard && (
+        <button type="button" className="button button--quiet" onClick={copy} aria-label="Copy the trace id">
+          Copy
+        </button>
+      )}
+      {traceUrl && (
+        <a href={traceUrl} target="_blank" rel="noreferrer">
+          Open the trace <span className="visually-hidden">(opens in a new tab)</span>
+        </a>
+      )}
+      <span role="status" className="console-trace__copied">
+        {copied === 'yes' ? 'Copied.' : copied === 'failed' ? 'Could not copy: select the id instead.' : ''}
+      </span>
+    </p>
   );
 }

@@ -1,4 +1,4 @@
-import type { AuditEntryView, DeadLetterGroupView, DeadLetterView, OperatedService, OrderView, ParkedRowView } from '@shop/contracts';
+import type { AuditEntryView, DeadLetterGroupView, DeadLetterView, OperatedService, OrderTimelineView, OrderView, ParkedRowView } from '@shop/contracts';
 
 /** Views of the operators' API as the services answer them, for the console's tests. */
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
@@ -82,4 +82,20 @@ export function parkedRow(service: OperatedService, overrides: Partial<ParkedRow
 
 export function auditEntry(service: OperatedService, at: string, overrides: Partial<AuditEntryView> = {}): AuditEntryView {
   return { id: `${service}-${at}`, service, at, operator: 'Ada', action: 'replay', target: 'd1e2a3d4', detail: {}, outcome: 'done', ...overrides };
+}
+
+/** An order's timeline of two hops, with its trace id and no link (order-service without TRACE_URL_TEMPLATE). */
+export function orderTimeline(overrides: Partial<OrderTimelineView> = {}): OrderTimelineView {
+  return {
+    orderId: ORDER_ID,
+    status: 'CONFIRMED',
+    entries: [
+      { at: minutesAgo(2), service: 'orders', step: 'accepted', detail: 'POST /api/orders', sincePreviousSeconds: null },
+      { at: minutesAgo(1), service: 'inventory', step: 'decided', detail: 'reserved', sincePreviousSeconds: 60 },
+    ],
+    unknown: [],
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    traceUrl: null,
+    ...overrides,
+  };
 }
