@@ -197,6 +197,24 @@ export class ProcessDriver implements SystemDriver {
     for (const app of this.apps[service] ?? []) app.databaseProxy.restore();
   }
 
+  /**
+   * The running instance's process id and resident memory (VmRSS from /proc, Linux; null
+   * elsewhere), or null when it is not running: a scenario checks that a service outlived a fault
+   * and that its memory stayed bounded.
+   */
+  processOf(service: AppService, instance = 0): { pid: number; rssBytes: number | null } | null {
+    const child = this.app(service, instance).child;
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return null;
+    let rssBytes: number | null = null;
+    try {
+      const kilobytes = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+      if (kilobytes) rssBytes = Number(kilobytes) * 1024;
+    } catch {
+      // not Linux, or gone just now
+    }
+    return { pid: child.pid, rssBytes };
+  }
+
   url(service: AppService, instance = 0): string {
     return `http://127.0.0.1:${this.app(service, instance).port}`;
   }

@@ -271,7 +271,7 @@ function cardPicker(weights: Partial<Record<TestCardToken, number>>): () => Test
  * Fixture stock, set with SQL before the stream: the demo skus plus extra ones in both databases,
  * plenty of everything except a few scarce skus. Returns the initial stock per sku.
  */
-async function stockTheShop(system: SystemDriver): Promise<Map<string, number>> {
+export async function stockTheShop(system: SystemDriver): Promise<Map<string, number>> {
   const demo = DEMO_CATALOG[0];
   for (const sku of EXTRA_SKUS) {
     await system

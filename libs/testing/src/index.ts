@@ -5,3 +5,4 @@ export * from './ports';
 export * from './readiness';
 export * from './rabbitmq-node';
 export * from './rabbitmq-cluster';
+export * from './otlp-receiver';
