@@ -5,6 +5,8 @@
  * the mail server, the sent log and the queues.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { EXCHANGES, QUEUES, SHOP_NAME, type OrderConfirmed, type OrderPlaced, type OrderRejected } from '@shop/contracts';
 import { createDatabase, createVhost, waitFor } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
@@ -13,6 +15,7 @@ import { Pool } from 'pg';
 import { createNotificationService } from '../src/app';
 import { loadNotificationServiceConfig } from '../src/config';
 import { keptDeadLetters } from './kept-dead-letters';
+import { aTraceparent, parentOf, recordSpans } from './recorded-spans';
 import { SmtpCatcher } from './smtp-catcher';
 
 const SHOP_URL = 'https://shop.example';
@@ -51,6 +54,7 @@ describe('notification-service', () => {
   let app: NestFastifyApplication;
   let url: string;
   const smtp = new SmtpCatcher();
+  const tracing = recordSpans();
 
   beforeAll(async () => {
     [database, vhost] = await Promise.all([createDatabase('notifications_it'), createVhost('notifications-it')]);
@@ -101,14 +105,21 @@ describe('notification-service', () => {
     await sql?.end();
     await smtp.stop();
     await Promise.all([database?.drop(), vhost?.remove()]);
+    await tracing.stop();
   });
 
-  const publish = (routingKey: 'order.placed' | 'order.confirmed' | 'order.rejected', payload: object, messageId: string = randomUUID()) => {
+  const publish = (
+    routingKey: 'order.placed' | 'order.confirmed' | 'order.rejected',
+    payload: object,
+    messageId: string = randomUUID(),
+    traceparent?: string,
+  ) => {
     channel.publish(EXCHANGES.orders, routingKey, Buffer.from(JSON.stringify(payload)), {
       messageId,
       type: routingKey,
       persistent: true,
       contentType: 'application/json',
+      ...(traceparent ? { headers: { traceparent } } : {}),
     });
     return messageId;
   };
@@ -243,7 +254,11 @@ describe('notification-service', () => {
     await app.close();
     const orderIds = Array.from({ length: 5 }, () => randomUUID());
     const refusedAddress = `refused.${orderIds[2].slice(0, 8)}@example.com`;
-    const messageIds = orderIds.map((orderId, i) => publish('order.placed', placed(orderId, i === 2 ? refusedAddress : `shopper${i}@example.com`)));
+    // Each order's trace, as order-service's relay publishes them (the traceparent of its publish span).
+    const traces = orderIds.map(() => aTraceparent());
+    const messageIds = orderIds.map((orderId, i) =>
+      publish('order.placed', placed(orderId, i === 2 ? refusedAddress : `shopper${i}@example.com`), randomUUID(), traces[i].traceparent),
+    );
     await waitFor(async () => (await channel.checkQueue(QUEUES.notificationsOrderEvents)).messageCount === 5, { what: 'the backlog queued' });
     app = await createNotificationService(
       loadNotificationServiceConfig({
@@ -290,5 +305,42 @@ describe('notification-service', () => {
     expect(await (await fetch(`${url}/api/notifications/orders/${orderIds[2]}`)).json()).toEqual([]);
     // Handled in fewer transactions than messages would show batching; what matters: one refusal held back no one.
     expect((await channel.checkQueue(QUEUES.notificationsOrderEvents)).messageCount).toBe(0);
+
+    // Each SMTP send is a span in its own order's trace, under its own message's process span, though the messages came as one batch.
+    const spans = tracing.spans();
+    const orderOf = (span: ReadableSpan) => orderIds.indexOf(span.attributes['shop.order.id'] as (typeof orderIds)[number]);
+    const sends = spans.filter((span) => span.name === 'smtp send' && orderOf(span) >= 0);
+    expect(sends.map((send) => send.attributes['shop.order.id']).sort()).toEqual([...orderIds].sort());
+    const batches = new Set<string>();
+    for (const send of sends) {
+      const i = orderOf(send);
+      const delivery = parentOf(spans, send);
+      expect(delivery).toMatchObject({ name: `process ${QUEUES.notificationsOrderEvents}`, kind: SpanKind.CONSUMER });
+      expect(delivery!.attributes['messaging.message.id']).toBe(messageIds[i]);
+      expect(delivery!.parentSpanContext?.spanId).toBe(traces[i].spanId);
+      expect(send.spanContext().traceId).toBe(traces[i].traceId);
+      expect(send.kind).toBe(SpanKind.CLIENT);
+      expect(send.attributes).toEqual({
+        'server.address': '127.0.0.1',
+        'server.port': smtp.port,
+        'shop.email.kind': 'received',
+        'messaging.message.id': messageIds[i],
+        'shop.order.id': orderIds[i],
+        ...(i === 2 ? { 'error.type': 'EENVELOPE' } : {}),
+      });
+      expect(send.status.code).toBe(i === 2 ? SpanStatusCode.ERROR : SpanStatusCode.UNSET);
+      for (const link of delivery!.links) batches.add(link.context.spanId);
+    }
+    // The batch's own span (linked from each message's) is in a trace of its own, not in any order's.
+    const batchSpans = spans.filter((span) => batches.has(span.spanContext().spanId));
+    expect(batchSpans.length).toBeGreaterThan(0);
+    for (const batch of batchSpans) {
+      expect(batch.attributes['messaging.batch.message_count']).toBeGreaterThan(1);
+      expect(traces.map((trace) => trace.traceId)).not.toContain(batch.spanContext().traceId);
+    }
+    // The refusal is an error on the span, which does not carry the recipient (personal data).
+    const refusedSend = sends.find((send) => send.attributes['shop.order.id'] === orderIds[2])!;
+    expect(refusedSend.status.message).toMatch(/550 5\.1\.1/);
+    expect(JSON.stringify([refusedSend.attributes, refusedSend.status, refusedSend.events])).not.toContain(refusedAddress.split('@')[0]);
   });
 });

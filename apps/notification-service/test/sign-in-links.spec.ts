@@ -5,6 +5,7 @@
  * never a mocked transport); what it did is read back from the mail server, the sent log and the queues.
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SpanKind } from '@opentelemetry/api';
 import { EXCHANGES, QUEUES, ROUTING_KEYS, SHOP_NAME, type SignInRequested } from '@shop/contracts';
 import { createDatabase, createVhost, waitFor } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
@@ -13,6 +14,7 @@ import { Pool } from 'pg';
 import { createNotificationService } from '../src/app';
 import { loadNotificationServiceConfig } from '../src/config';
 import { keptDeadLetters } from './kept-dead-letters';
+import { aTraceparent, parentOf, recordSpans } from './recorded-spans';
 import { SmtpCatcher } from './smtp-catcher';
 
 const SHOP_URL = 'https://shop.example';
@@ -37,6 +39,7 @@ describe('notification-service: sign-in links', () => {
   let channel: Channel;
   let app: NestFastifyApplication;
   const smtp = new SmtpCatcher();
+  const tracing = recordSpans();
 
   beforeAll(async () => {
     [database, vhost] = await Promise.all([createDatabase('notifications_sign_in_it'), createVhost('notifications-sign-in-it')]);
@@ -82,14 +85,16 @@ describe('notification-service: sign-in links', () => {
     await sql?.end();
     await smtp.stop();
     await Promise.all([database?.drop(), vhost?.remove()]);
+    await tracing.stop();
   });
 
-  const publish = (link: SignInRequested, messageId: string = randomUUID()) => {
+  const publish = (link: SignInRequested, messageId: string = randomUUID(), traceparent?: string) => {
     channel.publish(EXCHANGES.orders, ROUTING_KEYS.signInRequested, Buffer.from(JSON.stringify(link)), {
       messageId,
       type: ROUTING_KEYS.signInRequested,
       persistent: true,
       contentType: 'application/json',
+      ...(traceparent ? { headers: { traceparent } } : {}),
     });
     return messageId;
   };
@@ -110,7 +115,9 @@ describe('notification-service: sign-in links', () => {
 
   it('emails the link with the token in the fragment, its Message-ID and event header, and logs it without the token', async () => {
     const link = signInRequested('ada.sign-in@example.com');
-    const messageId = publish(link);
+    // The trace of the request that asked for the link (POST /api/sessions/link), through order-service's outbox.
+    const requested = aTraceparent();
+    const messageId = publish(link, randomUUID(), requested.traceparent);
     await waitFor(() => emailsOf(link).length === 1, { what: 'the sign-in email' });
 
     const [email] = emailsOf(link);
@@ -145,6 +152,17 @@ describe('notification-service: sign-in links', () => {
     expect(await rowsContaining(link.token)).toEqual([]);
     expect(await rowsContaining(link.token.split('.')[1])).toEqual([]);
     expect(await rowsContaining('ada.sign-in@example.com')).toEqual([{ source: 'sent_emails' }]);
+
+    // Its SMTP send is a span in the request's trace, under the message's process span, without the address or the token.
+    const spans = tracing.spans();
+    const [send] = spans.filter((span) => span.name === 'smtp send' && span.attributes['messaging.message.id'] === messageId);
+    expect(send).toMatchObject({
+      kind: SpanKind.CLIENT,
+      attributes: { 'server.address': '127.0.0.1', 'server.port': smtp.port, 'shop.email.kind': 'sign-in' },
+    });
+    expect(send.spanContext().traceId).toBe(requested.traceId);
+    expect(parentOf(spans, send)).toMatchObject({ name: `process ${QUEUE}`, attributes: { 'messaging.message.id': messageId } });
+    expect(JSON.stringify([send.attributes, send.events])).not.toMatch(/ada\.sign-in|token/);
   });
 
   it('sends one email for a message delivered three times', async () => {

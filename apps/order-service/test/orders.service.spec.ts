@@ -6,9 +6,10 @@
 import { ConflictException, ForbiddenException, NotFoundException, UnauthorizedException, UnprocessableEntityException } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DEMO_CATALOG, QUEUES, ROUTING_KEYS, type CreateOrderRequest } from '@shop/contracts';
+import { SpanKind } from '@opentelemetry/api';
+import { DEMO_CATALOG, QUEUES, ROUTING_KEYS, type CreateOrderRequest, type OrderStatusEvent } from '@shop/contracts';
 import { InboxService, OUTBOX_MIGRATIONS, OUTBOX_OPTIONS, OutboxService } from '@shop/outbox';
-import { createDatabase } from '@shop/testing';
+import { createDatabase, waitFor } from '@shop/testing';
 import { randomUUID } from 'node:crypto';
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -20,9 +21,11 @@ import { PendingOrdersIndex1733300000005 } from '../src/database/migrations/1733
 import { PaidAndCancellableOrders1765000000006 } from '../src/database/migrations/1765000000006-paid-and-cancellable-orders';
 import { cancelTokenFor } from '../src/orders/cancel-token';
 import { OrderLine } from '../src/orders/order-line.entity';
+import { OrderStatusStream } from '../src/orders/order-status.stream';
 import { Order } from '../src/orders/order.entity';
-import { OrdersRepository } from '../src/orders/orders.repository';
+import { ORDER_STATUS_CHANNEL, OrdersRepository } from '../src/orders/orders.repository';
 import { CANCEL_TOKEN_SECRET, OrdersService, type SagaResult } from '../src/orders/orders.service';
+import { aTraceparent, recordSpans } from './recorded-spans';
 
 const [MUG, TEE] = DEMO_CATALOG;
 const SECRET = 'a-cancel-token-secret-for-the-medium-tests';
@@ -32,6 +35,7 @@ describe('OrdersService on PostgreSQL', () => {
   let moduleRef: TestingModule;
   let service: OrdersService;
   let sql: DataSource;
+  const tracing = recordSpans();
 
   beforeAll(async () => {
     database = await createDatabase('orders_medium');
@@ -70,6 +74,7 @@ describe('OrdersService on PostgreSQL', () => {
   afterAll(async () => {
     await moduleRef?.close();
     await database?.drop();
+    await tracing.stop();
   });
 
   const request = (quantity = 2): CreateOrderRequest => ({
@@ -308,6 +313,59 @@ describe('OrdersService on PostgreSQL', () => {
     await sql.query(`UPDATE orders SET created_at = now(), updated_at = now() WHERE id = ANY($1::uuid[])`, [all]);
   });
 
+  it('pushes a status change to the streams that follow its order as a span "sse push" in the trace of the answer that made it, whichever instance listens', async () => {
+    const { order } = await service.placeOrder(randomUUID(), request());
+    // Two instances' streams of changes: one a browser follows the order on, one that only hears every change.
+    const [following, other] = [statusStream(), statusStream()];
+    try {
+      await waitFor(async () => (await sql.query(LISTENING))[0].count === 2, { what: 'both instances listening' });
+      const slot = following.open(order.id, '127.0.0.1');
+      if (typeof slot === 'string') throw new Error(`no stream: ${slot}`);
+      const pushed: OrderStatusEvent[] = [];
+      const subscription = following.statusesOf(order.id).subscribe((event) => pushed.push(event));
+      await waitFor(() => pushed.length === 1, { what: 'the current status' });
+
+      // The answer's delivery span (a batch's other messages would be in other traces); nothing of it is active here.
+      const answer = aTraceparent();
+      await stock([{ ...result(order.id, 'stock.reserved'), traceparent: answer.traceparent }]);
+      await waitFor(() => pushed.some((event) => event.status === 'RESERVED'), { what: 'the change pushed' });
+      const pushes = () => tracing.spans().filter((span) => span.name === 'sse push' && span.attributes['shop.order.id'] === order.id);
+      expect(pushes()).toHaveLength(1);
+      const [push] = pushes();
+      expect(push.kind).toBe(SpanKind.PRODUCER);
+      expect(push.attributes).toEqual({ 'shop.order.id': order.id, 'shop.order.status': 'RESERVED', 'shop.sse.stream_count': 1 });
+      expect(push.spanContext().traceId).toBe(answer.traceId);
+      expect(push.parentSpanContext?.spanId).toBe(answer.spanId);
+
+      // A notification that is no order's status is skipped; then one as an instance from before traces sends it (no
+      // traceparent): pushed all the same, in a trace of its own.
+      await sql.query(`SELECT pg_notify($1, 'not a status')`, [ORDER_STATUS_CHANNEL]);
+      await sql.query(
+        `WITH updated AS (UPDATE orders SET status = 'REJECTED', stock_released = true, updated_at = now() WHERE id = $1 RETURNING *)
+         SELECT pg_notify($2, json_build_object('id', id, 'status', status, 'statusReason', status_reason, 'paymentStatus', payment_status,
+           'paymentReason', payment_reason, 'stockReleased', stock_released, 'updatedAt', updated_at)::text) FROM updated`,
+        [order.id, ORDER_STATUS_CHANNEL],
+      );
+      await waitFor(() => pushed.some((event) => event.status === 'REJECTED'), { what: 'the old-style change pushed' });
+      const old = pushes().find((span) => span.attributes['shop.order.status'] === 'REJECTED')!;
+      expect(old.parentSpanContext).toBeUndefined();
+      expect(old.spanContext().traceId).not.toBe(answer.traceId);
+      subscription.unsubscribe();
+      slot.release();
+    } finally {
+      following.onModuleDestroy();
+      other.onModuleDestroy();
+    }
+  });
+
+  /** An instance's stream of status changes, listening. */
+  const statusStream = () => {
+    const stream = new OrderStatusStream(sql, moduleRef.get(OrdersRepository), { maxPerClient: 4, maxTotal: 8, heartbeatMs: 15_000 });
+    stream.onModuleInit();
+    return stream;
+  };
+  /** The database's connections waiting on LISTEN (the last statement of an idle listener). */
+  const LISTENING = `SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`;
   const result = (orderId: string, type: SagaResult['type'], reason: string | null = null): SagaResult => ({ messageId: randomUUID(), type, orderId, reason });
   const stock = (results: SagaResult[]) => service.applyResults(QUEUES.ordersStockResults, results);
   const payment = (results: SagaResult[]) => service.applyResults(QUEUES.ordersPaymentResults, results);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { QUEUES, type QueueName, type SentEmailView, type SignInRequested } from '@shop/contracts';
-import { UnprocessableMessageError } from '@shop/messaging';
+import { deliveryContext, UnprocessableMessageError } from '@shop/messaging';
 import { InboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter, Histogram } from 'prom-client';
@@ -35,10 +35,10 @@ const emailLatency = singletonMetric(
     }),
 );
 
-/** A lifecycle event as the consumer hands it over. */
-export type OrderEventMessage = OrderEvent & { messageId: string };
+/** A lifecycle event as the consumer hands it over (`traceparent`: the delivery's, the parent of its emails' spans). */
+export type OrderEventMessage = OrderEvent & { messageId: string; traceparent?: string };
 /** A sign-in link as the consumer hands it over. */
-export type SignInMessage = { messageId: string; payload: SignInRequested };
+export type SignInMessage = { messageId: string; payload: SignInRequested; traceparent?: string };
 
 /**
  * What happened to a message. `repeated`: a refusal recorded by an earlier delivery of the message,
@@ -72,6 +72,8 @@ interface Sending {
   /** The inbox's consumer name: the queue the message came from. */
   consumer: QueueName;
   messageId: string;
+  /** The delivery's trace context: each email's SMTP send is a span in the order's (or the sign-in request's) trace. */
+  traceparent: string | undefined;
   /** The message's own email kind, for the counters of what did not send it. */
   kind: SentEmailKind;
   orderId: string | null;
@@ -104,6 +106,7 @@ export class EmailsService {
       return {
         consumer: QUEUES.notificationsOrderEvents,
         messageId: message.messageId,
+        traceparent: message.traceparent,
         kind,
         orderId,
         about: `order ${orderId}`,
@@ -141,9 +144,10 @@ export class EmailsService {
    * token is in the email only: the sent log keeps the recipient and the Message-ID.
    */
   sendSignInEmails(messages: SignInMessage[]): Promise<void> {
-    return this.sendEach(messages, ({ messageId, payload }) => ({
+    return this.sendEach(messages, ({ messageId, payload, traceparent }) => ({
       consumer: QUEUES.notificationsSignInLinks,
       messageId,
+      traceparent,
       kind: SIGN_IN_KIND,
       orderId: null,
       about: `sign-in link ${payload.linkId}`,
@@ -216,7 +220,12 @@ export class EmailsService {
       for (const email of decision.emails) {
         let smtpResponse: string;
         try {
-          smtpResponse = await this.mailer.send(email.email);
+          smtpResponse = await this.mailer.send(email.email, {
+            parent: deliveryContext(sending),
+            kind: email.kind,
+            messageId: sending.messageId,
+            orderId: sending.orderId,
+          });
         } catch (err) {
           // An outage or an unknown failure rolls the claim back: the message comes again.
           if (classifySmtpFailure(err) !== 'refused') throw err;

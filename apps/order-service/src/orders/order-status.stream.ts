@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { OrderStatusEvent } from '@shop/contracts';
+import { contextOf } from '@shop/messaging';
 import { PgListener } from '@shop/outbox';
 import { filter, from, map, merge, Observable, Subject, takeWhile } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { admitStream, endsStream, onlyForward, type StreamAdmission } from './order-stream-rules';
-import { toStatusEvent, type OrderStatusRow } from './order.view';
+import { toStatusEvent, type OrderStatusNotification } from './order.view';
 import { ORDER_STATUS_CHANNEL, OrdersRepository } from './orders.repository';
 
 export const ORDER_STREAM_SETTINGS = Symbol('ORDER_STREAM_SETTINGS');
@@ -18,6 +20,8 @@ export interface OrderStreamSettings {
   /** Time between heartbeats on an open stream (SSE_HEARTBEAT_MS). */
   heartbeatMs: number;
 }
+
+const tracer = trace.getTracer('@shop/order-service');
 
 /** A place held by one open stream; `release` is idempotent, so every way a stream ends may call it. */
 export interface StreamSlot {
@@ -47,7 +51,7 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
     this.listener = new PgListener(
       dataSource,
       ORDER_STATUS_CHANNEL,
-      (payload) => this.changes.next(toStatusEvent(JSON.parse(payload) as OrderStatusRow)),
+      (payload) => this.pushChange(payload),
       undefined,
       () => void this.reReadFollowedOrders(),
     );
@@ -99,6 +103,51 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
 
   changesOf(orderId: string): Observable<OrderStatusEvent> {
     return this.changes.pipe(filter((change) => change.orderId === orderId));
+  }
+
+  /**
+   * Pushes a notified change to the streams of its order open here, as a span `sse push` in the
+   * order's trace: its parent is the context the notification carries (the answer that made the
+   * change, on whichever instance), not this listener's. Kind PRODUCER: the push sends a one-way
+   * message to a remote receiver (the browser), which answers nothing and carries no trace on, so
+   * no consumer span follows it; INTERNAL would say nothing leaves the process. No span where no
+   * stream follows the order: every instance hears every change. A notification without a
+   * traceparent (from an instance that predates it) is pushed all the same, under a trace of its own.
+   */
+  private pushChange(payload: string): void {
+    let notified: OrderStatusNotification;
+    let event: OrderStatusEvent;
+    try {
+      notified = JSON.parse(payload) as OrderStatusNotification;
+      event = toStatusEvent(notified);
+    } catch (err) {
+      this.logger.warn(`ignored a notification on "${ORDER_STATUS_CHANNEL}" that is not an order's status (${(err as Error).message})`);
+      return;
+    }
+    const streams = this.streamsByOrder.get(event.orderId) ?? 0;
+    if (streams === 0) {
+      this.changes.next(event);
+      return;
+    }
+    const parent = contextOf(typeof notified.traceparent === 'string' ? notified.traceparent : undefined);
+    const span = tracer.startSpan(
+      'sse push',
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'shop.order.id': event.orderId,
+          'shop.order.status': event.status,
+          ...(event.payment ? { 'shop.order.payment_status': event.payment.status } : {}),
+          'shop.sse.stream_count': streams,
+        },
+      },
+      parent,
+    );
+    try {
+      context.with(trace.setSpan(parent, span), () => this.changes.next(event));
+    } finally {
+      span.end();
+    }
   }
 
   /** Pushes the current status of every order an open stream follows (streams drop what they already sent). */

@@ -31,6 +31,14 @@ export interface OrderStatusRow {
   updatedAt: Date | string;
 }
 
+/**
+ * The notification of a change: the row, and the W3C trace context of the work that committed it
+ * (absent from a notification sent before traces were carried, or of a change made outside the saga).
+ */
+export interface OrderStatusNotification extends OrderStatusRow {
+  traceparent?: string | null;
+}
+
 export function toStatusEvent(order: OrderStatusRow): OrderStatusEvent {
   return {
     orderId: order.id,

@@ -142,9 +142,15 @@ export class OrdersRepository {
 
   /**
    * Writes the orders' new saga states and announces each change to listeners when the transaction
-   * commits (the notification is the row as a stream reads it); returns when each changed.
+   * commits (the notification is the row as a stream reads it, with the trace context of the change
+   * when given: whichever instance pushes it to a browser continues the order's trace); returns when
+   * each changed.
    */
-  async updateSagaStates(manager: EntityManager, changes: ReadonlyMap<string, SagaOrder>): Promise<Map<string, Date>> {
+  async updateSagaStates(
+    manager: EntityManager,
+    changes: ReadonlyMap<string, SagaOrder>,
+    traceparents: ReadonlyMap<string, string | undefined> = new Map(),
+  ): Promise<Map<string, Date>> {
     if (changes.size === 0) return new Map();
     const ids = [...changes.keys()];
     const states = ids.map((id) => changes.get(id)!);
@@ -153,12 +159,12 @@ export class OrdersRepository {
          UPDATE orders SET status = change.status, status_reason = change.status_reason, payment_status = change.payment_status,
            payment_reason = change.payment_reason, stock_released = change.stock_released, updated_at = now(),
            cancelled_at = CASE WHEN change.status = 'CANCELLED' THEN coalesce(orders.cancelled_at, now()) ELSE orders.cancelled_at END
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[])
-           AS change (id, status, status_reason, payment_status, payment_reason, stock_released)
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $8::text[])
+           AS change (id, status, status_reason, payment_status, payment_reason, stock_released, traceparent)
          WHERE orders.id = change.id
-         RETURNING orders.*
+         RETURNING orders.*, change.traceparent
        )
-       SELECT id, updated_at, pg_notify($7, (SELECT row_to_json(notified) FROM (SELECT ${STATUS_ROW_COLUMNS}) notified)::text) FROM updated`,
+       SELECT id, updated_at, pg_notify($7, (SELECT row_to_json(notified) FROM (SELECT ${STATUS_ROW_COLUMNS}, traceparent) notified)::text) FROM updated`,
       [
         ids,
         states.map((state) => state.status),
@@ -167,6 +173,7 @@ export class OrdersRepository {
         states.map((state) => state.paymentReason),
         states.map((state) => state.stockReleased),
         ORDER_STATUS_CHANNEL,
+        ids.map((id) => traceparents.get(id) ?? null),
       ],
     );
     return new Map(rows.map((row) => [row.id, row.updated_at]));

@@ -9,6 +9,7 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { context } from '@opentelemetry/api';
 import {
   CANCEL_TOKEN_HEADER,
   event,
@@ -20,6 +21,7 @@ import {
   type PlacedOrderView,
   type QueueName,
 } from '@shop/contracts';
+import { traceparentOf } from '@shop/messaging';
 import { InboxService, OutboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { createHash, randomUUID } from 'node:crypto';
@@ -260,7 +262,13 @@ export class OrdersService {
 
   /** Writes what the saga decided: the new states, then their lifecycle events with the state they carry. */
   private async write(manager: EntityManager, outcome: SagaOutcome<OrderSagaEvent>, traceparents = new Map<string, string | undefined>()): Promise<void> {
-    const changedAt = await this.orders.updateSagaStates(manager, outcome.changes);
+    // Each change's notification carries the context of the answer that made it (one of a batch), else the active span's (a shopper's cancel).
+    const active = traceparentOf(context.active());
+    const changedAt = await this.orders.updateSagaStates(
+      manager,
+      outcome.changes,
+      new Map([...outcome.changes.keys()].map((id) => [id, traceparents.get(id) ?? active])),
+    );
     if (outcome.publish.length === 0) return;
     const orders = new Map(
       (await this.orders.findByIds(manager, [...new Set(outcome.publish.map((publication) => publication.orderId))])).map((order) => [order.id, order]),
