@@ -176,7 +176,11 @@ async function tracing(shop: Shop, results: BenchResults): Promise<void> {
       await shop.quiesce();
       const tag = `${label}-e2e`;
       await offerOrders({ url: shop.orders.url, rate: 100, seconds: PLAN.e2eSeconds, tag });
-      await waitFor(async () => (await shop.pendingOrders(`${tag}@bench.example`)) === 0, { timeoutMs: SETTLE_TIMEOUT_MS, intervalMs: 250, what: `${tag} orders to settle` });
+      await waitFor(async () => (await shop.pendingOrders(`${tag}@bench.example`)) === 0, {
+        timeoutMs: SETTLE_TIMEOUT_MS,
+        intervalMs: 250,
+        what: `${tag} orders to settle`,
+      });
       const latency = await shop.confirmationLatency(`${tag}@bench.example`);
       turns.push({ on, intakeRps: intake.rps, intakeP99ms: intake.p99ms, p50ms: latency.p50ms, p99ms: latency.p99ms });
       log(`B8 tracing ${on ? 'exported' : 'off'}: ${JSON.stringify(turns.at(-1))}`);

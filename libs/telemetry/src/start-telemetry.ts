@@ -33,12 +33,7 @@ export function telemetryConfigErrors(env: NodeJS.ProcessEnv = process.env): str
   for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) {
     const value = env[name]?.trim();
     if (!value) continue;
-    let url: URL | null = null;
-    try {
-      url = new URL(value);
-    } catch {
-      url = null;
-    }
+    const url = URL.canParse(value) ? new URL(value) : null;
     if (!url || !['http:', 'https:'].includes(url.protocol)) errors.push(`${name}: must be an http(s) URL such as http://jaeger:4318, got "${value}"`);
   }
   for (const name of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']) {
