@@ -6,7 +6,6 @@
  */
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { EXCHANGES, QUEUES, SHOP_NAME, type OrderConfirmed, type OrderPlaced, type OrderRejected } from '@shop/contracts';
 import { createDatabase, createVhost, waitFor } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
@@ -15,7 +14,7 @@ import { Pool } from 'pg';
 import { createNotificationService } from '../src/app';
 import { loadNotificationServiceConfig } from '../src/config';
 import { keptDeadLetters } from './kept-dead-letters';
-import { aTraceparent, parentOf, recordSpans } from './recorded-spans';
+import { aTraceparent, parentOf, recordSpans, type ReadableSpan } from '../../../libs/testing/src/recorded-spans';
 import { SmtpCatcher } from './smtp-catcher';
 
 const SHOP_URL = 'https://shop.example';

@@ -14,7 +14,7 @@ import { Pool } from 'pg';
 import { createNotificationService } from '../src/app';
 import { loadNotificationServiceConfig } from '../src/config';
 import { keptDeadLetters } from './kept-dead-letters';
-import { aTraceparent, parentOf, recordSpans } from './recorded-spans';
+import { aTraceparent, parentOf, recordSpans } from '../../../libs/testing/src/recorded-spans';
 import { SmtpCatcher } from './smtp-catcher';
 
 const SHOP_URL = 'https://shop.example';

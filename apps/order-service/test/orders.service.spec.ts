@@ -25,7 +25,7 @@ import { OrderStatusStream } from '../src/orders/order-status.stream';
 import { Order } from '../src/orders/order.entity';
 import { ORDER_STATUS_CHANNEL, OrdersRepository } from '../src/orders/orders.repository';
 import { CANCEL_TOKEN_SECRET, OrdersService, type SagaResult } from '../src/orders/orders.service';
-import { aTraceparent, recordSpans } from './recorded-spans';
+import { aTraceparent, recordSpans } from '../../../libs/testing/src/recorded-spans';
 
 const [MUG, TEE] = DEMO_CATALOG;
 const SECRET = 'a-cancel-token-secret-for-the-medium-tests';

@@ -1,8 +1,10 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
+export type { ReadableSpan };
+
 /**
- * An OpenTelemetry SDK of the test's own, registered as the services' would be (async context, W3C
+ * An OpenTelemetry SDK of the test's own (not exported from the index: only span tests load the SDK), registered as the services' would be (async context, W3C
  * trace context), keeping every span that ends in memory instead of exporting it.
  */
 export function recordSpans(): { spans: () => ReadableSpan[]; stop: () => Promise<void> } {
