@@ -34,6 +34,15 @@ describe('an order is decided once, by order id', () => {
     const placed = await shop.placeOrder(anOrder([{ sku, quantity }]));
     expect(placed.status).toBe(201);
     await waitFor(async () => (await shop.orderStatus(placed.body.id)) === status, { what: `order ${status}` });
+    // A rejected order's stock release (inventory answers order.rejected with stock.released) comes after it.
+    if (status === 'REJECTED') {
+      await waitFor(
+        async () => (await shop.orders.query(`SELECT stock_released FROM orders WHERE id = $1`, [placed.body.id])).rows[0]?.stock_released === true,
+        {
+          what: 'the stock release recorded',
+        },
+      );
+    }
     // A confirmed order's capture comes after it: settled, the order changes no more unless an answer changes it.
     if (status === 'CONFIRMED') {
       await waitFor(

@@ -162,7 +162,7 @@ export class OutboxRepository {
 
   async backlog(manager: EntityManager): Promise<OutboxBacklog> {
     const [row]: { backlog: number; oldest_age_seconds: number | null; parked: number }[] = await manager.query(
-      `SELECT count(*)::int AS backlog, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at))::float8 AS oldest_age_seconds,
+      `SELECT count(*)::int AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest_age_seconds,
          (SELECT count(*)::int FROM outbox WHERE parked_at IS NOT NULL) AS parked
        FROM outbox WHERE published_at IS NULL AND parked_at IS NULL`,
     );
