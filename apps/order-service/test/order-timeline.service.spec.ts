@@ -3,27 +3,19 @@
  * an order placed by the real OrdersService, its outbox row read back by the real OutboxService. The
  * other services' hops are not asked (no URL configured), order-service's own are not the point here.
  */
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { type TestingModule } from '@nestjs/testing';
 import { DEMO_CATALOG, type CreateOrderRequest } from '@shop/contracts';
-import { InboxService, OUTBOX_MIGRATIONS, OUTBOX_OPTIONS, OutboxService } from '@shop/outbox';
+import { OutboxService } from '@shop/outbox';
 import { ServiceTrace } from '@shop/service';
 import { createDatabase } from '@shop/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { CATALOG_CACHE_MS, CatalogService } from '../src/catalog/catalog.service';
-import { Product } from '../src/catalog/product.entity';
-import { CreateCatalog1732500000001 } from '../src/database/migrations/1732500000001-create-catalog';
-import { CreateOrders1732500000002 } from '../src/database/migrations/1732500000002-create-orders';
-import { PendingOrdersIndex1733300000005 } from '../src/database/migrations/1733300000005-pending-orders-index';
-import { PaidAndCancellableOrders1765000000006 } from '../src/database/migrations/1765000000006-paid-and-cancellable-orders';
 import { OrderTimelineService } from '../src/operations/order-timeline.service';
 import { PEER_OPERATIONS_OPTIONS, PeerOperationsClient } from '../src/operations/peer-operations.client';
 import { TRACE_URL_TEMPLATE } from '../src/operations/trace-link';
-import { OrderLine } from '../src/orders/order-line.entity';
-import { Order } from '../src/orders/order.entity';
 import { OrdersRepository } from '../src/orders/orders.repository';
-import { CANCEL_TOKEN_SECRET, OrdersService } from '../src/orders/orders.service';
+import { OrdersService } from '../src/orders/orders.service';
+import { ordersMediumModule } from './orders-medium-module';
 
 const [MUG] = DEMO_CATALOG;
 const TEMPLATE = 'http://localhost:16686/trace/{traceId}';
@@ -36,40 +28,14 @@ describe('OrderTimelineService: the order trace id and its link', () => {
 
   beforeAll(async () => {
     database = await createDatabase('orders_timeline');
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        TypeOrmModule.forRoot({
-          type: 'postgres',
-          url: database.url,
-          entities: [Product, Order, OrderLine],
-          migrations: [
-            ...OUTBOX_MIGRATIONS,
-            CreateCatalog1732500000001,
-            CreateOrders1732500000002,
-            PendingOrdersIndex1733300000005,
-            PaidAndCancellableOrders1765000000006,
-          ],
-          migrationsRun: true,
-          synchronize: false,
-        }),
-      ],
-      providers: [
-        OrdersService,
-        OrdersRepository,
-        CatalogService,
-        InboxService,
-        OutboxService,
-        OrderTimelineService,
-        PeerOperationsClient,
-        { provide: CATALOG_CACHE_MS, useValue: 0 },
-        { provide: OUTBOX_OPTIONS, useValue: {} },
-        { provide: CANCEL_TOKEN_SECRET, useValue: 'a-cancel-token-secret-for-the-medium-tests' },
-        // No peer is configured: each is named as not asked, and the view is still whole.
-        { provide: PEER_OPERATIONS_OPTIONS, useValue: { urls: {}, adminToken: undefined, timeoutMs: 100 } },
-        { provide: ServiceTrace, useValue: { traceOf: async (orderId: string) => ({ service: 'orders', orderId, entries: [] }) } },
-        { provide: TRACE_URL_TEMPLATE, useValue: TEMPLATE },
-      ],
-    }).compile();
+    moduleRef = await ordersMediumModule(database.url, [
+      OrderTimelineService,
+      PeerOperationsClient,
+      // No peer is configured: each is named as not asked, and the view is still whole.
+      { provide: PEER_OPERATIONS_OPTIONS, useValue: { urls: {}, adminToken: undefined, timeoutMs: 100 } },
+      { provide: ServiceTrace, useValue: { traceOf: async (orderId: string) => ({ service: 'orders', orderId, entries: [] }) } },
+      { provide: TRACE_URL_TEMPLATE, useValue: TEMPLATE },
+    ]);
     orders = moduleRef.get(OrdersService);
     sql = moduleRef.get(DataSource);
   });

@@ -4,31 +4,22 @@
  * are not there. What it did is read back from the tables: orders, lines, outbox and inbox rows.
  */
 import { ConflictException, ForbiddenException, NotFoundException, UnauthorizedException, UnprocessableEntityException } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { type TestingModule } from '@nestjs/testing';
 import { SpanKind } from '@opentelemetry/api';
 import { DEMO_CATALOG, QUEUES, ROUTING_KEYS, type CreateOrderRequest, type OrderStatusEvent } from '@shop/contracts';
-import { InboxService, OUTBOX_MIGRATIONS, OUTBOX_OPTIONS, OutboxService } from '@shop/outbox';
 import { createDatabase, waitFor } from '@shop/testing';
 import { randomUUID } from 'node:crypto';
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { CATALOG_CACHE_MS, CatalogService } from '../src/catalog/catalog.service';
-import { Product } from '../src/catalog/product.entity';
-import { CreateCatalog1732500000001 } from '../src/database/migrations/1732500000001-create-catalog';
-import { CreateOrders1732500000002 } from '../src/database/migrations/1732500000002-create-orders';
-import { PendingOrdersIndex1733300000005 } from '../src/database/migrations/1733300000005-pending-orders-index';
-import { PaidAndCancellableOrders1765000000006 } from '../src/database/migrations/1765000000006-paid-and-cancellable-orders';
 import { cancelTokenFor } from '../src/orders/cancel-token';
-import { OrderLine } from '../src/orders/order-line.entity';
 import { OrderStatusStream } from '../src/orders/order-status.stream';
-import { Order } from '../src/orders/order.entity';
 import { ORDER_STATUS_CHANNEL, OrdersRepository } from '../src/orders/orders.repository';
-import { CANCEL_TOKEN_SECRET, OrdersService, type SagaResult } from '../src/orders/orders.service';
+import { OrdersService, type SagaResult } from '../src/orders/orders.service';
 import { aTraceparent, recordSpans } from '../../../libs/testing/src/recorded-spans';
+import { MEDIUM_CANCEL_TOKEN_SECRET, ordersMediumModule } from './orders-medium-module';
 
 const [MUG, TEE] = DEMO_CATALOG;
-const SECRET = 'a-cancel-token-secret-for-the-medium-tests';
+const SECRET = MEDIUM_CANCEL_TOKEN_SECRET;
 
 describe('OrdersService on PostgreSQL', () => {
   let database: Awaited<ReturnType<typeof createDatabase>>;
@@ -39,34 +30,7 @@ describe('OrdersService on PostgreSQL', () => {
 
   beforeAll(async () => {
     database = await createDatabase('orders_medium');
-    moduleRef = await Test.createTestingModule({
-      imports: [
-        TypeOrmModule.forRoot({
-          type: 'postgres',
-          url: database.url,
-          entities: [Product, Order, OrderLine],
-          migrations: [
-            ...OUTBOX_MIGRATIONS,
-            CreateCatalog1732500000001,
-            CreateOrders1732500000002,
-            PendingOrdersIndex1733300000005,
-            PaidAndCancellableOrders1765000000006,
-          ],
-          migrationsRun: true,
-          synchronize: false,
-        }),
-      ],
-      providers: [
-        OrdersService,
-        OrdersRepository,
-        CatalogService,
-        InboxService,
-        OutboxService,
-        { provide: CATALOG_CACHE_MS, useValue: 0 },
-        { provide: OUTBOX_OPTIONS, useValue: {} },
-        { provide: CANCEL_TOKEN_SECRET, useValue: SECRET },
-      ],
-    }).compile();
+    moduleRef = await ordersMediumModule(database.url);
     service = moduleRef.get(OrdersService);
     sql = moduleRef.get(DataSource);
   });
