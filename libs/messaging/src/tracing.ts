@@ -141,6 +141,14 @@ export interface ProcessTrace {
   end(error?: unknown): void;
 }
 
+/** What every `process` span says: the system, the operation, the queue. */
+const processing = (queue: string): Attributes => ({
+  ...RABBITMQ,
+  'messaging.operation.type': 'process',
+  'messaging.operation.name': 'process',
+  'messaging.destination.name': queue,
+});
+
 /**
  * Spans for a batch handed to a handler: a `process` span per message, child of the message's
  * context (the order's trace goes on through it), and for more than one message a `process` span
@@ -156,13 +164,7 @@ export function traceProcess(deliveries: ConsumedMessage[]): ProcessTrace {
           name,
           {
             kind: SpanKind.CONSUMER,
-            attributes: {
-              ...RABBITMQ,
-              'messaging.operation.type': 'process',
-              'messaging.operation.name': 'process',
-              'messaging.destination.name': queue,
-              'messaging.batch.message_count': deliveries.length,
-            },
+            attributes: { ...processing(queue), 'messaging.batch.message_count': deliveries.length },
             links: deliveries.flatMap((delivery): Link[] => {
               const linked = trace.getSpanContext(contextOf(delivery.traceparent));
               return linked ? [{ context: linked }] : [];
@@ -177,10 +179,7 @@ export function traceProcess(deliveries: ConsumedMessage[]): ProcessTrace {
       {
         kind: SpanKind.CONSUMER,
         attributes: {
-          ...RABBITMQ,
-          'messaging.operation.type': 'process',
-          'messaging.operation.name': 'process',
-          'messaging.destination.name': delivery.queue,
+          ...processing(delivery.queue),
           'messaging.rabbitmq.destination.routing_key': delivery.type,
           'messaging.message.id': delivery.messageId,
           ...(delivery.correlationId ? { 'messaging.message.conversation_id': delivery.correlationId } : {}),
