@@ -9,10 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { DEMO_CATALOG, SHOP_NAME, type OrderStatusEvent, type OrderView } from '@shop/contracts';
+import { DEMO_CATALOG, SHOP_NAME, type OrderView } from '@shop/contracts';
 import { waitFor } from '@shop/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ComposeDriver } from '../src/compose-driver';
+import { followStatus } from '../src/follow-status';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
@@ -30,30 +31,6 @@ interface MailDevEmail {
   from: { address: string; name: string }[];
   to: { address: string }[];
   headers: Record<string, string>;
-}
-
-/** The order's status events as they arrive on one stream opened through nginx; `done` once the stream ends. */
-function followStatus(url: string): { events: OrderStatusEvent[]; done: Promise<void>; close: () => void } {
-  const events: OrderStatusEvent[] = [];
-  const abort = new AbortController();
-  const done = (async () => {
-    const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
-    if (response.status !== 200 || !response.body) throw new Error(`${url} answered ${response.status}`);
-    let buffer = '';
-    for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (/^event: /m.test(block)) continue; // heartbeats are named; status events are not
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (data) events.push(JSON.parse(data) as OrderStatusEvent);
-      }
-    }
-  })();
-  done.catch(() => undefined); // read by the test; an abort at the end is not a failure
-  return { events, done, close: () => abort.abort() };
 }
 
 describe("README's demo, through the storefront of `docker compose up --build`", () => {
