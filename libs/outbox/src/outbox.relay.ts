@@ -153,32 +153,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       const rows = await this.repository.claim(manager, this.options.batchSize);
       if (rows.length === 0) return { claimed: 0, published: 0, brokerError: null, brokerFailures: 0 };
 
-      // Each publish in the trace of the operation that wrote its row (see tracePublish).
-      const spans = tracePublish(
-        rows.map((row) => ({
-          exchange: row.exchange,
-          routingKey: row.routing_key,
-          messageId: row.message_id ?? row.id,
-          correlationId: row.headers[HEADERS.correlationId],
-          traceparent: row.headers[HEADERS.traceparent],
-          writtenAt: row.created_at,
-        })),
-      );
+      const messages = rows.map((row) => ({
+        exchange: row.exchange,
+        routingKey: row.routing_key,
+        messageId: row.message_id ?? row.id,
+        type: row.message_type ?? undefined,
+        payload: row.payload,
+        timestamp: row.created_at,
+        correlationId: row.headers[HEADERS.correlationId],
+        traceparent: row.headers[HEADERS.traceparent],
+        headers: row.headers,
+        mandatory: this.options.mustBeRouted(row.routing_key, row.exchange),
+      }));
+      // Each publish in the trace of the operation that wrote its row (see tracePublish); the message carries its span on.
+      const spans = tracePublish(messages.map((message) => ({ ...message, writtenAt: message.timestamp })));
       const results = await Promise.allSettled(
-        rows.map((row, index) =>
-          this.publisher.publish({
-            exchange: row.exchange,
-            routingKey: row.routing_key,
-            messageId: row.message_id ?? row.id,
-            type: row.message_type ?? undefined,
-            payload: row.payload,
-            timestamp: row.created_at,
-            correlationId: row.headers[HEADERS.correlationId],
-            traceparent: spans.traceparents[index],
-            headers: row.headers,
-            mandatory: this.options.mustBeRouted(row.routing_key, row.exchange),
-          }),
-        ),
+        messages.map((message, index) => this.publisher.publish({ ...message, traceparent: spans.traceparents[index] })),
       );
       spans.end(results);
       const verdicts = publishVerdicts(results);
