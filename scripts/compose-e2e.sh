@@ -20,6 +20,12 @@ if ! docker info >/dev/null 2>&1; then
   exports=$(cd / && "$setup") || skip "$setup failed"
   eval "$exports"
   docker info >/dev/null 2>&1 || skip "the container environment from $setup does not answer"
+  # Nothing can be pulled here, and no Jaeger image can be built: the observability profile's jaeger
+  # runs e2e/jaeger-standin (OTLP in, Jaeger's query API out, as the official image) unless told otherwise.
+  if [ -z "${JAEGER_IMAGE:-}" ]; then
+    jaeger_standin=localhost/shop-jaeger-standin:e2e
+    export JAEGER_IMAGE=$jaeger_standin
+  fi
 fi
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || skip "neither docker-compose nor docker compose is installed"
 
@@ -38,9 +44,14 @@ check() { # check NAME COMMAND...: one line per check, its output only when it f
 for files in docker-compose.yml docker-compose.yml,docker-compose.cluster.yml docker-compose.yml,docker-compose.e2e.yml; do
   check "docker-compose config ($files)" compose $(printf -- '-f %s ' ${files//,/ }) config -q
 done
-# The observability profile (Jaeger): no image of it runs here, so its config is what is checked
-# (its content: test/integration/compose-observability.spec.ts).
+# The observability profile (Jaeger), which the scenarios below also run, with every span exported to
+# it (its content: test/integration/compose-observability.spec.ts).
 check "docker-compose --profile observability config (docker-compose.yml)" compose -f docker-compose.yml --profile observability config -q
+
+if [ -n "${jaeger_standin:-}" ]; then
+  check "the Jaeger stand-in builds ($jaeger_standin)" \
+    docker build --build-arg "NODE_IMAGE=${NODE_IMAGE:-node:24-bookworm-slim}" -t "$jaeger_standin" e2e/jaeger-standin
+fi
 
 # Every image the compose files name, built as README's first command builds it, from the tracked
 # files only (a copy of the tree: nothing ignored or untracked can stand in for a missing file) and

@@ -26,6 +26,19 @@ const SECURITY_HEADERS = [
   ...readFileSync(resolve(__dirname, '../../apps/storefront/security-headers.conf'), 'utf8').matchAll(/^add_header ([A-Za-z-]+) "([^"$]*)" always;$/gm),
 ].map(([, name, value]) => [name, value] as const);
 
+/** Jaeger's query API (`GET /api/traces/<trace id>`), as much of it as this test reads. */
+interface JaegerTrace {
+  spans: {
+    spanID: string;
+    operationName: string;
+    references: { refType: 'CHILD_OF' | 'FOLLOWS_FROM'; spanID: string }[];
+    processID: string;
+    tags: { key: string; value: unknown }[];
+  }[];
+  processes: Record<string, { serviceName: string }>;
+}
+const SHOP_SERVICES = ['order-service', 'inventory-service', 'notification-service', 'payment-service'];
+
 interface MailDevEmail {
   subject: string;
   from: { address: string; name: string }[];
@@ -119,5 +132,35 @@ describe("README's demo, through the storefront of `docker compose up --build`",
     expect(confirmation.to.map((to) => to.address)).toEqual(['ada@example.com']);
     expect(confirmation.from).toEqual([{ address: 'orders@shop.example', name: SHOP_NAME }]);
     expect(pageErrors).toEqual([]);
+  });
+  it("is one trace in Jaeger (the observability profile, every service exporting to it): the POST, each service's work, the emails", async () => {
+    // The order's trace id is its order.placed outbox row's traceparent (what the operators' console links to).
+    const { rows } = await system
+      .sql('orders')
+      .query<{ traceparent: string }>(
+        `SELECT headers->>'traceparent' AS traceparent FROM outbox WHERE routing_key = 'order.placed' AND payload->>'orderId' = $1`,
+        [order.id],
+      );
+    const traceId = rows[0].traceparent.split('-')[1];
+    const jaeger = await system.jaegerUrl();
+    // Spans leave each service in batches (every 5 s by default); the confirmation email's comes last.
+    const trace = await waitFor(
+      async () => {
+        const response = await fetch(`${jaeger}/api/traces/${traceId}`);
+        if (response.status !== 200) return false;
+        const [found] = ((await response.json()) as { data: JaegerTrace[] }).data;
+        const emails = found.spans.filter((span) => span.operationName === 'smtp send').length;
+        return emails >= 2 && found;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000, what: `trace ${traceId} in Jaeger with both emails' spans` },
+    );
+    const serviceOf = (span: JaegerTrace['spans'][number]) => trace.processes[span.processID].serviceName;
+    expect([...new Set(trace.spans.map(serviceOf))].sort()).toEqual([...SHOP_SERVICES].sort());
+    const ids = new Set(trace.spans.map((span) => span.spanID));
+    const roots = trace.spans.filter((span) => !span.references.some((reference) => reference.refType === 'CHILD_OF' && ids.has(reference.spanID)));
+    expect(roots.map((span) => [serviceOf(span), span.operationName])).toEqual([['order-service', 'POST /api/orders']]);
+    const processed = trace.spans.filter((span) => span.operationName.startsWith('process ')).map((span) => span.operationName);
+    for (const queue of ['inventory.order-placed', 'orders.stock-results', 'payments.order-payments', 'orders.payment-results', 'notifications.order-events'])
+      expect(processed).toContain(`process ${queue}`);
   });
 });

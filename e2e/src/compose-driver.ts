@@ -20,6 +20,7 @@ const CONTAINER_PORTS = {
   rabbitmq: 5672,
   storefront: 8080,
   maildev: 1080,
+  jaeger: 16686,
 } as const;
 type ComposeService = keyof typeof CONTAINER_PORTS;
 /**
@@ -38,6 +39,8 @@ const SYSTEM = [
   'maildev',
   'storefront',
   'prometheus',
+  // The observability profile: every span the services record is exported to it, whatever is killed.
+  'jaeger',
 ];
 /** Waited for until they answer /health/ready on their published ports: the scenarios talk to them. */
 const REACHED = ['order-service', 'inventory-service', 'payment-service', 'payment-provider'] as const;
@@ -55,6 +58,7 @@ const PUBLISHED_PORT_VARIABLES = [
   'STOREFRONT_PORT',
   'MAILDEV_WEB_PORT',
   'PROMETHEUS_PORT',
+  'JAEGER_UI_PORT',
 ];
 const DATABASE_OF: Record<Database, AppService> = {
   orders: 'order-service',
@@ -79,7 +83,13 @@ export class ComposeDriver implements SystemDriver {
   private readonly project = process.env.E2E_COMPOSE_PROJECT ?? 'shop-e2e';
   /** The shop plus the overlay that publishes its ports for the tests. */
   private readonly files = (process.env.E2E_COMPOSE_FILES ?? 'docker-compose.yml,docker-compose.e2e.yml').split(',');
-  private readonly environment: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn' };
+  private readonly environment: NodeJS.ProcessEnv = {
+    ...process.env,
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+    // README's "Traces" command, with the JSON protocol (Jaeger takes both; the stand-in of hosts without a registry, JSON only).
+    OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://jaeger:4318',
+    OTEL_EXPORTER_OTLP_PROTOCOL: process.env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/json',
+  };
   private command: string[] = [];
   private readonly urls: Partial<Record<AppService, string>> = {};
   private pools: Partial<Record<Database, Pool>> = {};
@@ -116,6 +126,11 @@ export class ComposeDriver implements SystemDriver {
   /** The shop as a shopper reaches it: nginx with the storefront, proxying /api (docker-compose.yml's STOREFRONT_PORT). */
   async shopUrl(): Promise<string> {
     return `http://127.0.0.1:${await this.published('storefront')}`;
+  }
+
+  /** Jaeger's UI and query API (`/api/traces/<trace id>`): the traces the services exported. */
+  async jaegerUrl(): Promise<string> {
+    return `http://127.0.0.1:${await this.published('jaeger')}`;
   }
 
   /** MailDev's web UI and REST API: every email the shop sent. */
@@ -265,7 +280,11 @@ export class ComposeDriver implements SystemDriver {
   private compose(...args: string[]): Promise<{ stdout: string; stderr: string }> {
     const [bin, ...prefix] = this.command;
     const files = this.files.flatMap((file) => ['-f', resolve(REPO, file)]);
-    return run(bin, [...prefix, '-p', this.project, ...files, ...args], { cwd: REPO, env: this.environment, maxBuffer: 64 * 1024 * 1024 });
+    return run(bin, [...prefix, '-p', this.project, ...files, '--profile', 'observability', ...args], {
+      cwd: REPO,
+      env: this.environment,
+      maxBuffer: 64 * 1024 * 1024,
+    });
   }
 }
 
