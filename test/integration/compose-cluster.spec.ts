@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { COMPOSE_TOOLS, resolvedServices } from './compose-config';
 
 /**
  * docker-compose.cluster.yml as the compose tools merge it over docker-compose.yml: three RabbitMQ
@@ -22,33 +21,15 @@ interface ComposeService {
   networks?: Record<string, { aliases?: string[] } | null>;
 }
 
-const TOOLS: { name: string; command: string[] }[] = [
-  { name: 'docker-compose', command: ['docker-compose'] },
-  { name: 'docker compose', command: ['docker', 'compose'] },
-];
+const tools = COMPOSE_TOOLS;
 
-function installed(command: string[]): boolean {
-  return spawnSync(command[0], [...command.slice(1), 'version'], { encoding: 'utf8' }).status === 0;
-}
-
-const tools = TOOLS.filter((tool) => installed(tool.command));
-
-function mergedServices(command: string[]): Record<string, ComposeService> {
-  // Without the cookie or image variables of the caller's shell: the file's own defaults.
-  const env = { ...process.env };
-  for (const name of ['RABBITMQ_ERLANG_COOKIE', 'RABBITMQ_IMAGE', 'STOREFRONT_PORT', 'RABBITMQ_MANAGEMENT_PORT']) delete env[name];
-  const run = spawnSync(
-    command[0],
-    [...command.slice(1), '-p', 'shop-config-check', '-f', 'docker-compose.yml', '-f', 'docker-compose.cluster.yml', 'config'],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env,
-    },
+/** Without the cookie, image and port variables of the caller's shell: the file's own defaults. */
+const mergedServices = (command: string[]) =>
+  resolvedServices<ComposeService>(
+    command,
+    ['-f', 'docker-compose.yml', '-f', 'docker-compose.cluster.yml'],
+    /^(RABBITMQ_ERLANG_COOKIE|RABBITMQ_IMAGE|STOREFRONT_PORT|RABBITMQ_MANAGEMENT_PORT)$/,
   );
-  if (run.status !== 0) throw new Error(`${command.join(' ')} config failed: ${run.stderr}`);
-  return parse(run.stdout).services;
-}
 
 /** target path -> source, for both the short ("src:dst:mode") and the long volume syntax. */
 function mounts(service: ComposeService): Map<string, string> {

@@ -1,17 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { parse } from 'yaml';
+import { COMPOSE_TOOLS, resolvedServices } from './compose-config';
 import { loadOrderServiceConfig } from '../../apps/order-service/src/config';
 
 /**
  * docker-compose.yml's `observability` profile, as the compose tools resolve it: Jaeger (its image
  * through JAEGER_IMAGE, OTLP in on the compose network, its UI on the host's 127.0.0.1), the four shop
  * services with the standard OTEL variables (empty by default: nothing exported) and their names, and
- * order-service linking traces to that UI. No Jaeger image can run where this project is developed,
- * so this is the profile's check: `config` with every compose tool installed (docker-compose 1.29,
- * `docker compose` v2; neither needs an engine for it); with none, the suite is reported as skipped.
+ * order-service linking traces to that UI; resolved by every compose tool installed. The compose e2e
+ * also runs the profile (a stand-in for Jaeger where no image can be had) and finds an order's trace
+ * in it: e2e/compose/readme-demo.e2e.ts.
  */
-const root = join(__dirname, '../..');
 
 const SHOP_SERVICES = ['order-service', 'inventory-service', 'notification-service', 'payment-service'];
 /** Variables of the caller's shell that would change what is checked: the file's own defaults are. */
@@ -29,28 +26,10 @@ interface ComposeService {
   deploy?: { replicas?: number };
 }
 
-const TOOLS: { name: string; command: string[] }[] = [
-  { name: 'docker-compose', command: ['docker-compose'] },
-  { name: 'docker compose', command: ['docker', 'compose'] },
-];
+const tools = COMPOSE_TOOLS;
 
-function installed(command: string[]): boolean {
-  return spawnSync(command[0], [...command.slice(1), 'version'], { encoding: 'utf8' }).status === 0;
-}
-
-const tools = TOOLS.filter((tool) => installed(tool.command));
-
-function resolved(command: string[], args: string[], variables: Record<string, string> = {}): Record<string, ComposeService> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!CALLER_VARIABLES.test(name)) env[name] = value;
-  const run = spawnSync(command[0], [...command.slice(1), '-p', 'shop-config-check', ...args, 'config'], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...env, ...variables },
-  });
-  if (run.status !== 0) throw new Error(`${command.join(' ')} ${args.join(' ')} config failed: ${run.stderr}`);
-  return parse(run.stdout).services;
-}
+const resolved = (command: string[], args: string[], variables: Record<string, string> = {}) =>
+  resolvedServices<ComposeService>(command, args, CALLER_VARIABLES, variables);
 
 /** host address, host port and container port of each published port, from the short or the long syntax. */
 function published(service: ComposeService): { hostIp: string; hostPort: string; target: string }[] {
