@@ -39,7 +39,16 @@ function take(body) {
           traces.set(span.traceId, []);
           if (traces.size > MAX_TRACES) traces.delete(traces.keys().next().value);
         }
-        traces.get(span.traceId).push({ traceID: span.traceId, spanID: span.spanId, operationName: span.name, references, startTime: startUs, duration: endUs - startUs, tags, service });
+        traces.get(span.traceId).push({
+          traceID: span.traceId,
+          spanID: span.spanId,
+          operationName: span.name,
+          references,
+          startTime: startUs,
+          duration: endUs - startUs,
+          tags,
+          service,
+        });
       }
     }
   }
@@ -89,6 +98,7 @@ createServer((request, response) => {
       ],
     });
   }
-  if (url.pathname === '/') return response.writeHead(200, { 'content-type': 'text/plain' }).end('Jaeger stand-in: the query API only (/api/services, /api/traces/<id>)\n');
+  if (url.pathname === '/')
+    return response.writeHead(200, { 'content-type': 'text/plain' }).end('Jaeger stand-in: the query API only (/api/services, /api/traces/<id>)\n');
   json(response, 404, { data: null, errors: [{ code: 404, msg: 'not found' }] });
 }).listen(16686, '0.0.0.0');
