@@ -71,7 +71,7 @@ CMD ["node", "dist/main.js"]
 # ---- build: type-check and bundle (apps/storefront/dist). The build reads nothing outside its own
 # package but its workspace dependencies: the app compiles libs/contracts' sources into the bundle
 # (see vite.config.ts), and the browser tests' harness, type-checked with the app, imports
-# libs/testing. CI builds this image with the cache off, so a file forgotten here fails there.
+# libs/testing. CI builds this image from a clean copy of the tracked files, so a file forgotten here fails there.
 FROM deps AS storefront-build
 COPY tsconfig.base.json ./
 COPY libs/contracts/ libs/contracts/
