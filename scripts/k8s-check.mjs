@@ -11,11 +11,16 @@
  *    strictly (no unknown fields): scripts/k8s-validate.mjs.
  * 4. The shop's own rules: each Deployment has probes, requests and limits, a non-root read-only
  *    container and a PodDisruptionBudget; the NetworkPolicies deny by default and let each service
- *    reach its own database only.
+ *    reach its own database only; nothing refers to a Secret, ConfigMap, ServiceAccount or
+ *    PersistentVolumeClaim that neither the overlay renders, nor an operator writes, nor (for the
+ *    production overlay) the secrets step deploy/create-secrets.mjs creates.
  *
  *   pnpm k8s:check                                 all of the above
  *   node scripts/k8s-check.mjs --validate FILE...  only step 3, for YAML files (the tests use it)
  *   node scripts/k8s-check.mjs --rules FILE...     steps 3 and 4, over the objects of all the files
+ *                                                  (standing for the production overlay)
+ *   node scripts/k8s-check.mjs --overlay DIR       steps 2 to 4 for one overlay (the secrets step
+ *                                                  counts for a directory named production)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -24,6 +29,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
+import { OVERLAY as SECRETS_OVERLAY, PRODUCTION_SECRETS } from '../deploy/create-secrets.mjs';
 import { createValidator, kindOf } from './k8s-validate.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -138,8 +144,160 @@ function databaseIsolation(objects) {
   return problems;
 }
 
+/**
+ * What the operators and Kubernetes write for a rendered object: a reference to one of these is not
+ * dangling although no manifest holds it. Names as each project documents them:
+ * - CloudNativePG `Cluster` N: the owner's credentials `N-app` (username, password, uri...) unless
+ *   bootstrap.initdb.secret names the user's own; `N-superuser` with enableSuperuserAccess; its
+ *   certificates `N-ca`, `N-server`, `N-replication`; the ServiceAccount `N`.
+ * - RabbitMQ Cluster Operator `RabbitmqCluster` N: `N-default-user` (the admin), `N-erlang-cookie`,
+ *   the ServiceAccount `N-server`, the ConfigMaps `N-server-conf` and `N-plugins-conf`.
+ * - Messaging Topology Operator `User` N: `N-user-credentials` (generated, or copied from importCredentialsSecret).
+ * - Kubernetes, in every namespace: the ServiceAccount `default` and the ConfigMap `kube-root-ca.crt`.
+ * Their keys are not listed (they vary by version), so a key of one of these is not checked.
+ */
+function createdByOperators(objects) {
+  const created = [
+    { kind: 'ServiceAccount', name: 'default', by: 'Kubernetes' },
+    { kind: 'ConfigMap', name: 'kube-root-ca.crt', by: 'Kubernetes' },
+  ];
+  for (const object of objects) {
+    const name = object.metadata?.name;
+    const by = `${describe(object)} (its operator)`;
+    const add = (kind, ...names) => names.forEach((n) => created.push({ kind, name: n, by }));
+    if (object.kind === 'Cluster' && object.apiVersion?.startsWith('postgresql.cnpg.io/')) {
+      if (!object.spec?.bootstrap?.initdb?.secret) add('Secret', `${name}-app`);
+      if (object.spec?.enableSuperuserAccess && !object.spec?.superuserSecret) add('Secret', `${name}-superuser`);
+      add('Secret', `${name}-ca`, `${name}-server`, `${name}-replication`);
+      add('ServiceAccount', name);
+    } else if (object.kind === 'RabbitmqCluster') {
+      add('Secret', `${name}-default-user`, `${name}-erlang-cookie`);
+      add('ServiceAccount', `${name}-server`);
+      add('ConfigMap', `${name}-server-conf`, `${name}-plugins-conf`);
+    } else if (object.kind === 'User' && object.apiVersion?.startsWith('rabbitmq.com/')) {
+      add('Secret', `${name}-user-credentials`);
+    }
+  }
+  return created;
+}
+
+/** The pod spec of a workload, wherever its kind keeps it. */
+function podSpecOf(object) {
+  switch (object.kind) {
+    case 'Pod':
+      return object.spec;
+    case 'CronJob':
+      return object.spec?.jobTemplate?.spec?.template?.spec;
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+      return object.spec?.template?.spec;
+  }
+}
+
+/** Every Secret, ConfigMap, ServiceAccount and PersistentVolumeClaim an object refers to: { kind, name, key?, where }. */
+function referencesOf(object) {
+  const refs = [];
+  const ref = (kind, name, where, key) => name && refs.push({ kind, name, where, key });
+  const pod = podSpecOf(object);
+  if (pod) {
+    ref('ServiceAccount', pod.serviceAccountName ?? pod.serviceAccount, 'serviceAccountName');
+    (pod.imagePullSecrets ?? []).forEach((s) => ref('Secret', s.name, 'imagePullSecrets'));
+    for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? []), ...(pod.ephemeralContainers ?? [])]) {
+      for (const env of container.env ?? []) {
+        const from = env.valueFrom ?? {};
+        ref('Secret', from.secretKeyRef?.name, `container ${container.name} env ${env.name}`, from.secretKeyRef?.key);
+        ref('ConfigMap', from.configMapKeyRef?.name, `container ${container.name} env ${env.name}`, from.configMapKeyRef?.key);
+      }
+      for (const from of container.envFrom ?? []) {
+        ref('Secret', from.secretRef?.name, `container ${container.name} envFrom`);
+        ref('ConfigMap', from.configMapRef?.name, `container ${container.name} envFrom`);
+      }
+    }
+    for (const volume of pod.volumes ?? []) {
+      const where = `volume ${volume.name}`;
+      ref('Secret', volume.secret?.secretName, where);
+      ref('ConfigMap', volume.configMap?.name, where);
+      ref('PersistentVolumeClaim', volume.persistentVolumeClaim?.claimName, where);
+      for (const source of volume.projected?.sources ?? []) {
+        ref('Secret', source.secret?.name, where);
+        ref('ConfigMap', source.configMap?.name, where);
+      }
+    }
+  }
+  // The operators' resources that read a Secret (those the CRDs of deploy/schemas define).
+  const spec = object.spec ?? {};
+  if (object.kind === 'Cluster' && object.apiVersion?.startsWith('postgresql.cnpg.io/')) {
+    ref('Secret', spec.bootstrap?.initdb?.secret?.name, 'bootstrap.initdb.secret');
+    ref('Secret', spec.superuserSecret?.name, 'superuserSecret');
+    (spec.managed?.roles ?? []).forEach((role) => ref('Secret', role.passwordSecret?.name, `managed role ${role.name}`));
+    (spec.imagePullSecrets ?? []).forEach((s) => ref('Secret', s.name, 'imagePullSecrets'));
+  } else if (object.kind === 'RabbitmqCluster') {
+    ref('Secret', spec.tls?.secretName, 'tls.secretName');
+    ref('Secret', spec.tls?.caSecretName, 'tls.caSecretName');
+    (spec.imagePullSecrets ?? []).forEach((s) => ref('Secret', s.name, 'imagePullSecrets'));
+  } else if (object.kind === 'User' && object.apiVersion?.startsWith('rabbitmq.com/')) {
+    ref('Secret', spec.importCredentialsSecret?.name, 'importCredentialsSecret');
+  }
+  return refs;
+}
+
+/**
+ * Nothing refers to a Secret, ConfigMap, ServiceAccount or PersistentVolumeClaim that nobody creates:
+ * not rendered by the overlay, not written by an operator for a rendered object (createdByOperators),
+ * not created by the secrets step (`step`: deploy/create-secrets.mjs, for the production overlay). A
+ * pod that reads one waits forever (CreateContainerConfigError). An `optional` reference counts too:
+ * the check cannot tell a Secret left out on purpose from a misspelt name. A key is checked where the
+ * creator's keys are known. One overlay is one namespace, so names are compared without it.
+ */
+function danglingReferences(objects, step) {
+  const created = new Map();
+  const add = ({ kind, name, by, keys }) => created.set(`${kind}/${name}`, { by, keys });
+  for (const object of objects) {
+    if (!['Secret', 'ConfigMap', 'ServiceAccount', 'PersistentVolumeClaim'].includes(object.kind)) continue;
+    const keys = ['Secret', 'ConfigMap'].includes(object.kind) ? Object.keys({ ...object.data, ...object.stringData, ...object.binaryData }) : null;
+    add({ kind: object.kind, name: object.metadata.name, by: 'the overlay', keys });
+  }
+  createdByOperators(objects).forEach(add);
+  for (const secret of step?.secrets ?? []) add({ kind: 'Secret', name: secret.name, by: step.name, keys: Object.keys(secret.data) });
+
+  const nobody = ['the overlay renders', 'an operator writes', ...(step ? [`${step.name} creates`] : [])].join(', nor ');
+  const problems = [];
+  for (const object of objects) {
+    for (const { kind, name, where, key } of referencesOf(object)) {
+      const creator = created.get(`${kind}/${name}`);
+      if (!creator) problems.push(`${describe(object)}: ${where} refers to ${kind} ${name}, which neither ${nobody}`);
+      else if (key && creator.keys && !creator.keys.includes(key))
+        problems.push(
+          `${describe(object)}: ${where} reads key ${key} of ${kind} ${name}, which ${creator.by} creates without it (keys: ${creator.keys.join(', ')})`,
+        );
+    }
+  }
+  return problems;
+}
+
 function validateAll(validate, objects, where) {
   return objects.flatMap((object) => validate(object).map((problem) => `${where}: ${describe(object)} (${kindOf(object)}) ${problem}`));
+}
+
+/** The secrets step, for the overlay it serves: what it creates counts as created there. */
+const secretsStepFor = (overlay) => (overlay === SECRETS_OVERLAY ? { name: 'deploy/create-secrets.mjs', secrets: PRODUCTION_SECRETS } : undefined);
+
+/** Renders one overlay and checks its objects: { objects, problems }. */
+function checkOverlay(binary, validate, dir) {
+  const overlay = path.basename(dir);
+  const where = path.relative(root, dir) || dir;
+  let rendered;
+  try {
+    rendered = execFileSync(binary, ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  } catch (err) {
+    return { objects: [], problems: [`${where}: kustomize failed: ${err.stderr || err.message}`] };
+  }
+  const objects = parseObjects(rendered, where);
+  const rules = [...shopRules(objects), ...databaseIsolation(objects), ...danglingReferences(objects, secretsStepFor(overlay))];
+  return { objects, problems: [...validateAll(validate, objects, where), ...rules.map((problem) => `${where}: ${problem}`)] };
 }
 
 function main() {
@@ -151,11 +309,19 @@ function main() {
     const files = args.slice(1).map((file) => ({ file, objects: parseObjects(readFileSync(file, 'utf8'), file) }));
     const problems = files.flatMap(({ file, objects }) => validateAll(validate, objects, path.relative(root, file)));
     if (args[0] === '--rules') {
+      // The files stand for the production overlay, applied after the secrets step.
       const objects = files.flatMap((f) => f.objects);
-      problems.push(...shopRules(objects), ...databaseIsolation(objects));
+      problems.push(...shopRules(objects), ...databaseIsolation(objects), ...danglingReferences(objects, secretsStepFor(SECRETS_OVERLAY)));
     }
     problems.forEach((problem) => console.error(problem));
     console.log(problems.length ? `${problems.length} problem(s)` : 'valid');
+    return problems.length ? 1 : 0;
+  }
+
+  if (args[0] === '--overlay') {
+    const { objects, problems } = checkOverlay(process.env.KUBECTL || kubectl(), validate, path.resolve(args[1]));
+    problems.forEach((problem) => console.error(problem));
+    console.log(problems.length ? `${problems.length} problem(s)` : `${objects.length} objects, valid`);
     return problems.length ? 1 : 0;
   }
 
@@ -168,22 +334,9 @@ function main() {
   const problems = [];
   let count = 0;
   for (const overlay of overlays) {
-    const where = `deploy/overlays/${overlay}`;
-    let rendered;
-    try {
-      rendered = execFileSync(binary, ['kustomize', path.join(overlaysDir, overlay)], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-        maxBuffer: 64 << 20,
-      });
-    } catch (err) {
-      problems.push(`${where}: kustomize failed: ${err.stderr || err.message}`);
-      continue;
-    }
-    const objects = parseObjects(rendered, where);
-    count += objects.length;
-    const rules = [...shopRules(objects), ...databaseIsolation(objects)];
-    problems.push(...validateAll(validate, objects, where), ...rules.map((problem) => `${where}: ${problem}`));
+    const result = checkOverlay(binary, validate, path.join(overlaysDir, overlay));
+    count += result.objects.length;
+    problems.push(...result.problems);
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (problems.length) {
@@ -192,7 +345,7 @@ function main() {
     return 1;
   }
   console.log(
-    `k8s:check: ${overlays.length} overlays (${overlays.join(', ')}) rendered, ${count} objects valid against Kubernetes 1.36 and the operators' CRDs, the shop's rules hold (${seconds} s)`,
+    `k8s:check: ${overlays.length} overlays (${overlays.join(', ')}) rendered, ${count} objects valid against Kubernetes 1.36 and the operators' CRDs, the shop's rules hold, every Secret, ConfigMap, ServiceAccount and volume claim referred to is created (${seconds} s)`,
   );
   return 0;
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 /** `pnpm k8s:check` validates against vendored schemas: it must reject what a cluster would. */
 describe('scripts/k8s-check.mjs --validate (the schemas behind pnpm k8s:check)', () => {
@@ -75,7 +75,8 @@ spec:
 
 describe('scripts/k8s-check.mjs --rules (only each service reaches its own database)', () => {
   const base = join(__dirname, '../../deploy/base');
-  const manifests = ['network-policies.yaml', 'order-service.yaml', 'inventory-service.yaml', 'storefront.yaml'].map((file) => join(base, file));
+  // postgres.yaml: its Clusters are what write the `<cluster>-app` Secrets the services read.
+  const manifests = ['network-policies.yaml', 'order-service.yaml', 'inventory-service.yaml', 'postgres.yaml'].map((file) => join(base, file));
   const dir = mkdtempSync(join(tmpdir(), 'k8s-rules-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -106,5 +107,94 @@ spec:
     const result = rules(...manifests, leak);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("Deployment/order-service: a NetworkPolicy lets it reach inventory-db, another service's database");
+  });
+});
+
+/**
+ * The production deploy starts only if every Secret, ConfigMap, ServiceAccount and volume claim its
+ * objects refer to is created: by the overlay, by an operator, or by deploy/create-secrets.mjs.
+ */
+describe('scripts/k8s-check.mjs --overlay (nothing refers to what nobody creates)', () => {
+  const production = join(__dirname, '../../deploy/overlays/production');
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-overlay-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const check = (overlay: string) => spawnSync(process.execPath, [join(__dirname, '../../scripts/k8s-check.mjs'), '--overlay', overlay], { encoding: 'utf8' });
+
+  /** An overlay over the repository's production overlay (kustomize takes it by a relative path), in a directory named `name`. */
+  function overlayOnProduction(name: string, patches = '') {
+    const overlay = join(dir, Math.random().toString(36).slice(2), name);
+    mkdirSync(overlay, { recursive: true });
+    writeFileSync(
+      join(overlay, 'kustomization.yaml'),
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${relative(overlay, production)}\n${patches}`,
+    );
+    return overlay;
+  }
+
+  it("passes on the repository's production overlay", () => {
+    const result = check(production);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('fails on a dangling Secret reference, naming the object, the kind and the name', () => {
+    const dangling = overlayOnProduction(
+      'production',
+      `patches:
+  - target: { kind: Deployment, name: notification-service }
+    patch: |-
+      - op: add
+        path: /spec/template/spec/containers/0/env/-
+        value:
+          name: SMTP_CA
+          valueFrom: { secretKeyRef: { name: notification-service-smtp-ca, key: ca.crt } }
+`,
+    );
+    const result = check(dangling);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'Deployment/notification-service: container notification-service env SMTP_CA refers to Secret notification-service-smtp-ca, which neither the overlay renders, nor an operator writes, nor deploy/create-secrets.mjs creates',
+    );
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('fails on a key the secrets step does not write, and on a missing ServiceAccount and volume claim', () => {
+    const result = check(
+      overlayOnProduction(
+        'production',
+        `patches:
+  - target: { kind: Deployment, name: order-service }
+    patch: |-
+      - op: replace
+        path: /spec/template/spec/containers/0/env/0
+        value:
+          name: HOST
+          valueFrom: { secretKeyRef: { name: shop-admin, key: host } }
+      - op: add
+        path: /spec/template/spec/serviceAccountName
+        value: order-service
+      - op: add
+        path: /spec/template/spec/volumes
+        value: [{ name: exports, persistentVolumeClaim: { claimName: order-exports } }]
+`,
+      ),
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'Deployment/order-service: container order-service env HOST reads key host of Secret shop-admin, which deploy/create-secrets.mjs creates without it (keys: token)',
+    );
+    expect(result.stderr).toContain('Deployment/order-service: serviceAccountName refers to ServiceAccount order-service, which neither');
+    expect(result.stderr).toContain('Deployment/order-service: volume exports refers to PersistentVolumeClaim order-exports, which neither');
+  });
+
+  it("counts the secrets step only for the production overlay: without it, production's Secrets are dangling", () => {
+    const result = check(overlayOnProduction('staging'));
+    expect(result.status).toBe(1);
+    for (const secret of ['notification-service-smtp', 'notification-service-rabbitmq', 'order-service-cancel-token', 'payment-provider-api-key']) {
+      expect(result.stderr).toContain(`refers to Secret ${secret}, which neither the overlay renders, nor an operator writes\n`);
+    }
+    // The operators' Secrets stay created: CloudNativePG's `<cluster>-app`.
+    expect(result.stderr).not.toContain('orders-db-app');
   });
 });
