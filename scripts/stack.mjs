@@ -30,12 +30,15 @@ const STOP_GRACE_MS = 10_000;
 const providerPort = process.env.PAYMENT_PROVIDER_PORT ?? '4010';
 const providerUrl = `http://127.0.0.1:${providerPort}`;
 const providerApiKey = process.env.PAYMENT_PROVIDER_API_KEY ?? 'sk_test_shop';
+/** The proxy in front of the services: the storefront's (vite preview), on loopback. Its X-Forwarded-For names the client. */
+const behindStorefront = { HTTP_TRUSTED_PROXIES: 'loopback' };
 
 const SERVICES = {
   orders: {
     color: 36,
     args: ['apps/order-service/dist/main.js'],
     env: {
+      ...behindStorefront,
       PORT: '3001',
       DATABASE_URL: databaseUrl('orders'),
       ADMIN_TOKEN: adminToken,
@@ -46,7 +49,7 @@ const SERVICES = {
   inventory: {
     color: 35,
     args: ['apps/inventory-service/dist/main.js'],
-    env: { PORT: '3002', DATABASE_URL: databaseUrl('inventory'), ADMIN_TOKEN: adminToken },
+    env: { ...behindStorefront, PORT: '3002', DATABASE_URL: databaseUrl('inventory'), ADMIN_TOKEN: adminToken },
   },
   // The mail catcher, from npm (a root devDependency); its web UI and API on 127.0.0.1 only.
   maildev: {
@@ -58,6 +61,7 @@ const SERVICES = {
     color: 34,
     args: ['apps/notification-service/dist/main.js'],
     env: {
+      ...behindStorefront,
       PORT: '3003',
       DATABASE_URL: databaseUrl('notifications'),
       SMTP_URL: 'smtp://127.0.0.1:1025',
@@ -75,6 +79,7 @@ const SERVICES = {
     color: 94,
     args: ['apps/payment-service/dist/main.js'],
     env: {
+      ...behindStorefront,
       PORT: '3004',
       DATABASE_URL: databaseUrl('payments'),
       PAYMENT_PROVIDER_URL: providerUrl,

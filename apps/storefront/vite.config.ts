@@ -15,7 +15,7 @@ const paymentProviderUrl = process.env.PAYMENT_PROVIDER_URL ?? 'http://127.0.0.1
 // Stock belongs to inventory-service, the emails sent to notification-service, everything else under /api to order-service.
 // The more specific prefix must come first: the first matching key wins.
 // Server-sent events stream through: the proxy pipes the response without buffering it.
-const apiProxy: Record<string, ProxyOptions> = {
+const routes: Record<string, ProxyOptions> = {
   '/api/stock': { target: inventoryServiceUrl, changeOrigin: true },
   // Each service's operators' routes (dead letters, parked rows, audit) go to that service.
   '/api/operations/inventory': { target: inventoryServiceUrl, changeOrigin: true },
@@ -26,6 +26,18 @@ const apiProxy: Record<string, ProxyOptions> = {
   // The provider's own origin, reached through the shop's (as nginx does): the CSP's connect-src stays 'self'.
   '/payment-provider/': { target: paymentProviderUrl, changeOrigin: true, rewrite: (path) => path.replace(/^\/payment-provider/, '') },
 };
+
+/**
+ * As nginx does (infra/nginx/proxy-params.conf): the client is the address that connected, never an
+ * X-Forwarded-For it wrote, which the services believe from this proxy when told to (`pnpm stack`).
+ */
+const reportClient: ProxyOptions['configure'] = (proxy) => {
+  proxy.on('proxyReq', (proxyReq, request) => {
+    proxyReq.setHeader('x-forwarded-for', request.socket.remoteAddress ?? '');
+    proxyReq.setHeader('x-forwarded-proto', 'http');
+  });
+};
+const apiProxy = Object.fromEntries(Object.entries(routes).map(([prefix, route]) => [prefix, { ...route, configure: reportClient }]));
 
 /**
  * The storefront's security headers as nginx sends them (security-headers.conf, which nginx includes), for

@@ -254,6 +254,8 @@ const ENDPOINT_CASES: {
   { name: 'a product search of 101 characters', service: 'order', path: `/api/products?q=${'m'.repeat(101)}`, status: 400, field: /^q$/ },
   { name: 'a product search with a NUL', service: 'order', path: '/api/products?q=mug%00', status: 400, field: /^q$/ },
   { name: 'a product search given twice', service: 'order', path: '/api/products?q=mug&q=tee', status: 400, field: /^q$/ },
+  { name: 'a product search that is not valid percent-encoded UTF-8', service: 'order', path: '/api/products?q=stoneware%20mug%FF', status: 400, field: /^q$/ },
+  { name: 'a stock sku that is not valid percent-encoded UTF-8', service: 'inventory', path: '/api/stock/MUG%FF', status: 400, field: /^path$/ },
   { name: 'an unknown product sort', service: 'order', path: '/api/products?sort=cheapest', status: 400, field: /^sort$/ },
   { name: 'sorting by relevance without a search', service: 'order', path: '/api/products?sort=relevance', status: 400, field: /^sort$/ },
   { name: 'an unknown parameter to the product list', service: 'order', path: '/api/products?page=2', status: 400, field: /^page$/ },

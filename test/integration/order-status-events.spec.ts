@@ -167,9 +167,9 @@ describe('order status events', () => {
   }
 
   it('caps open streams per client (429) and in total (503 with Retry-After), naming the limit, and frees a place when a stream ends', async () => {
-    await startOrderService({ SSE_MAX_STREAMS_PER_CLIENT: '2', SSE_MAX_STREAMS: '3' });
+    // The test stands where the storefront's proxy would, on loopback, named as trusted: X-Forwarded-For names the client.
+    await startOrderService({ SSE_MAX_STREAMS_PER_CLIENT: '2', SSE_MAX_STREAMS: '3', HTTP_TRUSTED_PROXIES: 'loopback' });
     const id = await placeOrder();
-    // The test connects from loopback, a trusted proxy by default, so X-Forwarded-For names the client.
     const first = await openStream(id, '203.0.113.1');
     await openStream(id, '203.0.113.1');
     expect(first.status).toBe(200);

@@ -6,7 +6,8 @@ import { loadOrderServiceConfig } from '../../apps/order-service/src/config';
 import { anOrder, ShopHarness, SIGN_IN_SECRET } from './harness';
 
 /** Low limits, so that the tests reach them; every other test uses its own client address and email, and stays under them. */
-const LIMITS = { SIGN_IN_LINKS_PER_CLIENT: '2', SIGN_IN_LINKS_PER_EMAIL: '3', SIGN_INS_PER_CLIENT: '4' };
+/** The test stands where the storefront's proxy would, on loopback: its X-Forwarded-For names the client. */
+const LIMITS = { SIGN_IN_LINKS_PER_CLIENT: '2', SIGN_IN_LINKS_PER_EMAIL: '3', SIGN_INS_PER_CLIENT: '4', HTTP_TRUSTED_PROXIES: 'loopback' };
 
 /**
  * Sign-in links and shopper sessions (design 1.3, 1.5, 1.7) on the real PostgreSQL and RabbitMQ.
@@ -17,7 +18,7 @@ describe('sign-in links and shopper sessions', () => {
   let shop: ShopHarness;
   const extraApps: NestFastifyApplication[] = [];
   let clients = 0;
-  /** A client address of its own (X-Forwarded-For, which loopback is trusted to send), so no test counts against another's limit. */
+  /** A client address of its own (X-Forwarded-For, which loopback is trusted to send here), so no test counts against another's limit. */
   const newClient = () => `203.0.113.${++clients}`;
   let emails = 0;
   const newEmail = (who = 'shopper') => `${who}.${++emails}@example.com`;

@@ -11,8 +11,12 @@ describe('httpServerOptions', () => {
       requestTimeout: 30_000,
       keepAliveTimeout: 72_000,
       connectionTimeout: 60_000,
-      trustProxy: 'loopback,uniquelocal',
+      trustProxy: false,
     });
+  });
+
+  it('takes the trusted proxies from HTTP_TRUSTED_PROXIES', () => {
+    expect(httpServerOptions(settings({ HTTP_TRUSTED_PROXIES: 'loopback' })).trustProxy).toBe('loopback');
   });
 
   it('takes them from the HTTP_* variables; "none" trusts no proxy', () => {

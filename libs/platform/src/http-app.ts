@@ -2,10 +2,13 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import { trace } from '@opentelemetry/api';
 import { Logger } from 'nestjs-pino';
 import { z } from 'zod';
 import { ConfigError, env } from './config';
+import type { HttpErrorBody } from './http-error-body';
 import { DatabaseDataErrorsAsBadRequest } from './validation';
 
 export interface HttpAppOptions {
@@ -45,8 +48,11 @@ export const httpServerEnv = {
   HTTP_KEEP_ALIVE_TIMEOUT_MS: env.positiveInt(72_000),
   /** A connection silent both ways for this long is closed (event streams are exempt: they heartbeat). */
   HTTP_IDLE_TIMEOUT_MS: env.positiveInt(60_000),
-  /** Proxies believed when X-Forwarded-For names the client: addresses, CIDRs, loopback, uniquelocal (private ranges); "none" for none. */
-  HTTP_TRUSTED_PROXIES: z.string().trim().min(1).default('loopback,uniquelocal'),
+  /**
+   * Proxies believed when X-Forwarded-For names the client (and X-Forwarded-Proto the scheme): addresses,
+   * CIDRs, loopback, uniquelocal (private ranges); "none", the default, believes no one until the proxy in front is named.
+   */
+  HTTP_TRUSTED_PROXIES: z.string().trim().min(1).default('none'),
 };
 
 export type HttpServerSettings = z.infer<z.ZodObject<typeof httpServerEnv>>;
@@ -77,11 +83,60 @@ export function httpServerOptions(settings: HttpServerSettings = z.object(httpSe
   };
 }
 
+/** `text` percent-decoded (and `+` as a space, as in a form), or null when an escape is not valid UTF-8 (`%FF`, `%E2%82`, `%2`). */
+function decodeStrictly(text: string): string | null {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The first query parameter of `url` whose name or value is not valid percent-encoded UTF-8, by its
+ * name (as sent, when the name itself is the bad part), or null. Fastify's own parser would pass such a
+ * value on undecoded (`stoneware%20mug%FF`), and the handler would act on text the client never meant.
+ */
+export function undecodableQueryParameter(url: string): string | null {
+  const start = url.indexOf('?');
+  if (start === -1) return null;
+  for (const pair of url.slice(start + 1).split('&')) {
+    if (!pair.includes('%')) continue;
+    const equals = pair.indexOf('=');
+    const rawName = equals === -1 ? pair : pair.slice(0, equals);
+    const name = decodeStrictly(rawName);
+    if (name === null) return rawName;
+    if (equals !== -1 && decodeStrictly(pair.slice(equals + 1)) === null) return name;
+  }
+  return null;
+}
+
+const badRequest = (field: string, message: string): HttpErrorBody => ({
+  statusCode: 400,
+  error: 'Bad Request',
+  message: `${field}: ${message}`,
+  issues: [{ field, message }],
+});
+
+/**
+ * The errors Fastify answers before any route runs, in the body every other error has: a path that is
+ * not valid percent-encoded UTF-8 (`/api/orders/%FF`) is a 400 naming `path`.
+ */
+function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const statusCode = error.statusCode ?? 400;
+  if (error.code === 'FST_ERR_BAD_URL') {
+    void reply.code(400).send(badRequest('path', 'is not valid percent-encoded UTF-8'));
+    return;
+  }
+  const body: HttpErrorBody = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: error.message };
+  void reply.code(statusCode).send(body);
+}
+
 /** A NestJS application on Fastify with structured logs. */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 64 * 1024, ...httpServerOptions(options.server) }),
+    new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 64 * 1024, ...httpServerOptions(options.server), frameworkErrors }),
     {
       bufferLogs: true,
       // Fastify's own JSON parser only: Nest's would add a form (urlencoded) parser this API never takes.
@@ -91,6 +146,14 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
   app.useLogger(app.get(Logger));
   // Plugins before routes: Nest adds its routes at init, and a hook registered later misses them. No CORS is enabled: closed by default.
   await app.register(helmet, API_SECURITY_HEADERS);
+  // Every route's query string decodes strictly, before any handler, guard or pipe sees it (after helmet, so the 400 has its headers).
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', async (request, reply) => {
+      const field = undecodableQueryParameter(request.url);
+      if (field !== null) return reply.code(400).send(badRequest(field, 'is not valid percent-encoded UTF-8'));
+    });
   if (options.plugins) await options.plugins(app);
   app.useGlobalInterceptors(new DatabaseDataErrorsAsBadRequest());
   // The request's server span (when tracing is on) named by its route, as the HTTP conventions say: `POST /api/orders`, not `POST`.

@@ -1,5 +1,5 @@
 import type { DynamicModule, Type } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { isRouted, replayExchangeOf, topologyFor, withRetryPolicy, type Service } from '@shop/contracts';
 
 /** What every service's replay exchange starts with (replayExchangeOf). */
@@ -7,8 +7,9 @@ const REPLAY_EXCHANGE_PREFIX = replayExchangeOf('' as Service);
 import { MessagingModule } from '@shop/messaging';
 import { OUTBOX_MIGRATIONS, OutboxModule, type OutboxOptions } from '@shop/outbox';
 import { ConfigError, HealthModule, loggingModule, MetricsModule } from '@shop/platform';
-import type { MigrationInterface } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import type { ServiceEnv } from './config';
+import { runMigrationsOnce } from './migrations';
 import type { OrderTraceSource } from './operations/order-trace';
 import { ServiceOperationsModule } from './operations/service-operations.module';
 
@@ -70,23 +71,40 @@ export function outboxOptions(config: ServiceEnv): OutboxOptions {
 }
 
 /**
- * What every service of the shop stands on: logs, its PostgreSQL database (migrations run at start, never
- * `synchronize`), the broker, the outbox and inbox, health and metrics.
+ * What every service of the shop stands on: logs, its PostgreSQL database (migrations run at start under an
+ * advisory lock, never `synchronize`), the broker, the outbox and inbox, health and metrics.
  */
 export function serviceInfrastructure(config: ServiceEnv, spec: ServiceSpec): (DynamicModule | Type<unknown>)[] {
+  const database: TypeOrmModuleOptions = {
+    type: 'postgres',
+    url: config.DATABASE_URL,
+    entities: spec.entities,
+    migrations: [...OUTBOX_MIGRATIONS, ...spec.migrations],
+    // Run by runMigrationsOnce, under a lock, so replicas starting together run them once.
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    // Extensions are the migrations' job (under their lock), never created at connect.
+    installExtensions: false,
+    extra: databasePoolOptions(config, spec.name),
+    // A database not reachable yet, or a migration that failed: the whole start (connect, migrate) is tried again.
+    retryAttempts: 20,
+    retryDelay: 1_500,
+  };
   return [
     loggingModule(config.LOG_LEVEL, spec.name),
-    TypeOrmModule.forRoot({
-      type: 'postgres',
-      url: config.DATABASE_URL,
-      entities: spec.entities,
-      migrations: [...OUTBOX_MIGRATIONS, ...spec.migrations],
-      migrationsRun: true,
-      migrationsTransactionMode: 'each',
-      synchronize: false,
-      extra: databasePoolOptions(config, spec.name),
-      retryAttempts: 20,
-      retryDelay: 1_500,
+    TypeOrmModule.forRootAsync({
+      useFactory: () => database,
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options!).initialize();
+        try {
+          await runMigrationsOnce(dataSource);
+        } catch (err) {
+          await dataSource.destroy();
+          throw err;
+        }
+        return dataSource;
+      },
     }),
     MessagingModule.forRoot({
       urls: config.RABBITMQ_URL,
