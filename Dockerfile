@@ -27,15 +27,19 @@ WORKDIR /repo
 COPY --from=manifests /repo ./
 RUN pnpm install --frozen-lockfile
 
-# ---- service-build: a Node service (SERVICE: order-, inventory-, notification- or payment-service,
-# or payment-provider, the card processor's stand-in: any workspace package with dist/main.js) and the
-# workspace libs it depends on (tsc -b, in dependency order), in two steps: the libs first (`^...`:
-# dependencies only), so that an edit in the service alone reuses the compiled libs layer.
-FROM deps AS service-build
-ARG SERVICE
+# ---- libs-build: every workspace lib compiled once (tsc -b, in dependency order), one layer that
+# every service image shares: an edit in a service alone reuses it, and the services' images do not
+# compile the same libs once each.
+FROM deps AS libs-build
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY libs/ libs/
-RUN pnpm --filter "@shop/${SERVICE}^..." build
+RUN pnpm --filter "./libs/*" build
+
+# ---- service-build: a Node service (SERVICE: order-, inventory-, notification- or payment-service,
+# or payment-provider, the card processor's stand-in: any workspace package with dist/main.js) on
+# the compiled libs.
+FROM libs-build AS service-build
+ARG SERVICE
 COPY apps/${SERVICE}/ apps/${SERVICE}/
 RUN pnpm --filter "@shop/${SERVICE}" build
 # A self-contained copy of the service: production dependencies only, at the versions of the
