@@ -28,15 +28,7 @@ function loadBuiltLibs() {
 /** The events: the route table, with what libs/messaging puts on the wire (headers, retry and dead-letter queues). */
 function asyncApi() {
   const { contracts, messaging } = loadBuiltLibs();
-  const { HEADERS, retryQueueName, deadLetterQueueName, mainQueueArguments, retryQueueArguments, deadLetterQueueArguments } = messaging;
-  return contracts.asyncApiDocument({
-    headers: HEADERS,
-    retryQueueName,
-    deadLetterQueueName,
-    mainQueueArguments,
-    retryQueueArguments,
-    deadLetterQueueArguments,
-  });
+  return contracts.asyncApiDocument(messaging.MESSAGING_CONVENTIONS);
 }
 
 /** [file, generator]: each generator returns the document; the file's extension says how it is written. */

@@ -5,7 +5,7 @@ import { TOPOLOGY } from './topology';
 /**
  * What libs/messaging puts on the wire besides the route table: the header names it sets, how it names
  * and declares the retry and dead-letter queues. Passed in (contracts import nothing but zod), so the
- * document says what the code does: `asyncApiDocument({ headers: HEADERS, ... })` from @shop/messaging.
+ * document says what the code does: `asyncApiDocument(MESSAGING_CONVENTIONS)` from @shop/messaging.
  */
 export interface MessagingConventions {
   headers: Record<

@@ -1,4 +1,5 @@
 import type { Channel } from 'amqplib';
+import { HEADERS } from './headers';
 
 /** An exchange to declare: durable, of this type. */
 export interface ExchangeSpec {
@@ -71,6 +72,16 @@ export const retryQueueArguments = (queue: string, delayMs: number) => ({ ...quo
 
 /** The arguments of a dead-letter queue: nobody consumes it but the service's dead-letter store. */
 export const deadLetterQueueArguments = () => ({ 'x-queue-type': 'quorum' });
+
+/** What this library puts on the wire beyond an application's routes: for a description of it (the shop's AsyncAPI document). */
+export const MESSAGING_CONVENTIONS = {
+  headers: HEADERS,
+  retryQueueName,
+  deadLetterQueueName,
+  mainQueueArguments,
+  retryQueueArguments,
+  deadLetterQueueArguments,
+};
 
 /**
  * Declares exchanges, queues, retry and dead-letter queues, and bindings. Every declaration is
