@@ -15,7 +15,9 @@ describe('the AsyncAPI document (docs/api/asyncapi.yaml), generated from the rou
 
   beforeAll(async () => {
     const { document: model, diagnostics } = await new Parser().parse(JSON.stringify(document));
-    expect(diagnostics.filter((diagnostic) => diagnostic.severity === ERROR).map((diagnostic) => `${diagnostic.path.join('/')}: ${diagnostic.message}`)).toEqual([]);
+    expect(
+      diagnostics.filter((diagnostic) => diagnostic.severity === ERROR).map((diagnostic) => `${diagnostic.path.join('/')}: ${diagnostic.message}`),
+    ).toEqual([]);
     parsed = model!;
   });
 
@@ -43,7 +45,12 @@ describe('the AsyncAPI document (docs/api/asyncapi.yaml), generated from the rou
 
     const senders = channel.operations().filterBySend();
     expect(senders.map((operation) => operation.extensions().get('x-service')?.value())).toEqual([route.producer]);
-    expect(senders[0].messages().all().map((sent) => sent.name())).toEqual([routingKey]);
+    expect(
+      senders[0]
+        .messages()
+        .all()
+        .map((sent) => sent.name()),
+    ).toEqual([routingKey]);
   });
 
   it.each(routes.flatMap(([routingKey, route]) => route.queues.map((queue) => [routingKey, queue] as const)))(
@@ -55,19 +62,27 @@ describe('the AsyncAPI document (docs/api/asyncapi.yaml), generated from the rou
       const [receiver, ...others] = channel.operations().filterByReceive();
       expect(others).toEqual([]);
       expect(receiver.extensions().get('x-service')?.value()).toBe(CONSUMERS[queue as QueueName]);
-      expect(receiver.messages().all().map((message) => message.name())).toContain(routingKey);
+      expect(
+        receiver
+          .messages()
+          .all()
+          .map((message) => message.name()),
+      ).toContain(routingKey);
     },
   );
 
-  it.each(TOPOLOGY.queues.map((queue) => [queue.name, queue] as const))('%s: quorum, its retry queues and delays, dead-lettered after its attempts', (name, queue) => {
-    const extension = (key: string) => parsed.channels().get(name)!.extensions().get(key)?.value();
-    expect(extension('x-queue-arguments')).toMatchObject({ 'x-queue-type': 'quorum', 'x-dead-letter-exchange': EXCHANGES.deadLetter });
-    expect(extension('x-retry')).toMatchObject({
-      exchange: EXCHANGES.retry,
-      queues: queue.retryDelaysMs.map((delayMs) => ({ name: retryQueueName(name, delayMs), delayMs, arguments: { 'x-message-ttl': delayMs } })),
-    });
-    expect(extension('x-dead-letter')).toMatchObject({ exchange: EXCHANGES.deadLetter, queue: deadLetterQueueName(name), afterAttempts: queue.maxAttempts });
-  });
+  it.each(TOPOLOGY.queues.map((queue) => [queue.name, queue] as const))(
+    '%s: quorum, its retry queues and delays, dead-lettered after its attempts',
+    (name, queue) => {
+      const extension = (key: string) => parsed.channels().get(name)!.extensions().get(key)?.value();
+      expect(extension('x-queue-arguments')).toMatchObject({ 'x-queue-type': 'quorum', 'x-dead-letter-exchange': EXCHANGES.deadLetter });
+      expect(extension('x-retry')).toMatchObject({
+        exchange: EXCHANGES.retry,
+        queues: queue.retryDelaysMs.map((delayMs) => ({ name: retryQueueName(name, delayMs), delayMs, arguments: { 'x-message-ttl': delayMs } })),
+      });
+      expect(extension('x-dead-letter')).toMatchObject({ exchange: EXCHANGES.deadLetter, queue: deadLetterQueueName(name), afterAttempts: queue.maxAttempts });
+    },
+  );
 
   it('names the headers libs/messaging sets, the correlation id among them, and the tolerant-reader rule', () => {
     const headers = document.components.schemas.MessageHeaders as { properties: Record<string, unknown>; required: string[] };
