@@ -4,7 +4,7 @@ import addFormats from 'ajv-formats';
 /** What a test sees of a message on the broker (amqplib's ConsumeMessage fits). */
 export interface ObservedMessage {
   fields: { exchange: string; routingKey: string };
-  properties: { type?: string; headers?: Record<string, unknown> } & Record<string, unknown>;
+  properties: { type?: string; headers?: Record<string, unknown> };
   content: Buffer;
 }
 
