@@ -1,4 +1,5 @@
-import { DEMO_CATALOG, ROUTING_KEYS, type TestCardToken } from '@shop/contracts';
+import { DEMO_CATALOG, ROUTES, ROUTING_KEYS, type RoutingKey, type TestCardToken } from '@shop/contracts';
+import { BrokerTap, type TapReport } from './broker-tap';
 import { createDriver } from './create-driver';
 import type { Service, SystemDriver } from './driver';
 import { checkEmails, type EmailReport } from './email-check';
@@ -59,6 +60,11 @@ export interface ScenarioSpec {
   shoppers?: { cards: Partial<Record<TestCardToken, number>>; cancelShare: number; cancelWithinMs: number };
   /** At least this many orders accepted (default E2E_MIN_ACCEPTED, 1,000). */
   minAccepted?: number;
+  /**
+   * Taps every event exchange for the whole run (BrokerTap, process driver only) and checks each message
+   * against the AsyncAPI document; every routing key of the route table but `notPublished` must be seen.
+   */
+  tapBroker?: { notPublished: RoutingKey[] };
 }
 
 export interface ScenarioOutcome {
@@ -68,6 +74,8 @@ export interface ScenarioOutcome {
   cancels?: ShopperCancels['stats'];
   /** With `notifications`. */
   emails?: EmailReport;
+  /** With `tapBroker`. */
+  messages?: TapReport;
 }
 
 /** Services that go down and come back while the stream runs: a bounded outage, then restart. */
@@ -143,6 +151,17 @@ export function chaosScenario(spec: ScenarioSpec): void {
       });
     }
 
+    if (spec.tapBroker && compose) {
+      // Skipped, with the reason in its name: the tap declares a queue, which the compose project's service users may not.
+      it.skip('checks the messages on the broker against the AsyncAPI document on the process driver only', () => undefined);
+    } else if (spec.tapBroker) {
+      const expected = Object.keys(ROUTES).filter((key) => !spec.tapBroker!.notPublished.includes(key as RoutingKey));
+      it(`published only messages that match the AsyncAPI document (docs/api/asyncapi.yaml), of every routing key it produces (${expected.join(', ')})`, () => {
+        expect(outcome.messages?.invalid).toEqual([]);
+        expect(Object.keys(outcome.messages!.seen).sort()).toEqual(expect.arrayContaining(expected.sort()));
+      });
+    }
+
     if (spec.shoppers) {
       it('cancelled the orders whose shoppers asked in time, and refused only those already final (409)', () => {
         expect(outcome.report.cancelled).toBeGreaterThan(0);
@@ -164,10 +183,12 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
   });
   const started = Date.now();
   let load: LoadClient | null = null;
+  let tap: BrokerTap | null = null;
   const faults: Date[] = [];
   try {
     await system.start();
     const initialStock = await stockTheShop(system);
+    if (spec.tapBroker && system.name === 'process') tap = await BrokerTap.start(system);
     let next = 0;
     // Round robin over the order-service instances; a retry after a connection error goes to the next one.
     const baseUrl = () => system.url('order-service', next++ % system.instances('order-service'));
@@ -205,6 +226,8 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
     const report = await checkPromise(system, acceptedIds, initialStock, SETTLE_TIMEOUT_MS);
     if (spec.verify) report.violations.push(...(await spec.verify(context, acceptedIds)));
     const emails = spec.notifications ? await checkEmails(system, acceptedIds, SETTLE_TIMEOUT_MS, faults[0]) : undefined;
+    // checkPromise waited until every outbox row was published: the tap has had every message.
+    const messages = await tap?.stop();
     const result: ScenarioResult = {
       name: spec.name,
       accepted: report.accepted,
@@ -229,6 +252,7 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
       `\n${spec.name}: ${spec.title} (${Math.round((Date.now() - started) / 1000)} s)\n${formatTable(system.name, [result])}\n` +
         `stream: ${JSON.stringify(load.stats)}\n` +
         (cancels ? `cancels: ${JSON.stringify(cancels.stats)}\n` : '') +
+        (messages ? `messages on the broker: ${JSON.stringify(messages.seen)}, ${messages.invalid.length} not matching the AsyncAPI document\n` : '') +
         (emails
           ? `emails: ${emails.expected} expected, ${emails.accepted} accepted by SMTP, ${emails.lost.length} lost, ${emails.duplicated} duplicates; ` +
             `order confirmed to email accepted p50 ${emails.latencySeconds?.p50 ?? '-'} s, p99 ${emails.latencySeconds?.p99 ?? '-'} s ` +
@@ -241,17 +265,19 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
           ...report.lost.slice(0, 20).map((line) => `LOST ${line}`),
           ...report.appliedTwice.slice(0, 20).map((line) => `TWICE ${line}`),
           ...report.violations.slice(0, 20),
+          ...(messages?.invalid ?? []).slice(0, 20).map((line) => `MESSAGE NOT IN THE ASYNCAPI DOCUMENT ${line}`),
         ].join('\n') +
         '\n',
     );
     const emailFailures = (emails?.lost.length ?? 0) + (emails?.wrong.length ?? 0) + (emails?.outOfSequence.length ?? 0);
     if (report.lost.length + report.appliedTwice.length + report.violations.length + emailFailures > 0) await printLogTails(system);
-    return { report, result, emails, cancels: cancels?.stats };
+    return { report, result, emails, cancels: cancels?.stats, messages };
   } catch (err) {
     await printLogTails(system);
     throw err;
   } finally {
     await load?.stop();
+    await tap?.close();
     await system.stop();
   }
 }

@@ -1,4 +1,5 @@
 import {
+  asyncApiDocument,
   EXCHANGES,
   orderConfirmedSchema,
   orderPlacedSchema,
@@ -8,8 +9,8 @@ import {
   topologyFor,
   withRetryPolicy,
 } from '@shop/contracts';
-import { declareTopology } from '@shop/messaging';
-import { waitFor } from '@shop/testing';
+import { declareTopology, MESSAGING_CONVENTIONS } from '@shop/messaging';
+import { MessageContract, waitFor } from '@shop/testing';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { anOrder, ShopHarness } from './harness';
 
@@ -23,6 +24,9 @@ describe('order lifecycle events', () => {
   let channel: Channel;
   const received: ConsumeMessage[] = [];
   const QUEUE = 'test.order-lifecycle';
+  // Every message this suite makes the services publish, checked against the AsyncAPI document.
+  const TAP = 'test.asyncapi-tap';
+  const contract = new MessageContract(asyncApiDocument(MESSAGING_CONVENTIONS));
 
   beforeAll(async () => {
     shop = await ShopHarness.create();
@@ -33,6 +37,9 @@ describe('order lifecycle events', () => {
     await channel.assertQueue(QUEUE, { durable: false, exclusive: true });
     await channel.bindQueue(QUEUE, EXCHANGES.orders, 'order.*');
     await channel.consume(QUEUE, (message) => message && received.push(message), { noAck: true });
+    await channel.assertQueue(TAP, { durable: false, exclusive: true });
+    for (const exchange of contract.exchanges) await channel.bindQueue(TAP, exchange, '#');
+    await channel.consume(TAP, (message) => message && contract.record(message), { noAck: true });
   });
 
   afterAll(async () => {
@@ -115,6 +122,8 @@ describe('order lifecycle events', () => {
     // (A lifecycle event now has two receivers or more, so a single missing queue is not unroutable; each producer
     // declares its events' receiver queues where missing at every connect, which is what keeps them routed.)
     await channel.deleteQueue(QUEUES.notificationsSignInLinks);
+    // The tap would route it too: off this exchange for the test (the copy taken below is checked instead).
+    await channel.unbindQueue(TAP, EXCHANGES.orders, '#');
     const email = 'missing-queue@example.com';
     const outboxRow = async () =>
       (
@@ -136,5 +145,25 @@ describe('order lifecycle events', () => {
     await waitFor(async () => (await outboxRow()).published_at !== null, { what: 'signin.requested published once its queue exists' });
     const copy = await channel.get(QUEUES.notificationsSignInLinks, { noAck: true });
     expect(copy && JSON.parse(copy.content.toString()).email).toBe(email);
+    if (copy) contract.record(copy);
+    await channel.bindQueue(TAP, EXCHANGES.orders, '#');
+  });
+
+  it('published only messages that match the AsyncAPI document (docs/api/asyncapi.yaml): payload, headers and properties', async () => {
+    // What the tests above made order-service, inventory-service and payment-service publish.
+    const published = [
+      'order.placed',
+      'order.reserved',
+      'order.confirmed',
+      'order.rejected',
+      'stock.reserved',
+      'stock.rejected',
+      'payment.authorized',
+      'payment.captured',
+      'signin.requested',
+    ];
+    await waitFor(() => published.every((type) => contract.seen.has(type)), { what: `${published.join(', ')} seen by the tap` });
+    expect(contract.invalid).toEqual([]);
+    expect([...contract.seen.keys()].sort()).toEqual(expect.arrayContaining(published.sort()));
   });
 });

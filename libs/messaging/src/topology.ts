@@ -1,4 +1,5 @@
 import type { Channel } from 'amqplib';
+import { HEADERS } from './headers';
 
 /** An exchange to declare: durable, of this type. */
 export interface ExchangeSpec {
@@ -60,6 +61,28 @@ const quorumArguments = (deadLetterExchange: string, deadLetterRoutingKey: strin
   'x-overflow': 'reject-publish',
 });
 
+/** The arguments of a consumer's main queue: quorum, dead-lettered to `<name>.dlq`, a broker delivery limit for consumers that crash. */
+export const mainQueueArguments = (queue: string, deadLetterExchange: string) => ({
+  ...quorumArguments(deadLetterExchange, queue),
+  'x-delivery-limit': BROKER_DELIVERY_LIMIT,
+});
+
+/** The arguments of a retry queue: a message waits `delayMs`, then returns to its main queue through the default exchange. */
+export const retryQueueArguments = (queue: string, delayMs: number) => ({ ...quorumArguments('', queue), 'x-message-ttl': delayMs });
+
+/** The arguments of a dead-letter queue: nobody consumes it but the service's dead-letter store. */
+export const deadLetterQueueArguments = () => ({ 'x-queue-type': 'quorum' });
+
+/** What this library puts on the wire beyond an application's routes: for a description of it (the shop's AsyncAPI document). */
+export const MESSAGING_CONVENTIONS = {
+  headers: HEADERS,
+  retryQueueName,
+  deadLetterQueueName,
+  mainQueueArguments,
+  retryQueueArguments,
+  deadLetterQueueArguments,
+};
+
 /**
  * Declares exchanges, queues, retry and dead-letter queues, and bindings. Every declaration is
  * idempotent, so each service declares the whole topology at start: an event published before its
@@ -83,7 +106,7 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
 export async function declareMainQueue(channel: Channel, queue: QueueSpec, deadLetterExchange: string): Promise<void> {
   await channel.assertQueue(queue.name, {
     durable: true,
-    arguments: { ...quorumArguments(deadLetterExchange, queue.name), 'x-delivery-limit': BROKER_DELIVERY_LIMIT },
+    arguments: mainQueueArguments(queue.name, deadLetterExchange),
   });
 }
 
@@ -102,7 +125,7 @@ async function declareQueue(channel: Channel, queue: QueueSpec, deadLetterExchan
   await bindMainQueue(channel, queue);
 
   const dlq = deadLetterQueueName(queue.name);
-  await channel.assertQueue(dlq, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.assertQueue(dlq, { durable: true, arguments: deadLetterQueueArguments() });
   await channel.bindQueue(dlq, deadLetterExchange, queue.name);
 
   for (const delayMs of queue.retryDelaysMs) {
@@ -111,7 +134,7 @@ async function declareQueue(channel: Channel, queue: QueueSpec, deadLetterExchan
     // to the main queue through the default exchange.
     await channel.assertQueue(name, {
       durable: true,
-      arguments: { ...quorumArguments('', queue.name), 'x-message-ttl': delayMs },
+      arguments: retryQueueArguments(queue.name, delayMs),
     });
     await channel.bindQueue(name, retryExchange, name);
   }

@@ -6,3 +6,4 @@ export * from './readiness';
 export * from './rabbitmq-node';
 export * from './rabbitmq-cluster';
 export * from './otlp-receiver';
+export * from './message-contract';
