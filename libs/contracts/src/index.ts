@@ -10,3 +10,4 @@ export * from './sessions';
 export * from './shop';
 export * from './operations';
 export * from './payment-provider';
+export * from './openapi';
