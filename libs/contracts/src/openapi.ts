@@ -37,6 +37,7 @@ import {
   placedOrderViewSchema,
   productViewSchema,
   restockRequestSchema,
+  routerRefusalBodySchema,
   shopperStatusViewSchema,
   skuSchema,
   stockLevelViewSchema,
@@ -129,6 +130,7 @@ const RESPONSE_COMPONENTS: [string, z.ZodType][] = [
   ['ApiError', apiErrorBodySchema],
   ['CancelConflict', cancelConflictBodySchema],
   ['StreamLimit', streamLimitBodySchema],
+  ['RouterRefusal', routerRefusalBodySchema],
   ['ProductView', productViewSchema],
   ['OrderView', orderViewSchema],
   ['PlacedOrderView', placedOrderViewSchema],
@@ -705,8 +707,12 @@ function operationOf(endpoint: Endpoint, refs: Map<z.ZodType, string>): JsonSche
       schema: schemaOf(header.schema, 'input', refs),
     });
   }
+  // The router refuses a path parameter over its length (Fastify's 100 characters) before any validation.
+  const answers = endpoint.pathParams
+    ? { ...endpoint.responses, 414: { description: 'A path parameter is longer than 100 characters', body: routerRefusalBodySchema } }
+    : endpoint.responses;
   const responses: Record<string, JsonSchema> = {};
-  for (const [status, spec] of Object.entries(endpoint.responses)) {
+  for (const [status, spec] of Object.entries(answers)) {
     const headers = Object.fromEntries((spec.headers ?? []).map((name) => [name, RESPONSE_HEADERS[name]]));
     const mediaType = spec.eventStream ? 'text/event-stream' : 'application/json';
     responses[status] = {
