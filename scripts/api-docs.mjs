@@ -2,7 +2,11 @@
 /**
  * Writes the API documents generated from libs/contracts (the zod schemas and the route table):
  *
+ *   docs/api/openapi.json    the HTTP API (OpenAPI 3.1), from openApiDocument(): the endpoint table in
+ *                            libs/contracts/src/openapi.ts and the zod schemas it names
  *   docs/api/asyncapi.yaml   the events (AsyncAPI 3), from asyncApiDocument() with libs/messaging's conventions
+ *
+ * Nothing in them is written by hand: change a zod schema (or a table) and run this again.
  *
  *   pnpm api:docs                          # builds, then (re)writes every document
  *   node scripts/api-docs.mjs --check      # exits 1 when a checked-in document is out of date
@@ -31,8 +35,16 @@ function asyncApi() {
   return contracts.asyncApiDocument(messaging.MESSAGING_CONVENTIONS);
 }
 
+/** The HTTP API of every service. */
+function openApi() {
+  return loadBuiltLibs().contracts.openApiDocument();
+}
+
 /** [file, generator]: each generator returns the document; the file's extension says how it is written. */
-const DOCUMENTS = [['docs/api/asyncapi.yaml', asyncApi]];
+const DOCUMENTS = [
+  ['docs/api/openapi.json', openApi],
+  ['docs/api/asyncapi.yaml', asyncApi],
+];
 
 async function render(file, document) {
   const filepath = path.join(root, file);

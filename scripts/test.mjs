@@ -17,12 +17,13 @@ const results = join(root, '.test-results');
 const SUITES = [
   {
     name: 'static',
-    what: 'type check (tsc, every package), lint (ESLint, Prettier), Kubernetes manifests (pnpm k8s:check), Prometheus alert rules (pnpm alerts:check)',
+    what: 'type check (tsc, every package), lint (ESLint, Prettier), Kubernetes manifests (pnpm k8s:check), Prometheus alert rules (pnpm alerts:check), the OpenAPI document (pnpm api:lint, Redocly)',
     checks: [
       ['pnpm', 'typecheck'],
       ['pnpm', 'lint'],
       ['pnpm', 'k8s:check'],
       ['pnpm', 'alerts:check'],
+      ['pnpm', 'api:lint'],
     ],
   },
   { name: 'backend', what: 'unit and integration tests of libs and services (Jest)', command: ['pnpm', 'exec', 'jest', '--json', '--outputFile=%out'] },

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MetricsServer } from '../../libs/platform/src/metrics';
-import { TOPOLOGY, withRetryPolicy } from '@shop/contracts';
+import { TOPOLOGY, withRetryPolicy, type Service } from '@shop/contracts';
 import { declareTopology } from '@shop/messaging';
 import { createDatabase, createVhost, TcpProxy } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
@@ -15,6 +15,7 @@ import { SmtpCatcher } from '../../apps/notification-service/test/smtp-catcher';
 import { createPaymentService } from '../../apps/payment-service/src/app';
 import { loadPaymentServiceConfig } from '../../apps/payment-service/src/config';
 import { startPaymentProvider, type PaymentProvider } from '@shop/payment-provider';
+import { openApiChecker, recordRoutes, type RouteKey } from './openapi-contract';
 
 export const ADMIN_TOKEN = 'integration-test-admin-token';
 /** The secret key payment-service calls the provider stand-in with in these tests. */
@@ -53,6 +54,13 @@ export class ShopHarness {
   readonly payments: Pool;
   private amqp: ChannelModel | null = null;
   private notifications: { app: NestFastifyApplication; db: Awaited<ReturnType<typeof createDatabase>>; smtp: SmtpCatcher } | null = null;
+  /** Every route each service registered, in any start of it (`GET /api/orders/{id}`), for the OpenAPI contract test. */
+  readonly routes: Record<Service, Set<RouteKey>> = {
+    'order-service': new Set(),
+    'inventory-service': new Set(),
+    'notification-service': new Set(),
+    'payment-service': new Set(),
+  };
 
   private constructor(
     private readonly ordersDb: Awaited<ReturnType<typeof createDatabase>>,
@@ -111,10 +119,12 @@ export class ShopHarness {
         PAYMENT_PROVIDER_API_KEY: PROVIDER_API_KEY,
         PAYMENT_PROVIDER_TIMEOUT_MS: '1000',
       }),
+      { plugins: recordRoutes(this.routes['payment-service']) },
     );
     await app.listen(0, '127.0.0.1');
     this.paymentService = app;
     this.paymentUrl = await app.getUrl();
+    openApiChecker().started('payment-service', this.paymentUrl);
   }
 
   async stopPaymentService(): Promise<void> {
@@ -179,10 +189,12 @@ export class ShopHarness {
         ...(this.paymentUrl && { PAYMENT_URL: this.paymentUrl }),
         ...this.options.orderServiceEnv,
       }),
+      { plugins: recordRoutes(this.routes['order-service']) },
     );
     await app.listen(0, '127.0.0.1');
     this.orderService = app;
     this.orderUrl = await app.getUrl();
+    openApiChecker().started('order-service', this.orderUrl);
   }
 
   async stopOrderService(): Promise<void> {
@@ -192,10 +204,13 @@ export class ShopHarness {
 
   /** Starts the inventory service; `databaseUrl` and `brokerUrl` let a test route it through a TcpProxy. */
   async startInventoryService(databaseUrl = this.inventoryDb.url, brokerUrl = this.vhost.url): Promise<void> {
-    const app = await createInventoryService(loadInventoryServiceConfig({ ...this.serviceEnv(databaseUrl, brokerUrl), ADMIN_TOKEN }));
+    const app = await createInventoryService(loadInventoryServiceConfig({ ...this.serviceEnv(databaseUrl, brokerUrl), ADMIN_TOKEN }), {
+      plugins: recordRoutes(this.routes['inventory-service']),
+    });
     await app.listen(0, '127.0.0.1');
     this.inventoryService = app;
     this.inventoryUrl = await app.getUrl();
+    openApiChecker().started('inventory-service', this.inventoryUrl);
   }
 
   /** Base URL of a running service's Prometheus endpoint (its own port, apart from the API). */
@@ -296,10 +311,13 @@ export class ShopHarness {
     await smtp.start();
     const app = await createNotificationService(
       loadNotificationServiceConfig({ ...this.serviceEnv(db.url, this.vhost.url), SMTP_URL: smtp.url, SHOP_URL: 'https://shop.example', ADMIN_TOKEN }),
+      { plugins: recordRoutes(this.routes['notification-service']) },
     );
     await app.listen(0, '127.0.0.1');
     this.notifications = { app, db, smtp };
-    return { url: await app.getUrl(), smtp };
+    const url = await app.getUrl();
+    openApiChecker().started('notification-service', url);
+    return { url, smtp };
   }
 
   async dispose(): Promise<void> {

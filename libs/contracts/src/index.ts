@@ -11,3 +11,4 @@ export * from './shop';
 export * from './operations';
 export * from './payment-provider';
 export * from './asyncapi';
+export * from './openapi';

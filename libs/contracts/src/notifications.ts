@@ -1,9 +1,10 @@
+import { z } from 'zod';
+import { timestampSchema } from './orders';
+
 /** The emails notification-service sends about an order, one per lifecycle event. */
-export type OrderEmailKind = 'received' | 'confirmed' | 'rejected' | 'cancelled';
+export const ORDER_EMAIL_KINDS = ['received', 'confirmed', 'rejected', 'cancelled'] as const;
+export type OrderEmailKind = (typeof ORDER_EMAIL_KINDS)[number];
 
 /** GET /api/notifications/orders/:orderId: an email the mail server accepted for that order. */
-export interface SentEmailView {
-  kind: OrderEmailKind;
-  recipient: string;
-  sentAt: string;
-}
+export const sentEmailViewSchema = z.object({ kind: z.enum(ORDER_EMAIL_KINDS), recipient: z.string(), sentAt: timestampSchema });
+export type SentEmailView = z.infer<typeof sentEmailViewSchema>;

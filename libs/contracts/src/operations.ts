@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OrderStatus } from './orders';
+import { orderStatusSchema, timestampSchema } from './orders';
 
 /**
  * The operators' API: dead letters, parked outbox rows, the audit, stuck orders and an order's
@@ -36,54 +36,57 @@ export const DEAD_LETTER_STATUSES = ['open', 'replayed', 'discarded'] as const;
 export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number];
 
 /** The open dead letters of one cause (queue + error class + normalised reason). */
-export interface DeadLetterGroupView {
-  fingerprint: string;
-  queue: string;
-  errorClass: string;
+export const deadLetterGroupViewSchema = z.object({
+  fingerprint: z.string(),
+  queue: z.string(),
+  errorClass: z.string(),
   /** The reason of the most recent one. */
-  reason: string;
-  count: number;
-  firstFailedAt: string;
-  lastFailedAt: string;
-}
+  reason: z.string(),
+  count: z.number().int(),
+  firstFailedAt: timestampSchema,
+  lastFailedAt: timestampSchema,
+});
+export type DeadLetterGroupView = z.infer<typeof deadLetterGroupViewSchema>;
 
 /**
  * What became of a replay: `pending` until the replayed message is published and handled; `applied`
  * when the consumer applied it (it had not been before); `duplicate` when it had been applied already
  * and the inbox dropped it; `failed-again` when it came back to the dead letters (`failedAgainAs`).
  */
-export type ReplayOutcome = 'pending' | 'applied' | 'duplicate' | 'failed-again';
+export const REPLAY_OUTCOMES = ['pending', 'applied', 'duplicate', 'failed-again'] as const;
+export type ReplayOutcome = (typeof REPLAY_OUTCOMES)[number];
 
-export interface DeadLetterView {
-  id: string;
+export const deadLetterViewSchema = z.object({
+  id: z.uuid(),
   /** Which service keeps it. */
-  service: OperatedService;
-  queue: string;
-  messageId: string;
+  service: z.enum(OPERATED_SERVICES),
+  queue: z.string(),
+  messageId: z.string(),
   /** 0: the first failure; n: the n-th replay of it failed again (`replayOf` is the first failure). */
-  replayCount: number;
-  replayOf: string | null;
-  routingKey: string;
-  messageType: string | null;
-  headers: Record<string, unknown>;
+  replayCount: z.number().int(),
+  replayOf: z.string().nullable(),
+  routingKey: z.string(),
+  messageType: z.string().nullable(),
+  headers: z.record(z.string(), z.unknown()),
   /** Parsed JSON, or null when the body is not JSON (`body` holds it as received). */
-  payload: unknown;
-  body: string;
-  reason: string;
-  errorClass: string;
-  lastError: string | null;
-  attempts: number;
-  firstFailedAt: string;
-  lastFailedAt: string;
-  fingerprint: string;
-  status: DeadLetterStatus;
-  resolvedAt: string | null;
-  resolvedBy: string | null;
+  payload: z.unknown(),
+  body: z.string(),
+  reason: z.string(),
+  errorClass: z.string(),
+  lastError: z.string().nullable(),
+  attempts: z.number().int(),
+  firstFailedAt: timestampSchema,
+  lastFailedAt: timestampSchema,
+  fingerprint: z.string(),
+  status: z.enum(DEAD_LETTER_STATUSES),
+  resolvedAt: timestampSchema.nullable(),
+  resolvedBy: z.string().nullable(),
   /** The order it concerns, when its payload names one. */
-  orderId: string | null;
+  orderId: z.string().nullable(),
   /** For a replayed one. */
-  replay: { outcome: ReplayOutcome; failedAgainAs: string | null } | null;
-}
+  replay: z.object({ outcome: z.enum(REPLAY_OUTCOMES), failedAgainAs: z.string().nullable() }).nullable(),
+});
+export type DeadLetterView = z.infer<typeof deadLetterViewSchema>;
 
 export const deadLetterListQuerySchema = z.strictObject({
   status: z.enum(DEAD_LETTER_STATUSES).optional(),
@@ -95,6 +98,12 @@ export const deadLetterListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 export type DeadLetterListQuery = z.infer<typeof deadLetterListQuerySchema>;
+
+/** The id of a dead letter or of a parked outbox row, in an operator's path. */
+export const recordIdSchema = z.uuid('must be a UUID');
+
+/** Query of GET <prefix>/audit: the newest `limit` entries. */
+export const auditQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 /** POST .../dead-letters/:id/replay: back to the queue it died in, through the outbox, under its own message id. */
 export const replayRequestSchema = z.strictObject({});
@@ -130,115 +139,122 @@ export const editRequestSchema = z.strictObject({
 export type EditRequest = z.infer<typeof editRequestSchema>;
 
 /** The answer to a replay, discard or edit of one dead letter. */
-export interface DeadLetterActionResult {
-  deadLetter: DeadLetterView;
+export const deadLetterActionResultSchema = z.object({
+  deadLetter: deadLetterViewSchema,
   /** The message id sent (the original's for a replay, a new one for an edit); null for a discard. */
-  messageId: string | null;
-  auditId: string;
-}
+  messageId: z.string().nullable(),
+  auditId: z.string(),
+});
+export type DeadLetterActionResult = z.infer<typeof deadLetterActionResultSchema>;
 
 /** The answer to a group replay: it runs in the background; follow it in the audit and the group. */
-export interface GroupReplayResult {
-  replayId: string;
-  selected: number;
-  auditId: string;
-}
+export const groupReplayResultSchema = z.object({ replayId: z.string(), selected: z.number().int(), auditId: z.string() });
+export type GroupReplayResult = z.infer<typeof groupReplayResultSchema>;
+
+/** The answer to a retry or discard of a parked outbox row. */
+export const parkedRowActionResultSchema = z.object({ auditId: z.string() });
 
 /** An outbox row set aside after failing too often (unroutable, refused by the broker). */
-export interface ParkedRowView {
-  id: string;
-  service: OperatedService;
-  exchange: string;
-  routingKey: string;
-  payload: unknown;
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  parkedAt: string;
-  orderId: string | null;
-}
+export const parkedRowViewSchema = z.object({
+  id: z.string(),
+  service: z.enum(OPERATED_SERVICES),
+  exchange: z.string(),
+  routingKey: z.string(),
+  payload: z.unknown(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  createdAt: timestampSchema,
+  parkedAt: timestampSchema,
+  orderId: z.string().nullable(),
+});
+export type ParkedRowView = z.infer<typeof parkedRowViewSchema>;
 
 export const AUDIT_ACTIONS = ['replay', 'group-replay', 'discard', 'edit', 'retry-parked', 'discard-parked'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export interface AuditEntryView {
-  id: string;
-  service: OperatedService;
-  at: string;
-  operator: string;
-  action: AuditAction;
+export const auditEntryViewSchema = z.object({
+  id: z.string(),
+  service: z.enum(OPERATED_SERVICES),
+  at: timestampSchema,
+  operator: z.string(),
+  action: z.enum(AUDIT_ACTIONS),
   /** A dead letter id, an outbox row id or a fingerprint. */
-  target: string;
-  detail: Record<string, unknown>;
+  target: z.string(),
+  detail: z.record(z.string(), z.unknown()),
   /** `done`, `refused: <why>`, or for a group replay its progress and end. */
-  outcome: string;
-}
+  outcome: z.string(),
+});
+export type AuditEntryView = z.infer<typeof auditEntryViewSchema>;
 
 /** Why an order stands still, as far as order-service can tell. */
-export type StuckReason =
-  | { kind: 'outbox-unpublished'; attempts: number; lastError: string | null }
-  | { kind: 'outbox-parked'; lastError: string | null; parkedAt: string }
-  | { kind: 'dead-letter'; service: OperatedService; deadLetterId: string; reason: string }
-  | { kind: 'unknown'; note: string };
+export const stuckReasonSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('outbox-unpublished'), attempts: z.number().int(), lastError: z.string().nullable() }),
+  z.object({ kind: z.literal('outbox-parked'), lastError: z.string().nullable(), parkedAt: timestampSchema }),
+  z.object({ kind: z.literal('dead-letter'), service: z.enum(OPERATED_SERVICES), deadLetterId: z.string(), reason: z.string() }),
+  z.object({ kind: z.literal('unknown'), note: z.string() }),
+]);
+export type StuckReason = z.infer<typeof stuckReasonSchema>;
 
-export interface StuckOrderView {
-  orderId: string;
-  status: OrderStatus;
-  createdAt: string;
-  ageSeconds: number;
-  reason: StuckReason;
-}
+export const stuckOrderViewSchema = z.object({
+  orderId: z.uuid(),
+  status: orderStatusSchema,
+  createdAt: timestampSchema,
+  ageSeconds: z.number(),
+  reason: stuckReasonSchema,
+});
+export type StuckOrderView = z.infer<typeof stuckOrderViewSchema>;
 
-export interface StuckOrdersView {
+export const stuckOrdersViewSchema = z.object({
   /** PENDING longer than this (ORDER_STUCK_AFTER_SECONDS) while the path is healthy. */
-  stuckAfterSeconds: number;
+  stuckAfterSeconds: z.number(),
   /** False while inventory is offline or its queue is backed up: then nothing is called stuck, every order is merely late. */
-  pathHealthy: boolean;
-  orders: StuckOrderView[];
+  pathHealthy: z.boolean(),
+  orders: z.array(stuckOrderViewSchema),
   /** What could not be asked (a service that did not answer), in words. */
-  unknown: string[];
-}
+  unknown: z.array(z.string()),
+});
+export type StuckOrdersView = z.infer<typeof stuckOrdersViewSchema>;
 
 /** One hop as one service saw it, from its own tables (GET <prefix>/orders/:orderId/trace). */
-export interface TraceEntry {
-  at: string;
+export const traceEntrySchema = z.object({
+  at: timestampSchema,
   /** See TimelineEntry.step. */
-  step: string;
-  detail: string;
-}
+  step: z.string(),
+  detail: z.string(),
+});
+export type TraceEntry = z.infer<typeof traceEntrySchema>;
 
-export interface ServiceTraceView {
-  service: OperatedService;
-  orderId: string;
-  entries: TraceEntry[];
-}
+export const serviceTraceViewSchema = z.object({ service: z.enum(OPERATED_SERVICES), orderId: z.uuid(), entries: z.array(traceEntrySchema) });
+export type ServiceTraceView = z.infer<typeof serviceTraceViewSchema>;
 
 /** One hop of an order's journey, from the services' own tables. */
-export interface TimelineEntry {
-  at: string;
-  service: OperatedService;
+export const timelineEntrySchema = z.object({
+  at: timestampSchema,
+  service: z.enum(OPERATED_SERVICES),
   /**
    * accepted, outbox-written, published, delivered, decided, result-published, applied, pushed,
    * email-sent, retried, dead-lettered, replayed, parked.
    */
-  step: string;
-  detail: string;
+  step: z.string(),
+  detail: z.string(),
   /** Seconds since the previous entry. */
-  sincePreviousSeconds: number | null;
-}
+  sincePreviousSeconds: z.number().nullable(),
+});
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 
-export interface OrderTimelineView {
-  orderId: string;
-  status: OrderStatus;
-  entries: TimelineEntry[];
+export const orderTimelineViewSchema = z.object({
+  orderId: z.uuid(),
+  status: orderStatusSchema,
+  entries: z.array(timelineEntrySchema),
   /** Services that could not be asked, in words; their hops are missing. */
-  unknown: string[];
+  unknown: z.array(z.string()),
   /**
    * The order's trace id (32 hex digits): the trace of the `traceparent` of its order.placed outbox
    * row, which the POST wrote, whether or not spans are exported. Null once the row is purged
    * (OUTBOX_RETENTION_HOURS).
    */
-  traceId: string | null;
+  traceId: z.string().nullable(),
   /** The trace in the tracing backend's UI (order-service's TRACE_URL_TEMPLATE); null when unset or there is no trace id. */
-  traceUrl: string | null;
-}
+  traceUrl: z.string().nullable(),
+});
+export type OrderTimelineView = z.infer<typeof orderTimelineViewSchema>;

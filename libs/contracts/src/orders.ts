@@ -78,38 +78,54 @@ export const idempotencyKeySchema = z
   .max(ORDER_LIMITS.maxIdempotencyKeyLength, `must be at most ${ORDER_LIMITS.maxIdempotencyKeyLength} characters`)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
-export interface OrderLineView {
-  sku: string;
-  name: string;
-  quantity: number;
-  unitPriceCents: number;
-}
+/**
+ * A moment as the API writes it: an ISO 8601 timestamp (`toISOString()`, UTC). The response views
+ * below are zod schemas like the requests, so the OpenAPI document (./openapi.ts) describes what the
+ * services answer from the same definitions the storefront's types come from.
+ */
+export const timestampSchema = z.iso.datetime({ offset: true });
 
-export interface OrderView {
-  id: string;
-  status: OrderStatus;
-  statusReason: string | null;
-  customer: { name: string; email: string };
-  lines: OrderLineView[];
-  totalCents: number;
-  /** The order's money at the provider; null until payment-service reported on it. */
-  payment: { status: PaymentStatus; reason: string | null } | null;
+/** The query of an endpoint that takes none: any parameter is a 400 naming it. */
+export const noQuerySchema = z.strictObject({});
+
+/** An order's id. */
+export const orderIdSchema = z.uuid('must be an order id (uuid)');
+
+export const orderLineViewSchema = z.object({
+  sku: z.string(),
+  name: z.string(),
+  quantity: z.number().int(),
+  unitPriceCents: z.number().int(),
+});
+export type OrderLineView = z.infer<typeof orderLineViewSchema>;
+
+/** The order's money at the provider; null until payment-service reported on it. */
+export const orderPaymentViewSchema = z.object({ status: z.enum(PAYMENT_STATUSES), reason: z.string().nullable() }).nullable();
+
+export const orderViewSchema = z.object({
+  id: z.uuid(),
+  status: orderStatusSchema,
+  statusReason: z.string().nullable(),
+  customer: z.object({ name: z.string(), email: z.string() }),
+  lines: z.array(orderLineViewSchema),
+  totalCents: z.number().int(),
+  payment: orderPaymentViewSchema,
   /** Inventory gave back what it held for the order (after a cancel or a declined payment). */
-  stockReleased: boolean;
+  stockReleased: z.boolean(),
   /** The shopper may still cancel it (see CANCELLABLE_STATUSES). */
-  cancellable: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+  cancellable: z.boolean(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+export type OrderView = z.infer<typeof orderViewSchema>;
 
 /**
  * The 201 of POST /api/orders (and its idempotent replay): the order, and the capability to cancel
  * it. Only whoever placed the order gets `cancelToken`; GET never returns it, and the order id
  * alone cancels nothing.
  */
-export interface PlacedOrderView extends OrderView {
-  cancelToken: string;
-}
+export const placedOrderViewSchema = orderViewSchema.extend({ cancelToken: z.string() });
+export type PlacedOrderView = z.infer<typeof placedOrderViewSchema>;
 
 /** The header that carries an order's cancel capability on POST /api/orders/:id/cancel (else the shopper's session). */
 export const CANCEL_TOKEN_HEADER = 'cancel-token';
@@ -125,30 +141,33 @@ export const cancelOrderRequestSchema = z.strictObject({
 });
 export type CancelOrderRequest = z.infer<typeof cancelOrderRequestSchema>;
 
-/** One server-sent event on GET /api/orders/:id/events. */
-export interface OrderStatusEvent {
-  orderId: string;
-  status: OrderStatus;
-  statusReason: string | null;
-  payment: OrderView['payment'];
-  stockReleased: boolean;
-  cancellable: boolean;
-  updatedAt: string;
-}
+/** One server-sent event on GET /api/orders/:id/events (the `data` of each event that is not a heartbeat). */
+export const orderStatusEventSchema = z.object({
+  orderId: z.uuid(),
+  status: orderStatusSchema,
+  statusReason: z.string().nullable(),
+  payment: orderPaymentViewSchema,
+  stockReleased: z.boolean(),
+  cancellable: z.boolean(),
+  updatedAt: timestampSchema,
+});
+export type OrderStatusEvent = z.infer<typeof orderStatusEventSchema>;
 
-export interface ProductView {
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  imageUrl: string;
-}
+export const productViewSchema = z.object({
+  sku: z.string(),
+  name: z.string(),
+  description: z.string(),
+  priceCents: z.number().int(),
+  imageUrl: z.string(),
+});
+export type ProductView = z.infer<typeof productViewSchema>;
 
-export interface StockLevelView {
-  sku: string;
-  available: number;
-  updatedAt: string;
-}
+export const stockLevelViewSchema = z.object({
+  sku: z.string(),
+  available: z.number().int(),
+  updatedAt: timestampSchema,
+});
+export type StockLevelView = z.infer<typeof stockLevelViewSchema>;
 
 export const restockRequestSchema = z.strictObject({
   quantity: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100_000, 'must be at most 100000'),
@@ -160,33 +179,46 @@ export type RestockRequest = z.infer<typeof restockRequestSchema>;
  * confirmations run late (inventory offline or slow, the broker unreachable, the outbox behind);
  * the figures behind it are the operators' (OperationsStatusView).
  */
-export interface ShopperStatusView {
-  confirmations: 'prompt' | 'delayed';
-  checkedAt: string;
+export const shopperStatusViewSchema = z.object({
+  confirmations: z.enum(['prompt', 'delayed']),
+  checkedAt: timestampSchema,
   /**
    * An order PENDING for longer than this while confirmations are prompt has stopped moving: its
    * page tells the shopper a person will look at it (operators see it among the stuck orders).
    */
-  stuckAfterSeconds: number;
-}
+  stuckAfterSeconds: z.number(),
+});
+export type ShopperStatusView = z.infer<typeof shopperStatusViewSchema>;
 
 /** GET /api/operations/status, behind the admin token: the figures an operator reads. */
-export interface SystemStatusView {
-  broker: { reachable: boolean };
-  outbox: { backlog: number; oldestAgeSeconds: number | null };
-  inventory: {
+export const systemStatusViewSchema = z.object({
+  broker: z.object({ reachable: z.boolean() }),
+  outbox: z.object({ backlog: z.number().int(), oldestAgeSeconds: z.number().nullable() }),
+  inventory: z.object({
     /** An inventory consumer is attached to its queue. */
-    online: boolean;
-    queueDepth: number | null;
-    consumers: number | null;
-  };
-  checkedAt: string;
-}
+    online: z.boolean(),
+    queueDepth: z.number().int().nullable(),
+    consumers: z.number().int().nullable(),
+  }),
+  checkedAt: timestampSchema,
+});
+export type SystemStatusView = z.infer<typeof systemStatusViewSchema>;
 
-/** Error body of every 4xx: `field` names what to fix. */
-export interface ApiErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  issues?: { field: string; message: string }[];
-}
+/** Error body of every 4xx (and of a 503): `field` names what to fix. */
+export const apiErrorBodySchema = z.object({
+  statusCode: z.number().int(),
+  error: z.string(),
+  message: z.string(),
+  /** One entry per field to fix, named as the client sent it (`lines.0.quantity`, `Idempotency-Key`). */
+  issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+export type ApiErrorBody = z.infer<typeof apiErrorBodySchema>;
+
+/** The 414 the router answers for a path parameter over its length, before the service sees the request: its error, and Fastify's code. */
+export const routerRefusalBodySchema = apiErrorBodySchema.extend({ code: z.string() });
+
+/** The 409 of a cancel: the error, and the status that no longer allows it. */
+export const cancelConflictBodySchema = apiErrorBodySchema.extend({ status: orderStatusSchema });
+
+/** The 429 or 503 of an order's event stream past a cap: the error, and the variable that sets the cap. */
+export const streamLimitBodySchema = apiErrorBodySchema.extend({ limit: z.enum(['SSE_MAX_STREAMS_PER_CLIENT', 'SSE_MAX_STREAMS']) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerEmailSchema } from './orders';
+import { customerEmailSchema, timestampSchema } from './orders';
 
 /** Body of POST /api/sessions/link: "email me a link to my orders". */
 export const signInLinkRequestSchema = z.strictObject({ email: customerEmailSchema });
@@ -13,12 +13,12 @@ export type SignInRequest = z.infer<typeof signInRequestSchema>;
 
 /** The one answer to a link request, whether or not the address has orders (nothing to enumerate). */
 export const SIGN_IN_LINK_SENT_MESSAGE = 'If we have that address, a link to its orders is on its way. The link works once and expires soon.';
+/** The 202 of POST /api/sessions/link: always SIGN_IN_LINK_SENT_MESSAGE. */
+export const signInLinkSentViewSchema = z.object({ message: z.string() });
 
 /** A shopper session: POST /api/sessions and GET /api/sessions/current. */
-export interface SessionView {
-  email: string;
-  expiresAt: string;
-}
+export const sessionViewSchema = z.object({ email: z.string(), expiresAt: timestampSchema });
+export type SessionView = z.infer<typeof sessionViewSchema>;
 
 /** The cookie that carries a shopper session (HttpOnly: the storefront never reads it). */
 export const SESSION_COOKIE = 'shop_session';

@@ -5,3 +5,4 @@ export * from './operations/dead-letter-operations';
 export * from './operations/order-trace';
 export * from './operations/service-operations.module';
 export * from './operations/service-trace';
+export * from './openapi.controller';

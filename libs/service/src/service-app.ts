@@ -4,6 +4,7 @@ import { CONSUMERS, eventSchemaFor, routingKeysOf, type QueueName, type Service 
 import { connectConsumers } from '@shop/messaging';
 import { ConfigError, createHttpApp, DatabaseUnavailableFilter, isTransientDatabaseError, type HttpAppOptions } from '@shop/platform';
 import { shutdownTelemetry } from '@shop/telemetry';
+import { openApiControllers } from './openapi.controller';
 
 export interface ServiceAppOptions extends HttpAppOptions {
   /** The service's own outages, besides its database's (a mail server down, say): retried without counting an attempt. */
@@ -25,12 +26,15 @@ export const queuesOf = (service: Service): QueueName[] => (Object.keys(CONSUMER
 
 /**
  * A shop service consuming every queue the route table gives it, each message checked against its
- * contract; not yet listening for HTTP. It refuses to start (the error names the queue and the routing
+ * contract, and serving its OpenAPI document; not yet listening for HTTP. It refuses to start (the error names the queue and the routing
  * key) when an event routed to one of its queues has no `@BatchEventPattern` handler in `module`.
  */
 export async function createServiceApp(module: DynamicModule, service: Service, options: ServiceAppOptions = {}): Promise<NestFastifyApplication> {
   const { isTransient: isOwnOutage, batching, ...httpOptions } = options;
-  const app = await createHttpApp({ ...module, providers: [...(module.providers ?? []), TelemetryFlush] }, httpOptions);
+  const app = await createHttpApp(
+    { ...module, controllers: [...(module.controllers ?? []), ...openApiControllers(service)], providers: [...(module.providers ?? []), TelemetryFlush] },
+    httpOptions,
+  );
   const isTransient = isOwnOutage ? (err: unknown) => isTransientDatabaseError(err) || isOwnOutage(err) : isTransientDatabaseError;
   connectConsumers(app, {
     queues: queuesOf(service),

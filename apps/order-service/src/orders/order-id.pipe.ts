@@ -1,5 +1,5 @@
+import { orderIdSchema } from '@shop/contracts';
 import { ZodValidationPipe } from '@shop/platform';
-import { z } from 'zod';
 
 /** An order id from the path: a uuid, else 400 naming `id`. */
-export const orderIdPipe = new ZodValidationPipe(z.uuid('must be an order id (uuid)'), 'id');
+export const orderIdPipe = new ZodValidationPipe(orderIdSchema, 'id');

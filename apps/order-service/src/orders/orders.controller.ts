@@ -6,6 +6,7 @@ import {
   createOrderRequestSchema,
   idempotencyKeySchema,
   IDEMPOTENCY_KEY_HEADER,
+  noQuerySchema,
   type CancelOrderRequest,
   type CreateOrderRequest,
   type OrderStatusEvent,
@@ -15,7 +16,6 @@ import {
 import { ZodValidationPipe } from '@shop/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { interval, map, merge, Observable, takeWhile } from 'rxjs';
-import { z } from 'zod';
 import { orderIdPipe } from './order-id.pipe';
 import { ORDER_STREAM_SETTINGS, OrderStatusStream, type OrderStreamSettings } from './order-status.stream';
 import { OrderStreamAdmission } from './order-stream-admission.guard';
@@ -26,7 +26,7 @@ import { SessionsService } from '../sessions/sessions.service';
 import { ShopperEmail, ShopperSessionGuard } from '../sessions/shopper-session.guard';
 
 /** The listing takes no parameter: whose orders comes from the session, never from the request. */
-const noQueryPipe = new ZodValidationPipe(z.strictObject({}));
+const noQueryPipe = new ZodValidationPipe(noQuerySchema);
 /** An order holds a shopper's name and email: no browser or proxy cache may keep a copy. */
 const CUSTOMER_DATA_CACHE_CONTROL = 'no-store';
 const idempotencyKeyPipe = new ZodValidationPipe(idempotencyKeySchema, 'Idempotency-Key');

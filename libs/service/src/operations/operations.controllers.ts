@@ -1,6 +1,10 @@
 import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, UseGuards, type Type } from '@nestjs/common';
 import {
+  auditQuerySchema,
   deadLetterListQuerySchema,
+  noQuerySchema,
+  orderIdSchema,
+  recordIdSchema,
   discardRequestSchema,
   editRequestSchema,
   groupReplayRequestSchema,
@@ -21,15 +25,14 @@ import {
 } from '@shop/contracts';
 import { AdminTokenGuard, ZodValidationPipe } from '@shop/platform';
 import { DeadLetterStore } from '@shop/outbox';
-import { z } from 'zod';
 import { DeadLetterOperations } from './dead-letter-operations';
 import { ServiceTrace } from './service-trace';
 
-const idPipe = new ZodValidationPipe(z.uuid('must be a UUID'), 'id');
-const orderIdPipe = new ZodValidationPipe(z.uuid('must be an order id (uuid)'), 'orderId');
+const idPipe = new ZodValidationPipe(recordIdSchema, 'id');
+const orderIdPipe = new ZodValidationPipe(orderIdSchema, 'orderId');
 const operatorPipe = new ZodValidationPipe(operatorSchema, 'X-Operator');
-const auditQueryPipe = new ZodValidationPipe(z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }));
-const noQueryPipe = new ZodValidationPipe(z.strictObject({}));
+const auditQueryPipe = new ZodValidationPipe(auditQuerySchema);
+const noQueryPipe = new ZodValidationPipe(noQuerySchema);
 
 /**
  * The operators' routes of one service, under its prefix (`api/operations/inventory`...): its dead
