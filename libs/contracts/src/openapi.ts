@@ -37,7 +37,6 @@ import {
   placedOrderViewSchema,
   productViewSchema,
   restockRequestSchema,
-  routerRefusalBodySchema,
   shopperStatusViewSchema,
   skuSchema,
   stockLevelViewSchema,
@@ -130,7 +129,6 @@ const RESPONSE_COMPONENTS: [string, z.ZodType][] = [
   ['ApiError', apiErrorBodySchema],
   ['CancelConflict', cancelConflictBodySchema],
   ['StreamLimit', streamLimitBodySchema],
-  ['RouterRefusal', routerRefusalBodySchema],
   ['ProductView', productViewSchema],
   ['OrderView', orderViewSchema],
   ['PlacedOrderView', placedOrderViewSchema],
@@ -707,9 +705,9 @@ function operationOf(endpoint: Endpoint, refs: Map<z.ZodType, string>): JsonSche
       schema: schemaOf(header.schema, 'input', refs),
     });
   }
-  // The router refuses a path parameter over its length (Fastify's 100 characters) before any validation.
+  // The router refuses a path parameter over its length (Fastify's 100 characters) before any validation, in the API's error body.
   const answers = endpoint.pathParams
-    ? { ...endpoint.responses, 414: { description: 'A path parameter is longer than 100 characters', body: routerRefusalBodySchema } }
+    ? { ...endpoint.responses, 414: { description: 'A path parameter is longer than 100 characters', body: apiErrorBodySchema } }
     : endpoint.responses;
   const responses: Record<string, JsonSchema> = {};
   for (const [status, spec] of Object.entries(answers)) {

@@ -214,9 +214,6 @@ export const apiErrorBodySchema = z.object({
 });
 export type ApiErrorBody = z.infer<typeof apiErrorBodySchema>;
 
-/** The 414 the router answers for a path parameter over its length, before the service sees the request: its error, and Fastify's code. */
-export const routerRefusalBodySchema = apiErrorBodySchema.extend({ code: z.string() });
-
 /** The 409 of a cancel: the error, and the status that no longer allows it. */
 export const cancelConflictBodySchema = apiErrorBodySchema.extend({ status: orderStatusSchema });
 
