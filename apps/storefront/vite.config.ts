@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin, type ProxyOptions } from 'vite';
 import { SHOP_NAME } from '../../libs/contracts/src/shop';
+import { apiReference } from './api-reference/plugin';
 
 const orderServiceUrl = process.env.ORDER_URL ?? 'http://127.0.0.1:3001';
 const inventoryServiceUrl = process.env.INVENTORY_URL ?? 'http://127.0.0.1:3002';
@@ -60,7 +61,7 @@ export function securityHeaders(conf = readFileSync(new URL('./security-headers.
 const shopName: Plugin = { name: 'shop-name', transformIndexHtml: (html) => html.replaceAll('%SHOP_NAME%', SHOP_NAME) };
 
 export default defineConfig({
-  plugins: [react(), shopName],
+  plugins: [react(), shopName, apiReference(securityHeaders())],
   resolve: {
     // Compile the contracts' TypeScript source into the bundle: its dist/ is CommonJS for Node.
     alias: { '@shop/contracts': fileURLToPath(new URL('../../libs/contracts/src/index.ts', import.meta.url)) },
