@@ -105,6 +105,8 @@ export interface Endpoint {
   headers?: HeaderParameter[];
   body?: { schema: z.ZodType; required: boolean };
   responses: Record<number, ResponseSpec>;
+  /** Answered without the database (so without its 503); unset: every endpoint may answer the database's 503. */
+  readsNoDatabase?: true;
 }
 
 /** The names under components.schemas; a schema not named here is written inline. */
@@ -159,7 +161,7 @@ const unauthorizedAdmin = error('No valid admin token (`Authorization: Bearer <A
 const adminOff = error('The admin endpoints are off: the service has no ADMIN_TOKEN');
 const tooLarge = error('The body is larger than 64 KiB');
 const notJson = error('The body is not `application/json`');
-/** Every service answers 503 with Retry-After when its database is unreachable (DatabaseUnavailableFilter). */
+/** Every service answers 503 with Retry-After when its database is unreachable (DatabaseUnavailableFilter): added to every endpoint by `operationOf`. */
 const databaseDown = error('The service cannot reach its database: retry after `Retry-After` seconds (the same request is safe to repeat)', ['Retry-After']);
 const ok = (description: string, body?: z.ZodType, headers: ResponseHeader[] = ['Cache-Control']): ResponseSpec => ({ description, body, headers });
 
@@ -187,7 +189,7 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
       operationId: id('DeadLetterGroups'),
       summary: `The open dead letters of ${operated}, grouped by cause`,
       query: noQuerySchema,
-      responses: { 200: ok('The groups', z.array(deadLetterGroupViewSchema)), 400: badRequest, ...adminAnswers, 503: databaseDown },
+      responses: { 200: ok('The groups', z.array(deadLetterGroupViewSchema)), 400: badRequest, ...adminAnswers },
     },
     {
       ...common,
@@ -196,7 +198,7 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
       operationId: id('DeadLetters'),
       summary: `The dead letters of ${operated}'s queues`,
       query: deadLetterListQuerySchema,
-      responses: { 200: ok('The dead letters, newest first', z.array(deadLetterViewSchema)), 400: badRequest, ...adminAnswers, 503: databaseDown },
+      responses: { 200: ok('The dead letters, newest first', z.array(deadLetterViewSchema)), 400: badRequest, ...adminAnswers },
     },
     {
       ...common,
@@ -205,7 +207,7 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
       operationId: id('DeadLetter'),
       summary: 'One dead letter',
       pathParams: { id: recordIdSchema },
-      responses: { 200: ok('The dead letter', deadLetterViewSchema), 400: badRequest, ...adminAnswers, 404: notFound('dead letter'), 503: databaseDown },
+      responses: { 200: ok('The dead letter', deadLetterViewSchema), 400: badRequest, ...adminAnswers, 404: notFound('dead letter') },
     },
     {
       ...common,
@@ -219,7 +221,6 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
         ...bodyAnswers,
         ...adminAnswers,
         404: notFound('open dead letter among those named'),
-        503: databaseDown,
       },
     },
     {
@@ -237,7 +238,6 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
         404: notFound('dead letter'),
         409: error('The dead letter is no longer open'),
         422: error('It cannot be replayed as it is (its body is not JSON, or its queue has no replay exchange): edit it instead'),
-        503: databaseDown,
       },
     },
     {
@@ -254,7 +254,6 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
         ...adminAnswers,
         404: notFound('dead letter'),
         409: error('The dead letter is no longer open'),
-        503: databaseDown,
       },
     },
     {
@@ -272,7 +271,6 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
         404: notFound('dead letter'),
         409: error('The dead letter is no longer open'),
         422: error("The payload does not fit the event's schema (`issues[].field` names each field), or no schema is known for it"),
-        503: databaseDown,
       },
     },
     {
@@ -282,7 +280,7 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
       operationId: id('OrderTrace'),
       summary: `The hops of one order as ${operated} saw them, from its own tables`,
       pathParams: { orderId: orderIdSchema },
-      responses: { 200: ok("The service's hops", serviceTraceViewSchema), 400: badRequest, ...adminAnswers, 503: databaseDown },
+      responses: { 200: ok("The service's hops", serviceTraceViewSchema), 400: badRequest, ...adminAnswers },
     },
     {
       ...common,
@@ -291,7 +289,7 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
       operationId: id('Audit'),
       summary: `The operators' actions on ${operated}, newest first`,
       query: auditQuerySchema,
-      responses: { 200: ok('The audit entries', z.array(auditEntryViewSchema)), 400: badRequest, ...adminAnswers, 503: databaseDown },
+      responses: { 200: ok('The audit entries', z.array(auditEntryViewSchema)), 400: badRequest, ...adminAnswers },
     },
     {
       ...common,
@@ -300,7 +298,7 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
       operationId: id('ParkedRows'),
       summary: `The outbox rows ${operated} set aside after failing too often`,
       query: noQuerySchema,
-      responses: { 200: ok('The parked rows', z.array(parkedRowViewSchema)), 400: badRequest, ...adminAnswers, 503: databaseDown },
+      responses: { 200: ok('The parked rows', z.array(parkedRowViewSchema)), 400: badRequest, ...adminAnswers },
     },
     {
       ...common,
@@ -315,7 +313,6 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
         ...bodyAnswers,
         ...adminAnswers,
         409: error('No such parked row'),
-        503: databaseDown,
       },
     },
     {
@@ -331,7 +328,6 @@ function operationsEndpoints(service: Service, operated: OperatedService): Endpo
         ...bodyAnswers,
         ...adminAnswers,
         409: error('No such parked row'),
-        503: databaseDown,
       },
     },
   ];
@@ -348,7 +344,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: 'The catalog, or a search of it (`q`), in a chosen order (`sort`)',
     tag: 'catalog',
     query: productSearchQuerySchema,
-    responses: { 200: ok('The products', z.array(productViewSchema)), 400: badRequest, 503: databaseDown },
+    responses: { 200: ok('The products', z.array(productViewSchema)), 400: badRequest },
   },
   {
     service: 'order-service',
@@ -358,7 +354,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: 'One product',
     tag: 'catalog',
     pathParams: { sku: skuSchema },
-    responses: { 200: ok('The product', productViewSchema), 400: badRequest, 404: notFound('product'), 503: databaseDown },
+    responses: { 200: ok('The product', productViewSchema), 400: badRequest, 404: notFound('product') },
   },
   {
     service: 'order-service',
@@ -384,7 +380,6 @@ export const ENDPOINTS: readonly Endpoint[] = [
       ]),
       ...bodyAnswers,
       422: error('An unknown sku, or an Idempotency-Key already used with another body (`issues[].field` names it)'),
-      503: databaseDown,
     },
   },
   {
@@ -400,7 +395,6 @@ export const ENDPOINTS: readonly Endpoint[] = [
       200: ok('The orders', z.array(orderViewSchema)),
       400: badRequest,
       401: error('No shopper session: sign in first'),
-      503: databaseDown,
     },
   },
   {
@@ -411,7 +405,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: 'One order',
     tag: 'orders',
     pathParams: { id: orderIdSchema },
-    responses: { 200: ok('The order', orderViewSchema), 400: badRequest, 404: notFound('order'), 503: databaseDown },
+    responses: { 200: ok('The order', orderViewSchema), 400: badRequest, 404: notFound('order') },
   },
   {
     service: 'order-service',
@@ -431,7 +425,6 @@ export const ENDPOINTS: readonly Endpoint[] = [
       403: error("The cancel token or the session is not the order's"),
       404: notFound('order'),
       409: { description: 'The order can no longer be cancelled (`status` says why)', body: cancelConflictBodySchema },
-      503: databaseDown,
     },
   },
   {
@@ -470,7 +463,6 @@ export const ENDPOINTS: readonly Endpoint[] = [
       202: ok('Accepted', signInLinkSentViewSchema, []),
       ...bodyAnswers,
       429: error('Too many links asked for from this client or for this address', ['Retry-After']),
-      503: databaseDown,
     },
   },
   {
@@ -486,7 +478,6 @@ export const ENDPOINTS: readonly Endpoint[] = [
       ...bodyAnswers,
       401: error('The link was already used or has expired'),
       429: error('Too many sign-ins from this client', ['Retry-After']),
-      503: databaseDown,
     },
   },
   {
@@ -497,7 +488,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: "The shopper's session",
     tag: 'sessions',
     security: [['shopperSession']],
-    responses: { 200: ok('The session', sessionViewSchema), 401: error('No shopper session'), 503: databaseDown },
+    responses: { 200: ok('The session', sessionViewSchema), 401: error('No shopper session') },
   },
   {
     service: 'order-service',
@@ -507,7 +498,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: 'Signs out: the session is deleted and its cookie cleared',
     tag: 'sessions',
     security: [['shopperSession'], []],
-    responses: { 204: ok('Signed out', undefined, ['Set-Cookie']), 503: databaseDown },
+    responses: { 204: ok('Signed out', undefined, ['Set-Cookie']) },
   },
   {
     service: 'order-service',
@@ -526,6 +517,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: "This document: the whole shop's HTTP API",
     tag: 'system',
     responses: { 200: ok('The OpenAPI document', z.record(z.string(), z.unknown()), []) },
+    readsNoDatabase: true,
   },
   {
     service: 'order-service',
@@ -545,7 +537,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: 'The orders that stopped moving, each with its reason',
     tag: 'operations',
     security: admin,
-    responses: { 200: ok('The stuck orders', stuckOrdersViewSchema), ...adminAnswers, 503: databaseDown },
+    responses: { 200: ok('The stuck orders', stuckOrdersViewSchema), ...adminAnswers },
   },
   {
     service: 'order-service',
@@ -556,7 +548,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     tag: 'operations',
     security: admin,
     pathParams: { id: orderIdSchema },
-    responses: { 200: ok('The timeline', orderTimelineViewSchema), 400: badRequest, ...adminAnswers, 404: notFound('order'), 503: databaseDown },
+    responses: { 200: ok('The timeline', orderTimelineViewSchema), 400: badRequest, ...adminAnswers, 404: notFound('order') },
   },
   ...operationsEndpoints('order-service', 'orders'),
 
@@ -568,7 +560,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     operationId: 'listStock',
     summary: 'The stock level of every sku',
     tag: 'stock',
-    responses: { 200: ok('The stock levels', z.array(stockLevelViewSchema), []), 503: databaseDown },
+    responses: { 200: ok('The stock levels', z.array(stockLevelViewSchema), []) },
   },
   {
     service: 'inventory-service',
@@ -578,7 +570,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: "One sku's stock level",
     tag: 'stock',
     pathParams: { sku: skuSchema },
-    responses: { 200: ok('The stock level', stockLevelViewSchema, []), 400: badRequest, 404: notFound('stocked sku'), 503: databaseDown },
+    responses: { 200: ok('The stock level', stockLevelViewSchema, []), 400: badRequest, 404: notFound('stocked sku') },
   },
   {
     service: 'inventory-service',
@@ -590,7 +582,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     security: admin,
     pathParams: { sku: skuSchema },
     body: { schema: restockRequestSchema, required: true },
-    responses: { 200: ok('The new stock level', stockLevelViewSchema, []), ...bodyAnswers, ...adminAnswers, 404: notFound('stocked sku'), 503: databaseDown },
+    responses: { 200: ok('The new stock level', stockLevelViewSchema, []), ...bodyAnswers, ...adminAnswers, 404: notFound('stocked sku') },
   },
   ...operationsEndpoints('inventory-service', 'inventory'),
 
@@ -603,7 +595,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     summary: 'The emails the mail server accepted for an order',
     tag: 'notifications',
     pathParams: { orderId: orderIdSchema },
-    responses: { 200: ok('The emails sent', z.array(sentEmailViewSchema)), 400: badRequest, 503: databaseDown },
+    responses: { 200: ok('The emails sent', z.array(sentEmailViewSchema)), 400: badRequest },
   },
   ...operationsEndpoints('notification-service', 'notifications'),
 
@@ -705,10 +697,12 @@ function operationOf(endpoint: Endpoint, refs: Map<z.ZodType, string>): JsonSche
       schema: schemaOf(header.schema, 'input', refs),
     });
   }
-  // The router refuses a path parameter over its length (Fastify's 100 characters) before any validation, in the API's error body.
-  const answers = endpoint.pathParams
-    ? { ...endpoint.responses, 414: { description: 'A path parameter is longer than 100 characters', body: apiErrorBodySchema } }
-    : endpoint.responses;
+  // Every endpoint may answer 503 when its service cannot reach its database (DatabaseUnavailableFilter is global), unless
+  // the table says what its 503 is; and the router refuses a path parameter over its length (Fastify's 100 characters)
+  // before any validation, in the API's error body.
+  const answers: Record<number, ResponseSpec> = { ...endpoint.responses };
+  if (!endpoint.readsNoDatabase) answers[503] ??= databaseDown;
+  if (endpoint.pathParams) answers[414] = { description: 'A path parameter is longer than 100 characters', body: apiErrorBodySchema };
   const responses: Record<string, JsonSchema> = {};
   for (const [status, spec] of Object.entries(answers)) {
     const headers = Object.fromEntries((spec.headers ?? []).map((name) => [name, RESPONSE_HEADERS[name]]));
