@@ -256,6 +256,21 @@ const ENDPOINT_CASES: {
   { name: 'a product search given twice', service: 'order', path: '/api/products?q=mug&q=tee', status: 400, field: /^q$/ },
   { name: 'a product search that is not valid percent-encoded UTF-8', service: 'order', path: '/api/products?q=stoneware%20mug%FF', status: 400, field: /^q$/ },
   { name: 'a stock sku that is not valid percent-encoded UTF-8', service: 'inventory', path: '/api/stock/MUG%FF', status: 400, field: /^path$/ },
+  // An endpoint that takes no query at all still refuses an undecodable one, and names it.
+  {
+    name: 'a query string that is not valid percent-encoded UTF-8 on an endpoint that takes none',
+    service: 'inventory',
+    path: '/api/stock?page=%E2%28',
+    status: 400,
+    field: /^page$/,
+  },
+  {
+    name: "the shopper's status with a query string that is not valid percent-encoded UTF-8",
+    service: 'order',
+    path: '/api/system/status?x=%FF',
+    status: 400,
+    field: /^x$/,
+  },
   { name: 'an unknown product sort', service: 'order', path: '/api/products?sort=cheapest', status: 400, field: /^sort$/ },
   { name: 'sorting by relevance without a search', service: 'order', path: '/api/products?sort=relevance', status: 400, field: /^sort$/ },
   { name: 'an unknown parameter to the product list', service: 'order', path: '/api/products?page=2', status: 400, field: /^page$/ },

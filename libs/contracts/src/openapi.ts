@@ -155,7 +155,7 @@ const RESPONSE_COMPONENTS: [string, z.ZodType][] = [
 
 // The answers many endpoints share.
 const error = (description: string, headers?: ResponseHeader[]): ResponseSpec => ({ description, body: apiErrorBodySchema, headers });
-const badRequest = error('A parameter, header or body field is malformed: `issues[].field` names each one');
+const badRequest = error('A parameter, header or body field is malformed (or the query string is not percent-encoded UTF-8): `issues[].field` names each one');
 const notFound = (what: string) => error(`No such ${what}`);
 const unauthorizedAdmin = error('No valid admin token (`Authorization: Bearer <ADMIN_TOKEN>`)');
 const adminOff = error('The admin endpoints are off: the service has no ADMIN_TOKEN');
@@ -697,10 +697,12 @@ function operationOf(endpoint: Endpoint, refs: Map<z.ZodType, string>): JsonSche
       schema: schemaOf(header.schema, 'input', refs),
     });
   }
-  // Every endpoint may answer 503 when its service cannot reach its database (DatabaseUnavailableFilter is global), unless
-  // the table says what its 503 is; and the router refuses a path parameter over its length (Fastify's 100 characters)
-  // before any validation, in the API's error body.
+  // What every endpoint may answer besides its own: 400 for a query string that is not valid percent-encoded UTF-8
+  // (libs/platform checks every route's before any handler), 503 when its service cannot reach its database
+  // (DatabaseUnavailableFilter is global) unless the table says what its 503 is, and the router's 414 for a path
+  // parameter over its length (Fastify's 100 characters), before any validation, in the API's error body.
   const answers: Record<number, ResponseSpec> = { ...endpoint.responses };
+  answers[400] ??= badRequest;
   if (!endpoint.readsNoDatabase) answers[503] ??= databaseDown;
   if (endpoint.pathParams) answers[414] = { description: 'A path parameter is longer than 100 characters', body: apiErrorBodySchema };
   const responses: Record<string, JsonSchema> = {};
