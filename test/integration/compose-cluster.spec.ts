@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMPOSE_TOOLS, resolvedServices } from './compose-config';
+import { COMPOSE_TOOLS, placeholderWithoutComposeTools, resolvedServices } from './compose-config';
 
 /**
  * docker-compose.cluster.yml as the compose tools merge it over docker-compose.yml: three RabbitMQ
@@ -47,13 +47,7 @@ function namesOf(services: Record<string, ComposeService>, name: string): string
   return [name, ...Object.values(services[name].networks ?? {}).flatMap((network) => network?.aliases ?? [])];
 }
 
-if (tools.length === 0) {
-  describe('docker-compose.cluster.yml', () => {
-    // Skipped, not passed: without docker-compose or `docker compose` there is nothing to merge the
-    // override with. The container environment (../shared/container-env) provides docker-compose 1.29.
-    it.skip('merges over docker-compose.yml into a three-node cluster (SKIPPED: neither docker-compose nor docker compose is installed)', () => undefined);
-  });
-}
+placeholderWithoutComposeTools('docker-compose.cluster.yml', 'merges over docker-compose.yml into a three-node cluster');
 
 describe(`docker-compose.cluster.yml merged by ${tools.map((tool) => tool.name).join(' and ') || 'no compose tool'}`, () => {
   if (tools.length === 0) return;

@@ -26,3 +26,16 @@ export function resolvedServices<Service>(command: string[], args: string[], uns
   if (run.status !== 0) throw new Error(`${command.join(' ')} ${args.join(' ')} config failed: ${run.stderr}`);
   return parse(run.stdout).services;
 }
+
+/**
+ * Where no compose tool is installed, one placeholder test for `what`, skipped with the reason in its
+ * name: nothing can resolve the files, and a check that passed would claim what nobody checked. The
+ * container environment (../shared/container-env) provides docker-compose 1.29, and CI always has it.
+ */
+export function placeholderWithoutComposeTools(suite: string, what: string): void {
+  if (COMPOSE_TOOLS.length > 0) return;
+  describe(suite, () => {
+    // Skipped, not passed, for the reason in its name (see above).
+    it.skip(`${what} (SKIPPED: neither docker-compose nor docker compose is installed)`, () => undefined);
+  });
+}
