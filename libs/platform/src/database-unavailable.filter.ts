@@ -2,7 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common
 import { STATUS_CODES } from 'node:http';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { throwError } from 'rxjs';
-import type { HttpErrorBody } from './http-error-body';
+import { errorBody, type HttpErrorBody } from './http-error-body';
 import { isTransientDatabaseError } from './transient-errors';
 
 /** What a client is told to wait before trying again: about how long a database failover or restart takes to be noticed. */
@@ -17,10 +17,9 @@ function withErrorName(exception: unknown): HttpException | null {
   const body = exception.getResponse();
   const status = exception.getStatus();
   if (status < 400 || status >= 500) return null;
-  const error = STATUS_CODES[status] ?? 'Bad Request';
-  if (typeof body === 'string') return new HttpException({ statusCode: status, error, message: body } satisfies HttpErrorBody, status);
+  if (typeof body === 'string') return new HttpException(errorBody(status, body), status);
   if (typeof body !== 'object' || body === null || 'error' in body) return null;
-  return new HttpException({ ...body, error }, status);
+  return new HttpException({ ...body, error: STATUS_CODES[status] }, status);
 }
 
 /**

@@ -3,12 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from '@fastify/helmet';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
 import { trace } from '@opentelemetry/api';
 import { Logger } from 'nestjs-pino';
 import { z } from 'zod';
 import { ConfigError, env } from './config';
-import type { HttpErrorBody } from './http-error-body';
+import { badRequestBody, errorBody } from './http-error-body';
 import { DatabaseDataErrorsAsBadRequest } from './validation';
 
 export interface HttpAppOptions {
@@ -111,13 +110,6 @@ export function undecodableQueryParameter(url: string): string | null {
   return null;
 }
 
-const badRequest = (field: string, message: string): HttpErrorBody => ({
-  statusCode: 400,
-  error: 'Bad Request',
-  message: `${field}: ${message}`,
-  issues: [{ field, message }],
-});
-
 /**
  * The errors Fastify answers before any route runs, in the body every other error has: a path that is
  * not valid percent-encoded UTF-8 (`/api/orders/%FF`) is a 400 naming `path`.
@@ -125,11 +117,10 @@ const badRequest = (field: string, message: string): HttpErrorBody => ({
 function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const statusCode = error.statusCode ?? 400;
   if (error.code === 'FST_ERR_BAD_URL') {
-    void reply.code(400).send(badRequest('path', 'is not valid percent-encoded UTF-8'));
+    void reply.code(400).send(badRequestBody([{ field: 'path', message: 'is not valid percent-encoded UTF-8' }]));
     return;
   }
-  const body: HttpErrorBody = { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: error.message };
-  void reply.code(statusCode).send(body);
+  void reply.code(statusCode).send(errorBody(statusCode, error.message));
 }
 
 /** A NestJS application on Fastify with structured logs. */
@@ -152,7 +143,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, optio
     .getInstance()
     .addHook('onRequest', async (request, reply) => {
       const field = undecodableQueryParameter(request.url);
-      if (field !== null) return reply.code(400).send(badRequest(field, 'is not valid percent-encoded UTF-8'));
+      if (field !== null) return reply.code(400).send(badRequestBody([{ field, message: 'is not valid percent-encoded UTF-8' }]));
     });
   if (options.plugins) await options.plugins(app);
   app.useGlobalInterceptors(new DatabaseDataErrorsAsBadRequest());

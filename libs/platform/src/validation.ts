@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor, type PipeTransform } from '@nestjs/common';
 import { catchError, throwError, type Observable } from 'rxjs';
 import type { z } from 'zod';
-import type { HttpErrorBody } from './http-error-body';
+import { badRequestBody, type HttpErrorBody } from './http-error-body';
 
 /** Validates a body, query or header with a zod schema; a failure is a 400 that names each field. */
 export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
@@ -19,13 +19,7 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
         ? issue.keys.map((key) => ({ field: this.fieldOf([...issue.path, key]), message: 'is unknown to this endpoint; leave it out' }))
         : [{ field: this.fieldOf(issue.path), message: issue.message }],
     );
-    const body: HttpErrorBody = {
-      statusCode: 400,
-      error: 'Bad Request',
-      message: issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '),
-      issues,
-    };
-    throw new BadRequestException(body);
+    throw new BadRequestException(badRequestBody(issues));
   }
 
   private fieldOf(path: readonly PropertyKey[]): string {
