@@ -182,7 +182,7 @@ async function runScenario(spec: ScenarioSpec): Promise<ScenarioOutcome> {
   try {
     await system.start();
     const initialStock = await stockTheShop(system);
-    if (spec.tapBroker && system.name === 'process') tap = await BrokerTap.start(system);
+    if (spec.tapBroker) tap = await BrokerTap.start(system);
     let next = 0;
     // Round robin over the order-service instances; a retry after a connection error goes to the next one.
     const baseUrl = () => system.url('order-service', next++ % system.instances('order-service'));
