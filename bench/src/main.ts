@@ -10,6 +10,7 @@ import { cpuPer, cpuSnapshot } from './cpu';
 import { drainBacklog } from './drain';
 import { offerOrders, placeOrders, round, type IntakeResult } from './load';
 import { describeMachine, writeReport, type BenchResults } from './report';
+import { measureMemory } from './memory';
 import { OtlpSink } from './otlp-sink';
 import { Shop } from './shop';
 
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     if (runs('tracing')) await tracing(shop, results);
     if (runs('drain')) await drain(shop, results);
     if (runs('relay')) await relay(shop, results);
+    if (runs('memory')) await memory(shop, results);
     if (runs('cluster')) await cluster(shop, results, dir);
   } finally {
     await shop.close();
@@ -199,6 +201,12 @@ async function tracing(shop: Shop, results: BenchResults): Promise<void> {
     exportedKb: Math.round(sink.bytes / 1024),
   };
   log(`B8 tracing: ${JSON.stringify(results.tracing)}`);
+}
+
+/** B14: each service's memory idle and at steady load; order-service's with 2,000 event streams open, then after they closed. */
+async function memory(shop: Shop, results: BenchResults): Promise<void> {
+  results.memory = await measureMemory(shop, { seconds: PLAN.e2eSeconds, streams: 2_000, afterS: quick ? 10 : 30 });
+  log(`B14 memory: ${JSON.stringify(results.memory)}`);
 }
 
 /** B5: a backlog accepted while inventory is down, then drained when it starts. */

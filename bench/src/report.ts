@@ -1,5 +1,6 @@
 import type { ClusterResults } from './cluster';
 import type { Hops } from './hops';
+import type { MemoryResults } from './memory';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +37,8 @@ export interface BenchResults {
   };
   /** One private RabbitMQ node against a three-node cluster, and S6 (the queue leader killed). */
   cluster?: ClusterResults;
+  /** B14: memory of each service idle and at steady load, and of order-service around 2,000 event streams. */
+  memory?: MemoryResults;
   ratios?: Record<string, number>;
   targets?: Target[];
 }
@@ -183,6 +186,20 @@ export function markdown(r: BenchResults): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(', '),
     ]);
+  if (r.memory) {
+    const m = r.memory;
+    rows.push([
+      'B14 RSS / own (anonymous) MiB, idle → peak at 100 orders/s',
+      Object.entries(m.services)
+        .map(([k, v]) => `${k} ${v.idle.rssMb}/${v.idle.ownMb} → ${v.steady.rssMb}/${v.steady.ownMb}`)
+        .join(', '),
+    ]);
+    const o = m.orderService;
+    rows.push([
+      `B14 order-service RSS / own MiB with ${m.streams} event streams`,
+      `idle ${o.idle.rssMb}/${o.idle.ownMb}, open ${o.streamsOpen.rssMb}/${o.streamsOpen.ownMb}, ${o.afterS} s after they closed ${o.streamsClosed.rssMb}/${o.streamsClosed.ownMb}`,
+    ]);
+  }
   if (r.cluster) rows.push(...clusterRows(r.cluster));
   for (const [name, value] of Object.entries(r.ratios ?? {})) rows.push([`ratio ${name}`, String(value)]);
   lines.push('| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
