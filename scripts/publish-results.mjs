@@ -38,7 +38,8 @@ const PUBLISHERS = {
   async bench() {
     const dir = join(runs, 'bench');
     if (!existsSync(join(dir, 'latest.json'))) return false;
-    for (const name of ['latest.json', 'intake.svg', 'baselines.svg']) if (existsSync(join(dir, name))) copy(join(dir, name), join(root, 'bench/results', name));
+    for (const name of ['latest.json', 'intake.svg', 'baselines.svg'])
+      if (existsSync(join(dir, name))) copy(join(dir, name), join(root, 'bench/results', name));
     const readme = join(root, 'bench/README.md');
     const text = readFileSync(readme, 'utf8');
     const start = text.indexOf(README_START);

@@ -51,8 +51,7 @@ type Log = (message: string) => void;
  * fixed offered rates, the drain of a backlog, CPU per order per process, and peak memory.
  */
 export async function measureSystem(system: SystemUnderTest, plan: ComparePlan, log: Log): Promise<SystemPerformance> {
-  const settle = (what: string) =>
-    waitFor(() => system.idle(), { timeoutMs: plan.settleTimeoutMs, intervalMs: 250, what: `${system.name}: ${what}` });
+  const settle = (what: string) => waitFor(() => system.idle(), { timeoutMs: plan.settleTimeoutMs, intervalMs: 250, what: `${system.name}: ${what}` });
   const intakeAt = async (state: 'up' | 'down') => {
     await placeOrders({ url: system.orders.url, connections: 16, seconds: plan.warmupSeconds, tag: 'warmup' });
     if (state === 'up') await settle('the warm-up to be processed');

@@ -25,7 +25,9 @@ const isFigures = (value: SystemFigures | Record<string, SystemFigures>): value 
 /** Every system of `baselines` by its reported name (`nestRmq:defaults`), ours first. */
 export function baselineSystems(b: Baselines): [string, SystemFigures][] {
   return Object.entries(b).flatMap(([key, value]) =>
-    isFigures(value) ? [[key, value] as [string, SystemFigures]] : Object.entries(value).map(([setting, f]) => [`${key}:${setting}`, f] as [string, SystemFigures]),
+    isFigures(value)
+      ? [[key, value] as [string, SystemFigures]]
+      : Object.entries(value).map(([setting, f]) => [`${key}:${setting}`, f] as [string, SystemFigures]),
   );
 }
 
@@ -246,14 +248,27 @@ function baselinesTable(b: Baselines): string[] {
   ];
   for (const [name, f] of baselineSystems(b)) {
     const p = f.performance;
-    const intake = (state: 'up' | 'down') => (p ? Object.values(p.intake[state]).map((m) => m.rps).join(' / ') : '');
+    const intake = (state: 'up' | 'down') =>
+      p
+        ? Object.values(p.intake[state])
+            .map((m) => m.rps)
+            .join(' / ')
+        : '';
     const e2e = (rate: string) => (p?.e2e[rate] ? `${p.e2e[rate].p50ms} / ${p.e2e[rate].p99ms}` : '');
     const losses = FAULTS.map((fault) => {
       const l = f.losses?.[fault];
       return l ? `${l.lost}/${l.accepted}, ${l.appliedTwice}${l.settledCleanly ? '' : ' (not settled)'}` : '';
     });
     const cells = p
-      ? [intake('up'), intake('down'), e2e('r100'), e2e('r500'), String(p.drain.perSecond), String(p.cpuMsPerOrder.total ?? ''), `${p.rssMb.orders}, ${p.rssMb.consumer}`]
+      ? [
+          intake('up'),
+          intake('down'),
+          e2e('r100'),
+          e2e('r500'),
+          String(p.drain.perSecond),
+          String(p.cpuMsPerOrder.total ?? ''),
+          `${p.rssMb.orders}, ${p.rssMb.consumer}`,
+        ]
       : ['', '', '', '', '', '', ''];
     lines.push(`| ${name}${f.error ? ` (failed: ${f.error.split('\n')[0].slice(0, 120)})` : ''} | ${[...cells, ...losses].join(' | ')} |`);
   }
@@ -363,7 +378,8 @@ export function baselinesSvg(r: BenchResults): string {
     );
   };
   const legend = FAULTS.map(
-    (f, i) => `<rect x="${470 + i * 130}" y="312" width="12" height="12" fill="${colors[f]}"/><text x="${488 + i * 130}" y="322" font-size="12">${FAULT_LABELS[f]}</text>`,
+    (f, i) =>
+      `<rect x="${470 + i * 130}" y="312" width="12" height="12" fill="${colors[f]}"/><text x="${488 + i * 130}" y="322" font-size="12">${FAULT_LABELS[f]}</text>`,
   ).join('');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="860" height="360" font-family="sans-serif" font-size="13">`,

@@ -13,8 +13,8 @@ import type { Outcomes, SystemUnderTest } from '../system';
  * (RESERVED or REJECTED), as in the baselines (the bench's shop runs no payment service here).
  */
 export async function startOurs(dir: string, log: (message: string) => void): Promise<SystemUnderTest> {
-  const nodeDir = join(dir, 'ours-rabbitmq');
-  const logDir = join(dir, 'ours');
+  const nodeDir = join(dir, 'rabbitmq');
+  const logDir = join(dir, 'services');
   mkdirSync(nodeDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const node = new RabbitMqNode(nodeDir);
