@@ -81,7 +81,8 @@ export async function measureSystem(system: SystemUnderTest, plan: ComparePlan, 
     const before = snapshot(system);
     const load = await offerOrders({ url: system.orders.url, rate, seconds: plan.e2eSeconds, tag: `${system.name}-e2e-${rate}`, ids });
     await settleOutcomes(system, ids, plan.quietMs, plan.settleTimeoutMs);
-    cpuMsPerOrder = withTotal(cpuPer(before, snapshot(system), ids.length));
+    // The highest rate at which any order was accepted gives the figure (none at all: no figure).
+    if (ids.length) cpuMsPerOrder = withTotal(cpuPer(before, snapshot(system), ids.length));
     e2e[`r${rate}`] = { offeredPerSecond: rate, acceptedPerSecond: load.rps, ...(await latency(system, ids)) };
     log(`B9 ${system.name}: POST → processed at ${rate}/s ${JSON.stringify(e2e[`r${rate}`])}; CPU ms per order ${JSON.stringify(cpuMsPerOrder)}`);
     await settle('the paced orders to be processed');
@@ -130,7 +131,7 @@ async function drainBacklog(system: SystemUnderTest, plan: ComparePlan, log: Log
   const before = snapshot(system);
   await settleOutcomes(system, ids, plan.quietMs, plan.settleTimeoutMs);
   const timeToEmptyS = round((Date.now() - startedAt) / 1000, 1);
-  const cpuMsPerOrder = withTotal(cpuPer(before, snapshot(system), ids.length));
+  const cpuMsPerOrder = ids.length ? withTotal(cpuPer(before, snapshot(system), ids.length)) : {};
   const { rows } = await system.ordersDb.query<{ n: string; span: number }>(
     `SELECT count(*) AS n, extract(epoch FROM max(updated_at) - min(updated_at)) AS span FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'PENDING'`,
     [ids],
