@@ -23,6 +23,11 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 const runs = (phase: string) => !only || only.includes(phase);
+/** `--systems=ours,bullmq`: some of the compared systems only, for B9 and B10 (the default is all). */
+const systems = process.argv
+  .find((arg) => arg.startsWith('--systems='))
+  ?.slice('--systems='.length)
+  .split(',');
 
 const PLAN = quick
   ? { seconds: 5, warmupSeconds: 2, e2eSeconds: 5, drainOrders: 3_000, relayOrders: 3_000, clusterDrainOrders: 3_000, s6Rate: 100, s6Seconds: 20 }
@@ -77,7 +82,7 @@ async function shopPhases(results: BenchResults, dir: string): Promise<void> {
  */
 async function baselines(results: BenchResults, dir: string): Promise<void> {
   results.baselines = {};
-  for (const [name, start] of Object.entries(SYSTEMS)) {
+  for (const [name, start] of Object.entries(SYSTEMS).filter(([name]) => !systems || systems.includes(name))) {
     const figures: SystemFigures = {};
     const [key, setting] = name.split(':');
     if (setting) ((results.baselines[key] ??= {}) as Record<string, SystemFigures>)[setting] = figures;

@@ -1,4 +1,6 @@
 import type { SystemUnderTest } from '../system';
+import { startBullmq } from './bullmq';
+import { startNestRmq } from './nest-rmq';
 import { startOurs } from './ours';
 
 /**
@@ -8,4 +10,7 @@ import { startOurs } from './ours';
  */
 export const SYSTEMS: Record<string, (dir: string, log: (message: string) => void) => Promise<SystemUnderTest>> = {
   ours: startOurs,
+  bullmq: startBullmq,
+  'nestRmq:defaults': (dir, log) => startNestRmq(dir, 'defaults', log),
+  'nestRmq:ack': (dir, log) => startNestRmq(dir, 'ack', log),
 };
