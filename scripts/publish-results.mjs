@@ -5,7 +5,7 @@
 //
 //   e2e          .runs/e2e/process.json        -> e2e/results/latest.json (compose.json beside it)
 //   screenshots  .runs/screenshots/*.png       -> docs/screenshots/
-//   bench        .runs/bench/{latest.json,intake.svg,figures.md}
+//   bench        .runs/bench/{latest.json,intake.svg,baselines.svg,figures.md}
 //                                              -> bench/results/ and the figures block of bench/README.md
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,7 +38,8 @@ const PUBLISHERS = {
   async bench() {
     const dir = join(runs, 'bench');
     if (!existsSync(join(dir, 'latest.json'))) return false;
-    for (const name of ['latest.json', 'intake.svg']) if (existsSync(join(dir, name))) copy(join(dir, name), join(root, 'bench/results', name));
+    for (const name of ['latest.json', 'intake.svg', 'baselines.svg'])
+      if (existsSync(join(dir, name))) copy(join(dir, name), join(root, 'bench/results', name));
     const readme = join(root, 'bench/README.md');
     const text = readFileSync(readme, 'utf8');
     const start = text.indexOf(README_START);

@@ -28,6 +28,8 @@ export interface LoadOptions {
   amount?: number;
   /** Offered orders per second over all connections (open loop); unbounded when absent. */
   rate?: number;
+  /** When given, the `id` of every order answered 201 is pushed here (to ask the system about them later). */
+  ids?: string[];
 }
 
 const SKUS = DEMO_CATALOG.map((product) => product.sku);
@@ -60,6 +62,11 @@ export async function placeOrders(options: LoadOptions): Promise<IntakeResult> {
           headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${randomUUID()}` },
           body: JSON.stringify(randomOrder(options.tag)),
         }),
+        onResponse: options.ids
+          ? (status, body) => {
+              if (status === 201) options.ids!.push((JSON.parse(body) as { id: string }).id);
+            }
+          : undefined,
       },
     ],
   });
@@ -83,7 +90,7 @@ export const round = (value: number, digits = 2): number => Math.round(value * 1
  * earlier ones were answered, as independent shoppers would. (autocannon's `overallRate` sends
  * each second's quota at the start of the second, as fast as the server answers: a burst, not a rate.)
  */
-export async function offerOrders(options: { url: string; rate: number; seconds: number; tag: string }): Promise<IntakeResult> {
+export async function offerOrders(options: { url: string; rate: number; seconds: number; tag: string; ids?: string[] }): Promise<IntakeResult> {
   const total = Math.round(options.rate * options.seconds);
   const latencies: number[] = [];
   let errors = 0;
@@ -96,9 +103,11 @@ export async function offerOrders(options: { url: string; rate: number; seconds:
         body: JSON.stringify(randomOrder(options.tag)),
         signal: AbortSignal.timeout(10_000),
       });
-      await response.arrayBuffer();
-      if (response.status === 201) latencies.push(performance.now() - sentAt);
-      else errors++;
+      const body = await response.text();
+      if (response.status === 201) {
+        latencies.push(performance.now() - sentAt);
+        options.ids?.push((JSON.parse(body) as { id: string }).id);
+      } else errors++;
     } catch {
       errors++;
     }

@@ -9,10 +9,13 @@ import { CoupledShop } from './coupled';
 import { cpuPer, cpuSnapshot } from './cpu';
 import { drainBacklog } from './drain';
 import { offerOrders, placeOrders, round, type IntakeResult } from './load';
-import { describeMachine, writeReport, type BenchResults } from './report';
+import { describeMachine, writeReport, type BenchResults, type SystemFigures } from './report';
 import { measureMemory } from './memory';
 import { OtlpSink } from './otlp-sink';
 import { Shop } from './shop';
+import { measureSystem } from './compare';
+import { measureLosses } from './faults';
+import { SYSTEMS } from './systems';
 
 const quick = process.argv.includes('--quick');
 /** `--only=intake,drain` runs some phases (for working on one); the default runs all. */
@@ -21,10 +24,19 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 const runs = (phase: string) => !only || only.includes(phase);
+/** `--systems=ours,bullmq`: some of the compared systems only, for B9 and B10 (the default is all). */
+const systems = process.argv
+  .find((arg) => arg.startsWith('--systems='))
+  ?.slice('--systems='.length)
+  .split(',');
 
 const PLAN = quick
   ? { seconds: 5, warmupSeconds: 2, e2eSeconds: 5, drainOrders: 3_000, relayOrders: 3_000, clusterDrainOrders: 3_000, s6Rate: 100, s6Seconds: 20 }
   : { seconds: 15, warmupSeconds: 3, e2eSeconds: 15, drainOrders: 20_000, relayOrders: 10_000, clusterDrainOrders: 10_000, s6Rate: 100, s6Seconds: 40 };
+/** B9 and B10: every compared system (ours and the baselines), each started fresh, in turns. */
+const COMPARE_PLAN = quick
+  ? { seconds: 3, warmupSeconds: 1, e2eSeconds: 4, drainOrders: 3_000, faultRate: 100, faultSeconds: 12, quietMs: 8_000 }
+  : { seconds: 15, warmupSeconds: 3, e2eSeconds: 15, drainOrders: 20_000, faultRate: 100, faultSeconds: 30, quietMs: 60_000 };
 const CONNECTIONS = [16, 32, 64] as const;
 const E2E_RATES = [100, 500] as const;
 const SETTLE_TIMEOUT_MS = 10 * 60_000;
@@ -33,8 +45,22 @@ const log = (message: string) => console.error(`[bench ${new Date().toISOString(
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'shop-bench-'));
-  const results: BenchResults = { machine: describeMachine(), mode: quick ? 'quick' : 'full', takenAt: new Date().toISOString(), plan: PLAN };
+  const results: BenchResults = {
+    machine: describeMachine(),
+    mode: quick ? 'quick' : 'full',
+    takenAt: new Date().toISOString(),
+    plan: { ...PLAN, ...Object.fromEntries(Object.entries(COMPARE_PLAN).map(([k, v]) => [`compare${k[0].toUpperCase()}${k.slice(1)}`, v])) },
+  };
   log(`logs in ${dir}; ${results.mode} run on ${results.machine}`);
+  // The phases on the shared shop; B9 and B10 start each system of their own.
+  const onShop = ['ceiling', 'intake', 'coupled', 'e2e', 'tracing', 'drain', 'relay', 'memory', 'cluster'].some(runs);
+  if (onShop) await shopPhases(results, dir);
+  if (runs('baselines') || runs('faults')) await baselines(results, dir);
+  writeReport(results, resolve(__dirname, '../../.runs/bench'));
+  if (!process.env.BENCH_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
+}
+
+async function shopPhases(results: BenchResults, dir: string): Promise<void> {
   const shop = await Shop.start(dir);
   try {
     if (runs('ceiling')) await ceiling(shop, results, dir);
@@ -49,8 +75,45 @@ async function main(): Promise<void> {
   } finally {
     await shop.close();
   }
-  writeReport(results, resolve(__dirname, '../../.runs/bench'));
-  if (!process.env.BENCH_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * B9 (`baselines`) and B10 (`faults`): each system in SYSTEMS started fresh on its own databases and
+ * queue server, measured, broken three ways, and closed before the next starts, so every figure and
+ * ratio comes from this one run. A system that fails is reported with its error; the others go on.
+ */
+async function baselines(results: BenchResults, dir: string): Promise<void> {
+  results.baselines = {};
+  for (const [name, start] of Object.entries(SYSTEMS).filter(([name]) => !systems || systems.includes(name))) {
+    const figures: SystemFigures = {};
+    const [key, setting] = name.split(':');
+    if (setting) ((results.baselines[key] ??= {}) as Record<string, SystemFigures>)[setting] = figures;
+    else results.baselines[key] = figures;
+    log(`B9/B10: ${name}`);
+    let system;
+    try {
+      system = await start(join(dir, name.replace(':', '-')), log);
+      if (runs('baselines')) {
+        figures.performance = await measureSystem(
+          system,
+          { ...COMPARE_PLAN, connections: CONNECTIONS, rates: E2E_RATES, settleTimeoutMs: SETTLE_TIMEOUT_MS },
+          log,
+        );
+      }
+      if (runs('faults')) {
+        figures.losses = await measureLosses(
+          system,
+          { rate: COMPARE_PLAN.faultRate, seconds: COMPARE_PLAN.faultSeconds, quietMs: COMPARE_PLAN.quietMs, settleTimeoutMs: SETTLE_TIMEOUT_MS },
+          log,
+        );
+      }
+    } catch (err) {
+      figures.error = (err as Error).message;
+      log(`B9/B10 ${name} failed: ${figures.error}`);
+    } finally {
+      await system?.close().catch((err: Error) => log(`closing ${name}: ${err.message}`));
+    }
+  }
 }
 
 /** B2: the database's own ceiling for the intake transaction, with the services stopped. */

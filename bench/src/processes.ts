@@ -57,6 +57,15 @@ export class ServiceProcess {
     this.child = null;
   }
 
+  /** SIGKILL, no warning: the process dies mid-work, as on a crash; resolves once it has exited. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill('SIGKILL');
+    await this.exited;
+    this.child = null;
+  }
+
   /** Peak resident memory since the process started (VmHWM), in MiB. */
   peakRssMb(): number {
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');

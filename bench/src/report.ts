@@ -1,4 +1,6 @@
 import type { ClusterResults } from './cluster';
+import type { SystemPerformance } from './compare';
+import { FAULTS, type Fault, type FaultLosses } from './faults';
 import type { Hops } from './hops';
 import type { MemoryResults } from './memory';
 import { execFileSync } from 'node:child_process';
@@ -7,6 +9,28 @@ import { join } from 'node:path';
 import { round, type IntakeResult } from './load';
 
 type ByConnections = Record<string, IntakeResult>;
+
+/** B9 and B10 for one compared system: its performance, what it lost under each fault, or why it could not be measured. */
+export interface SystemFigures {
+  performance?: SystemPerformance;
+  losses?: Record<Fault, FaultLosses>;
+  error?: string;
+}
+
+/** `ours`, `bullmq`: a system's figures; `nestRmq`: one system per setting (`nestRmq.defaults`, `nestRmq.ack`). */
+export type Baselines = Record<string, SystemFigures | Record<string, SystemFigures>>;
+
+const isFigures = (value: SystemFigures | Record<string, SystemFigures>): value is SystemFigures =>
+  Object.keys(value).length === 0 || 'performance' in value || 'losses' in value || 'error' in value;
+
+/** Every system of `baselines` by its reported name (`nestRmq:defaults`), ours first. */
+export function baselineSystems(b: Baselines): [string, SystemFigures][] {
+  return Object.entries(b).flatMap(([key, value]) =>
+    isFigures(value)
+      ? [[key, value] as [string, SystemFigures]]
+      : Object.entries(value).map(([setting, f]) => [`${key}:${setting}`, f] as [string, SystemFigures]),
+  );
+}
 
 export interface BenchResults {
   machine: string;
@@ -35,6 +59,8 @@ export interface BenchResults {
     exports: number;
     exportedKb: number;
   };
+  /** B9 and B10: ours and each baseline, from the same run (`baselines.ours`, `baselines.bullmq`, `baselines.nestRmq.defaults`...). */
+  baselines?: Baselines;
   /** One private RabbitMQ node against a three-node cluster, and S6 (the queue leader killed). */
   cluster?: ClusterResults;
   /** B14: memory of each service idle and at steady load, and of order-service around 2,000 event streams. */
@@ -95,6 +121,18 @@ function evaluate(r: BenchResults): void {
     ratios.tracingIntakeOverOff = round(r.tracing.exported.intakeRps / r.tracing.off.intakeRps);
     ratios.tracingConfirmP50OverOff = round(r.tracing.exported.p50ms / r.tracing.off.p50ms);
     ratios.tracingConfirmP99OverOff = round(r.tracing.exported.p99ms / r.tracing.off.p99ms);
+  }
+  const ours = r.baselines?.ours;
+  if (ours && isFigures(ours)) {
+    for (const [name, other] of baselineSystems(r.baselines!)) {
+      if (name === 'ours') continue;
+      const key = name.replace(/:(.)/, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase());
+      const [o, b] = [ours.performance, other.performance];
+      if (o && b) {
+        ratios[`oursOver${key}IntakeC32`] = round(o.intake.up.c32.rps / b.intake.up.c32.rps);
+        for (const [rate, e] of Object.entries(o.e2e)) if (b.e2e[rate]) ratios[`oursOver${key}P99${rate}`] = round(e.p99ms / b.e2e[rate].p99ms);
+      }
+    }
   }
   if (r.drainPerSecond !== undefined) atLeast('drain after inventory outage (orders/s)', r.drainPerSecond, 1500);
   const e2e500 = r.e2e?.r500;
@@ -201,6 +239,7 @@ export function markdown(r: BenchResults): string {
     ]);
   }
   if (r.cluster) rows.push(...clusterRows(r.cluster));
+  if (r.baselines) lines.push(...baselinesTable(r.baselines));
   for (const [name, value] of Object.entries(r.ratios ?? {})) rows.push([`ratio ${name}`, String(value)]);
   lines.push('| measure | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
   if (r.targets?.length) {
@@ -212,6 +251,46 @@ export function markdown(r: BenchResults): string {
     );
   }
   return lines.join('\n');
+}
+
+const FAULT_LABELS: Record<Fault, string> = { ordersKilled: 'orders killed', queueKilled: 'queue killed', consumerKilled: 'consumer killed' };
+
+/** B9 and B10: one row per system, ours first. */
+function baselinesTable(b: Baselines): string[] {
+  const lines = [
+    '| B9 / B10 system | intake c16 / c32 / c64, consumer up | same, consumer down | POST → processed p50 / p99 ms at 100/s | at 500/s | drain orders/s | CPU ms per order | peak RSS MiB (orders, consumer) | ' +
+      FAULTS.map((f) => `${FAULT_LABELS[f]}: lost/accepted, twice`).join(' | ') +
+      ' |',
+    `|---|---|---|---|---|---:|---:|---|${FAULTS.map(() => '---|').join('')}`,
+  ];
+  for (const [name, f] of baselineSystems(b)) {
+    const p = f.performance;
+    const intake = (state: 'up' | 'down') =>
+      p
+        ? Object.values(p.intake[state])
+            .map((m) => m.rps)
+            .join(' / ')
+        : '';
+    const e2e = (rate: string) => (p?.e2e[rate] ? `${p.e2e[rate].p50ms} / ${p.e2e[rate].p99ms}` : '');
+    const losses = FAULTS.map((fault) => {
+      const l = f.losses?.[fault];
+      return l ? `${l.lost}/${l.accepted}, ${l.appliedTwice}${l.settledCleanly ? '' : ' (not settled)'}` : '';
+    });
+    const cells = p
+      ? [
+          intake('up'),
+          intake('down'),
+          e2e('r100'),
+          e2e('r500'),
+          String(p.drain.perSecond),
+          String(p.cpuMsPerOrder.total ?? ''),
+          `${p.rssMb.orders}, ${p.rssMb.consumer}`,
+        ]
+      : ['', '', '', '', '', '', ''];
+    lines.push(`| ${name}${f.error ? ` (failed: ${f.error.split('\n')[0].slice(0, 120)})` : ''} | ${[...cells, ...losses].join(' | ')} |`);
+  }
+  lines.push('');
+  return lines;
 }
 
 function clusterRows(c: ClusterResults): [string, string][] {
@@ -292,6 +371,49 @@ export function intakeSvg(r: BenchResults): string {
   ].join('');
 }
 
+/** B9 and B10: intake at 32 connections (consumer up) per system, and the orders each lost per fault. */
+export function baselinesSvg(r: BenchResults): string {
+  const systems = baselineSystems(r.baselines ?? {});
+  const [w, h, top] = [380, 220, 50];
+  const group = w / Math.max(1, systems.length);
+  const colors: Record<Fault, string> = { ordersKilled: '#d9822b', queueKilled: '#b53737', consumerKilled: '#7a4fbf' };
+  const frame = (x0: number, title: string) => [
+    `<text x="${x0 + w / 2}" y="30" text-anchor="middle" font-weight="bold">${title}</text>`,
+    `<line x1="${x0}" y1="${top + h}" x2="${x0 + w}" y2="${top + h}" stroke="#333"/>`,
+    ...systems.map(([name], i) => `<text x="${x0 + i * group + group / 2}" y="${top + h + 16}" text-anchor="middle" font-size="11">${escapeXml(name)}</text>`),
+  ];
+  const bars = (x0: number, series: { color: string; value: (f: SystemFigures) => number | undefined }[]) => {
+    const max = Math.max(1, ...systems.flatMap(([, f]) => series.map((s) => s.value(f) ?? 0)));
+    const bar = (group - 20) / series.length;
+    return systems.flatMap(([, f], gi) =>
+      series.map((s, si) => {
+        const value = s.value(f);
+        const bh = ((value ?? 0) / max) * h;
+        const x = x0 + gi * group + 10 + si * bar;
+        return `<rect x="${x}" y="${top + h - bh}" width="${bar - 2}" height="${bh}" fill="${s.color}"/><text x="${x + bar / 2 - 1}" y="${top + h - bh - 4}" text-anchor="middle" font-size="10">${value ?? 'n/a'}</text>`;
+      }),
+    );
+  };
+  const legend = FAULTS.map(
+    (f, i) =>
+      `<rect x="${470 + i * 130}" y="312" width="12" height="12" fill="${colors[f]}"/><text x="${488 + i * 130}" y="322" font-size="12">${FAULT_LABELS[f]}</text>`,
+  ).join('');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="860" height="360" font-family="sans-serif" font-size="13">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    ...frame(30, 'POST /api/orders at 32 connections: orders/s'),
+    ...bars(30, [{ color: '#2f6fdf', value: (f) => f.performance?.intake.up.c32?.rps }]),
+    ...frame(450, 'orders lost (201 answered, never processed)'),
+    ...bars(
+      450,
+      FAULTS.map((fault) => ({ color: colors[fault], value: (f: SystemFigures) => f.losses?.[fault]?.lost })),
+    ),
+    legend,
+    `<text x="430" y="350" text-anchor="middle" font-size="11" fill="#555">${escapeXml(r.machine)}, ${r.mode} run</text>`,
+    `</svg>`,
+  ].join('');
+}
+
 const escapeXml = (text: string) => text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
@@ -306,6 +428,7 @@ export function writeReport(r: BenchResults, outDir: string): void {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(r, null, 2)}\n`);
   if (r.intake) writeFileSync(join(outDir, 'intake.svg'), `${intakeSvg(r)}\n`);
+  if (r.baselines) writeFileSync(join(outDir, 'baselines.svg'), `${baselinesSvg(r)}\n`);
   writeFileSync(join(outDir, 'figures.md'), `${table}\n`);
   process.stdout.write(`\nwritten to ${outDir}; \`pnpm results:publish bench\` copies them into bench/\n`);
 }

@@ -17,7 +17,11 @@ export interface SystemUnderTest {
   readonly consumer: ServiceProcess;
   /** The queue server of this system alone (a private RabbitMQ node, a private Redis), so killing it touches nothing else. */
   readonly queue: QueueServer;
-  /** The database holding the orders (status PENDING until the result is recorded). */
+  /**
+   * The database holding the orders: a table `orders` with `id` (as the 201 answer's `id`), `status`
+   * (PENDING until the consumer's result is recorded), `created_at` (the order committed) and
+   * `updated_at` (the result recorded), so POST → processed is `updated_at - created_at` for every system.
+   */
   readonly ordersDb: Pool;
   /** The database holding stock and reservations. */
   readonly stockDb: Pool;
@@ -46,4 +50,9 @@ export interface Outcomes {
   appliedTwice: number;
   /** Orders that got a 201 but are not in the orders database at all. */
   missing: number;
+  /**
+   * Stock units taken that no recorded reservation explains (initial stock - available - reserved,
+   * over the whole stock database): a double application the per-order rows cannot show. Optional.
+   */
+  unexplainedUnits?: number;
 }
