@@ -35,7 +35,9 @@ export async function startBullmq(dir: string, log: (message: string) => void): 
     const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', TSX_TSCONFIG_PATH: TSCONFIG, REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port) };
     // The bench's knobs, passed on when set (pg pool size 20 and worker concurrency 50 otherwise).
     for (const knob of ['DATABASE_POOL_SIZE', 'WORKER_CONCURRENCY']) if (process.env[knob]) env[knob] = process.env[knob];
-    const args = ['--import', 'tsx', MAIN];
+    // BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it stops, as the shop's services do.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
+    const args = [...profile, '--import', 'tsx', MAIN];
     const consumer = await ServiceProcess.create('bullmq-consumer', args, { ...env, BULLMQ_ROLE: 'consumer', DATABASE_URL: stockDb.url }, home);
     const orders = await ServiceProcess.create('bullmq-orders', args, { ...env, BULLMQ_ROLE: 'orders', DATABASE_URL: ordersDb.url }, home);
     cleanups.push(
