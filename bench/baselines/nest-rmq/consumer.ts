@@ -2,7 +2,7 @@ import { Controller, Inject, Module, type OnApplicationBootstrap } from '@nestjs
 import { ClientProxy, ClientsModule, Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
 import { Pool } from 'pg';
 import { lastValueFrom } from 'rxjs';
-import { PG_POOL, pgPoolProvider } from '../../coupled/common';
+import { PG_POOL, pgPoolProvider } from './db';
 import { RESULTS_QUEUE, rmqOptions, settingFromEnv, type OrderPlaced, type StockResult } from './settings';
 
 const ORDERS_SERVICE = 'ORDERS_SERVICE';

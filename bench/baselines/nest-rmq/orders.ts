@@ -4,7 +4,8 @@ import { createOrderRequestSchema, idempotencyKeySchema, type CreateOrderRequest
 import { createHash, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { lastValueFrom } from 'rxjs';
-import { parseOr400, PG_POOL, pgPoolProvider } from '../../coupled/common';
+import { parseOr400 } from '../../coupled/common';
+import { PG_POOL, pgPoolProvider } from './db';
 import { ORDERS_QUEUE, rmqOptions, settingFromEnv, type OrderPlaced, type StockResult } from './settings';
 
 const STOCK_SERVICE = 'STOCK_SERVICE';
