@@ -3,7 +3,7 @@ import { ClientProxy, ClientsModule, Ctx, EventPattern, Payload, RmqContext } fr
 import { Pool } from 'pg';
 import { lastValueFrom } from 'rxjs';
 import { PG_POOL, pgPoolProvider } from './db';
-import { RESULTS_QUEUE, rmqOptions, settingFromEnv, type OrderPlaced, type StockResult } from './settings';
+import { RESULTS_QUEUE, rmqClientOptions, settingFromEnv, type OrderPlaced, type StockResult } from './settings';
 
 const ORDERS_SERVICE = 'ORDERS_SERVICE';
 const setting = settingFromEnv();
@@ -68,7 +68,7 @@ class StockConsumer implements OnApplicationBootstrap {
 }
 
 @Module({
-  imports: [ClientsModule.register([{ name: ORDERS_SERVICE, ...rmqOptions(setting, RESULTS_QUEUE) }])],
+  imports: [ClientsModule.register([{ name: ORDERS_SERVICE, ...rmqClientOptions(setting, RESULTS_QUEUE) }])],
   controllers: [StockConsumer],
   providers: [pgPoolProvider],
 })
