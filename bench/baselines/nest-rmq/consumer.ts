@@ -2,8 +2,8 @@ import { Controller, Inject, Module, type OnApplicationBootstrap } from '@nestjs
 import { ClientProxy, ClientsModule, Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
 import { Pool } from 'pg';
 import { lastValueFrom } from 'rxjs';
-import { PG_POOL, pgPoolProvider } from '../../coupled/common';
-import { RESULTS_QUEUE, rmqOptions, settingFromEnv, type OrderPlaced, type StockResult } from './settings';
+import { PG_POOL, pgPoolProvider } from './db';
+import { RESULTS_QUEUE, rmqClientOptions, settingFromEnv, type OrderPlaced, type StockResult } from './settings';
 
 const ORDERS_SERVICE = 'ORDERS_SERVICE';
 const setting = settingFromEnv();
@@ -68,7 +68,7 @@ class StockConsumer implements OnApplicationBootstrap {
 }
 
 @Module({
-  imports: [ClientsModule.register([{ name: ORDERS_SERVICE, ...rmqOptions(setting, RESULTS_QUEUE) }])],
+  imports: [ClientsModule.register([{ name: ORDERS_SERVICE, ...rmqClientOptions(setting, RESULTS_QUEUE) }])],
   controllers: [StockConsumer],
   providers: [pgPoolProvider],
 })

@@ -5,7 +5,7 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import { createServer } from 'node:http';
 import { NestRmqConsumerModule } from './consumer';
 import { NestRmqOrdersModule } from './orders';
-import { ORDERS_QUEUE, RESULTS_QUEUE, rmqOptions, settingFromEnv } from './settings';
+import { ORDERS_QUEUE, RESULTS_QUEUE, rmqServerOptions, settingFromEnv } from './settings';
 
 /** `NEST_RMQ_ROLE=orders|consumer`, `NEST_RMQ_SETTING=defaults|ack`: one process of the Nest RMQ transport baseline. */
 async function main(): Promise<void> {
@@ -16,14 +16,14 @@ async function main(): Promise<void> {
   if (role === 'orders') {
     // A hybrid application: HTTP for the orders, an RMQ server for the stock results.
     const app = await NestFactory.create<NestFastifyApplication>(NestRmqOrdersModule, new FastifyAdapter(), { logger: ['error', 'warn'] });
-    app.connectMicroservice<MicroserviceOptions>(rmqOptions(setting, RESULTS_QUEUE));
+    app.connectMicroservice<MicroserviceOptions>(rmqServerOptions(setting, RESULTS_QUEUE));
     // Its pg pool would keep the process alive after a plain close.
     process.once('SIGTERM', () => void app.close().finally(() => process.exit(0)));
     await app.startAllMicroservices();
     await app.listen(port, host);
   } else if (role === 'consumer') {
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(NestRmqConsumerModule, {
-      ...rmqOptions(setting, ORDERS_QUEUE),
+      ...rmqServerOptions(setting, ORDERS_QUEUE),
       logger: ['error', 'warn'],
     });
     process.once('SIGTERM', () => void app.close().finally(() => process.exit(0)));

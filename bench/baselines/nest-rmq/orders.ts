@@ -4,8 +4,9 @@ import { createOrderRequestSchema, idempotencyKeySchema, type CreateOrderRequest
 import { createHash, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { lastValueFrom } from 'rxjs';
-import { parseOr400, PG_POOL, pgPoolProvider } from '../../coupled/common';
-import { ORDERS_QUEUE, rmqOptions, settingFromEnv, type OrderPlaced, type StockResult } from './settings';
+import { parseOr400 } from '../../coupled/common';
+import { PG_POOL, pgPoolProvider } from './db';
+import { ORDERS_QUEUE, rmqClientOptions, settingFromEnv, type OrderPlaced, type StockResult } from './settings';
 
 const STOCK_SERVICE = 'STOCK_SERVICE';
 const setting = settingFromEnv();
@@ -101,7 +102,7 @@ class StockResultsController {
 }
 
 @Module({
-  imports: [ClientsModule.register([{ name: STOCK_SERVICE, ...rmqOptions(setting, ORDERS_QUEUE) }])],
+  imports: [ClientsModule.register([{ name: STOCK_SERVICE, ...rmqClientOptions(setting, ORDERS_QUEUE) }])],
   controllers: [OrdersController, StockResultsController],
   providers: [pgPoolProvider],
 })

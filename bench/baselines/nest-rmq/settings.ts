@@ -14,8 +14,8 @@ export function settingFromEnv(): NestRmqSetting {
 }
 
 /**
- * The transport's options, for a server (`createMicroservice`, `connectMicroservice`) and a client
- * (`ClientsModule.register`) alike, as https://docs.nestjs.com/microservices/rabbitmq shows them.
+ * The transport's options for a server (`createMicroservice`, `connectMicroservice`), as
+ * https://docs.nestjs.com/microservices/rabbitmq shows them.
  *
  * - `defaults`: the page's example, `queueOptions: { durable: false }`; nothing else, so `noAck`
  *   is the transport's default (true: the broker forgets a message once it is delivered),
@@ -25,10 +25,21 @@ export function settingFromEnv(): NestRmqSetting {
  *   survive a broker restart, `persistent: true`, which only helps in a durable queue, so
  *   `queueOptions: { durable: true }`. `prefetchCount` stays the default (0: no limit).
  */
-export function rmqOptions(setting: NestRmqSetting, queue: string): RmqOptions {
+export function rmqServerOptions(setting: NestRmqSetting, queue: string): RmqOptions {
   const urls = [process.env.RABBITMQ_URL ?? 'amqp://localhost:5672'];
   if (setting === 'defaults') return { transport: Transport.RMQ, options: { urls, queue, queueOptions: { durable: false } } };
   return { transport: Transport.RMQ, options: { urls, queue, noAck: false, persistent: true, queueOptions: { durable: true } } };
+}
+
+/**
+ * The same for a client (`ClientsModule.register`), less `noAck`: the client applies it to the
+ * consumer of its reply queue, which RabbitMQ refuses ("PRECONDITION_FAILED - reply consumer
+ * cannot acknowledge", nestjs/nest#11862), so the process dies at startup. A client only emits.
+ */
+export function rmqClientOptions(setting: NestRmqSetting, queue: string): RmqOptions {
+  const { transport, options } = rmqServerOptions(setting, queue);
+  const { noAck: _serverOnly, ...clientOptions } = options ?? {};
+  return { transport, options: clientOptions };
 }
 
 /** What the orders app emits once the order is committed. */

@@ -30,14 +30,25 @@ export async function startNestRmq(dir: string, setting: NestRmqSetting, log: (m
 
     const env = { NODE_ENV: 'production', TSX_TSCONFIG_PATH: TSCONFIG, NEST_RMQ_SETTING: setting, RABBITMQ_URL: node.url };
     const args = ['--import', 'tsx', MAIN];
-    const consumer = await ServiceProcess.create(`nest-rmq-${setting}-consumer`, args, { ...env, NEST_RMQ_ROLE: 'consumer', DATABASE_URL: stockDbInfo.url }, dir);
+    const consumer = await ServiceProcess.create(
+      `nest-rmq-${setting}-consumer`,
+      args,
+      { ...env, NEST_RMQ_ROLE: 'consumer', DATABASE_URL: stockDbInfo.url },
+      dir,
+    );
     const orders = await ServiceProcess.create(`nest-rmq-${setting}-orders`, args, { ...env, NEST_RMQ_ROLE: 'orders', DATABASE_URL: ordersDbInfo.url }, dir);
-    cleanups.push(() => consumer.stop(), () => orders.stop());
+    cleanups.push(
+      () => consumer.stop(),
+      () => orders.stop(),
+    );
     await Promise.all([consumer.start(), orders.start()]);
 
     const ordersDb = sqlPool(ordersDbInfo.url);
     const stockDb = sqlPool(stockDbInfo.url);
-    cleanups.push(() => ordersDb.end(), () => stockDb.end());
+    cleanups.push(
+      () => ordersDb.end(),
+      () => stockDb.end(),
+    );
     return new NestRmqSystem(`nestRmq:${setting}`, orders, consumer, node, ordersDb, stockDb, cleanUp);
   } catch (err) {
     await cleanUp();
