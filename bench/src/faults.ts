@@ -26,8 +26,14 @@ export interface FaultLosses {
   appliedTwice: number;
   /** Stock units taken that no reservation explains, where the system can tell. */
   unexplainedUnits?: number;
-  /** POSTs not answered 201 (refused or failed during the fault): not promised, not counted. */
+  /** POSTs not answered 201 (refused or failed during the fault): not promised, not counted as lost. */
   refused: number;
+  /**
+   * Of those, orders stored all the same and still PENDING once the system settled: committed, never
+   * queued, never answered (the dual write's victims). The shopper saw an error; the order sits
+   * in the database for ever, and a retry with the same Idempotency-Key finds it taken.
+   */
+  stranded: number;
   /** From the end of the run until the outcomes settled. */
   settleS: number;
   /** Whether the outcomes stopped changing with nothing pending, or the wait ran out. */
@@ -77,6 +83,10 @@ async function underFault(system: SystemUnderTest, fault: Fault, plan: FaultPlan
   const endedAt = Date.now();
 
   const { outcomes, settledCleanly } = await settleOutcomes(system, ids, plan.quietMs, plan.settleTimeoutMs);
+  const { rows: stranded } = await system.ordersDb.query<{ count: string }>(
+    `SELECT count(*) FROM orders WHERE customer_email = $1 AND status = 'PENDING' AND NOT (id = ANY($2::uuid[]))`,
+    [`fault-${fault}@bench.example`, ids],
+  );
   const lost = outcomes.pending + outcomes.missing;
   const result: FaultLosses = {
     accepted: ids.length,
@@ -87,6 +97,7 @@ async function underFault(system: SystemUnderTest, fault: Fault, plan: FaultPlan
     appliedTwice: outcomes.appliedTwice,
     ...(outcomes.unexplainedUnits !== undefined ? { unexplainedUnits: outcomes.unexplainedUnits } : {}),
     refused: answered.errors,
+    stranded: Number(stranded[0].count),
     settleS: round((Date.now() - endedAt) / 1000, 1),
     settledCleanly,
   };

@@ -259,7 +259,7 @@ const FAULT_LABELS: Record<Fault, string> = { ordersKilled: 'orders killed', que
 function baselinesTable(b: Baselines): string[] {
   const lines = [
     '| B9 / B10 system | intake c16 / c32 / c64, consumer up | same, consumer down | POST → processed p50 / p99 ms at 100/s | at 500/s | drain orders/s | CPU ms per order | peak RSS MiB (orders, consumer) | ' +
-      FAULTS.map((f) => `${FAULT_LABELS[f]}: lost/accepted, twice`).join(' | ') +
+      FAULTS.map((f) => `${FAULT_LABELS[f]}: lost/accepted, twice, stranded`).join(' | ') +
       ' |',
     `|---|---|---|---|---|---:|---:|---|${FAULTS.map(() => '---|').join('')}`,
   ];
@@ -274,7 +274,7 @@ function baselinesTable(b: Baselines): string[] {
     const e2e = (rate: string) => (p?.e2e[rate] ? `${p.e2e[rate].p50ms} / ${p.e2e[rate].p99ms}` : '');
     const losses = FAULTS.map((fault) => {
       const l = f.losses?.[fault];
-      return l ? `${l.lost}/${l.accepted}, ${l.appliedTwice}${l.settledCleanly ? '' : ' (not settled)'}` : '';
+      return l ? `${l.lost}/${l.accepted}, ${l.appliedTwice}, ${l.stranded}${l.settledCleanly ? '' : ' (not settled)'}` : '';
     });
     const cells = p
       ? [
