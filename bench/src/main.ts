@@ -8,6 +8,7 @@ import { measureCluster } from './cluster';
 import { CoupledShop } from './coupled';
 import { cpuPer, cpuSnapshot } from './cpu';
 import { drainBacklog } from './drain';
+import { measureEmail } from './email';
 import { offerOrders, placeOrders, round, type IntakeResult } from './load';
 import { describeMachine, writeReport, type BenchResults } from './report';
 import { OtlpSink } from './otlp-sink';
@@ -22,8 +23,8 @@ const only = process.argv
 const runs = (phase: string) => !only || only.includes(phase);
 
 const PLAN = quick
-  ? { seconds: 5, warmupSeconds: 2, e2eSeconds: 5, drainOrders: 3_000, relayOrders: 3_000, clusterDrainOrders: 3_000, s6Rate: 100, s6Seconds: 20 }
-  : { seconds: 15, warmupSeconds: 3, e2eSeconds: 15, drainOrders: 20_000, relayOrders: 10_000, clusterDrainOrders: 10_000, s6Rate: 100, s6Seconds: 40 };
+  ? { seconds: 5, warmupSeconds: 2, e2eSeconds: 5, drainOrders: 3_000, relayOrders: 3_000, clusterDrainOrders: 3_000, s6Rate: 100, s6Seconds: 20, emailBacklogOrders: 2_000 }
+  : { seconds: 15, warmupSeconds: 3, e2eSeconds: 15, drainOrders: 20_000, relayOrders: 10_000, clusterDrainOrders: 10_000, s6Rate: 100, s6Seconds: 40, emailBacklogOrders: 10_000 };
 const CONNECTIONS = [16, 32, 64] as const;
 const E2E_RATES = [100, 500] as const;
 const SETTLE_TIMEOUT_MS = 10 * 60_000;
@@ -44,6 +45,10 @@ async function main(): Promise<void> {
     if (runs('drain')) await drain(shop, results);
     if (runs('relay')) await relay(shop, results);
     if (runs('cluster')) await cluster(shop, results, dir);
+    if (runs('email')) await email(shop, results);
+    // Nothing may pile up in a queue nobody reads: every phase quiesces, so each queue is empty here.
+    results.queueDepthsAtEnd = await shop.queueDepths();
+    log(`queue depths at the end: ${JSON.stringify(results.queueDepthsAtEnd)}`);
   } finally {
     await shop.close();
   }
@@ -54,12 +59,12 @@ async function main(): Promise<void> {
 /** B2: the database's own ceiling for the intake transaction, with the services stopped. */
 async function ceiling(shop: Shop, results: BenchResults, dir: string): Promise<void> {
   log('B2 ceiling: pgbench replaying the intake transaction');
-  await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
+  await shop.stopAll();
   const { tps, extendedTps, byClients } = await measureCeiling(shop.ordersDbName, shop.ordersDb, PLAN.seconds, dir);
   results.ceilingTps = tps;
   results.ceilingExtendedTps = extendedTps;
   results.ceilingByClients = byClients;
-  await Promise.all([shop.orders.start(), shop.inventory.start()]);
+  await shop.startAll();
 }
 
 /** B1 and B6: intake at 16, 32, 64 connections with inventory up, then down; peak memory of each service. */
@@ -97,7 +102,7 @@ async function intake(shop: Shop, results: BenchResults): Promise<void> {
 
 /** B3: the tightly coupled baseline under the same load, then with its inventory stopped. Ours is stopped meanwhile. */
 async function coupled(shop: Shop, results: BenchResults, dir: string): Promise<void> {
-  await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
+  await shop.stopAll();
   const baseline = await CoupledShop.start(dir);
   try {
     await placeOrders({ url: baseline.orders.url, connections: 16, seconds: PLAN.warmupSeconds, tag: 'warmup' });
@@ -120,7 +125,7 @@ async function coupled(shop: Shop, results: BenchResults, dir: string): Promise<
   } finally {
     await baseline.close();
   }
-  await Promise.all([shop.orders.start(), shop.inventory.start()]);
+  await shop.startAll();
 }
 
 /** B4: POST to CONFIRMED at fixed offered rates, from the orders' own timestamps. */
@@ -217,7 +222,7 @@ async function drain(shop: Shop, results: BenchResults): Promise<void> {
  */
 async function cluster(shop: Shop, results: BenchResults, dir: string): Promise<void> {
   log('cluster: one node, then three');
-  await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
+  await shop.stopAll();
   try {
     results.cluster = await measureCluster(
       {
@@ -234,8 +239,17 @@ async function cluster(shop: Shop, results: BenchResults, dir: string): Promise<
       log,
     );
   } finally {
-    await Promise.all([shop.orders.start(), shop.inventory.start()]);
+    await shop.startAll();
   }
+}
+
+/** B12: whether email keeps up: confirmed-to-email at 100/s and 500/s, and a backlog drained. */
+async function email(shop: Shop, results: BenchResults): Promise<void> {
+  results.email = await measureEmail(
+    shop,
+    { rates: E2E_RATES, seconds: PLAN.e2eSeconds, backlogOrders: PLAN.emailBacklogOrders, settleTimeoutMs: SETTLE_TIMEOUT_MS },
+    log,
+  );
 }
 
 /** B5: order-service's broker link cut (TcpProxy) while orders pile up in its outbox, then restored. */

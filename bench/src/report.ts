@@ -1,3 +1,4 @@
+import type { EmailResults } from './email';
 import type { ClusterResults } from './cluster';
 import type { Hops } from './hops';
 import { execFileSync } from 'node:child_process';
@@ -36,6 +37,10 @@ export interface BenchResults {
   };
   /** One private RabbitMQ node against a three-node cluster, and S6 (the queue leader killed). */
   cluster?: ClusterResults;
+  /** B12: emails drained and confirmed-to-email latency at fixed offered rates, and a backlog drained. */
+  email?: EmailResults;
+  /** Messages left in the deployed topology's queues at the end of the run (empty: none piled up). */
+  queueDepthsAtEnd?: Record<string, number>;
   ratios?: Record<string, number>;
   targets?: Target[];
 }
