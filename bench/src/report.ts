@@ -167,6 +167,20 @@ export function markdown(r: BenchResults): string {
       ]);
     }
   }
+  for (const e of Object.values(r.email?.byRate ?? {})) {
+    rows.push([
+      `B12 confirmed → email at ${e.offeredPerSecond}/s offered`,
+      `p50 ${e.p50ms} ms, p99 ${e.p99ms} ms, ${e.emailsPerSecond} emails/s (${e.confirmed} orders, ${e.failed} failed, ${e.duplicates} duplicates)`,
+    ]);
+  }
+  if (r.email) {
+    const b = r.email.backlog;
+    rows.push(['B12 email backlog drained', `${b.emailsPerSecond} emails/s; ${b.emails} emails of ${b.orders} orders sent ${b.timeToEmptyS} s after start`]);
+  }
+  if (r.queueDepthsAtEnd) {
+    const left = Object.entries(r.queueDepthsAtEnd);
+    rows.push(['queues not empty at the end', left.length === 0 ? 'none' : left.map(([queue, n]) => `${queue} ${n}`).join(', ')]);
+  }
   if (r.drain) {
     rows.push(['B5 drain after inventory outage', `${r.drainPerSecond} orders/s; ${r.drain.orders} orders empty ${r.drain.timeToEmptyS} s after start`]);
     rows.push([

@@ -1,11 +1,16 @@
 import { freePort } from '@shop/testing';
-import { SMTPServer } from 'smtp-server';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const SCRIPT = join(__dirname, 'smtp-sink.child.mjs');
 
 /**
- * The bench's mail server: a real SMTP server (`smtp-server`, as the e2e catcher) in this process on
- * 127.0.0.1, so notification-service sends its emails as deployed. It keeps, per email, only the
- * order it is about, its event and when it was accepted (the 250 after DATA): enough to count emails
- * per second and the time from an order confirmed to its email, without holding messages in memory.
+ * The bench's mail server: a real SMTP server (`smtp-server`, as the e2e catcher) in a child process
+ * on 127.0.0.1 (./smtp-sink.child.mjs), so notification-service sends its emails as deployed and the
+ * load generator does not slow the server's replies. It keeps, per email, only the order it is about,
+ * its event and when it was accepted (the 250 after DATA): enough to count emails per second and the
+ * time from an order confirmed to its email, without holding messages in memory.
  */
 export class SmtpSink {
   /** Accept time (epoch ms) of the first email per `<orderId> <event>`; a second one counts as a duplicate. */
@@ -15,36 +20,23 @@ export class SmtpSink {
   duplicates = 0;
 
   private constructor(
-    private readonly server: SMTPServer,
+    private readonly child: ChildProcess,
     readonly port: number,
   ) {}
 
   static async start(): Promise<SmtpSink> {
     const port = await freePort();
-    let sink: SmtpSink | undefined;
-    const server = new SMTPServer({
-      // A sink, like the e2e catcher: no TLS, no login, every sender and recipient accepted.
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      authOptional: true,
-      logger: false,
-      onData(stream, _session, callback) {
-        let head = '';
-        stream.on('data', (chunk: Buffer) => {
-          // The headers come first; the body is read and dropped.
-          if (head.length < 16_384 && !head.includes('\r\n\r\n')) head += chunk.toString('utf8');
-        });
-        stream.on('end', () => {
-          sink?.record(header(head, 'x-shop-order-id'), header(head, 'x-shop-event'), Date.now());
-          callback();
-        });
-      },
-    });
+    const child = spawn(process.execPath, [SCRIPT, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const sink = new SmtpSink(child, port);
+    const lines = createInterface({ input: child.stdout! });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      child.once('exit', (code, signal) => reject(new Error(`the SMTP sink exited (${signal ?? code}) before it listened`)));
+      lines.on('line', (line) => {
+        if (line === 'listening') return resolve();
+        const [orderId, event, at] = line.split(' ');
+        sink.record(orderId, event, Number(at));
+      });
     });
-    server.on('error', (err) => console.error(`smtp sink: ${err.message}`));
-    sink = new SmtpSink(server, port);
     return sink;
   }
 
@@ -57,13 +49,11 @@ export class SmtpSink {
     return this.accepted.get(`${orderId} ${event}`);
   }
 
-  /** Emails accepted at or after `since` (epoch ms), duplicates left out. */
-  acceptedSince(since: number): number[] {
-    return [...this.accepted.values()].filter((at) => at >= since);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await exited;
   }
 
   private record(orderId: string, event: string, at: number): void {
@@ -72,14 +62,4 @@ export class SmtpSink {
     if (this.accepted.has(key)) this.duplicates++;
     else this.accepted.set(key, at);
   }
-}
-
-/** One header's value from the raw header block (unfolded), or '' when absent. */
-function header(raw: string, name: string): string {
-  const block = raw.split(/\r?\n\r?\n/, 1)[0].replace(/\r?\n[ \t]+/g, ' ');
-  for (const line of block.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) return line.slice(colon + 1).trim();
-  }
-  return '';
 }
