@@ -65,7 +65,11 @@ export async function measureEmail(shop: Shop, plan: EmailPlan, log: (message: s
     intervalMs: 250,
     what: `${tag} orders to be confirmed`,
   });
-  await waitFor(async () => (await shop.unpublished()) === 0, { timeoutMs: plan.settleTimeoutMs, intervalMs: 200, what: 'the order events to reach the queue' });
+  await waitFor(async () => (await shop.unpublished()) === 0, {
+    timeoutMs: plan.settleTimeoutMs,
+    intervalMs: 200,
+    what: 'the order events to reach the queue',
+  });
   const startedAt = Date.now();
   await shop.notifications.start();
   const confirmed = await settle(shop, tag, plan.settleTimeoutMs);
@@ -85,9 +89,10 @@ export async function measureEmail(shop: Shop, plan: EmailPlan, log: (message: s
 async function settle(shop: Shop, tag: string, timeoutMs: number): Promise<{ id: string; updated_at: Date }[]> {
   const email = `${tag}@bench.example`;
   await waitFor(async () => (await shop.pendingOrders(email)) === 0, { timeoutMs, intervalMs: 250, what: `${tag} orders to be final` });
-  const { rows } = await shop.ordersDb.query<{ id: string; updated_at: Date }>(`SELECT id, updated_at FROM orders WHERE customer_email = $1 AND status = 'CONFIRMED'`, [
-    email,
-  ]);
+  const { rows } = await shop.ordersDb.query<{ id: string; updated_at: Date }>(
+    `SELECT id, updated_at FROM orders WHERE customer_email = $1 AND status = 'CONFIRMED'`,
+    [email],
+  );
   await waitFor(async () => rows.every((order) => shop.smtp.acceptedAt(order.id, 'order.confirmed') !== undefined), {
     timeoutMs,
     intervalMs: 100,

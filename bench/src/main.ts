@@ -23,8 +23,28 @@ const only = process.argv
 const runs = (phase: string) => !only || only.includes(phase);
 
 const PLAN = quick
-  ? { seconds: 5, warmupSeconds: 2, e2eSeconds: 5, drainOrders: 3_000, relayOrders: 3_000, clusterDrainOrders: 3_000, s6Rate: 100, s6Seconds: 20, emailBacklogOrders: 2_000 }
-  : { seconds: 15, warmupSeconds: 3, e2eSeconds: 15, drainOrders: 20_000, relayOrders: 10_000, clusterDrainOrders: 10_000, s6Rate: 100, s6Seconds: 40, emailBacklogOrders: 10_000 };
+  ? {
+      seconds: 5,
+      warmupSeconds: 2,
+      e2eSeconds: 5,
+      drainOrders: 3_000,
+      relayOrders: 3_000,
+      clusterDrainOrders: 3_000,
+      s6Rate: 100,
+      s6Seconds: 20,
+      emailBacklogOrders: 2_000,
+    }
+  : {
+      seconds: 15,
+      warmupSeconds: 3,
+      e2eSeconds: 15,
+      drainOrders: 20_000,
+      relayOrders: 10_000,
+      clusterDrainOrders: 10_000,
+      s6Rate: 100,
+      s6Seconds: 40,
+      emailBacklogOrders: 10_000,
+    };
 const CONNECTIONS = [16, 32, 64] as const;
 const E2E_RATES = [100, 500] as const;
 const SETTLE_TIMEOUT_MS = 10 * 60_000;

@@ -86,7 +86,8 @@ export class Shop {
       });
       // BENCH_CPU_PROF=<dir>: each service writes a V8 CPU profile there when it stops.
       const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
-      const service = (name: string, env: NodeJS.ProcessEnv) => ServiceProcess.create(name, [...profile, resolve(APPS_DIR, `apps/${name}/dist/main.js`)], env, logDir);
+      const service = (name: string, env: NodeJS.ProcessEnv) =>
+        ServiceProcess.create(name, [...profile, resolve(APPS_DIR, `apps/${name}/dist/main.js`)], env, logDir);
       const inventory = await service('inventory-service', env(inventoryDb));
       // Not a shop service: no broker, no operators' token.
       const provider = await service('payment-provider', {
