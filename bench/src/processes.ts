@@ -48,7 +48,8 @@ export class ServiceProcess {
     const died = this.exited.then(() => {
       throw new Error(`${this.name} exited while starting:\n${this.logTail()}`);
     });
-    await Promise.race([waitUntilReady(this.url, this.name, 90_000), died]);
+    // Generous: on a busy shared machine five services starting at once took over 90 s.
+    await Promise.race([waitUntilReady(this.url, this.name, 240_000), died]);
   }
 
   /** Graceful stop (SIGTERM), SIGKILL after 20 s. */
