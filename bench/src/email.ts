@@ -7,7 +7,7 @@ export interface EmailRate {
   confirmed: number;
   /** Emails (receipts and confirmations) accepted by the sink per second, from the first to the last. */
   emailsPerSecond: number;
-  /** orders.updated_at when CONFIRMED → the sink accepted that order's confirmation email (ms). */
+  /** The order CONFIRMED (its order.confirmed outbox row, written in that transaction) → the sink accepted its confirmation email (ms). */
   p50ms: number;
   p99ms: number;
   maxMs: number;
@@ -41,7 +41,7 @@ export async function measureEmail(shop: Shop, plan: EmailPlan, log: (message: s
     const duplicatesBefore = shop.smtp.duplicates;
     await offerOrders({ url: shop.orders.url, rate, seconds: plan.seconds, tag });
     const confirmed = await settle(shop, tag, plan.settleTimeoutMs);
-    const latencies = confirmed.map((order) => shop.smtp.acceptedAt(order.id, 'order.confirmed')! - +order.updated_at).sort((a, b) => a - b);
+    const latencies = confirmed.map((order) => shop.smtp.acceptedAt(order.id, 'order.confirmed')! - +order.confirmed_at).sort((a, b) => a - b);
     const times = emailTimes(shop, confirmed);
     byRate[`r${rate}`] = {
       offeredPerSecond: rate,
@@ -86,11 +86,13 @@ export async function measureEmail(shop: Shop, plan: EmailPlan, log: (message: s
 }
 
 /** Waits for every order tagged `tag` to be final and every CONFIRMED one to have its confirmation email; returns those. */
-async function settle(shop: Shop, tag: string, timeoutMs: number): Promise<{ id: string; updated_at: Date }[]> {
+async function settle(shop: Shop, tag: string, timeoutMs: number): Promise<{ id: string; confirmed_at: Date }[]> {
   const email = `${tag}@bench.example`;
   await waitFor(async () => (await shop.pendingOrders(email)) === 0, { timeoutMs, intervalMs: 250, what: `${tag} orders to be final` });
-  const { rows } = await shop.ordersDb.query<{ id: string; updated_at: Date }>(
-    `SELECT id, updated_at FROM orders WHERE customer_email = $1 AND status = 'CONFIRMED'`,
+  // Not orders.updated_at: the capture that follows the confirmation updates the order again.
+  const { rows } = await shop.ordersDb.query<{ id: string; confirmed_at: Date }>(
+    `SELECT o.id, m.created_at AS confirmed_at FROM orders o JOIN outbox m ON m.payload->>'orderId' = o.id::text AND m.routing_key = 'order.confirmed'
+     WHERE o.customer_email = $1 AND o.status = 'CONFIRMED'`,
     [email],
   );
   await waitFor(async () => rows.every((order) => shop.smtp.acceptedAt(order.id, 'order.confirmed') !== undefined), {

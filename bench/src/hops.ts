@@ -19,9 +19,11 @@ export async function measureHops(ordersDb: Pool, inventoryDb: Pool, email: stri
     reserved_at: Date | null;
     updated_at: Date;
   }>(
-    `SELECT o.id, m.id AS message_id, o.created_at, m.published_at, r.created_at AS reserved_at, o.updated_at
+    `SELECT o.id, m.id AS message_id, o.created_at, m.published_at, r.created_at AS reserved_at, coalesce(f.created_at, o.updated_at) AS updated_at
      FROM orders o JOIN outbox m ON m.payload->>'orderId' = o.id::text AND m.routing_key = 'order.placed'
      LEFT JOIN outbox r ON r.payload->>'orderId' = o.id::text AND r.routing_key = 'order.reserved'
+     -- The final status's own event: the capture after a confirmation updates the order again.
+     LEFT JOIN outbox f ON f.payload->>'orderId' = o.id::text AND f.routing_key IN ('order.confirmed', 'order.rejected')
      WHERE o.customer_email = $1 AND o.status NOT IN ('PENDING', 'RESERVED')`,
     [email],
   );
