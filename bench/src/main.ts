@@ -8,6 +8,7 @@ import { measureCluster } from './cluster';
 import { CoupledShop } from './coupled';
 import { cpuPer, cpuSnapshot } from './cpu';
 import { drainBacklog } from './drain';
+import { measureEmail } from './email';
 import { offerOrders, placeOrders, round, type IntakeResult } from './load';
 import { describeMachine, writeReport, type BenchResults, type SystemFigures } from './report';
 import { measureMemory } from './memory';
@@ -36,8 +37,28 @@ const systems = process.argv
   .split(',');
 
 const PLAN = quick
-  ? { seconds: 5, warmupSeconds: 2, e2eSeconds: 5, drainOrders: 3_000, relayOrders: 3_000, clusterDrainOrders: 3_000, s6Rate: 100, s6Seconds: 20 }
-  : { seconds: 15, warmupSeconds: 3, e2eSeconds: 15, drainOrders: 20_000, relayOrders: 10_000, clusterDrainOrders: 10_000, s6Rate: 100, s6Seconds: 40 };
+  ? {
+      seconds: 5,
+      warmupSeconds: 2,
+      e2eSeconds: 5,
+      drainOrders: 3_000,
+      relayOrders: 3_000,
+      clusterDrainOrders: 3_000,
+      s6Rate: 100,
+      s6Seconds: 20,
+      emailBacklogOrders: 2_000,
+    }
+  : {
+      seconds: 15,
+      warmupSeconds: 3,
+      e2eSeconds: 15,
+      drainOrders: 20_000,
+      relayOrders: 10_000,
+      clusterDrainOrders: 10_000,
+      s6Rate: 100,
+      s6Seconds: 40,
+      emailBacklogOrders: 10_000,
+    };
 /** B9 and B10: every compared system (ours and the baselines), each started fresh, in turns. */
 const COMPARE_PLAN = quick
   ? { seconds: 3, warmupSeconds: 1, e2eSeconds: 4, drainOrders: 3_000, faultRate: 100, faultSeconds: 12, quietMs: 8_000 }
@@ -58,7 +79,7 @@ async function main(): Promise<void> {
   };
   log(`logs in ${dir}; ${results.mode} run on ${results.machine}`);
   // The phases on the shared shop; B9 and B10 start each system of their own.
-  const onShop = ['ceiling', 'intake', 'coupled', 'e2e', 'tracing', 'drain', 'relay', 'memory', 'cluster'].some(runs);
+  const onShop = ['ceiling', 'intake', 'coupled', 'e2e', 'tracing', 'drain', 'relay', 'memory', 'cluster', 'email'].some(runs);
   if (onShop) await shopPhases(results, dir);
   if (runs('baselines') || runs('faults')) await baselines(results, dir);
   writeReport(results, resolve(__dirname, '../../.runs/bench'));
@@ -74,9 +95,13 @@ async function shopPhases(results: BenchResults, dir: string): Promise<void> {
     if (runs('e2e')) await endToEnd(shop, results);
     if (runs('tracing')) await tracing(shop, results);
     if (runs('drain')) await drain(shop, results);
-    if (runs('relay')) await relay(shop, results);
+    if (runs('email')) await email(shop, results);
     if (runs('memory')) await memory(shop, results);
+    if (runs('relay')) await relay(shop, results);
     if (runs('cluster')) await cluster(shop, results, dir);
+    // Nothing may pile up in a queue nobody reads: every phase quiesces, so each queue is empty here.
+    results.queueDepthsAtEnd = await shop.queueDepths();
+    log(`queue depths at the end: ${JSON.stringify(results.queueDepthsAtEnd)}`);
   } finally {
     await shop.close();
   }
@@ -124,12 +149,12 @@ async function baselines(results: BenchResults, dir: string): Promise<void> {
 /** B2: the database's own ceiling for the intake transaction, with the services stopped. */
 async function ceiling(shop: Shop, results: BenchResults, dir: string): Promise<void> {
   log('B2 ceiling: pgbench replaying the intake transaction');
-  await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
+  await shop.stopAll();
   const { tps, extendedTps, byClients } = await measureCeiling(shop.ordersDbName, shop.ordersDb, PLAN.seconds, dir);
   results.ceilingTps = tps;
   results.ceilingExtendedTps = extendedTps;
   results.ceilingByClients = byClients;
-  await Promise.all([shop.orders.start(), shop.inventory.start()]);
+  await shop.startAll();
 }
 
 /** B1 and B6: intake at 16, 32, 64 connections with inventory up, then down; peak memory of each service. */
@@ -167,7 +192,7 @@ async function intake(shop: Shop, results: BenchResults): Promise<void> {
 
 /** B3: the tightly coupled baseline under the same load, then with its inventory stopped. Ours is stopped meanwhile. */
 async function coupled(shop: Shop, results: BenchResults, dir: string): Promise<void> {
-  await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
+  await shop.stopAll();
   const baseline = await CoupledShop.start(dir);
   try {
     await placeOrders({ url: baseline.orders.url, connections: 16, seconds: PLAN.warmupSeconds, tag: 'warmup' });
@@ -190,7 +215,7 @@ async function coupled(shop: Shop, results: BenchResults, dir: string): Promise<
   } finally {
     await baseline.close();
   }
-  await Promise.all([shop.orders.start(), shop.inventory.start()]);
+  await shop.startAll();
 }
 
 /** B4: POST to CONFIRMED at fixed offered rates, from the orders' own timestamps. */
@@ -293,7 +318,7 @@ async function drain(shop: Shop, results: BenchResults): Promise<void> {
  */
 async function cluster(shop: Shop, results: BenchResults, dir: string): Promise<void> {
   log('cluster: one node, then three');
-  await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
+  await shop.stopAll();
   try {
     results.cluster = await measureCluster(
       {
@@ -310,8 +335,17 @@ async function cluster(shop: Shop, results: BenchResults, dir: string): Promise<
       log,
     );
   } finally {
-    await Promise.all([shop.orders.start(), shop.inventory.start()]);
+    await shop.startAll();
   }
+}
+
+/** B12: whether email keeps up: confirmed-to-email at 100/s and 500/s, and a backlog drained. */
+async function email(shop: Shop, results: BenchResults): Promise<void> {
+  results.email = await measureEmail(
+    shop,
+    { rates: E2E_RATES, seconds: PLAN.e2eSeconds, backlogOrders: PLAN.emailBacklogOrders, settleTimeoutMs: SETTLE_TIMEOUT_MS },
+    log,
+  );
 }
 
 /** B5: order-service's broker link cut (TcpProxy) while orders pile up in its outbox, then restored. */
@@ -346,8 +380,12 @@ async function relay(shop: Shop, results: BenchResults): Promise<void> {
     results.relay = { orders: load.created, waitingAtRestore: waiting, timeToEmptyS: round(timeToEmptyS, 1) };
     log(`B5 relay: ${results.relayPerSecond} rows/s, ${JSON.stringify(results.relay)}`);
   } finally {
+    // Back to the shop every later phase expects: order-service on the broker itself, inventory running.
+    await shop.orders.stop();
     shop.orders.env.RABBITMQ_URL = direct;
     await proxy.stop();
+    await shop.orders.start();
+    if (!shop.inventory.running) await shop.inventory.start();
   }
 }
 

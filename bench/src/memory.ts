@@ -58,7 +58,10 @@ export async function measureMemory(shop: Shop, plan: { seconds: number; streams
     await shop.inventory.stop();
     await placeOrders({ url: orders.url, connections: 16, amount: plan.streams, seconds: 600, tag: 'memory-streams' });
     const { rows } = await shop.ordersDb.query<{ id: string }>(`SELECT id FROM orders WHERE customer_email = 'memory-streams@bench.example'`);
-    const { requests, open } = openStreams(orders.url, rows.map((row) => row.id));
+    const { requests, open } = openStreams(
+      orders.url,
+      rows.map((row) => row.id),
+    );
     let streamsOpen: MemorySample;
     try {
       await open;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 export class ServiceProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
+  private stopping = false;
   readonly url: string;
 
   private constructor(
@@ -40,21 +41,28 @@ export class ServiceProcess {
     closeSync(log);
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // A service that dies mid-phase (not stopped by the bench) is said at once: its phase's figures are void.
+    child.once('exit', (code, signal) => {
+      if (this.child === child && !this.stopping) console.error(`${this.name} exited unexpectedly (${signal ?? code}):\n${this.logTail(10)}`);
+    });
     const died = this.exited.then(() => {
       throw new Error(`${this.name} exited while starting:\n${this.logTail()}`);
     });
-    await Promise.race([waitUntilReady(this.url, this.name, 90_000), died]);
+    // Generous: on a busy shared machine five services starting at once took over 90 s.
+    await Promise.race([waitUntilReady(this.url, this.name, 240_000), died]);
   }
 
   /** Graceful stop (SIGTERM), SIGKILL after 20 s. */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child) return;
+    this.stopping = true;
     child.kill('SIGTERM');
     const escalate = setTimeout(() => child.kill('SIGKILL'), 20_000);
     await this.exited;
     clearTimeout(escalate);
     this.child = null;
+    this.stopping = false;
   }
 
   /** SIGKILL, no warning: the process dies mid-work, as on a crash; resolves once it has exited. */

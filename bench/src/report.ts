@@ -1,3 +1,4 @@
+import type { EmailResults } from './email';
 import type { ClusterResults } from './cluster';
 import type { SystemPerformance } from './compare';
 import { FAULTS, type Fault, type FaultLosses } from './faults';
@@ -65,6 +66,10 @@ export interface BenchResults {
   cluster?: ClusterResults;
   /** B14: memory of each service idle and at steady load, and of order-service around 2,000 event streams. */
   memory?: MemoryResults;
+  /** B12: emails drained and confirmed-to-email latency at fixed offered rates, and a backlog drained. */
+  email?: EmailResults;
+  /** Messages left in the deployed topology's queues at the end of the run (empty: none piled up). */
+  queueDepthsAtEnd?: Record<string, number>;
   ratios?: Record<string, number>;
   targets?: Target[];
 }
@@ -202,6 +207,20 @@ export function markdown(r: BenchResults): string {
           .join(', '),
       ]);
     }
+  }
+  for (const e of Object.values(r.email?.byRate ?? {})) {
+    rows.push([
+      `B12 confirmed → email at ${e.offeredPerSecond}/s offered`,
+      `p50 ${e.p50ms} ms, p99 ${e.p99ms} ms, ${e.emailsPerSecond} emails/s (${e.confirmed} orders, ${e.failed} failed, ${e.duplicates} duplicates)`,
+    ]);
+  }
+  if (r.email) {
+    const b = r.email.backlog;
+    rows.push(['B12 email backlog drained', `${b.emailsPerSecond} emails/s; ${b.emails} emails of ${b.orders} orders sent ${b.timeToEmptyS} s after start`]);
+  }
+  if (r.queueDepthsAtEnd) {
+    const left = Object.entries(r.queueDepthsAtEnd);
+    rows.push(['queues not empty at the end', left.length === 0 ? 'none' : left.map(([queue, n]) => `${queue} ${n}`).join(', ')]);
   }
   if (r.drain) {
     rows.push(['B5 drain after inventory outage', `${r.drainPerSecond} orders/s; ${r.drain.orders} orders empty ${r.drain.timeToEmptyS} s after start`]);

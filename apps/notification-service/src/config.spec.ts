@@ -31,6 +31,14 @@ describe('the notification service configuration', () => {
     );
   });
 
+  it('refuses more SMTP connections than the database pool can hold transactions for', () => {
+    expect(loadNotificationServiceConfig({}).SMTP_MAX_CONNECTIONS).toBe(10);
+    expect(() => loadNotificationServiceConfig({ SMTP_MAX_CONNECTIONS: '10', DATABASE_POOL_SIZE: '10' })).toThrow(
+      /SMTP_MAX_CONNECTIONS: must be less than DATABASE_POOL_SIZE \(10\)/,
+    );
+    expect(loadNotificationServiceConfig({ SMTP_MAX_CONNECTIONS: '9', DATABASE_POOL_SIZE: '10' }).SMTP_MAX_CONNECTIONS).toBe(9);
+  });
+
   it('takes the Message-ID domain from MAIL_FROM and drops a trailing slash of SHOP_URL', () => {
     expect(mailDomainOf('Decoupled Shop <orders@shop.example>')).toBe('shop.example');
     expect(mailDomainOf('orders@mail.shop.example')).toBe('mail.shop.example');

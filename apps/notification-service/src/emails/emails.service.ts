@@ -85,6 +85,8 @@ interface Sending {
 @Injectable()
 export class EmailsService {
   private readonly logger = new Logger(EmailsService.name);
+  /** Messages being sent now, over every batch: at most one per SMTP connection. */
+  private readonly sending: Slots;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -92,7 +94,9 @@ export class EmailsService {
     private readonly sentEmails: SentEmailsRepository,
     private readonly mailer: Mailer,
     @Inject(SHOP_IDENTITY) private readonly shop: ShopIdentity,
-  ) {}
+  ) {
+    this.sending = new Slots(mailer.maxConnections);
+  }
 
   /**
    * Emails the shopper once per lifecycle event (see sendEach), in the order's own order whatever
@@ -162,8 +166,9 @@ export class EmailsService {
 
   /**
    * Sends each message's emails, each message in its own transaction, as many at once as the
-   * SMTP pool has connections (one after the other, a batch of a hundred waits a hundred round
-   * trips). A refused recipient does not stop the others: after the batch it is thrown as
+   * SMTP pool has connections, counted over every batch of the process (one after the other, a
+   * batch of a hundred waits a hundred round trips; a count per batch would hold a transaction, and
+   * its database connection, per waiting email of every other batch running). A refused recipient does not stop the others: after the batch it is thrown as
    * unprocessable, the batch is handled again message by message (the sent ones are now
    * duplicates) and only the refused one is dead-lettered, with the server's reply. An outage fails
    * the batch as transient once the sends under way have settled: those that committed are
@@ -176,11 +181,14 @@ export class EmailsService {
     const worker = async () => {
       while (next < messages.length && failures.length === 0) {
         const message = messages[next++];
+        const release = await this.sending.acquire();
         try {
           const outcome = await this.sendOnce(sendingOf(message));
           if (outcome.status === 'refused') refusals.push(outcome.reply);
         } catch (err) {
           failures.push(err);
+        } finally {
+          release();
         }
       }
     };
@@ -267,6 +275,30 @@ export class EmailsService {
   async sentFor(orderId: string): Promise<SentEmailView[]> {
     const rows = await this.sentEmails.sentFor(this.dataSource.manager, orderId);
     return rows.map((row) => ({ kind: row.kind, recipient: row.recipient, sentAt: row.sent_at.toISOString() }));
+  }
+}
+
+/** A counting semaphore: `acquire` resolves with the release once one of `size` slots is free, first come first served. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter, so a newcomer cannot take it in between.
+      if (next) next();
+      else this.free++;
+    };
   }
 }
 
