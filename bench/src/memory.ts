@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { offerOrders, placeOrders } from './load';
-import type { ServiceProcess } from './processes';
 import type { Shop } from './shop';
 
 /** One process's memory at a moment, in MiB: resident in all, and the part that is its own (anonymous: heaps, buffers). */
@@ -31,7 +30,7 @@ export function memoryOf(pid: number): MemorySample {
  * of a closed stream comes back.
  */
 export async function measureMemory(shop: Shop, plan: { seconds: number; streams: number; afterS: number }): Promise<MemoryResults> {
-  const services = runningServices(shop);
+  const services = shop.services.filter((service) => service.running);
   const idle = Object.fromEntries(services.map((service) => [service.name, memoryOf(service.pid!)]));
   const peak: Record<string, MemorySample> = { ...idle };
   const sampler = setInterval(() => {
@@ -82,12 +81,6 @@ export async function measureMemory(shop: Shop, plan: { seconds: number; streams
     else orders.env.SSE_MAX_STREAMS_PER_CLIENT = cap;
     await orders.start();
   }
-}
-
-function runningServices(shop: Shop): ServiceProcess[] {
-  return Object.values(shop)
-    .filter((value): value is ServiceProcess => typeof value === 'object' && value !== null && 'peakRssMb' in value)
-    .filter((service) => service.running);
 }
 
 /**
