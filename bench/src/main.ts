@@ -8,6 +8,7 @@ import { measureCluster } from './cluster';
 import { CoupledShop } from './coupled';
 import { cpuPer, cpuSnapshot } from './cpu';
 import { drainBacklog } from './drain';
+import { measureGroupCommit } from './group-commit';
 import { offerOrders, placeOrders, round, type IntakeResult } from './load';
 import { describeMachine, writeReport, type BenchResults } from './report';
 import { OtlpSink } from './otlp-sink';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     if (runs('coupled')) await coupled(shop, results, dir);
     if (runs('e2e')) await endToEnd(shop, results);
     if (runs('tracing')) await tracing(shop, results);
+    if (runs('groupcommit')) await groupCommit(shop, results);
     if (runs('drain')) await drain(shop, results);
     if (runs('relay')) await relay(shop, results);
     if (runs('cluster')) await cluster(shop, results, dir);
@@ -199,6 +201,12 @@ async function tracing(shop: Shop, results: BenchResults): Promise<void> {
     exportedKb: Math.round(sink.bytes / 1024),
   };
   log(`B8 tracing: ${JSON.stringify(results.tracing)}`);
+}
+
+/** B11: group commit on intake against one statement per order (INTAKE_BATCH_MAX=1), in turns, inventory up. */
+async function groupCommit(shop: Shop, results: BenchResults): Promise<void> {
+  results.groupCommit = await measureGroupCommit(shop, { seconds: PLAN.seconds, warmupSeconds: PLAN.warmupSeconds, connections: [32, 64] }, log);
+  log(`B11 group commit: ${JSON.stringify(results.groupCommit)}`);
 }
 
 /** B5: a backlog accepted while inventory is down, then drained when it starts. */

@@ -10,7 +10,7 @@ import { ServiceProcess } from './processes';
 const APPS_DIR = resolve(process.env.BENCH_APPS_DIR ?? resolve(__dirname, '../..'));
 
 /** Service knobs passed through from the bench's environment, to measure a setting without editing code. */
-const KNOBS = ['CONSUMER_PREFETCH', 'OUTBOX_BATCH_SIZE', 'OUTBOX_POLL_INTERVAL_MS', 'DATABASE_POOL_SIZE'];
+const KNOBS = ['CONSUMER_PREFETCH', 'OUTBOX_BATCH_SIZE', 'OUTBOX_POLL_INTERVAL_MS', 'DATABASE_POOL_SIZE', 'INTAKE_BATCH_MAX'];
 
 export const BENCH_STOCK = 10_000_000;
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { OrderStatus } from '@shop/contracts';
 import type { SagaOrder } from './apply-saga-events';
 import { OutboxService, type OutboxEvent } from '@shop/outbox';
@@ -65,7 +65,8 @@ export class OrdersRepository {
 
   constructor(
     private readonly outbox: OutboxService,
-    @Inject(INTAKE_BATCH_MAX) private readonly batchMax: number,
+    // Optional: a module that only reads orders (operations) has no intake; it then stores one order per statement.
+    @Optional() @Inject(INTAKE_BATCH_MAX) private readonly batchMax: number = 1,
   ) {}
 
   /**
