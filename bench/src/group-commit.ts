@@ -71,11 +71,15 @@ export async function measureGroupCommit(shop: Shop, plan: GroupCommitPlan, log:
   }
   const mean = (batched: boolean): Record<string, GroupCommitFigures> => {
     const mine = turns.filter((turn) => turn.batched === batched);
-    const avg = (values: number[]) => round(values.reduce((sum, value) => sum + value, 0) / values.length, 2);
+    // A figure a turn lacks (a process replaced meanwhile: see cpuPer) is left out of its mean, not counted as 0.
+    const avg = (values: (number | undefined)[]) => {
+      const known = values.filter((value): value is number => value !== undefined);
+      return known.length === 0 ? NaN : round(known.reduce((sum, value) => sum + value, 0) / known.length, 2);
+    };
     return Object.fromEntries(
       plan.connections.map((connections) => {
         const results = mine.map((turn) => turn.byConnections[`c${connections}`]);
-        const processes = Object.keys(results[0].cpuMsPerOrder ?? {});
+        const processes = [...new Set(results.flatMap((r) => Object.keys(r.cpuMsPerOrder ?? {})))];
         return [
           `c${connections}`,
           {
@@ -83,7 +87,7 @@ export async function measureGroupCommit(shop: Shop, plan: GroupCommitPlan, log:
             p50ms: avg(results.map((r) => r.p50ms)),
             p99ms: avg(results.map((r) => r.p99ms)),
             errors: results.reduce((sum, r) => sum + r.errors, 0),
-            cpuMsPerOrder: Object.fromEntries(processes.map((name) => [name, avg(results.map((r) => r.cpuMsPerOrder?.[name] ?? 0))])),
+            cpuMsPerOrder: Object.fromEntries(processes.map((name) => [name, avg(results.map((r) => r.cpuMsPerOrder?.[name]))])),
           },
         ];
       }),
