@@ -1,9 +1,9 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { OrderStatus } from '@shop/contracts';
 import type { SagaOrder } from './apply-saga-events';
 import { OutboxService, type OutboxEvent } from '@shop/outbox';
 import { isTransientDatabaseError, singletonMetric } from '@shop/platform';
-import { Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { In, type EntityManager } from 'typeorm';
 import { Order } from './order.entity';
 import type { OrderStatusRow } from './order.view';
@@ -38,8 +38,17 @@ const intakeBatchSize = singletonMetric(
   () =>
     new Histogram({
       name: 'order_intake_batch_size',
-      help: 'Orders stored per intake statement (group commit: the orders that arrived while the previous statement was in flight)',
+      help: 'Orders per intake statement that completed (group commit: the orders that arrived while the previous statement was in flight)',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+    }),
+);
+
+const intakeBatchesFailed = singletonMetric(
+  'order_intake_batches_failed_total',
+  () =>
+    new Counter({
+      name: 'order_intake_batches_failed_total',
+      help: 'Intake statements of several orders that the database refused (each order was then stored alone, so only a bad one failed)',
     }),
 );
 
@@ -58,6 +67,7 @@ interface QueuedOrder {
  */
 @Injectable()
 export class OrdersRepository {
+  private readonly logger = new Logger(OrdersRepository.name);
   /** Orders waiting for the next intake statement. */
   private queue: QueuedOrder[] = [];
   /** Intake statements in flight. */
@@ -80,10 +90,7 @@ export class OrdersRepository {
    * at most one round trip. Each order still commits (or fails) as its own would.
    */
   insertOrder(order: NewOrder, lines: PricedLine[], placed: OutboxEvent): Promise<Date | null> {
-    if (this.batchMax === 1) {
-      intakeBatchSize.observe(1);
-      return this.insertOne(order, lines, placed);
-    }
+    if (this.batchMax === 1) return this.insertOne(order, lines, placed);
     return new Promise((resolve, reject) => {
       this.queue.push({ order, lines, placed, resolve, reject });
       if (this.inFlight === 0 || this.queue.length >= this.batchMax) this.flush();
@@ -95,7 +102,6 @@ export class OrdersRepository {
     const batch = this.queue.splice(0, this.batchMax);
     if (batch.length === 0) return;
     this.inFlight++;
-    intakeBatchSize.observe(batch.length);
     const done = batch.length === 1 ? this.settleOne(batch[0]) : this.insertBatch(batch);
     void done.finally(() => {
       this.inFlight--;
@@ -121,10 +127,13 @@ export class OrdersRepository {
     try {
       inserted = await this.insertMany(batch);
     } catch (err) {
+      intakeBatchesFailed.inc();
       if (isTransientDatabaseError(err)) {
         for (const queued of batch) queued.reject(err);
         return;
       }
+      // Said loudly: a statement that always fails (a bug in it) would otherwise only cost a round trip per order.
+      this.logger.warn(`an intake statement of ${batch.length} orders failed (${(err as Error).message}): storing each order alone`);
       await Promise.all(batch.map((queued) => this.settleOne(queued)));
       return;
     }
@@ -147,7 +156,7 @@ export class OrdersRepository {
          INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key, request_hash, payment_token)
          SELECT id, customer_name, customer_email, 'PENDING', total_cents, idempotency_key, request_hash, payment_token
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
-           AS placing (id, customer_name, customer_email, total_cents, idempotency_key, request_hash, payment_token, position)
+           AS incoming (id, customer_name, customer_email, total_cents, idempotency_key, request_hash, payment_token, position)
          ORDER BY position
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING id, created_at
@@ -175,6 +184,7 @@ export class OrdersRepository {
         lines.map(({ line }) => line.unitPriceCents),
       ],
     });
+    intakeBatchSize.observe(batch.length);
     return new Map(rows.map((row) => [row.id, row.created_at]));
   }
 
@@ -211,6 +221,7 @@ export class OrdersRepository {
         order.paymentToken,
       ],
     });
+    intakeBatchSize.observe(1);
     return inserted[0]?.created_at ?? null;
   }
 
