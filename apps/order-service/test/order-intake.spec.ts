@@ -64,7 +64,8 @@ describe('order intake, group commit', () => {
   /** Statements that completed and orders they carried, from the histogram (shared by every module of the process). */
   const statements = async (): Promise<{ count: number; sum: number }> => {
     const { values } = await register.getSingleMetric('order_intake_batch_size')!.get();
-    const value = (name: string) => values.find((v) => v.metricName === name)?.value ?? 0;
+    // A histogram's values carry the series' name (_count, _sum, _bucket); prom-client's MetricValue type leaves it out.
+    const value = (name: string) => values.find((v) => (v as { metricName?: string }).metricName === name)?.value ?? 0;
     return { count: value('order_intake_batch_size_count'), sum: value('order_intake_batch_size_sum') };
   };
   const failedBatches = async (): Promise<number> => (await register.getSingleMetric('order_intake_batches_failed_total')!.get()).values[0]?.value ?? 0;
