@@ -9,6 +9,7 @@ import { CoupledShop } from './coupled';
 import { cpuPer, cpuSnapshot } from './cpu';
 import { drainBacklog } from './drain';
 import { measureEmail } from './email';
+import { measureGroupCommit } from './group-commit';
 import { offerOrders, placeOrders, round, type IntakeResult } from './load';
 import { describeMachine, writeReport, type BenchResults, type SystemFigures } from './report';
 import { measureMemory } from './memory';
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   };
   log(`logs in ${dir}; ${results.mode} run on ${results.machine}`);
   // The phases on the shared shop; B9 and B10 start each system of their own.
-  const onShop = ['ceiling', 'intake', 'coupled', 'e2e', 'tracing', 'drain', 'relay', 'memory', 'cluster', 'email'].some(runs);
+  const onShop = ['ceiling', 'intake', 'coupled', 'e2e', 'tracing', 'drain', 'relay', 'memory', 'cluster', 'email', 'groupcommit'].some(runs);
   if (onShop) await shopPhases(results, dir);
   if (runs('baselines') || runs('faults')) await baselines(results, dir);
   writeReport(results, resolve(__dirname, '../../.runs/bench'));
@@ -94,6 +95,7 @@ async function shopPhases(results: BenchResults, dir: string): Promise<void> {
     if (runs('coupled')) await coupled(shop, results, dir);
     if (runs('e2e')) await endToEnd(shop, results);
     if (runs('tracing')) await tracing(shop, results);
+    if (runs('groupcommit')) await groupCommit(shop, results);
     if (runs('drain')) await drain(shop, results);
     if (runs('email')) await email(shop, results);
     if (runs('memory')) await memory(shop, results);
@@ -300,6 +302,12 @@ async function tracing(shop: Shop, results: BenchResults): Promise<void> {
 async function memory(shop: Shop, results: BenchResults): Promise<void> {
   results.memory = await measureMemory(shop, { seconds: PLAN.e2eSeconds, streams: 2_000, afterS: quick ? 10 : 30 });
   log(`B14 memory: ${JSON.stringify(results.memory)}`);
+}
+
+/** B11: group commit on intake against one statement per order (INTAKE_BATCH_MAX=1), in turns, inventory up. */
+async function groupCommit(shop: Shop, results: BenchResults): Promise<void> {
+  results.groupCommit = await measureGroupCommit(shop, { seconds: PLAN.seconds, warmupSeconds: PLAN.warmupSeconds, connections: [32, 64] }, log);
+  log(`B11 group commit: ${JSON.stringify(results.groupCommit)}`);
 }
 
 /** B5: a backlog accepted while inventory is down, then drained when it starts. */

@@ -2,6 +2,7 @@ import type { EmailResults } from './email';
 import type { ClusterResults } from './cluster';
 import type { SystemPerformance } from './compare';
 import { FAULTS, type Fault, type FaultLosses } from './faults';
+import type { GroupCommitResults } from './group-commit';
 import type { Hops } from './hops';
 import type { MemoryResults } from './memory';
 import { execFileSync } from 'node:child_process';
@@ -62,6 +63,8 @@ export interface BenchResults {
   };
   /** B9 and B10: ours and each baseline, from the same run (`baselines.ours`, `baselines.bullmq`, `baselines.nestRmq.defaults`...). */
   baselines?: Baselines;
+  /** B11: group commit on intake against one statement per order (INTAKE_BATCH_MAX=1), means of two turns each. */
+  groupCommit?: GroupCommitResults;
   /** One private RabbitMQ node against a three-node cluster, and S6 (the queue leader killed). */
   cluster?: ClusterResults;
   /** B14: memory of each service idle and at steady load, and of order-service around 2,000 event streams. */
@@ -139,6 +142,9 @@ function evaluate(r: BenchResults): void {
       }
     }
   }
+  if (r.groupCommit) {
+    for (const [key, ratio] of Object.entries(r.groupCommit.ratios)) ratios[`groupCommitRps${key.toUpperCase()}`] = ratio.rps;
+  }
   if (r.drainPerSecond !== undefined) atLeast('drain after inventory outage (orders/s)', r.drainPerSecond, 1500);
   const e2e500 = r.e2e?.r500;
   if (e2e500) below('POST → CONFIRMED p99 at 500 orders/s (ms)', e2e500.p99ms, 100);
@@ -196,6 +202,17 @@ export function markdown(r: BenchResults): string {
       'B8 tracing exported / off: POST → CONFIRMED at 100/s',
       `p50 ${exported.p50ms} / ${off.p50ms} ms (×${r.ratios?.tracingConfirmP50OverOff}), p99 ${exported.p99ms} / ${off.p99ms} ms (×${r.ratios?.tracingConfirmP99OverOff}); ${r.tracing.exports} exports, ${r.tracing.exportedKb} KiB`,
     ]);
+  }
+  if (r.groupCommit) {
+    const g = r.groupCommit;
+    const cpu = (figures: Record<string, number>) => `order-service ${figures.orderService ?? 'n/a'}, postgres ${figures.postgres ?? 'n/a'}`;
+    for (const key of Object.keys(g.batched)) {
+      const [b, p, ratio] = [g.batched[key], g.perOrder[key], g.ratios[key]];
+      rows.push([
+        `B11 group commit / one statement per order, ${key.slice(1)} connections`,
+        `${b.rps} / ${p.rps} orders/s (×${ratio.rps}), p50 ${b.p50ms} / ${p.p50ms} ms, p99 ${b.p99ms} / ${p.p99ms} ms (×${ratio.p99}); CPU ms per order ${cpu(b.cpuMsPerOrder)} / ${cpu(p.cpuMsPerOrder)}; errors ${b.errors} / ${p.errors}`,
+      ]);
+    }
   }
   for (const e of Object.values(r.e2e ?? {})) {
     rows.push([`B4 POST → CONFIRMED at ${e.offeredPerSecond}/s offered`, `p50 ${e.p50ms} ms, p99 ${e.p99ms} ms, max ${e.maxMs} ms (${e.confirmed} orders)`]);

@@ -124,4 +124,35 @@ describe('an order travels from order-service to inventory-service and back', ()
     const after = await shop.orders.query(`SELECT count(*)::int AS n FROM orders WHERE idempotency_key = $1`, [key]);
     expect(after.rows[0].n).toBe(1);
   });
+  it('h. concurrent POSTs go in shared statements (group commit), each answered as alone: a bad one gets its 400, a repeated key its replay', async () => {
+    // A real product whose total at 100 units overflows the orders' int column: the database refuses that order's statement.
+    await shop.orders.query(
+      `INSERT INTO products (sku, name, description, price_cents, image_url) VALUES ('WATCH-001', 'Watch', 'A watch', 25000000, '/w.png') ON CONFLICT DO NOTHING`,
+    );
+    await shop.startOrderService();
+    const key = `checkout-h-${Date.now()}`;
+    const repeated = anOrder([{ sku: 'PEN-006', quantity: 1 }], 'hopper@example.com');
+    const [bad, first, second, ...others] = await Promise.all([
+      shop.placeOrder(anOrder([{ sku: 'WATCH-001', quantity: 100 }], 'spender@example.com')),
+      shop.placeOrder(repeated, key),
+      shop.placeOrder(repeated, key),
+      ...Array.from({ length: 40 }, (_, i) => shop.placeOrder(anOrder([{ sku: 'MUG-001', quantity: 1 }], `batch${i}@example.com`))),
+    ]);
+
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues).toEqual([{ field: 'body', message: expect.stringContaining('out of range') }]);
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.body.id).toBe(first.body.id);
+    expect([first, second].filter((attempt) => attempt.headers.get('idempotent-replayed') === 'true')).toHaveLength(1);
+    expect(others.map((other) => other.status)).toEqual(Array(40).fill(201));
+    const ids = [first.body.id, ...others.map((other) => other.body.id)];
+    const stored = await shop.orders.query(
+      `SELECT (SELECT count(*)::int FROM orders WHERE id = ANY($1::uuid[])) AS orders,
+              (SELECT count(*)::int FROM order_lines WHERE order_id = ANY($1::uuid[])) AS lines,
+              (SELECT count(*)::int FROM outbox WHERE (payload->>'orderId')::uuid = ANY($1::uuid[])) AS placed,
+              (SELECT count(*)::int FROM orders WHERE customer_email = 'spender@example.com') AS bad`,
+      [ids],
+    );
+    expect(stored.rows[0]).toEqual({ orders: 41, lines: 41, placed: 41, bad: 0 });
+  });
 });

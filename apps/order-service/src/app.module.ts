@@ -40,6 +40,7 @@ export class AppModule {
         OrdersModule.forRoot(
           { maxPerClient: config.SSE_MAX_STREAMS_PER_CLIENT, maxTotal: config.SSE_MAX_STREAMS, heartbeatMs: config.SSE_HEARTBEAT_MS },
           config.CANCEL_TOKEN_SECRET,
+          config.INTAKE_BATCH_MAX,
         ),
         SessionsModule.forRoot(config),
         SystemModule.forRoot(config.STATUS_PROBE_TIMEOUT_MS, config.ORDER_STUCK_AFTER_SECONDS),

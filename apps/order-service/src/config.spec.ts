@@ -14,6 +14,16 @@ describe('order-service configuration', () => {
     }
   });
 
+  it('stores up to 64 concurrent orders per statement unless told otherwise; 1 is one statement per order', () => {
+    expect(loadOrderServiceConfig({}).INTAKE_BATCH_MAX).toBe(64);
+    expect(loadOrderServiceConfig({ INTAKE_BATCH_MAX: '1' }).INTAKE_BATCH_MAX).toBe(1);
+  });
+
+  it.each(['0', '-4', '2.5', 'many', '5000'])('refuses to start with INTAKE_BATCH_MAX=%s, naming the variable', (value) => {
+    expect(() => loadOrderServiceConfig({ INTAKE_BATCH_MAX: value })).toThrow(ConfigError);
+    expect(() => loadOrderServiceConfig({ INTAKE_BATCH_MAX: value })).toThrow(/INTAKE_BATCH_MAX: must/);
+  });
+
   it('links traces only when TRACE_URL_TEMPLATE is set (empty is unset)', () => {
     expect(loadOrderServiceConfig({}).TRACE_URL_TEMPLATE).toBeUndefined();
     expect(loadOrderServiceConfig({ TRACE_URL_TEMPLATE: '' }).TRACE_URL_TEMPLATE).toBeUndefined();

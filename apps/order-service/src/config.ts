@@ -6,6 +6,17 @@ import { isTraceUrlTemplate } from './operations/trace-link';
 export const orderServiceEnvSchema = serviceEnvSchema({ port: 3001, metricsPort: 9464, database: 'orders' }).extend({
   /** How long a product's name and price are reused for new orders before being read again (0: read every time). */
   CATALOG_CACHE_MS: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').default(5_000),
+  /**
+   * Orders stored together in one statement (one transaction, one round trip) when requests arrive
+   * while the previous statement is in flight (group commit); a lone request never waits. 1: one
+   * statement per order.
+   */
+  INTAKE_BATCH_MAX: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be 1 (one statement per order) or more')
+    .max(1_000, 'must be at most 1000')
+    .default(64),
   /** Open order event streams one client address may hold; past it the client gets 429. */
   SSE_MAX_STREAMS_PER_CLIENT: env.positiveInt(20),
   /** Open order event streams this instance holds in all; past it every client gets 503 with Retry-After. */

@@ -10,7 +10,7 @@ import { PendingOrdersIndex1733300000005 } from '../src/database/migrations/1733
 import { PaidAndCancellableOrders1765000000006 } from '../src/database/migrations/1765000000006-paid-and-cancellable-orders';
 import { OrderLine } from '../src/orders/order-line.entity';
 import { Order } from '../src/orders/order.entity';
-import { OrdersRepository } from '../src/orders/orders.repository';
+import { INTAKE_BATCH_MAX, OrdersRepository } from '../src/orders/orders.repository';
 import { CANCEL_TOKEN_SECRET, OrdersService } from '../src/orders/orders.service';
 
 /** The cancel tokens' secret of the medium tests. */
@@ -47,6 +47,8 @@ export function ordersMediumModule(url: string, providers: Provider[] = []): Pro
       { provide: CATALOG_CACHE_MS, useValue: 0 },
       { provide: OUTBOX_OPTIONS, useValue: {} },
       { provide: CANCEL_TOKEN_SECRET, useValue: MEDIUM_CANCEL_TOKEN_SECRET },
+      // The service's default (see INTAKE_BATCH_MAX in config.ts); a test may provide its own.
+      { provide: INTAKE_BATCH_MAX, useValue: 64 },
       ...providers,
     ],
   }).compile();

@@ -118,6 +118,33 @@ export class OutboxRepository {
     return `INSERT INTO outbox (${ROW_COLUMNS}) SELECT ${params} FROM ${source}`;
   }
 
+  /**
+   * The batch form of `insertForEachRowOf`: the `INSERT INTO outbox` of one row per event whose key
+   * is in the column `keyColumn` of `source` (e.g. the orders a statement inserted, by id), the
+   * events bound as arrays from parameter `$first` on (see `outboxRowsValues`). The text does not
+   * depend on how many events there are, so the statement stays one prepared statement.
+   */
+  insertForEachKeyOf(source: string, keyColumn: string, first: number): string {
+    const [id, exchange, routingKey, payload, headers, key] = [0, 1, 2, 3, 4, 5].map((offset) => `$${first + offset}`);
+    return `INSERT INTO outbox (${ROW_COLUMNS})
+       SELECT event.id, event.exchange, event.routing_key, event.payload, event.headers
+       FROM unnest(${id}::uuid[], ${exchange}::text[], ${routingKey}::text[], ${payload}::jsonb[], ${headers}::jsonb[], ${key}::text[])
+         AS event (id, exchange, routing_key, payload, headers, key)
+       JOIN ${source} ON ${source}.${keyColumn}::text = event.key`;
+  }
+
+  /** The parameters `insertForEachKeyOf` binds, in order: six arrays, one element per row. */
+  outboxRowsValues(rows: { key: string; row: OutboxRow }[]): unknown[] {
+    return [
+      rows.map(({ row }) => row.id),
+      rows.map(({ row }) => row.exchange),
+      rows.map(({ row }) => row.routing_key),
+      rows.map(({ row }) => JSON.stringify(row.payload)),
+      rows.map(({ row }) => JSON.stringify(row.headers)),
+      rows.map(({ key }) => key),
+    ];
+  }
+
   /** The parameters `insertForEachRowOf` binds, in order. */
   outboxRowValues(row: OutboxRow): unknown[] {
     return [row.id, row.exchange, row.routing_key, JSON.stringify(row.payload), JSON.stringify(row.headers)];

@@ -42,6 +42,23 @@ export interface OneStatementWrite {
 }
 
 /**
+ * The batch form of OneStatementWrite: several operations in one statement, each with its event,
+ * matched by a key (e.g. the order's id). Only the events whose key the statement's source returned
+ * are stored, so an operation the statement skipped (an idempotency conflict) queues nothing.
+ */
+export interface BatchStatementWrite {
+  name: string;
+  /**
+   * The statement's text; it must not vary with the batch (arrays, not rows of parameters), so it is
+   * prepared once. `insertOutboxRows(source, keyColumn)` is the INSERT of the outbox row of each
+   * event whose key is in `keyColumn` of the CTE `source`, to place as a CTE body.
+   */
+  text: (insertOutboxRows: (source: string, keyColumn: string) => string) => string;
+  values: unknown[];
+  events: { key: string; event: OutboxEvent }[];
+}
+
+/**
  * The outbox registry: events written within the caller's transaction (they exist if and only if
  * it commits), and the one way the relay is woken.
  *
@@ -90,21 +107,42 @@ export class OutboxService implements EntitySubscriberInterface {
   async addInStatement<R extends QueryResultRow>(write: OneStatementWrite): Promise<{ rows: R[]; messageId: string }> {
     const row = toRow(write.event);
     const first = write.values.length + 1;
+    const rows = await this.runPrepared<R>(
+      write.name,
+      write.text((source) => this.repository.insertForEachRowOf(source, first)),
+      [...write.values, ...this.repository.outboxRowValues(row)],
+    );
+    return { rows, messageId: row.id };
+  }
+
+  /**
+   * Runs a caller's one-statement write of several operations with their outbox rows (see
+   * BatchStatementWrite), one round trip on a pooled connection, then wakes the relay once.
+   * Returns the statement's rows and each event's message id, in the order given.
+   */
+  async addManyInStatement<R extends QueryResultRow>(write: BatchStatementWrite): Promise<{ rows: R[]; messageIds: string[] }> {
+    const rows = write.events.map(({ key, event }) => ({ key, row: toRow(event) }));
+    const result = await this.runPrepared<R>(
+      write.name,
+      write.text((source, keyColumn) => this.repository.insertForEachKeyOf(source, keyColumn, write.values.length + 1)),
+      [...write.values, ...this.repository.outboxRowsValues(rows)],
+    );
+    return { rows: result, messageIds: rows.map(({ row }) => row.id) };
+  }
+
+  /** A named statement on a connection of the pool, then the relay woken (a statement is its own transaction). */
+  private async runPrepared<R extends QueryResultRow>(name: string, text: string, values: unknown[]): Promise<R[]> {
     const { client, release } = await pooledConnection(this.dataSource);
     // A connection lost mid-query also emits 'error' on the client; the query's rejection reports it.
     const ignoreLost = () => undefined;
     client.on('error', ignoreLost);
     try {
-      const { rows } = await client.query<R>({
-        name: write.name,
-        text: write.text((source) => this.repository.insertForEachRowOf(source, first)),
-        values: [...write.values, ...this.repository.outboxRowValues(row)],
-      });
+      const { rows } = await client.query<R>({ name, text, values });
       client.off('error', ignoreLost);
       release();
       // When the statement inserted no row (e.g. an idempotency conflict) the relay finds nothing: harmless.
       this.wake();
-      return { rows, messageId: row.id };
+      return rows;
     } catch (err) {
       client.off('error', ignoreLost);
       release(err as Error);

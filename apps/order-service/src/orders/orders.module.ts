@@ -2,7 +2,7 @@ import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ORDER_STREAM_SETTINGS, OrderStatusStream, type OrderStreamSettings } from './order-status.stream';
 import { OrdersController } from './orders.controller';
-import { OrdersRepository } from './orders.repository';
+import { INTAKE_BATCH_MAX, OrdersRepository } from './orders.repository';
 import { CANCEL_TOKEN_SECRET, OrdersService } from './orders.service';
 import { PaymentResultsConsumer } from './payment-results.consumer';
 import { StockResultsConsumer } from './stock-results.consumer';
@@ -11,9 +11,9 @@ import { StockResultsConsumer } from './stock-results.consumer';
 export class OrdersModule {
   /**
    * `streams`: caps and heartbeat of the live status streams (see OrdersController.statusEvents);
-   * `cancelTokenSecret`: CANCEL_TOKEN_SECRET, if set.
+   * `cancelTokenSecret`: CANCEL_TOKEN_SECRET, if set; `intakeBatchMax`: INTAKE_BATCH_MAX.
    */
-  static forRoot(streams: OrderStreamSettings, cancelTokenSecret: string | undefined): DynamicModule {
+  static forRoot(streams: OrderStreamSettings, cancelTokenSecret: string | undefined, intakeBatchMax: number): DynamicModule {
     return {
       module: OrdersModule,
       controllers: [OrdersController, StockResultsConsumer, PaymentResultsConsumer],
@@ -22,6 +22,7 @@ export class OrdersModule {
         OrdersRepository,
         OrderStatusStream,
         { provide: ORDER_STREAM_SETTINGS, useValue: streams },
+        { provide: INTAKE_BATCH_MAX, useValue: intakeBatchMax },
         { provide: CANCEL_TOKEN_SECRET, useFactory: () => cancelTokenSecret ?? generatedSecret() },
       ],
     };
