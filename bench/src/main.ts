@@ -8,6 +8,7 @@ import { measureCluster } from './cluster';
 import { CoupledShop } from './coupled';
 import { cpuPer, cpuSnapshot } from './cpu';
 import { drainBacklog } from './drain';
+import { measureGrowth } from './growth';
 import { offerOrders, placeOrders, round, type IntakeResult } from './load';
 import { describeMachine, writeReport, type BenchResults } from './report';
 import { OtlpSink } from './otlp-sink';
@@ -20,6 +21,8 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 const runs = (phase: string) => !only || only.includes(phase);
+/** Phases too long for the default list: they run when named in `--only` (B13 growth seeds millions of orders). */
+const runsWhenNamed = (phase: string) => !!only?.includes(phase);
 
 const PLAN = quick
   ? { seconds: 5, warmupSeconds: 2, e2eSeconds: 5, drainOrders: 3_000, relayOrders: 3_000, clusterDrainOrders: 3_000, s6Rate: 100, s6Seconds: 20 }
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     if (runs('drain')) await drain(shop, results);
     if (runs('relay')) await relay(shop, results);
     if (runs('cluster')) await cluster(shop, results, dir);
+    if (runsWhenNamed('growth')) await growth(shop, results);
   } finally {
     await shop.close();
   }
@@ -236,6 +240,17 @@ async function cluster(shop: Shop, results: BenchResults, dir: string): Promise<
   } finally {
     await Promise.all([shop.orders.start(), shop.inventory.start()]);
   }
+}
+
+/** B13: intake, drain and POST → final as the tables grow (orders seeded in SQL between rows); last, as it leaves millions of rows behind. */
+async function growth(shop: Shop, results: BenchResults): Promise<void> {
+  const sizes = quick ? [0, 200_000, 1_000_000] : [0, 1_000_000, 5_000_000];
+  results.growth = await measureGrowth(
+    shop,
+    { sizes, seconds: PLAN.seconds, warmupSeconds: PLAN.warmupSeconds, e2eSeconds: PLAN.e2eSeconds, drainOrders: PLAN.drainOrders, settleTimeoutMs: SETTLE_TIMEOUT_MS },
+    log,
+  );
+  log(`B13 growth: ${JSON.stringify(results.growth.ratios)}; ${JSON.stringify(results.growth.explain)}`);
 }
 
 /** B5: order-service's broker link cut (TcpProxy) while orders pile up in its outbox, then restored. */

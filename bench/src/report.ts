@@ -1,4 +1,5 @@
 import type { ClusterResults } from './cluster';
+import type { GrowthResult } from './growth';
 import type { Hops } from './hops';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ export interface BenchResults {
   };
   /** One private RabbitMQ node against a three-node cluster, and S6 (the queue leader killed). */
   cluster?: ClusterResults;
+  /** B13: intake, drain and POST → final with 0 / 1M / 5M orders stored (quick: 0 / 200k / 1M). */
+  growth?: GrowthResult;
   ratios?: Record<string, number>;
   targets?: Target[];
 }
@@ -149,6 +152,17 @@ export function markdown(r: BenchResults): string {
     rows.push([
       'B8 tracing exported / off: POST → CONFIRMED at 100/s',
       `p50 ${exported.p50ms} / ${off.p50ms} ms (×${r.ratios?.tracingConfirmP50OverOff}), p99 ${exported.p99ms} / ${off.p99ms} ms (×${r.ratios?.tracingConfirmP99OverOff}); ${r.tracing.exports} exports, ${r.tracing.exportedKb} KiB`,
+    ]);
+  }
+  for (const g of r.growth?.rows ?? []) {
+    const ratio = r.growth?.ratios[`s${g.storedOrders}`];
+    rows.push([
+      `B13 with ${g.storedOrders} orders stored`,
+      `intake ${g.intakeRps} orders/s (p99 ${g.intakeP99ms} ms), drain ${g.drainPerSecond} orders/s, POST → final p50 ${g.e2eP50ms} / p99 ${g.e2eP99ms} ms at 100/s` +
+        (ratio ? `; against 0 stored: intake ×${ratio.intakeRps}, drain ×${ratio.drainPerSecond}, p99 ×${ratio.e2eP99ms}` : '') +
+        `; seeded in ${g.seedSeconds} s, ${Object.entries(g.databaseMb)
+          .map(([db, mb]) => `${db} ${mb} MiB`)
+          .join(', ')}`,
     ]);
   }
   for (const e of Object.values(r.e2e ?? {})) {
