@@ -379,17 +379,15 @@ export async function explainHotStatements(shop: Shop): Promise<GrowthResult['ex
        (SELECT count(*)::int FROM outbox WHERE parked_at IS NOT NULL) AS parked
      FROM outbox WHERE published_at IS NULL AND parked_at IS NULL`,
   );
+  // libs/outbox's RETENTION_STATEMENTS with the default week and batch (the bench does not depend on that lib).
   const purgeOutbox = `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at < now() - make_interval(hours => 168) LIMIT 5000)`;
-  const purgeInbox = `DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox WHERE processed_at < now() - make_interval(hours => 168) LIMIT 5000)`;
+  const purgeInbox = `DELETE FROM inbox WHERE ctid = ANY(ARRAY(SELECT ctid FROM inbox WHERE processed_at < now() - make_interval(hours => 168) LIMIT 5000))`;
   await explain('retention: outbox purge (orders)', shop.ordersDb, purgeOutbox);
   await explain('retention: inbox purge (orders)', shop.ordersDb, purgeInbox);
   await explain('retention: outbox purge (inventory)', shop.inventoryDb, purgeOutbox);
   await explain('retention: inbox purge (inventory)', shop.inventoryDb, purgeInbox);
-  await explain(
-    "a shopper's orders (orders)",
-    shop.ordersDb,
-    `SELECT * FROM orders WHERE customer_email = $1 ORDER BY created_at DESC LIMIT 50`,
-    ['customer-42@seed.example'],
-  );
+  await explain("a shopper's orders (orders)", shop.ordersDb, `SELECT * FROM orders WHERE customer_email = $1 ORDER BY created_at DESC LIMIT 50`, [
+    'customer-42@seed.example',
+  ]);
   return explained;
 }

@@ -247,7 +247,14 @@ async function growth(shop: Shop, results: BenchResults): Promise<void> {
   const sizes = quick ? [0, 200_000, 1_000_000] : [0, 1_000_000, 5_000_000];
   results.growth = await measureGrowth(
     shop,
-    { sizes, seconds: PLAN.seconds, warmupSeconds: PLAN.warmupSeconds, e2eSeconds: PLAN.e2eSeconds, drainOrders: PLAN.drainOrders, settleTimeoutMs: SETTLE_TIMEOUT_MS },
+    {
+      sizes,
+      seconds: PLAN.seconds,
+      warmupSeconds: PLAN.warmupSeconds,
+      e2eSeconds: PLAN.e2eSeconds,
+      drainOrders: PLAN.drainOrders,
+      settleTimeoutMs: SETTLE_TIMEOUT_MS,
+    },
     log,
   );
   log(`B13 growth: ${JSON.stringify(results.growth.ratios)}; ${JSON.stringify(results.growth.explain)}`);

@@ -371,7 +371,7 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     expect(inboxLeft.map((row) => row.message_id)).toEqual(['recent']);
   });
 
-  it("retention reads the rows past their windows through an index each, not the week of rows it keeps", async () => {
+  it('retention reads the rows past their windows through an index each, not the week of rows it keeps', async () => {
     const dataSource = dataSources[0];
     await dataSource.query(`DELETE FROM outbox`);
     await dataSource.query(`DELETE FROM inbox`);
