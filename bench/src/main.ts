@@ -10,6 +10,7 @@ import { cpuPer, cpuSnapshot } from './cpu';
 import { drainBacklog } from './drain';
 import { measureEmail } from './email';
 import { measureGroupCommit } from './group-commit';
+import { measureGrowth } from './growth';
 import { offerOrders, placeOrders, round, type IntakeResult } from './load';
 import { describeMachine, writeReport, type BenchResults, type SystemFigures } from './report';
 import { measureMemory } from './memory';
@@ -29,8 +30,10 @@ const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
-const OWN_SYSTEM_PHASES = ['baselines', 'faults', 'growth'];
-const runs = (phase: string) => (only ? only.includes(phase) : !(quick && OWN_SYSTEM_PHASES.includes(phase)));
+const OWN_SYSTEM_PHASES = ['baselines', 'faults'];
+/** Phases that run only when named: B13 growth seeds millions of orders and leaves them behind for any later phase. */
+const WHEN_NAMED = ['growth'];
+const runs = (phase: string) => (only ? only.includes(phase) : !WHEN_NAMED.includes(phase) && !(quick && OWN_SYSTEM_PHASES.includes(phase)));
 /** `--systems=ours,bullmq`: some of the compared systems only, for B9 and B10 (the default is all). */
 const systems = process.argv
   .find((arg) => arg.startsWith('--systems='))
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
   };
   log(`logs in ${dir}; ${results.mode} run on ${results.machine}`);
   // The phases on the shared shop; B9 and B10 start each system of their own.
-  const onShop = ['ceiling', 'intake', 'coupled', 'e2e', 'tracing', 'drain', 'relay', 'memory', 'cluster', 'email', 'groupcommit'].some(runs);
+  const onShop = ['ceiling', 'intake', 'coupled', 'e2e', 'tracing', 'drain', 'relay', 'memory', 'cluster', 'email', 'groupcommit', 'growth'].some(runs);
   if (onShop) await shopPhases(results, dir);
   if (runs('baselines') || runs('faults')) await baselines(results, dir);
   writeReport(results, resolve(__dirname, '../../.runs/bench'));
@@ -104,6 +107,7 @@ async function shopPhases(results: BenchResults, dir: string): Promise<void> {
     // Nothing may pile up in a queue nobody reads: every phase quiesces, so each queue is empty here.
     results.queueDepthsAtEnd = await shop.queueDepths();
     log(`queue depths at the end: ${JSON.stringify(results.queueDepthsAtEnd)}`);
+    if (runs('growth')) await growth(shop, results);
   } finally {
     await shop.close();
   }
@@ -354,6 +358,24 @@ async function email(shop: Shop, results: BenchResults): Promise<void> {
     { rates: E2E_RATES, seconds: PLAN.e2eSeconds, backlogOrders: PLAN.emailBacklogOrders, settleTimeoutMs: SETTLE_TIMEOUT_MS },
     log,
   );
+}
+
+/** B13: intake, drain and POST → final as the tables grow (orders seeded in SQL between rows); last, as it leaves millions of rows behind. */
+async function growth(shop: Shop, results: BenchResults): Promise<void> {
+  const sizes = quick ? [0, 200_000, 1_000_000] : [0, 1_000_000, 5_000_000];
+  results.growth = await measureGrowth(
+    shop,
+    {
+      sizes,
+      seconds: PLAN.seconds,
+      warmupSeconds: PLAN.warmupSeconds,
+      e2eSeconds: PLAN.e2eSeconds,
+      drainOrders: PLAN.drainOrders,
+      settleTimeoutMs: SETTLE_TIMEOUT_MS,
+    },
+    log,
+  );
+  log(`B13 growth: ${JSON.stringify(results.growth.ratios)}; ${JSON.stringify(results.growth.explain)}`);
 }
 
 /** B5: order-service's broker link cut (TcpProxy) while orders pile up in its outbox, then restored. */

@@ -3,6 +3,7 @@ import type { ClusterResults } from './cluster';
 import type { SystemPerformance } from './compare';
 import { FAULTS, type Fault, type FaultLosses } from './faults';
 import type { GroupCommitResults } from './group-commit';
+import type { GrowthResult } from './growth';
 import type { Hops } from './hops';
 import type { MemoryResults } from './memory';
 import { execFileSync } from 'node:child_process';
@@ -73,6 +74,8 @@ export interface BenchResults {
   email?: EmailResults;
   /** Messages left in the deployed topology's queues at the end of the run (empty: none piled up). */
   queueDepthsAtEnd?: Record<string, number>;
+  /** B13: intake, drain and POST → final with 0 / 1M / 5M orders stored (quick: 0 / 200k / 1M). */
+  growth?: GrowthResult;
   ratios?: Record<string, number>;
   targets?: Target[];
 }
@@ -213,6 +216,17 @@ export function markdown(r: BenchResults): string {
         `${b.rps} / ${p.rps} orders/s (×${ratio.rps}), p50 ${b.p50ms} / ${p.p50ms} ms, p99 ${b.p99ms} / ${p.p99ms} ms (×${ratio.p99}); CPU ms per order ${cpu(b.cpuMsPerOrder)} / ${cpu(p.cpuMsPerOrder)}; errors ${b.errors} / ${p.errors}`,
       ]);
     }
+  }
+  for (const g of r.growth?.rows ?? []) {
+    const ratio = r.growth?.ratios[`s${g.storedOrders}`];
+    rows.push([
+      `B13 with ${g.storedOrders} orders stored`,
+      `intake ${g.intakeRps} orders/s (p99 ${g.intakeP99ms} ms), drain ${g.drainPerSecond} orders/s, POST → final p50 ${g.e2eP50ms} / p99 ${g.e2eP99ms} ms at 100/s` +
+        (ratio ? `; against 0 stored: intake ×${ratio.intakeRps}, drain ×${ratio.drainPerSecond}, p99 ×${ratio.e2eP99ms}` : '') +
+        `; seeded in ${g.seedSeconds} s, ${Object.entries(g.databaseMb)
+          .map(([db, mb]) => `${db} ${mb} MiB`)
+          .join(', ')}`,
+    ]);
   }
   for (const e of Object.values(r.e2e ?? {})) {
     rows.push([`B4 POST → CONFIRMED at ${e.offeredPerSecond}/s offered`, `p50 ${e.p50ms} ms, p99 ${e.p99ms} ms, max ${e.maxMs} ms (${e.confirmed} orders)`]);

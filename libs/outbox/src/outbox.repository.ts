@@ -69,6 +69,18 @@ export interface OutboxBacklog {
   parked: number;
 }
 
+/**
+ * Retention's statements, $1 the window in hours and $2 the rows one deletes at most: each finds its
+ * rows through an index on their time (outbox_published_idx, inbox_processed_idx), so it reads what
+ * it deletes, not the week of rows the table keeps. The inbox's rows, which have no single-column
+ * key, are deleted by their ctid from an array: `ctid IN (subquery)` was planned as a hash join over
+ * a sequential scan of the whole inbox; `ctid = ANY(ARRAY(...))` is a TID scan of those rows only.
+ */
+export const RETENTION_STATEMENTS = {
+  outbox: `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at < now() - make_interval(hours => $1) LIMIT $2)`,
+  inbox: `DELETE FROM inbox WHERE ctid = ANY(ARRAY(SELECT ctid FROM inbox WHERE processed_at < now() - make_interval(hours => $1) LIMIT $2))`,
+};
+
 /** The columns an outbox row is inserted with, in the order of `outboxRowValues`. */
 const ROW_COLUMNS = 'id, exchange, routing_key, payload, headers';
 
@@ -241,23 +253,13 @@ export class OutboxRepository {
    * rows are never deleted, whatever their age. Limited, so one call stays far inside the statement timeout.
    */
   async purgePublished(manager: EntityManager, hours: number, limit: number): Promise<number> {
-    const [, deleted]: [unknown, number] = await manager.query(
-      `DELETE FROM outbox WHERE id IN (
-         SELECT id FROM outbox WHERE published_at < now() - make_interval(hours => $1) LIMIT $2
-       )`,
-      [hours, limit],
-    );
+    const [, deleted]: [unknown, number] = await manager.query(RETENTION_STATEMENTS.outbox, [hours, limit]);
     return deleted;
   }
 
   /** Deletes up to `limit` inbox rows recorded more than `hours` ago; returns how many. */
   async purgeInbox(manager: EntityManager, hours: number, limit: number): Promise<number> {
-    const [, deleted]: [unknown, number] = await manager.query(
-      `DELETE FROM inbox WHERE ctid IN (
-         SELECT ctid FROM inbox WHERE processed_at < now() - make_interval(hours => $1) LIMIT $2
-       )`,
-      [hours, limit],
-    );
+    const [, deleted]: [unknown, number] = await manager.query(RETENTION_STATEMENTS.inbox, [hours, limit]);
     return deleted;
   }
 }

@@ -4,7 +4,7 @@ import { createDatabase, createVhost, TcpProxy, TEST_RABBITMQ_URL, waitFor } fro
 import { connect, type ChannelModel } from 'amqplib';
 import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { InboxService, OUTBOX_MIGRATIONS, OutboxRelay, OutboxService, PURGE_BATCH_SIZE, type OutboxOptions } from '../src';
+import { InboxService, OUTBOX_MIGRATIONS, OutboxRelay, OutboxService, PURGE_BATCH_SIZE, RETENTION_STATEMENTS, type OutboxOptions } from '../src';
 
 const TOPOLOGY: Topology = {
   retryExchange: 'relay.retry',
@@ -369,6 +369,44 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     expect(outboxLeft.map((row) => row.age)).toEqual(['old-unpublished', 'recent-published']);
     const inboxLeft: { message_id: string }[] = await dataSource.query(`SELECT message_id FROM inbox`);
     expect(inboxLeft.map((row) => row.message_id)).toEqual(['recent']);
+  });
+
+  it('retention reads the rows past their windows through an index each, not the week of rows it keeps', async () => {
+    const dataSource = dataSources[0];
+    await dataSource.query(`DELETE FROM outbox`);
+    await dataSource.query(`DELETE FROM inbox`);
+    // A week of published rows and of inbox rows (as at a steady rate), ten of each past the window, and a few unpublished.
+    await dataSource.query(
+      `INSERT INTO outbox (id, exchange, routing_key, payload, created_at, published_at)
+       SELECT gen_random_uuid(), 'relay.events', 'kept', '{}'::jsonb, at, at FROM (SELECT now() - n * interval '30 seconds' AS at FROM generate_series(1, 20000) AS n) AS kept
+       UNION ALL SELECT gen_random_uuid(), 'relay.events', 'aged', '{}', now() - interval '9 days', now() - interval '9 days' FROM generate_series(1, 10)
+       UNION ALL SELECT gen_random_uuid(), 'relay.events', 'waiting', '{}', now() - interval '9 days', NULL FROM generate_series(1, 5)`,
+    );
+    await dataSource.query(
+      `INSERT INTO inbox (consumer, message_id, processed_at)
+       SELECT 'kept', 'kept-' || n, now() - n * interval '30 seconds' FROM generate_series(1, 20000) AS n
+       UNION ALL SELECT 'aged', 'aged-' || n, now() - interval '9 days' FROM generate_series(1, 10) AS n`,
+    );
+    await dataSource.query(`ANALYZE outbox, inbox`);
+    // The statements OutboxService.purge sends, with a week's window.
+    const plan = async (sql: string) =>
+      ((await dataSource.query(`EXPLAIN ${sql}`, [168, PURGE_BATCH_SIZE])) as { 'QUERY PLAN': string }[]).map((row) => row['QUERY PLAN']).join('\n');
+    const outboxPlan = await plan(RETENTION_STATEMENTS.outbox);
+    const inboxPlan = await plan(RETENTION_STATEMENTS.inbox);
+    expect(outboxPlan).toMatch(/Index (Only )?Scan using outbox_published_idx/);
+    expect(outboxPlan).not.toMatch(/Seq Scan on outbox/);
+    expect(inboxPlan).toMatch(/Index (Only )?Scan using inbox_processed_idx/);
+    expect(inboxPlan).not.toMatch(/Seq Scan on inbox/);
+
+    expect(await newOutbox().purge()).toEqual({ outbox: 10, inbox: 10 });
+    const left: { routing_key: string; count: number }[] = await dataSource.query(
+      `SELECT routing_key, count(*)::int AS count FROM outbox GROUP BY routing_key ORDER BY routing_key`,
+    );
+    expect(left).toEqual([
+      { routing_key: 'kept', count: 20000 },
+      { routing_key: 'waiting', count: 5 },
+    ]);
+    expect(await dataSource.query(`SELECT count(*)::int AS count FROM inbox WHERE consumer = 'aged'`)).toEqual([{ count: 0 }]);
   });
 
   it('claimMany records a batch of message ids once: it returns only the messages not seen before, each once', async () => {
