@@ -22,9 +22,9 @@ import { SYSTEMS } from './systems';
 
 const quick = process.argv.includes('--quick');
 /**
- * `--only=intake,drain` runs some phases (for working on one). The default runs all, except that
- * `--quick` leaves out the phases that start systems of their own (the baselines and their faults,
- * the growth of the tables), so a quick run stays under ten minutes: ask for them with --only.
+ * `--only=intake,drain` runs some phases (for working on one). The default runs all but growth
+ * (WHEN_NAMED), and `--quick` also leaves out the phases that start systems of their own (the
+ * baselines and their faults), so a quick run stays under ten minutes: ask for them with --only.
  */
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
