@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, Injectable, Logger, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Pool } from 'pg';
-import { PG_POOL, pgPoolProvider } from '../../coupled/common';
+import { HealthController, PG_POOL, pgPoolProvider, reserveStock } from '../../coupled/common';
 import {
   defaultJobOptions,
   ORDER_PLACED,
@@ -38,47 +38,8 @@ class OrderPlacedWorker implements OnModuleInit, OnModuleDestroy {
   }
 
   private async process(job: Job<OrderPlacedJob>): Promise<void> {
-    const reason = await this.reserve(job.data);
+    const reason = await reserveStock(this.pool, job.data.orderId, job.data.lines);
     await this.results.add(STOCK_RESULTS, { orderId: job.data.orderId, status: reason ? 'REJECTED' : 'CONFIRMED', reason });
-  }
-
-  /** All lines or none, as the coupled baseline's inventory: null when reserved, else why not. */
-  private async reserve(order: OrderPlacedJob): Promise<string | null> {
-    const lines = [...order.lines].sort((a, b) => a.sku.localeCompare(b.sku)); // fixed lock order: no deadlocks
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      for (const line of lines) {
-        const { rowCount } = await client.query(`UPDATE stock SET available = available - $2, updated_at = now() WHERE sku = $1 AND available >= $2`, [
-          line.sku,
-          line.quantity,
-        ]);
-        if (rowCount !== 1) {
-          await client.query('ROLLBACK');
-          return `not enough stock of ${line.sku}`;
-        }
-      }
-      await client.query(`INSERT INTO reservations (order_id, sku, quantity) SELECT $1, * FROM unnest($2::text[], $3::int[])`, [
-        order.orderId,
-        lines.map((line) => line.sku),
-        lines.map((line) => line.quantity),
-      ]);
-      await client.query('COMMIT');
-      return null;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
-}
-
-@Controller()
-class HealthController {
-  @Get('health/ready')
-  ready() {
-    return { status: 'ok' };
   }
 }
 

@@ -1,7 +1,6 @@
 import {
   Body,
   Controller,
-  Get,
   Headers,
   Inject,
   Injectable,
@@ -11,13 +10,11 @@ import {
   type OnModuleInit,
   Post,
   ServiceUnavailableException,
-  UnprocessableEntityException,
 } from '@nestjs/common';
-import { createOrderRequestSchema, idempotencyKeySchema, type CreateOrderRequest } from '@shop/contracts';
 import { Queue, Worker } from 'bullmq';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { parseOr400, PG_POOL, pgPoolProvider } from '../../coupled/common';
+import { HealthController, insertOrder, parseOrderRequest, PG_POOL, pgPoolProvider, priceOrder } from '../../coupled/common';
 import {
   defaultJobOptions,
   ORDER_PLACED,
@@ -52,48 +49,12 @@ class BullmqOrdersController {
     @Inject(ORDER_PLACED_QUEUE) private readonly queue: Queue<OrderPlacedJob>,
   ) {}
 
-  @Get('health/ready')
-  ready() {
-    return { status: 'ok' };
-  }
-
   @Post('api/orders')
   async placeOrder(@Headers('idempotency-key') rawKey: string | undefined, @Body() body: unknown) {
-    const key = parseOr400(idempotencyKeySchema, rawKey);
-    const request: CreateOrderRequest = parseOr400(createOrderRequestSchema, body);
-    const { rows: products } = await this.pool.query<{ sku: string; name: string; price_cents: number }>(
-      `SELECT sku, name, price_cents FROM products WHERE sku = ANY($1::text[])`,
-      [request.lines.map((line) => line.sku)],
-    );
-    const bySku = new Map(products.map((product) => [product.sku, product]));
-    const unknown = request.lines.find((line) => !bySku.has(line.sku));
-    if (unknown) throw new UnprocessableEntityException(`unknown sku "${unknown.sku}"`);
-    const lines = request.lines.map((line) => ({ ...line, name: bySku.get(line.sku)!.name, unitPriceCents: bySku.get(line.sku)!.price_cents }));
-
+    const { key, request } = parseOrderRequest(rawKey, body);
+    const lines = await priceOrder(this.pool, request);
     const id = randomUUID();
-    const total = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
-    const hash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-    const client = await this.pool.connect();
-    let createdAt: Date;
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ created_at: Date }>(
-        `INSERT INTO orders (id, customer_name, customer_email, status, total_cents, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, 'PENDING', $4, $5, $6) RETURNING created_at`,
-        [id, request.customer.name, request.customer.email, total, key, hash],
-      );
-      await client.query(
-        `INSERT INTO order_lines (order_id, sku, product_name, quantity, unit_price_cents) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::int[])`,
-        [id, lines.map((l) => l.sku), lines.map((l) => l.name), lines.map((l) => l.quantity), lines.map((l) => l.unitPriceCents)],
-      );
-      await client.query('COMMIT');
-      createdAt = rows[0].created_at;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    const order = await insertOrder(this.pool, { id, idempotencyKey: key, request, lines, status: 'PENDING' });
 
     // The second write. BullMQ's REST example answers 503 when the add fails; the order above stays committed.
     try {
@@ -101,7 +62,7 @@ class BullmqOrdersController {
     } catch (err) {
       throw new ServiceUnavailableException(`the order could not be queued: ${(err as Error).message}`);
     }
-    return { id, status: 'PENDING', totalCents: total, createdAt, lines };
+    return order;
   }
 }
 
@@ -132,7 +93,7 @@ class StockResultsWorker implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-@Module({ controllers: [BullmqOrdersController], providers: [pgPoolProvider, orderPlacedQueueProvider, StockResultsWorker] })
+@Module({ controllers: [HealthController, BullmqOrdersController], providers: [pgPoolProvider, orderPlacedQueueProvider, StockResultsWorker] })
 export class BullmqOrdersModule implements OnModuleDestroy {
   constructor(@Inject(ORDER_PLACED_QUEUE) private readonly queue: Queue<OrderPlacedJob>) {}
 

@@ -2,6 +2,7 @@ import { Controller, Inject, Module, type OnApplicationBootstrap } from '@nestjs
 import { ClientProxy, ClientsModule, Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
 import { Pool } from 'pg';
 import { lastValueFrom } from 'rxjs';
+import { reserveStock } from '../../coupled/common';
 import { PG_POOL, pgPoolProvider } from './db';
 import { RESULTS_QUEUE, rmqClientOptions, settingFromEnv, type OrderPlaced, type StockResult } from './settings';
 
@@ -26,43 +27,14 @@ class StockConsumer implements OnApplicationBootstrap {
 
   @EventPattern('order_placed')
   async reserve(@Payload() event: OrderPlaced, @Ctx() context: RmqContext): Promise<void> {
-    const result = await this.reserveStock(event);
+    const refused = await reserveStock(this.pool, event.orderId, event.lines);
+    const result: StockResult = refused ? { orderId: event.orderId, status: 'REJECTED', reason: refused } : { orderId: event.orderId, status: 'CONFIRMED' };
     const emitted = this.orders.emit('stock_result', result);
     if (setting === 'ack') {
       // The documented manual acknowledgement, once the work is committed and its result is on its way.
       await lastValueFrom(emitted, { defaultValue: undefined });
       const channel = context.getChannelRef();
       channel.ack(context.getMessage());
-    }
-  }
-
-  private async reserveStock(event: OrderPlaced): Promise<StockResult> {
-    const lines = [...event.lines].sort((a, b) => a.sku.localeCompare(b.sku)); // fixed lock order: no deadlocks
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      for (const line of lines) {
-        const { rowCount } = await client.query(`UPDATE stock SET available = available - $2, updated_at = now() WHERE sku = $1 AND available >= $2`, [
-          line.sku,
-          line.quantity,
-        ]);
-        if (rowCount !== 1) {
-          await client.query('ROLLBACK');
-          return { orderId: event.orderId, status: 'REJECTED', reason: `not enough stock of ${line.sku}` };
-        }
-      }
-      await client.query(`INSERT INTO reservations (order_id, sku, quantity) SELECT $1, * FROM unnest($2::text[], $3::int[])`, [
-        event.orderId,
-        lines.map((line) => line.sku),
-        lines.map((line) => line.quantity),
-      ]);
-      await client.query('COMMIT');
-      return { orderId: event.orderId, status: 'CONFIRMED' };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
     }
   }
 }

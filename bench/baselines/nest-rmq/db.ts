@@ -1,6 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { Pool } from 'pg';
-import { PG_POOL } from '../../coupled/common';
+import { createPgPool, PG_POOL } from '../../coupled/common';
 
 export { PG_POOL };
 
@@ -12,7 +11,7 @@ export { PG_POOL };
 export const pgPoolProvider: Provider = {
   provide: PG_POOL,
   useFactory: () => {
-    const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 20) });
+    const pool = createPgPool();
     pool.on('error', (err) => console.error(`idle PostgreSQL connection failed: ${err.message}`));
     return pool;
   },
