@@ -58,7 +58,7 @@ export async function measureSystem(system: SystemUnderTest, plan: ComparePlan, 
     const byConnections: Record<string, IntakeResult> = {};
     for (const connections of plan.connections) {
       const before = snapshot(system);
-      const result = await placeOrders({ url: system.orders.url, connections, seconds: plan.seconds, tag: `${system.name}-intake-${state}-c${connections}` });
+      const result = await placeOrders({ url: system.orders.url, connections, seconds: plan.seconds, tag: `${tagOf(system)}-intake-${state}-c${connections}` });
       result.cpuMsPerOrder = cpuPer(before, snapshot(system), result.created);
       byConnections[`c${connections}`] = result;
       log(`B9 ${system.name}: intake, consumer ${state}, ${connections} connections: ${JSON.stringify(result)}`);
@@ -79,7 +79,7 @@ export async function measureSystem(system: SystemUnderTest, plan: ComparePlan, 
   for (const rate of plan.rates) {
     const ids: string[] = [];
     const before = snapshot(system);
-    const load = await offerOrders({ url: system.orders.url, rate, seconds: plan.e2eSeconds, tag: `${system.name}-e2e-${rate}`, ids });
+    const load = await offerOrders({ url: system.orders.url, rate, seconds: plan.e2eSeconds, tag: `${tagOf(system)}-e2e-${rate}`, ids });
     await settleOutcomes(system, ids, plan.quietMs, plan.settleTimeoutMs);
     // The highest rate at which any order was accepted gives the figure (none at all: no figure).
     if (ids.length) cpuMsPerOrder = withTotal(cpuPer(before, snapshot(system), ids.length));
@@ -123,7 +123,7 @@ async function latency(system: SystemUnderTest, ids: string[]): Promise<Omit<E2e
 async function drainBacklog(system: SystemUnderTest, plan: ComparePlan, log: Log): Promise<SystemPerformance['drain']> {
   await system.consumer.stop();
   const ids: string[] = [];
-  await placeOrders({ url: system.orders.url, connections: 32, amount: plan.drainOrders, seconds: 600, tag: `${system.name}-drain`, ids });
+  await placeOrders({ url: system.orders.url, connections: 32, amount: plan.drainOrders, seconds: 600, tag: `${tagOf(system)}-drain`, ids });
   // An outbox relay publishes after the commit; the dual-write baselines have published already.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const startedAt = Date.now();
@@ -146,3 +146,9 @@ async function drainBacklog(system: SystemUnderTest, plan: ComparePlan, log: Log
   log(`B9 ${system.name}: drain ${JSON.stringify(drain)}`);
   return drain;
 }
+
+/**
+ * The system's name as an email's local part tags its orders (`nestRmq:defaults` has a colon, which
+ * an email address may not have unquoted: every order would be refused with a 400).
+ */
+const tagOf = (system: SystemUnderTest) => system.name.replace(/[^A-Za-z0-9-]/g, '-');
