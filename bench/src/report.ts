@@ -140,8 +140,9 @@ function evaluate(r: BenchResults): void {
       const key = name.replace(/:(.)/, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase());
       const [o, b] = [ours.performance, other.performance];
       if (o && b) {
-        ratios[`oursOver${key}IntakeC32`] = round(o.intake.up.c32.rps / b.intake.up.c32.rps);
-        for (const [rate, e] of Object.entries(o.e2e)) if (b.e2e[rate]) ratios[`oursOver${key}P99${rate}`] = round(e.p99ms / b.e2e[rate].p99ms);
+        // No ratio against a figure of 0 (a system that took nothing): its row says so.
+        if (b.intake.up.c32.rps > 0) ratios[`oursOver${key}IntakeC32`] = round(o.intake.up.c32.rps / b.intake.up.c32.rps);
+        for (const [rate, e] of Object.entries(o.e2e)) if (b.e2e[rate]?.p99ms > 0) ratios[`oursOver${key}P99${rate}`] = round(e.p99ms / b.e2e[rate].p99ms);
       }
     }
   }
