@@ -27,7 +27,10 @@ export async function startOurs(dir: string, log: (message: string) => void): Pr
     await node.stop();
     throw err;
   }
-  log(`ours: order-service and inventory-service on a private RabbitMQ node (${node.url})`);
+  // The baselines only reserve stock and send the result back: ours is compared doing the same work,
+  // so payment and email are stopped (their queues still receive ours' events: that fan-out is ours' cost).
+  await Promise.all([shop.payments.stop(), shop.provider.stop(), shop.notifications.stop()]);
+  log(`ours: order-service and inventory-service on a private RabbitMQ node (${node.url}); payment and notification stopped`);
 
   const outcomes = async (ids: string[]): Promise<Outcomes> => {
     const { rows } = await shop.ordersDb.query<{ pending: boolean; n: string }>(
