@@ -23,17 +23,18 @@ import { SYSTEMS } from './systems';
 const quick = process.argv.includes('--quick');
 /**
  * `--only=intake,drain` runs some phases (for working on one). The default runs all but growth
- * (WHEN_NAMED), and `--quick` also leaves out the phases that start systems of their own (the
- * baselines and their faults), so a quick run stays under ten minutes: ask for them with --only.
+ * (WHEN_NAMED); `--quick` also leaves out the phases that measure something else than the shop's
+ * own throughput and latency or start systems of their own (tracing's cost, the cluster, the
+ * baselines and their faults: QUICK_LEAVES_OUT), so a quick run stays short: ask for them with --only.
  */
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
-const OWN_SYSTEM_PHASES = ['baselines', 'faults'];
+const QUICK_LEAVES_OUT = ['tracing', 'cluster', 'baselines', 'faults'];
 /** Phases that run only when named: B13 growth seeds millions of orders and leaves them behind for any later phase. */
 const WHEN_NAMED = ['growth'];
-const runs = (phase: string) => (only ? only.includes(phase) : !WHEN_NAMED.includes(phase) && !(quick && OWN_SYSTEM_PHASES.includes(phase)));
+const runs = (phase: string) => (only ? only.includes(phase) : !WHEN_NAMED.includes(phase) && !(quick && QUICK_LEAVES_OUT.includes(phase)));
 /** `--systems=ours,bullmq`: some of the compared systems only, for B9 and B10 (the default is all). */
 const systems = process.argv
   .find((arg) => arg.startsWith('--systems='))
