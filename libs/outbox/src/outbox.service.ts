@@ -118,7 +118,9 @@ export class OutboxService implements EntitySubscriberInterface {
   /**
    * Runs a caller's one-statement write of several operations with their outbox rows (see
    * BatchStatementWrite), one round trip on a pooled connection, then wakes the relay once.
-   * Returns the statement's rows and each event's message id, in the order given.
+   * Returns the statement's rows and each event's message id, in the order given. An event without
+   * a `traceparent` takes the context active here: a caller gathering events from several requests
+   * sets each one's in its own context first, or they all join the caller's trace.
    */
   async addManyInStatement<R extends QueryResultRow>(write: BatchStatementWrite): Promise<{ rows: R[]; messageIds: string[] }> {
     const rows = write.events.map(({ key, event }) => ({ key, row: toRow(event) }));

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { OrderStatus } from '@shop/contracts';
 import type { SagaOrder } from './apply-saga-events';
+import { traceparentForNewEvent } from '@shop/messaging';
 import { OutboxService, type OutboxEvent } from '@shop/outbox';
 import { isTransientDatabaseError, singletonMetric } from '@shop/platform';
 import { Counter, Histogram } from 'prom-client';
@@ -91,8 +92,12 @@ export class OrdersRepository {
    */
   insertOrder(order: NewOrder, lines: PricedLine[], placed: OutboxEvent): Promise<Date | null> {
     if (this.batchMax === 1) return this.insertOne(order, lines, placed);
+    // The order's trace context is taken now, in its own request: the statement that stores it may
+    // leave from another request's context (whichever flushed the batch), and its outbox row must
+    // continue this order's trace, not that one's.
+    const traced = { ...placed, traceparent: traceparentForNewEvent(placed.traceparent) };
     return new Promise((resolve, reject) => {
-      this.queue.push({ order, lines, placed, resolve, reject });
+      this.queue.push({ order, lines, placed: traced, resolve, reject });
       if (this.inFlight === 0 || this.queue.length >= this.batchMax) this.flush();
     });
   }
