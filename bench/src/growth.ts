@@ -197,13 +197,80 @@ export async function seedInventoryService(pool: Pool, from: number, to: number,
   );
 }
 
-/** One database's seeding: `seed(from, to)` adds seeded orders from..to (1-based, inclusive). More databases (payment, notification) add a line here. */
+/**
+ * payment-service's database: a payment per order that reached payment (captured, declined, or
+ * refunded after a cancel), and for the retained week its outbox (the authorization's answer, the
+ * capture) and the inbox of its one consumer (order.reserved, then order.confirmed or order.cancelled).
+ */
+export async function seedPaymentService(pool: Pool, from: number, to: number, catalog: SeedCatalog = CATALOG): Promise<void> {
+  const params = [from, to, catalog.skus, catalog.names, catalog.prices];
+  await pool.query(
+    `WITH ${SEED}
+     INSERT INTO payments (order_id, status, authorization_id, amount_cents, currency, decline_code, decline_reason,
+                           created_at, authorized_at, captured_at, refunded_at, updated_at)
+     SELECT id, CASE kind WHEN 'confirmed' THEN 'captured' WHEN 'declined' THEN 'declined' ELSE 'refunded' END,
+            'auth_' || left(md5('authorization-' || i), 16), total, 'USD',
+            CASE kind WHEN 'declined' THEN 'card_declined' END, CASE kind WHEN 'declined' THEN 'The card was declined.' END,
+            at + interval '20 milliseconds', at + interval '30 milliseconds',
+            CASE WHEN kind IN ('confirmed', 'cancelled') THEN at + interval '70 milliseconds' END,
+            CASE kind WHEN 'cancelled' THEN at + interval '10 minutes' END,
+            CASE kind WHEN 'cancelled' THEN at + interval '10 minutes' ELSE at + interval '70 milliseconds' END
+     FROM seeded WHERE kind <> 'rejected'`,
+    params,
+  );
+  const retained = `seeded WHERE at > now() - interval '${RETENTION_DAYS} days'`;
+  const payload = (extra: string) => `jsonb_build_object('schemaVersion', 1, 'orderId', id, 'amountCents', total, 'currency', 'USD', ${extra}, 'at', at)`;
+  await pool.query(
+    `WITH ${SEED}
+     INSERT INTO outbox (${OUTBOX_COLUMNS})
+     ${outboxRow(
+       MESSAGE_IDS.authorized,
+       `CASE kind WHEN 'declined' THEN 'payment.declined' ELSE 'payment.authorized' END`,
+       'shop.payments',
+       payload(`'authorizationId', 'auth_' || left(md5('authorization-' || i), 16)`),
+       'id',
+       `at + interval '30 milliseconds'`,
+     )} FROM ${retained} AND kind <> 'rejected'
+     UNION ALL ${outboxRow(MESSAGE_IDS.captured, `'payment.captured'`, 'shop.payments', payload(`'authorizationId', 'auth_' || left(md5('authorization-' || i), 16)`), 'id', `at + interval '70 milliseconds'`)}
+       FROM ${retained} AND kind IN ('confirmed', 'cancelled')`,
+    params,
+  );
+  await pool.query(
+    `WITH ${SEED}
+     INSERT INTO inbox (consumer, message_id, processed_at)
+     SELECT '${QUEUES.paymentsOrderPayments}', ${MESSAGE_IDS.reserved}::text, at + interval '25 milliseconds' FROM ${retained} AND kind <> 'rejected'
+     UNION ALL SELECT '${QUEUES.paymentsOrderPayments}', ${MESSAGE_IDS.outcome}::text, at + interval '65 milliseconds' FROM ${retained} AND kind IN ('confirmed', 'cancelled')`,
+    params,
+  );
+}
+
+/**
+ * notification-service's database: its sent log, never purged: the receipt for every order
+ * (order.placed) and the email of its outcome (confirmed, rejected or cancelled).
+ */
+export async function seedNotificationService(pool: Pool, from: number, to: number, catalog: SeedCatalog = CATALOG): Promise<void> {
+  await pool.query(
+    `WITH ${SEED}
+     INSERT INTO sent_emails (message_id, order_id, kind, recipient, status, smtp_response, email_message_id, sent_at)
+     SELECT ${MESSAGE_IDS.placed}::text, id, 'received', email, 'sent', '250 Accepted', '<received-' || id || '@shop.example>', at + interval '40 milliseconds'
+     FROM seeded
+     UNION ALL
+     SELECT ${MESSAGE_IDS.outcome}::text, id, CASE kind WHEN 'confirmed' THEN 'confirmed' WHEN 'cancelled' THEN 'cancelled' ELSE 'rejected' END,
+            email, 'sent', '250 Accepted', '<outcome-' || id || '@shop.example>', at + interval '90 milliseconds'
+     FROM seeded`,
+    [from, to, catalog.skus, catalog.names, catalog.prices],
+  );
+}
+
+/** One database's seeding: `seed(from, to)` adds seeded orders from..to (1-based, inclusive). */
 export type Seeder = { name: string; pool: Pool; seed: (pool: Pool, from: number, to: number) => Promise<void> };
 
 export function shopSeeders(shop: Shop): Seeder[] {
   return [
     { name: 'orders', pool: shop.ordersDb, seed: (pool, from, to) => seedOrderService(pool, from, to) },
     { name: 'inventory', pool: shop.inventoryDb, seed: (pool, from, to) => seedInventoryService(pool, from, to) },
+    { name: 'payments', pool: shop.paymentsDb, seed: (pool, from, to) => seedPaymentService(pool, from, to) },
+    { name: 'notifications', pool: shop.notificationsDb, seed: (pool, from, to) => seedNotificationService(pool, from, to) },
   ];
 }
 
@@ -250,14 +317,14 @@ export async function measureGrowth(shop: Shop, plan: GrowthPlan, log: (message:
     const label = `growth-${size}`;
     const startedAt = Date.now();
     if (size > stored) {
-      await Promise.all([shop.orders.stop(), shop.inventory.stop()]);
+      await shop.stopAll();
       for (let from = stored + 1; from <= size; from += CHUNK) {
         const to = Math.min(size, from + CHUNK - 1);
         await Promise.all(seeders.map((seeder) => seeder.seed(seeder.pool, from, to)));
       }
       await Promise.all(seeders.map((seeder) => seeder.pool.query('VACUUM ANALYZE')));
       stored = size;
-      await Promise.all([shop.orders.start(), shop.inventory.start()]);
+      await shop.startAll();
     }
     const seedSeconds = round((Date.now() - startedAt) / 1000, 1);
     const databaseMb: Record<string, number> = {};
