@@ -5,8 +5,8 @@ import { traceparentForNewEvent } from '@shop/messaging';
 import { OutboxService, type OutboxEvent } from '@shop/outbox';
 import { isTransientDatabaseError, singletonMetric } from '@shop/platform';
 import { Counter, Histogram } from 'prom-client';
-import { In, type EntityManager } from 'typeorm';
-import { Order } from './order.entity';
+import type { EntityManager } from 'typeorm';
+import type { Order } from './order.entity';
 import type { OrderStatusRow } from './order.view';
 import type { PricedLine } from './pricing';
 
@@ -17,6 +17,15 @@ import type { PricedLine } from './pricing';
  */
 export const UNDOING = `((status IN ('REJECTED', 'CANCELLED') AND (NOT stock_released OR payment_status IN ('authorized', 'captured')))
   OR (status = 'CONFIRMED' AND payment_status = 'authorized'))`;
+
+/** An order's columns under the entity's names, with its lines (by sku) as one JSON array. */
+const ORDER_COLUMNS = `o.id, o.customer_name AS "customerName", o.customer_email AS "customerEmail", o.status, o.status_reason AS "statusReason",
+  o.total_cents AS "totalCents", o.idempotency_key AS "idempotencyKey", o.request_hash AS "requestHash", o.payment_token AS "paymentToken",
+  o.payment_status AS "paymentStatus", o.payment_reason AS "paymentReason", o.stock_released AS "stockReleased",
+  o.cancelled_at AS "cancelledAt", o.created_at AS "createdAt", o.updated_at AS "updatedAt",
+  COALESCE((SELECT json_agg(json_build_object('orderId', l.order_id, 'sku', l.sku, 'productName', l.product_name, 'quantity', l.quantity,
+                                              'unitPriceCents', l.unit_price_cents) ORDER BY l.sku)
+            FROM order_lines l WHERE l.order_id = o.id), '[]') AS lines`;
 
 /** Channel on which every status change is announced at commit (read by OrderStatusStream). */
 export const ORDER_STATUS_CHANNEL = 'order_status';
@@ -231,15 +240,29 @@ export class OrdersRepository {
   }
 
   findById(manager: EntityManager, id: string): Promise<Order | null> {
-    return manager.findOne(Order, { where: { id }, relations: { lines: true } });
+    return this.selectOrders(manager, `o.id = $1`, [id]).then((orders) => orders[0] ?? null);
   }
 
   findByIdempotencyKey(manager: EntityManager, idempotencyKey: string): Promise<Order | null> {
-    return manager.findOne(Order, { where: { idempotencyKey }, relations: { lines: true } });
+    return this.selectOrders(manager, `o.idempotency_key = $1`, [idempotencyKey]).then((orders) => orders[0] ?? null);
   }
 
   findByEmail(manager: EntityManager, email: string, limit: number): Promise<Order[]> {
-    return manager.find(Order, { where: { customerEmail: email }, relations: { lines: true }, order: { createdAt: 'DESC' }, take: limit });
+    return this.selectOrders(manager, `o.customer_email = $1 ORDER BY o.created_at DESC LIMIT $2`, [email, limit]);
+  }
+
+  /** These orders with their lines, in the caller's transaction (the orders it just changed, say). */
+  findByIds(manager: EntityManager, ids: string[]): Promise<Order[]> {
+    return this.selectOrders(manager, `o.id = ANY($1::uuid[])`, [ids]);
+  }
+
+  /**
+   * Orders with their lines in one statement and one row each (the lines as a JSON array, by sku),
+   * read straight into the entity's shape: these reads run for every saga step and every page view,
+   * and building them through the ORM's relation loader cost more CPU than the query itself.
+   */
+  private selectOrders(manager: EntityManager, where: string, params: unknown[]): Promise<Order[]> {
+    return manager.query(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE ${where}`, params);
   }
 
   /** The saga state of these orders as committed now (no lock), for streams that follow them. */
@@ -287,11 +310,6 @@ export class OrdersRepository {
       [[...new Set(ids)]],
     );
     return new Map(rows.map(({ id, ...state }) => [id, state]));
-  }
-
-  /** These orders with their lines, in the caller's transaction (the orders it just changed, say). */
-  findByIds(manager: EntityManager, ids: string[]): Promise<Order[]> {
-    return manager.find(Order, { where: { id: In(ids) }, relations: { lines: true } });
   }
 
   /**
