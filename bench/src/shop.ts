@@ -84,8 +84,12 @@ export class Shop {
         ADMIN_TOKEN: 'bench-admin-token-0123456789',
         ...Object.fromEntries(KNOBS.filter((knob) => process.env[knob]).map((knob) => [knob, process.env[knob]])),
       });
-      // BENCH_CPU_PROF=<dir>: each service writes a V8 CPU profile there when it stops.
-      const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
+      // BENCH_CPU_PROF=<dir>: each service writes a V8 CPU profile there when it stops. BENCH_NODE_ARGS: more node flags for
+      // every service (e.g. `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=<dir>` for heap snapshots on demand).
+      const profile = [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : []),
+        ...(process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+      ];
       const service = (name: string, env: NodeJS.ProcessEnv) =>
         ServiceProcess.create(name, [...profile, resolve(APPS_DIR, `apps/${name}/dist/main.js`)], env, logDir);
       const inventory = await service('inventory-service', env(inventoryDb));

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type Options, type Replies } from 'amqplib';
+import { coalesceFrameWrites } from './frame-coalescing';
 import { BrokerUnavailableError, PublishNackedError, PublishTimeoutError, UnroutableMessageError } from './errors';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 import { bindMainQueue, declareMainQueue, declareTopology, type QueueSpec } from './topology';
@@ -80,6 +81,8 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
   /** Since when every confirm on the live connection has been a nack; null after an ack. */
   private nackedSince: number | null = null;
   private stopping = false;
+  /** Said once per process that amqplib's writer loop was not where coalesceFrameWrites looks. */
+  private saidUncoalesced = false;
 
   constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {
     if (options.urls.length === 0) throw new Error('no broker address: give at least one amqp:// URL');
@@ -218,6 +221,10 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
         noDelay: true,
       });
       const connection = model;
+      if (!coalesceFrameWrites(connection) && !this.saidUncoalesced) {
+        this.saidUncoalesced = true;
+        this.logger.warn(`this amqplib does not have the writer loop coalesceFrameWrites expects: each frame is a write of its own`);
+      }
       // Listened to from the first moment: a cut during setup must neither crash the service
       // (an unhandled 'error') nor go unnoticed (a 'close' nobody heard).
       connection.on('error', (err: Error) => this.logger.warn(`broker connection error (${address.label}): ${err.message}`));
