@@ -78,6 +78,8 @@ export interface BenchResults {
   growth?: GrowthResult;
   ratios?: Record<string, number>;
   targets?: Target[];
+  /** Set by `combine`: the run (time and mode) each phase's figures come from. */
+  parts?: Record<string, string>;
 }
 
 interface TracingFigures {
@@ -157,10 +159,12 @@ function evaluate(r: BenchResults): void {
 }
 
 export function markdown(r: BenchResults): string {
-  const lines: string[] = [
-    `Taken ${r.takenAt.slice(0, 16).replace('T', ' ')} UTC, ${r.mode} run, on ${r.machine}; whole stack and load generator on the same machine.`,
-    '',
-  ];
+  const byRun = new Map<string, string[]>();
+  for (const [phase, run] of Object.entries(r.parts ?? {})) byRun.set(run, [...(byRun.get(run) ?? []), phase]);
+  const taken = r.parts
+    ? `Combined from ${byRun.size} runs (${[...byRun].map(([run, phases]) => `${phases.join(', ')}: ${run}`).join('; ')}), on ${r.machine}`
+    : `Taken ${r.takenAt.slice(0, 16).replace('T', ' ')} UTC, ${r.mode} run, on ${r.machine}`;
+  const lines: string[] = [`${taken}; whole stack and load generator on the same machine.`, ''];
   if (r.intake) {
     lines.push(
       '| B1 intake, POST /api/orders | orders/s | p50 ms | p99 ms | errors | B3 coupled orders/s | coupled p99 ms |',

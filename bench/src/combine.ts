@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { writeReport, type BenchResults } from './report';
+
+/**
+ * `pnpm --filter @shop/bench combine <results.json>...`: one report from runs that each measured some
+ * phases (`--only=...`), say the baselines in one and the growth rows in a long run of its own. Later
+ * files win where two measured the same phase; `parts` says which run each phase came from. The ratios
+ * and targets are worked out again over the whole, written where a run writes (.runs/bench), for
+ * `pnpm results:publish bench`.
+ */
+const PHASES = [
+  'intake',
+  'ceilingTps',
+  'ceilingExtendedTps',
+  'ceilingByClients',
+  'coupled',
+  'ours',
+  'e2e',
+  'drainPerSecond',
+  'drain',
+  'relayPerSecond',
+  'relay',
+  'rssMb',
+  'tracing',
+  'baselines',
+  'groupCommit',
+  'cluster',
+  'memory',
+  'email',
+  'queueDepthsAtEnd',
+  'growth',
+] as const;
+
+const files = process.argv.slice(2);
+if (files.length < 2) {
+  console.error('usage: combine <results.json> <results.json>...  (e.g. bench/results/latest.json .runs/bench/latest.json)');
+  process.exit(2);
+}
+const runs = files.map((file) => JSON.parse(readFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), file), 'utf8')) as BenchResults);
+const combined = { ...runs[runs.length - 1], parts: {} as Record<string, string> } as BenchResults & { parts: Record<string, string> };
+for (const run of runs) {
+  const from = `${run.takenAt.slice(0, 16).replace('T', ' ')} UTC ${run.mode}`;
+  for (const phase of PHASES) {
+    if (run[phase] === undefined) continue;
+    (combined as unknown as Record<string, unknown>)[phase] = run[phase];
+    combined.parts[phase] = from;
+  }
+}
+combined.takenAt = runs.map((run) => run.takenAt).sort()[runs.length - 1];
+writeReport(combined, resolve(__dirname, '../../.runs/bench'));
