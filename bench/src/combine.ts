@@ -9,28 +9,8 @@ import { writeReport, type BenchResults } from './report';
  * and targets are worked out again over the whole, written where a run writes (.runs/bench), for
  * `pnpm results:publish bench`.
  */
-const PHASES = [
-  'intake',
-  'ceilingTps',
-  'ceilingExtendedTps',
-  'ceilingByClients',
-  'coupled',
-  'ours',
-  'e2e',
-  'drainPerSecond',
-  'drain',
-  'relayPerSecond',
-  'relay',
-  'rssMb',
-  'tracing',
-  'baselines',
-  'groupCommit',
-  'cluster',
-  'memory',
-  'email',
-  'queueDepthsAtEnd',
-  'growth',
-] as const;
+/** What describes a run rather than measures something: every other top-level key of a result is a phase's figures. */
+const RUN_FIELDS = new Set<string>(['machine', 'mode', 'takenAt', 'plan', 'ratios', 'targets', 'parts']);
 
 const files = process.argv.slice(2);
 if (files.length < 2) {
@@ -41,9 +21,9 @@ const runs = files.map((file) => JSON.parse(readFileSync(resolve(process.env.INI
 const combined = { ...runs[runs.length - 1], parts: {} as Record<string, string> } as BenchResults & { parts: Record<string, string> };
 for (const run of runs) {
   const from = `${run.takenAt.slice(0, 16).replace('T', ' ')} UTC ${run.mode}`;
-  for (const phase of PHASES) {
-    if (run[phase] === undefined) continue;
-    (combined as unknown as Record<string, unknown>)[phase] = run[phase];
+  for (const [phase, figures] of Object.entries(run)) {
+    if (RUN_FIELDS.has(phase) || figures === undefined) continue;
+    (combined as unknown as Record<string, unknown>)[phase] = figures;
     combined.parts[phase] = from;
   }
 }

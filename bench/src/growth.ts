@@ -202,6 +202,9 @@ export async function seedInventoryService(pool: Pool, from: number, to: number,
  * refunded after a cancel), and for the retained week its outbox (the authorization's answer, the
  * capture) and the inbox of its one consumer (order.reserved, then order.confirmed or order.cancelled).
  */
+/** The provider's authorization id of seeded order i, the same in its payment row and its events. */
+const AUTHORIZATION_ID = `'auth_' || left(md5('authorization-' || i), 16)`;
+
 export async function seedPaymentService(pool: Pool, from: number, to: number, catalog: SeedCatalog = CATALOG): Promise<void> {
   const params = [from, to, catalog.skus, catalog.names, catalog.prices];
   await pool.query(
@@ -209,7 +212,7 @@ export async function seedPaymentService(pool: Pool, from: number, to: number, c
      INSERT INTO payments (order_id, status, authorization_id, amount_cents, currency, decline_code, decline_reason,
                            created_at, authorized_at, captured_at, refunded_at, updated_at)
      SELECT id, CASE kind WHEN 'confirmed' THEN 'captured' WHEN 'declined' THEN 'declined' ELSE 'refunded' END,
-            'auth_' || left(md5('authorization-' || i), 16), total, 'USD',
+            ${AUTHORIZATION_ID}, total, 'USD',
             CASE kind WHEN 'declined' THEN 'card_declined' END, CASE kind WHEN 'declined' THEN 'The card was declined.' END,
             at + interval '20 milliseconds', at + interval '30 milliseconds',
             CASE WHEN kind IN ('confirmed', 'cancelled') THEN at + interval '70 milliseconds' END,
@@ -227,11 +230,11 @@ export async function seedPaymentService(pool: Pool, from: number, to: number, c
        MESSAGE_IDS.authorized,
        `CASE kind WHEN 'declined' THEN 'payment.declined' ELSE 'payment.authorized' END`,
        'shop.payments',
-       payload(`'authorizationId', 'auth_' || left(md5('authorization-' || i), 16)`),
+       payload(`'authorizationId', ${AUTHORIZATION_ID}`),
        'id',
        `at + interval '30 milliseconds'`,
      )} FROM ${retained} AND kind <> 'rejected'
-     UNION ALL ${outboxRow(MESSAGE_IDS.captured, `'payment.captured'`, 'shop.payments', payload(`'authorizationId', 'auth_' || left(md5('authorization-' || i), 16)`), 'id', `at + interval '70 milliseconds'`)}
+     UNION ALL ${outboxRow(MESSAGE_IDS.captured, `'payment.captured'`, 'shop.payments', payload(`'authorizationId', ${AUTHORIZATION_ID}`), 'id', `at + interval '70 milliseconds'`)}
        FROM ${retained} AND kind IN ('confirmed', 'cancelled')`,
     params,
   );

@@ -81,7 +81,7 @@ export class AmqpConnection implements OnModuleInit, OnApplicationShutdown {
   /** Since when every confirm on the live connection has been a nack; null after an ack. */
   private nackedSince: number | null = null;
   private stopping = false;
-  /** Said once per process that amqplib's writer loop was not where coalesceFrameWrites looks. */
+  /** Said once (not at every reconnect) that amqplib's writer loop was not where coalesceFrameWrites looks. */
   private saidUncoalesced = false;
 
   constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {
