@@ -72,6 +72,15 @@ describe('OrdersService on PostgreSQL', () => {
     ]);
   });
 
+  it('order ids are time-ordered (UUIDv7): PostgreSQL sorts them as they were placed, so the keys grow at the index edge', async () => {
+    const placed: string[] = [];
+    for (let i = 0; i < 5; i++) placed.push((await service.placeOrder(randomUUID(), request())).order.id);
+
+    expect(placed.map((id) => id[14])).toEqual(['7', '7', '7', '7', '7']);
+    const sorted = await sql.query(`SELECT id FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id`, [placed]);
+    expect(sorted.map((row: { id: string }) => row.id)).toEqual(placed);
+  });
+
   it('the same key and body give the same order once; the same key with another body is refused', async () => {
     const key = randomUUID();
     const body = request();
