@@ -1,6 +1,7 @@
 import { DEMO_CATALOG, QUEUES } from '@shop/contracts';
 import { waitFor } from '@shop/testing';
 import type { Pool } from 'pg';
+import { v7 as uuidv7 } from 'uuid';
 import { drainBacklog } from './drain';
 import { offerOrders, placeOrders, round } from './load';
 import type { Shop } from './shop';
@@ -14,6 +15,16 @@ import type { Shop } from './shop';
  */
 const SPACING_MS = 518;
 const RETENTION_DAYS = 7;
+/**
+ * The seeded orders' ids are time-ordered as order-service makes them (UUIDv7: 48 bits of
+ * milliseconds, then the version, then random bits), the newest (i = 1) at ID_ANCHOR_MS less
+ * SPACING_MS and older ones before it, so the intake measured after seeding adds its keys at the
+ * right edge of a big index, as it would in a shop that has always run. The same anchor in every
+ * database (not now()), so an order has the same id in each; the random bits from md5 of i.
+ */
+const ID_ANCHOR_MS = Date.UTC(2026, 0, 1);
+const seedOrderId = (i: string) =>
+  `(lpad(to_hex(${ID_ANCHOR_MS}::bigint - ${i} * ${SPACING_MS}), 12, '0') || '7' || substr(md5('seed-order-' || ${i}), 1, 3) || '8' || substr(md5('seed-order-' || ${i}), 4, 15))::uuid`;
 /** Orders per seeding statement: a few hundred thousand rows each, so no statement runs for minutes. */
 const CHUNK = 250_000;
 
@@ -41,7 +52,7 @@ const CATALOG: SeedCatalog = {
  * database, as one CTE over generate_series($1, $2) with the catalog in $3 (skus), $4 (names), $5 (prices).
  */
 const SEED = `seed AS (
-    SELECT i, md5('seed-order-' || i)::uuid AS id, ${KIND} AS kind,
+    SELECT i, ${seedOrderId('i')} AS id, ${KIND} AS kind,
            now() - interval '1 hour' - i * interval '${SPACING_MS} milliseconds' AS at,
            'customer-' || (i % 200000) || '@seed.example' AS email
     FROM generate_series($1::int, $2::int) AS i
@@ -398,8 +409,8 @@ export async function explainHotStatements(shop: Shop): Promise<GrowthResult['ex
       client.release();
     }
   };
-  const order = '00000000-0000-4000-8000-00000000e001';
-  const known = (await shop.ordersDb.query<{ id: string }>(`SELECT md5('seed-order-1')::uuid AS id`)).rows[0].id;
+  const order = uuidv7();
+  const known = (await shop.ordersDb.query<{ id: string }>(`SELECT ${seedOrderId('1')} AS id`)).rows[0].id;
   await explain(
     'intake: order, lines and outbox row',
     shop.ordersDb,
