@@ -297,6 +297,10 @@ describe('OrdersService on PostgreSQL', () => {
       const pushed: OrderStatusEvent[] = [];
       const subscription = following.statusesOf(order.id).subscribe((event) => pushed.push(event));
       await waitFor(() => pushed.length === 1, { what: 'the current status' });
+      // Someone following another order hears nothing of this one; each followed order has its own subject.
+      const elsewhere: OrderStatusEvent[] = [];
+      const otherOrder = following.changesOf(randomUUID()).subscribe((event) => elsewhere.push(event));
+      expect(following.followedOrders).toBe(2);
 
       // The answer's delivery span (a batch's other messages would be in other traces); nothing of it is active here.
       const answer = aTraceparent();
@@ -324,7 +328,12 @@ describe('OrdersService on PostgreSQL', () => {
       expect(old.parentSpanContext).toBeUndefined();
       expect(old.spanContext().traceId).not.toBe(answer.traceId);
       subscription.unsubscribe();
+      otherOrder.unsubscribe();
       slot.release();
+      expect(elsewhere).toEqual([]);
+      // Nobody follows anything any more: no subject is kept.
+      expect(following.followedOrders).toBe(0);
+      expect(other.followedOrders).toBe(0);
     } finally {
       following.onModuleDestroy();
       other.onModuleDestroy();

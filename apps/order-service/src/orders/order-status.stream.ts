@@ -37,7 +37,9 @@ export interface StreamSlot {
 @Injectable()
 export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(OrderStatusStream.name);
-  private readonly changes = new Subject<OrderStatusEvent>();
+  /** One subject per order an open stream follows, so a change reaches its order's streams only, not a filter per open stream. */
+  private readonly changesByOrder = new Map<string, Subject<OrderStatusEvent>>();
+  private closed = false;
   private readonly listener: PgListener;
   private readonly streamsByOrder = new Map<string, number>();
   private readonly streamsByClient = new Map<string, number>();
@@ -63,7 +65,9 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.listener.stop();
-    this.changes.complete();
+    this.closed = true;
+    for (const changes of this.changesByOrder.values()) changes.complete();
+    this.changesByOrder.clear();
   }
 
   /** Takes a place for a stream of `orderId` opened by `client`, unless a cap says no. */
@@ -101,8 +105,31 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /** The order's changes from now on; its subject lives while someone follows the order. */
   changesOf(orderId: string): Observable<OrderStatusEvent> {
-    return this.changes.pipe(filter((change) => change.orderId === orderId));
+    return new Observable<OrderStatusEvent>((subscriber) => {
+      if (this.closed) return subscriber.complete();
+      let changes = this.changesByOrder.get(orderId);
+      if (!changes) {
+        changes = new Subject<OrderStatusEvent>();
+        this.changesByOrder.set(orderId, changes);
+      }
+      const subscription = changes.subscribe(subscriber);
+      const followed = changes;
+      return () => {
+        subscription.unsubscribe();
+        if (!followed.observed && this.changesByOrder.get(orderId) === followed) this.changesByOrder.delete(orderId);
+      };
+    });
+  }
+
+  /** Orders with a subject now: those some subscriber follows (for tests and diagnostics). */
+  get followedOrders(): number {
+    return this.changesByOrder.size;
+  }
+
+  private publish(event: OrderStatusEvent): void {
+    this.changesByOrder.get(event.orderId)?.next(event);
   }
 
   /**
@@ -126,7 +153,7 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
     }
     const streams = this.streamsByOrder.get(event.orderId) ?? 0;
     if (streams === 0) {
-      this.changes.next(event);
+      this.publish(event);
       return;
     }
     const parent = contextOf(typeof notified.traceparent === 'string' ? notified.traceparent : undefined);
@@ -144,7 +171,7 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
       parent,
     );
     try {
-      context.with(trace.setSpan(parent, span), () => this.changes.next(event));
+      context.with(trace.setSpan(parent, span), () => this.publish(event));
     } finally {
       span.end();
     }
@@ -155,7 +182,7 @@ export class OrderStatusStream implements OnModuleInit, OnModuleDestroy {
     const followed = [...this.streamsByOrder.keys()];
     if (followed.length === 0) return;
     try {
-      for (const order of await this.orders.findStatuses(this.dataSource.manager, followed)) this.changes.next(toStatusEvent(order));
+      for (const order of await this.orders.findStatuses(this.dataSource.manager, followed)) this.publish(toStatusEvent(order));
     } catch (err) {
       // The next reconnect reads again; until then the streams stay open and heartbeating.
       this.logger.warn(`cannot re-read ${followed.length} followed orders after LISTEN reconnected: ${(err as Error).message}`);
