@@ -22,7 +22,7 @@ export async function sharedCluster(): Promise<RabbitMqCluster> {
   }
   const current = cluster.cluster;
   for (const [index, node] of current.nodes.entries()) {
-    if (node.isFrozen) current.thaw(index);
+    if (node.isFrozen) await current.thawAndHeal(index);
     if (!node.running) await current.startNode(index);
   }
   await current.waitForHealed();
