@@ -293,7 +293,7 @@ export class ProcessDriver implements SystemDriver {
           const { healedBy, seconds } = await cluster.thawAndHeal(node);
           if (healedBy === 'restart')
             process.stdout.write(
-              `broker node ${node + 1}: autoheal had not ended the partition 60 s after the thaw; node restarted by hand, healed ${seconds} s after the thaw\n`,
+              `broker node ${node + 1}: autoheal had not ended the partition 90 s after the thaw; node restarted by hand, healed ${seconds} s after the thaw\n`,
             );
           await cluster.waitForQuorum();
         },
