@@ -24,7 +24,7 @@ const RETENTION_DAYS = 7;
  */
 const ID_ANCHOR_MS = Date.UTC(2026, 0, 1);
 const seedOrderId = (i: string) =>
-  `(lpad(to_hex(${ID_ANCHOR_MS}::bigint - ${i} * ${SPACING_MS}), 12, '0') || '7' || substr(md5('seed-order-' || ${i}), 1, 3) || '8' || substr(md5('seed-order-' || ${i}), 4, 15))::uuid`;
+  `(lpad(to_hex(${ID_ANCHOR_MS}::bigint - ${i}::bigint * ${SPACING_MS}), 12, '0') || '7' || substr(md5('seed-order-' || ${i}), 1, 3) || '8' || substr(md5('seed-order-' || ${i}), 4, 15))::uuid`;
 /** Orders per seeding statement: a few hundred thousand rows each, so no statement runs for minutes. */
 const CHUNK = 250_000;
 
