@@ -5,7 +5,8 @@ import { writeReport, type BenchResults } from './report';
 /**
  * `pnpm --filter @shop/bench combine <results.json>...`: one report from runs that each measured some
  * phases (`--only=...`), say the baselines in one and the growth rows in a long run of its own. Later
- * files win where two measured the same phase; `parts` says which run each phase came from. The ratios
+ * files win where two measured the same phase; `parts` says which run each phase came from (a
+ * published report combined before keeps its own `parts`, so it can be combined again). The ratios
  * and targets are worked out again over the whole, written where a run writes (.runs/bench), for
  * `pnpm results:publish bench`.
  */
@@ -24,7 +25,8 @@ for (const run of runs) {
   for (const [phase, figures] of Object.entries(run)) {
     if (RUN_FIELDS.has(phase) || figures === undefined) continue;
     (combined as unknown as Record<string, unknown>)[phase] = figures;
-    combined.parts[phase] = from;
+    // A combined report as an input keeps saying where each of its phases came from.
+    combined.parts[phase] = run.parts?.[phase] ?? from;
   }
 }
 combined.takenAt = runs.map((run) => run.takenAt).sort()[runs.length - 1];
