@@ -20,14 +20,19 @@ if (files.length < 2) {
 }
 const runs = files.map((file) => JSON.parse(readFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), file), 'utf8')) as BenchResults);
 const combined = { ...runs[runs.length - 1], parts: {} as Record<string, string> } as BenchResults & { parts: Record<string, string> };
+// Runs on different machines say each its own; the figures of one machine are never compared with another's
+// (every ratio is of two figures from one run).
+const machines = [...new Set(runs.map((run) => run.machine))];
 for (const run of runs) {
+  const on = (from: string) => (machines.length > 1 && !from.includes(' on ') ? `${from} on ${run.machine}` : from);
   const from = `${run.takenAt.slice(0, 16).replace('T', ' ')} UTC ${run.mode}`;
   for (const [phase, figures] of Object.entries(run)) {
     if (RUN_FIELDS.has(phase) || figures === undefined) continue;
     (combined as unknown as Record<string, unknown>)[phase] = figures;
     // A combined report as an input keeps saying where each of its phases came from.
-    combined.parts[phase] = run.parts?.[phase] ?? from;
+    combined.parts[phase] = on(run.parts?.[phase] ?? from);
   }
 }
+if (machines.length > 1) combined.machine = 'the machine each run names';
 combined.takenAt = runs.map((run) => run.takenAt).sort()[runs.length - 1];
 writeReport(combined, resolve(__dirname, '../../.runs/bench'));

@@ -381,6 +381,13 @@ function clusterRows(c: ClusterResults): [string, string][] {
   return rows;
 }
 
+/** The run a phase's figures came from, for a chart's caption: the part of a combined report, else the run itself. */
+function runOf(r: BenchResults, phase: string): string {
+  const part = r.parts?.[phase];
+  if (!part) return `${r.machine}, ${r.mode} run`;
+  return part.includes(' on ') ? part : `${part} run on ${r.machine}`;
+}
+
 /** Grouped bars: orders/s and p99 per connection count, ours (inventory up and down) against the coupled baseline. */
 export function intakeSvg(r: BenchResults): string {
   const keys = Object.keys(r.intake?.up ?? {});
@@ -421,7 +428,7 @@ export function intakeSvg(r: BenchResults): string {
     panel(30, 'POST /api/orders: orders/s', (m) => m.rps),
     panel(450, 'POST /api/orders: p99 latency (ms)', (m) => m.p99ms),
     legend,
-    `<text x="430" y="350" text-anchor="middle" font-size="11" fill="#555">${escapeXml(r.machine)}, ${r.mode} run</text>`,
+    `<text x="430" y="350" text-anchor="middle" font-size="11" fill="#555">${escapeXml(runOf(r, 'intake'))}</text>`,
     `</svg>`,
   ].join('');
 }
@@ -464,7 +471,7 @@ export function baselinesSvg(r: BenchResults): string {
       FAULTS.map((fault) => ({ color: colors[fault], value: (f: SystemFigures) => f.losses?.[fault]?.lost })),
     ),
     legend,
-    `<text x="430" y="350" text-anchor="middle" font-size="11" fill="#555">${escapeXml(r.machine)}, ${r.mode} run</text>`,
+    `<text x="430" y="350" text-anchor="middle" font-size="11" fill="#555">${escapeXml(runOf(r, 'baselines'))}</text>`,
     `</svg>`,
   ].join('');
 }
