@@ -74,7 +74,12 @@ describe('OrdersService on PostgreSQL', () => {
 
   it('order ids are time-ordered (UUIDv7): PostgreSQL sorts them as they were placed, so the keys grow at the index edge', async () => {
     const placed: string[] = [];
-    for (let i = 0; i < 5; i++) placed.push((await service.placeOrder(randomUUID(), request())).order.id);
+    for (let i = 0; i < 5; i++) {
+      placed.push((await service.placeOrder(randomUUID(), request())).order.id);
+      // Within one millisecond the order is random on purpose (order-id.ts): each order in a millisecond of its own.
+      const placedAt = Date.now();
+      while (Date.now() === placedAt) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
 
     expect(placed.map((id) => id[14])).toEqual(['7', '7', '7', '7', '7']);
     const sorted = await sql.query(`SELECT id FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id`, [placed]);
