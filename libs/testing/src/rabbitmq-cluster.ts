@@ -181,21 +181,22 @@ export class RabbitMqCluster {
     try {
       await this.waitForHealed(30_000);
     } catch {
+      // A node that does not answer is left to the last wait, which names what is still wrong.
       for (const n of await this.nodesListingPartitions()) {
-        await this.rabbitmqctl(['stop_app'], n);
-        await this.rabbitmqctl(['start_app'], n);
+        await this.rabbitmqctl(['stop_app'], n).catch(() => undefined);
+        await this.rabbitmqctl(['start_app'], n).catch(() => undefined);
       }
       await this.waitForHealed();
     }
     return { healedBy: 'restart', seconds: seconds() };
   }
 
-  /** The running nodes whose `cluster_status` lists a partition. */
+  /** The running nodes whose `cluster_status` lists a partition (a node that does not answer is not counted). */
   private async nodesListingPartitions(): Promise<number[]> {
     const listing: number[] = [];
     for (const [n, node] of this.nodes.entries()) {
       if (!node.running || node.isFrozen) continue;
-      if ((await this.status(n)).partitions > 0) listing.push(n);
+      if ((await this.status(n).catch(() => ({ partitions: 0 }))).partitions > 0) listing.push(n);
     }
     return listing;
   }
