@@ -20,8 +20,10 @@ if (files.length < 2) {
 }
 const runs = files.map((file) => JSON.parse(readFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), file), 'utf8')) as BenchResults);
 const combined = { ...runs[runs.length - 1], parts: {} as Record<string, string> } as BenchResults & { parts: Record<string, string> };
-// Runs on different machines say each its own; the figures of one machine are never compared with another's
-// (every ratio is of two figures from one run).
+// Runs on different machines say each its own. The ratios and targets are worked out again over the whole
+// report, so the phases a ratio compares (intake with the ceiling and the coupled baseline; B9's systems with
+// each other) must come from one run: combine runs that each measured such phases together, as
+// `--only=baselines,faults` or the quick run do. Nothing here checks it.
 const machines = [...new Set(runs.map((run) => run.machine))];
 for (const run of runs) {
   const on = (from: string) => (machines.length > 1 && !from.includes(' on ') ? `${from} on ${run.machine}` : from);
