@@ -33,18 +33,22 @@ const REACHED_AT = { captured: 'captured_at', voided: 'voided_at', refunded: 're
 export class PaymentsRepository {
   /**
    * Takes the order's row lock until the transaction ends, and returns its payment (null: none yet).
+   * Most messages find the row (an order.reserved's intent was committed before it): one statement.
    * An order never seen gets a placeholder row (`authorizing`), whose insert is the lock: a
    * concurrent message of the same order waits on it, then finds what this transaction committed
    * (or nothing, if it rolled back). The caller replaces the placeholder or rolls back.
    */
   async lockPayment(manager: EntityManager, orderId: string): Promise<PaymentRow | null> {
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO payments (order_id, status) VALUES ($1, 'authorizing') ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
-      [orderId],
-    );
-    if (inserted.length === 1) return null;
-    const [row]: PaymentRow[] = await manager.query(`SELECT ${COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE`, [orderId]);
-    return row;
+    for (;;) {
+      const [row]: PaymentRow[] = await manager.query(`SELECT ${COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE`, [orderId]);
+      if (row) return row;
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO payments (order_id, status) VALUES ($1, 'authorizing') ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+        [orderId],
+      );
+      if (inserted.length === 1) return null;
+      // Committed by another transaction after the SELECT's snapshot was taken: the next SELECT sees it.
+    }
   }
 
   /** The provider's answer to the authorization: authorized, or declined with its code and reason. */
@@ -63,19 +67,11 @@ export class PaymentsRepository {
     );
   }
 
-  /** An authorization asked for whose answer never came: what was asked, so a cancel can ask again with the same key and release it. */
   /** An authorization about to be asked for, committed on its own: the row a crash during the call leaves is `authorizing`, never missing. */
   async recordAuthorizationIntent(manager: EntityManager, orderId: string, request: { token: string; amountCents: number; currency: string }): Promise<void> {
     await manager.query(
       `INSERT INTO payments (order_id, status, payment_token, amount_cents, currency) VALUES ($1, 'authorizing', $2, $3, $4)
        ON CONFLICT (order_id) DO NOTHING`,
-      [orderId, request.token, request.amountCents, request.currency],
-    );
-  }
-
-  async recordUnknownAuthorization(manager: EntityManager, orderId: string, request: { token: string; amountCents: number; currency: string }): Promise<void> {
-    await manager.query(
-      `UPDATE payments SET status = 'authorizing', payment_token = $2, amount_cents = $3, currency = $4, updated_at = now() WHERE order_id = $1`,
       [orderId, request.token, request.amountCents, request.currency],
     );
   }

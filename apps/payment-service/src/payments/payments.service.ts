@@ -16,7 +16,7 @@ import { InboxService, OutboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
-import { isProviderOutage, PaymentProviderClient, ProviderProtocolError, ProviderUnavailableError, type ProviderResult } from './payment-provider.client';
+import { isProviderOutage, PaymentProviderClient, ProviderProtocolError, type ProviderResult } from './payment-provider.client';
 import { IGNORED_REASONS, nextPaymentStep, type IgnoredReason, type PaymentStep } from './payment-step';
 import { PaymentsRepository, type PaymentRow } from './payments.repository';
 
@@ -96,8 +96,8 @@ export class PaymentsService {
    * timeout) and costs one pool connection per message in flight. If a call fails, everything rolls
    * back and the retry asks again with the same idempotency key, which the provider answers with the
    * first call's result. An authorization's intent (`authorizing`, with the request) is committed
-   * before the call, and kept when the answer never came (only the inbox row is rolled back): a
-   * cancel then asks again with the same key and releases whatever it holds, instead of leaving a
+   * before the call, on its own, and stays when the answer never came (the message's transaction
+   * rolls back, inbox row and all, and the message is retried): a cancel then asks again with the same key and releases whatever it holds, instead of leaving a
    * tombstone over a hold. The unacked order.reserved is redelivered, so no sweeper is needed.
    */
   private async handleOne(message: OrderPaymentMessage): Promise<Outcome> {
@@ -113,14 +113,13 @@ export class PaymentsService {
         currency: message.payload.currency,
       });
     }
-    const done = await this.dataSource
-      .transaction(async (manager): Promise<{ outcome: Outcome } | { unknown: ProviderUnavailableError }> => {
+    return this.dataSource
+      .transaction(async (manager): Promise<Outcome> => {
         const payment = await this.payments.lockPayment(manager, orderId);
-        await manager.query('SAVEPOINT claimed');
         const [fresh] = await this.inbox.claimMany(manager, QUEUE, [message]);
         // Seen before: nothing to do, and a placeholder just written for it must not stay.
         if (!fresh && payment === null) throw new SeenBefore();
-        if (!fresh) return { outcome: 'duplicate' };
+        if (!fresh) return 'duplicate';
         const step = nextPaymentStep(message.type, payment?.status ?? null);
         const trace = { correlationId: message.correlationId ?? orderId, traceparent: message.traceparent };
         // What an authorization asks, when this step asks for one (from the event, or kept from the attempt whose answer never came).
@@ -130,22 +129,15 @@ export class PaymentsService {
             : step.action === 'resolve-then-void'
               ? { token: payment!.paymentToken!, amountCents: payment!.amountCents!, currency: payment!.currency! }
               : null;
-        try {
-          return { outcome: await this.apply(manager, message, step, payment, request, trace) };
-        } catch (err) {
-          if (!(request && err instanceof ProviderUnavailableError && err.outcomeUnknown)) throw err;
-          // The message is retried (not claimed), and the row says an authorization may be held.
-          await manager.query('ROLLBACK TO SAVEPOINT claimed');
-          await this.payments.recordUnknownAuthorization(manager, orderId, request);
-          return { unknown: err };
-        }
+        // A call whose answer never came rolls everything back, the inbox row included, so the message is retried. The row then
+        // says what it said before: `authorizing` with the request (the intent above, or the attempt before), which is what a
+        // cancel needs to ask again with the same key and release whatever is held.
+        return this.apply(manager, message, step, payment, request, trace);
       })
       .catch((err: unknown) => {
-        if (err instanceof SeenBefore) return { outcome: 'duplicate' as const };
+        if (err instanceof SeenBefore) return 'duplicate' as const;
         throw err;
       });
-    if ('unknown' in done) throw done.unknown;
-    return done.outcome;
   }
 
   private async apply(
