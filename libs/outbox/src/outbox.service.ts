@@ -100,6 +100,26 @@ export class OutboxService implements EntitySubscriberInterface {
   }
 
   /**
+   * The caller's change and its event in one statement of the caller's transaction (one round trip
+   * where `add` after the change is two): `statement` is an INSERT, UPDATE or DELETE with a
+   * RETURNING clause, and one outbox row is written per row it returns (none when it changed
+   * nothing). Returns the statement's rows and the event's message id.
+   */
+  async addWith<R>(manager: EntityManager, change: { statement: string; values: unknown[]; event: OutboxEvent }): Promise<{ rows: R[]; messageId: string }> {
+    const queryRunner = manager.queryRunner;
+    if (!queryRunner?.isTransactionActive) {
+      throw new Error('OutboxService.addWith must run inside the transaction of the change it announces');
+    }
+    const row = toRow(change.event);
+    const rows: R[] = await manager.query(
+      `WITH changed AS (${change.statement}), announced AS (${this.repository.insertForEachRowOf('changed', change.values.length + 1)}) SELECT * FROM changed`,
+      [...change.values, ...this.repository.outboxRowValues(row)],
+    );
+    this.awaitingCommit.add(queryRunner);
+    return { rows, messageId: row.id };
+  }
+
+  /**
    * Runs the caller's one-statement write with its outbox row, as a named prepared statement on a
    * connection of the DataSource's pool (one round trip), then wakes the relay. Returns the
    * statement's rows and the message id.

@@ -340,6 +340,45 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     expect(await drainSink()).toContainEqual({ id: expect.any(String), payload: { own: 'statement' } });
   });
 
+  it("addWith writes the caller's change and one outbox row per row it returns in one statement of the transaction, published once it commits", async () => {
+    const dataSource = dataSources[0];
+    const outbox = newOutbox();
+    await dataSource.query(`CREATE TABLE IF NOT EXISTS outbox_test_things (name text PRIMARY KEY)`);
+    await drainSink();
+    const relay = await newRelay(outbox, 600_000);
+    relay.onApplicationBootstrap();
+    const change = (name: string) => ({
+      statement: `INSERT INTO outbox_test_things (name) VALUES ($1) ON CONFLICT DO NOTHING RETURNING name`,
+      values: [name],
+      event: thing({ own: name }),
+    });
+    try {
+      await waitFor(() => relay.isIdle(), { what: 'the relay idle' });
+      const written = await dataSource.transaction((manager) => outbox.addWith<{ name: string }>(manager, change('with')));
+      // The change returned no row (the name is taken): no outbox row either.
+      const skipped = await dataSource.transaction((manager) => outbox.addWith(manager, change('with')));
+      const rolledBack = await dataSource
+        .transaction(async (manager) => {
+          await outbox.addWith(manager, change('rolled back'));
+          throw new Error('rolled back on purpose');
+        })
+        .catch((err: Error) => err.message);
+      expect(written.rows).toEqual([{ name: 'with' }]);
+      expect(skipped.rows).toEqual([]);
+      expect(rolledBack).toBe('rolled back on purpose');
+      await waitFor(async () => (await dataSource.query(`SELECT published_at FROM outbox WHERE id = $1`, [written.messageId]))[0].published_at !== null, {
+        what: 'the row published',
+      });
+      expect(await dataSource.query(`SELECT id FROM outbox WHERE id = $1`, [skipped.messageId])).toEqual([]);
+      expect(await dataSource.query(`SELECT name FROM outbox_test_things ORDER BY name`)).toEqual([{ name: 'with' }]);
+      await expect(outbox.addWith(dataSource.manager, change('alone'))).rejects.toThrow(/inside the transaction/);
+    } finally {
+      await relay.onModuleDestroy();
+      await dataSource.query(`DROP TABLE outbox_test_things`);
+    }
+    expect(await drainSink()).toEqual([{ id: expect.any(String), payload: { own: 'with' } }]);
+  });
+
   it('retention deletes published outbox rows and inbox rows older than their windows, in batches; newer and unpublished rows stay', async () => {
     const dataSource = dataSources[0];
     await dataSource.query(`DELETE FROM outbox`);

@@ -25,6 +25,12 @@ const COLUMNS = `order_id AS "orderId", status, authorization_id AS "authorizati
   decline_code AS "declineCode", decline_reason AS "declineReason", payment_token AS "paymentToken", created_at AS "createdAt", authorized_at AS "authorizedAt",
   captured_at AS "capturedAt", voided_at AS "voidedAt", refunded_at AS "refundedAt", cancelled_at AS "cancelledAt"`;
 
+/** A change of one payment row: an UPDATE returning the row's order id. */
+export interface PaymentChange {
+  statement: string;
+  values: unknown[];
+}
+
 /** When each later status was reached. */
 const REACHED_AT = { captured: 'captured_at', voided: 'voided_at', refunded: 'refunded_at' } as const;
 
@@ -51,20 +57,31 @@ export class PaymentsRepository {
     }
   }
 
-  /** The provider's answer to the authorization: authorized, or declined with its code and reason. */
-  async recordAuthorization(
-    manager: EntityManager,
+  /**
+   * The provider's answer to the authorization (authorized, or declined with its code and reason),
+   * as a statement returning the order id: for OutboxService.addWith with its event, or on its own.
+   */
+  authorizationChange(
     orderId: string,
     authorization: AuthorizationView & { status: 'authorized' | 'declined' },
     decline: { code: string; reason: string } | null,
     at: Date,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE payments SET status = $2, authorization_id = $3, amount_cents = $4, currency = $5, decline_code = $6, decline_reason = $7,
+  ): PaymentChange {
+    return {
+      statement: `UPDATE payments SET status = $2, authorization_id = $3, amount_cents = $4, currency = $5, decline_code = $6, decline_reason = $7,
          payment_token = NULL, authorized_at = $8, updated_at = $8
-       WHERE order_id = $1`,
-      [orderId, authorization.status, authorization.id, authorization.amountCents, authorization.currency, decline?.code ?? null, decline?.reason ?? null, at],
-    );
+       WHERE order_id = $1 RETURNING order_id`,
+      values: [
+        orderId,
+        authorization.status,
+        authorization.id,
+        authorization.amountCents,
+        authorization.currency,
+        decline?.code ?? null,
+        decline?.reason ?? null,
+        at,
+      ],
+    };
   }
 
   /** An authorization about to be asked for, committed on its own: the row a crash during the call leaves is `authorizing`, never missing. */
@@ -76,8 +93,12 @@ export class PaymentsRepository {
     );
   }
 
-  async recordStatus(manager: EntityManager, orderId: string, status: keyof typeof REACHED_AT, at: Date): Promise<void> {
-    await manager.query(`UPDATE payments SET status = $2, ${REACHED_AT[status]} = $3, updated_at = $3 WHERE order_id = $1`, [orderId, status, at]);
+  /** The payment reached a later status at the provider, as a statement returning the order id (see authorizationChange). */
+  statusChange(orderId: string, status: keyof typeof REACHED_AT, at: Date): PaymentChange {
+    return {
+      statement: `UPDATE payments SET status = $2, ${REACHED_AT[status]} = $3, updated_at = $3 WHERE order_id = $1 RETURNING order_id`,
+      values: [orderId, status, at],
+    };
   }
 
   /** Cancelled before anything was authorized: the placeholder becomes the tombstone a late order.reserved finds. */

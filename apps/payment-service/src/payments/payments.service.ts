@@ -163,11 +163,8 @@ export class PaymentsService {
         await this.payments.recordTombstone(manager, orderId, new Date());
         this.logger.log(`order ${orderId} cancelled before any authorization: a late order.reserved will charge nothing`);
         return 'cancelled-before-authorization';
-      case 'authorize': {
-        const authorization = await this.authorize(manager, orderId, request!);
-        await this.outbox.add(manager, [outcomeEvent(orderId, authorization, authorization.at, authorization.decline, trace)]);
-        return authorization.status;
-      }
+      case 'authorize':
+        return (await this.authorize(manager, orderId, request!, trace)).status;
       case 'resolve-then-void': {
         // Cancelled before the answer came: the same key gives the first answer (or authorizes now), and whatever is held is released.
         const authorization = await this.authorize(manager, orderId, request!);
@@ -193,8 +190,11 @@ export class PaymentsService {
     }
   }
 
-  /** Asks the provider to authorize (with the order's one key) and records its answer; the caller writes the event it needs. */
-  private async authorize(manager: EntityManager, orderId: string, request: AuthorizationRequest) {
+  /**
+   * Asks the provider to authorize (with the order's one key) and records its answer, with its
+   * event when `trace` is given (the row and the event in one statement).
+   */
+  private async authorize(manager: EntityManager, orderId: string, request: AuthorizationRequest, trace?: Trace) {
     const result = await this.provider.authorize({ ...request, reference: orderId }, idempotencyKey(orderId, 'authorize'));
     // A token the provider never issued (or forgot) is the shopper's card to enter again: declined, so the saga gives the stock
     // back and the order ends, instead of a dead letter holding the order RESERVED until an operator acts.
@@ -206,7 +206,9 @@ export class PaymentsService {
         : answeredAuthorization(result, ['authorized', 'declined'], 'authorize', orderId);
     const at = new Date();
     const decline = authorization.status === 'declined' ? declineOf(authorization) : null;
-    await this.payments.recordAuthorization(manager, orderId, authorization, decline, at);
+    const change = this.payments.authorizationChange(orderId, authorization, decline, at);
+    if (trace) await this.outbox.addWith(manager, { ...change, event: outcomeEvent(orderId, authorization, at, decline, trace) });
+    else await manager.query(change.statement, change.values);
     if (decline) this.logger.log(`order ${orderId}: payment declined (${decline.code}): ${decline.reason}`);
     return { ...authorization, at, decline };
   }
@@ -234,9 +236,11 @@ export class PaymentsService {
   /** The payment reached `status` at the provider: the row and its event, in the message's transaction. */
   private async settle(manager: EntityManager, payment: PaymentRow, status: 'captured' | 'voided' | 'refunded', trace: Trace): Promise<Outcome> {
     const at = new Date();
-    await this.payments.recordStatus(manager, payment.orderId, status, at);
     const authorization = { id: payment.authorizationId!, amountCents: payment.amountCents!, currency: payment.currency!, status };
-    await this.outbox.add(manager, [outcomeEvent(payment.orderId, authorization, at, null, trace)]);
+    await this.outbox.addWith(manager, {
+      ...this.payments.statusChange(payment.orderId, status, at),
+      event: outcomeEvent(payment.orderId, authorization, at, null, trace),
+    });
     return status;
   }
 
