@@ -23,7 +23,14 @@ export async function drainBacklog(shop: Shop, tag: string, orders: number, time
   await waitFor(async () => (await shop.unpublished()) === 0, { timeoutMs, intervalMs: 200, what: 'the backlog to reach the queue' });
   const startedAt = Date.now();
   await shop.inventory.start();
-  const pids = { orderService: shop.orders.pid, inventoryService: shop.inventory.pid };
+  // Every process of the saga, payment and email included: the drain is theirs as much as order- and inventory-service's.
+  const pids = {
+    orderService: shop.orders.pid,
+    inventoryService: shop.inventory.pid,
+    paymentService: shop.payments.pid,
+    paymentProvider: shop.provider.pid,
+    notificationService: shop.notifications.pid,
+  };
   const cpuBefore = cpuSnapshot(pids, shop.broker?.processGroups());
   await waitFor(async () => (await shop.pendingOrders(`${tag}@bench.example`)) === 0, { timeoutMs, intervalMs: 200, what: 'the backlog to drain' });
   const timeToEmptyS = (Date.now() - startedAt) / 1000;
