@@ -1,16 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { OutboxRepository, type AdvisoryLock } from './outbox.repository';
-
-export interface ClaimOptions {
-  /**
-   * Taken in the same statement, before the inbox rows are written, and held until the transaction
-   * ends: a consumer that serialises its messages by a key (e.g. the order's) saves the round trip
-   * of a statement of its own. Every transaction that takes this lock must take it before claiming,
-   * or two of them can deadlock.
-   */
-  lock?: AdvisoryLock;
-}
+import { OutboxRepository } from './outbox.repository';
 
 /**
  * The idempotent consumer: records (consumer, messageId) in the caller's transaction before the
@@ -27,7 +17,7 @@ export class InboxService {
    * the messages to apply: those not seen before, in their order, each once (a message id twice in
    * one batch, a redelivery racing its retry, is applied once).
    */
-  async claimMany<T extends { messageId: string }>(manager: EntityManager, consumer: string, messages: T[], options: ClaimOptions = {}): Promise<T[]> {
+  async claimMany<T extends { messageId: string }>(manager: EntityManager, consumer: string, messages: T[]): Promise<T[]> {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('InboxService.claimMany must run inside the transaction of the effect');
     }
@@ -35,7 +25,6 @@ export class InboxService {
       manager,
       consumer,
       messages.map((message) => message.messageId),
-      options.lock,
     );
     return messages.filter((message) => fresh.delete(message.messageId));
   }

@@ -11,7 +11,7 @@ export * from './migrations/outbox-migrations';
 export * from './outbox.module';
 export * from './outbox.options';
 export * from './outbox.relay';
-export { pooledConnection, RETENTION_STATEMENTS, storedEvents, type AdvisoryLock, type OutboxBacklog, type ParkedRow } from './outbox.repository';
+export { pooledConnection, RETENTION_STATEMENTS, storedEvents, type OutboxBacklog, type ParkedRow } from './outbox.repository';
 export * from './publish-policy';
 export * from './outbox.service';
 export * from './pg-listener';

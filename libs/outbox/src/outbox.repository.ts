@@ -2,15 +2,6 @@ import type { PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
-/**
- * A transaction-scoped advisory lock, `pg_advisory_xact_lock(hashtext(space), hashtext(key))`: two
- * 32-bit hashes, so two keys that collide only wait for each other.
- */
-export interface AdvisoryLock {
-  space: string;
-  key: string;
-}
-
 /** An outbox row as stored: what the relay publishes, with the message id it publishes it under. */
 export interface OutboxRow {
   id: string;
@@ -249,19 +240,11 @@ export class OutboxRepository {
    * returns those not recorded before. Sorted: two transactions that share ids wait on them in the
    * same order instead of deadlocking.
    */
-  async claimInbox(manager: EntityManager, consumer: string, messageIds: string[], lock?: AdvisoryLock): Promise<Set<string>> {
-    const ids = [...messageIds].sort();
-    const inserted: { message_id: string }[] = lock
-      ? await manager.query(
-          // The lock's row is the insert's source, so the lock is held before any inbox row is written.
-          `WITH locked AS (SELECT pg_advisory_xact_lock(hashtext($3), hashtext($4)))
-           INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[]) FROM locked ON CONFLICT DO NOTHING RETURNING message_id`,
-          [consumer, ids, lock.space, lock.key],
-        )
-      : await manager.query(`INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`, [
-          consumer,
-          ids,
-        ]);
+  async claimInbox(manager: EntityManager, consumer: string, messageIds: string[]): Promise<Set<string>> {
+    const inserted: { message_id: string }[] = await manager.query(
+      `INSERT INTO inbox (consumer, message_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING message_id`,
+      [consumer, [...messageIds].sort()],
+    );
     return new Set(inserted.map((row) => row.message_id));
   }
 

@@ -460,27 +460,4 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     expect(second).toEqual([message('m-3', 5)]);
     await expect(inbox.claimMany(dataSource.manager, 'batch-consumer', [message('m-4', 6)])).rejects.toThrow(/inside the transaction/);
   });
-
-  it('claimMany with a lock holds it from the claim to the end of the transaction, for a message seen before too', async () => {
-    const dataSource = dataSources[0];
-    const inbox = new InboxService();
-    const lock = { space: 'inbox-test', key: 'order-7' };
-    const heldByOther = async () => {
-      const [{ taken }] = await dataSource.query(`SELECT pg_try_advisory_lock(hashtext('inbox-test'), hashtext('order-7')) AS taken`);
-      if (taken) await dataSource.query(`SELECT pg_advisory_unlock(hashtext('inbox-test'), hashtext('order-7'))`);
-      return !taken;
-    };
-    const seen: { claimed: string[]; held: boolean }[] = [];
-    for (let attempt = 0; attempt < 2; attempt++) {
-      await dataSource.transaction(async (manager) => {
-        const claimed = await inbox.claimMany(manager, 'locked-consumer', [{ messageId: 'l-1' }], { lock });
-        seen.push({ claimed: claimed.map((message) => message.messageId), held: await heldByOther() });
-      });
-    }
-    expect(seen).toEqual([
-      { claimed: ['l-1'], held: true },
-      { claimed: [], held: true },
-    ]);
-    expect(await heldByOther()).toBe(false);
-  });
 });

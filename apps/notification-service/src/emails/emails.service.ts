@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { QUEUES, type QueueName, type SentEmailView, type SignInRequested } from '@shop/contracts';
 import { deliveryContext, UnprocessableMessageError } from '@shop/messaging';
-import { InboxService, type AdvisoryLock } from '@shop/outbox';
+import { InboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter, Histogram } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -79,9 +79,6 @@ interface Sending {
   orderId: string | null;
   /** For the logs: what the email is about ("order …", "sign-in link …"). */
   about: string;
-  /** Taken with the inbox claim and held until the message's transaction ends (see SentEmailsRepository.orderLock). */
-  lock?: AdvisoryLock;
-  /** Decides under the lock, once the message is claimed. */
   decide: (manager: EntityManager) => Promise<Decision>;
 }
 
@@ -117,8 +114,8 @@ export class EmailsService {
         kind,
         orderId,
         about: `order ${orderId}`,
-        lock: this.sentEmails.orderLock(orderId),
         decide: async (manager) => {
+          await this.sentEmails.lockOrder(manager, orderId);
           const handled = await this.sentEmails.handledKinds(manager, orderId);
           const plan = emailPlan(handled, kind);
           switch (plan.action) {
@@ -201,8 +198,8 @@ export class EmailsService {
   }
 
   /**
-   * The ordering, chosen so that no email is lost: claim the message in the inbox (for an order,
-   * taking its lock in the same statement), decide (for an order: from the emails it already has), hand the emails to the mail server one
+   * The ordering, chosen so that no email is lost: claim the message in the inbox, decide (for an
+   * order: under its lock, from the emails it already has), hand the emails to the mail server one
    * after the other, write the sent log, commit. The sends happen inside the transaction, so a
    * failure or crash before the server accepted them rolls the claim back and the message is
    * delivered again. A crash after the server accepted and before the commit sends again too: a
@@ -213,7 +210,7 @@ export class EmailsService {
    */
   private async sendOnce(sending: Sending): Promise<Outcome> {
     const outcome = await this.dataSource.transaction(async (manager): Promise<Outcome> => {
-      const [fresh] = await this.inbox.claimMany(manager, sending.consumer, [sending], { lock: sending.lock });
+      const [fresh] = await this.inbox.claimMany(manager, sending.consumer, [sending]);
       if (!fresh) {
         // Seen before: it was sent, or refused (then it still has to reach the dead-letter queue).
         const reply = await this.sentEmails.refusalOf(manager, sending.messageId);

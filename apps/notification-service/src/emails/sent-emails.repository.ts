@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { OrderEmailKind } from '@shop/contracts';
-import type { AdvisoryLock } from '@shop/outbox';
 import type { EntityManager } from 'typeorm';
 
 /** An order email's kind, or a sign-in link's (which has no order). */
@@ -30,15 +29,15 @@ export class SentEmailsRepository {
   }
 
   /**
-   * The lock that holds the order's emails until the caller's transaction ends, taken with the
-   * message's inbox claim (InboxService.claimMany): the events of one order are decided and sent one
-   * after the other, across the batch's concurrent sends and the replicas.
+   * Holds the order's emails until the caller's transaction ends: the events of one order are
+   * decided and sent one after the other, across the batch's concurrent sends and the replicas.
    */
-  orderLock(orderId: string): AdvisoryLock {
-    return { space: 'sent_emails', key: orderId };
+  async lockOrder(manager: EntityManager, orderId: string): Promise<void> {
+    // A 32-bit hash: two orders that collide only wait for each other.
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('sent_emails'), hashtext($1))`, [orderId]);
   }
 
-  /** The kinds of the order's emails that are done: accepted by the mail server, or refused for good. Call under orderLock. */
+  /** The kinds of the order's emails that are done: accepted by the mail server, or refused for good. Call under lockOrder. */
   async handledKinds(manager: EntityManager, orderId: string): Promise<OrderEmailKind[]> {
     const rows: { kind: OrderEmailKind }[] = await manager.query(
       `SELECT kind FROM sent_emails WHERE order_id = $1 AND status IN ('sent', 'refused') ORDER BY sent_at, kind`,
