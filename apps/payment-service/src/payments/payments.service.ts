@@ -97,8 +97,8 @@ export class PaymentsService {
    * back and the retry asks again with the same idempotency key, which the provider answers with the
    * first call's result. An authorization's intent (`authorizing`, with the request) is committed
    * before the call, on its own, and stays when the answer never came (the message's transaction
-   * rolls back, inbox row and all, and the message is retried): a cancel then asks again with the same key and releases whatever it holds, instead of leaving a
-   * tombstone over a hold. The unacked order.reserved is redelivered, so no sweeper is needed.
+   * rolls back, inbox row and all, and the message is retried): a cancel then asks again with the
+   * same key and releases whatever it holds, instead of leaving a tombstone over a hold. The unacked order.reserved is redelivered, so no sweeper is needed.
    */
   private async handleOne(message: OrderPaymentMessage): Promise<Outcome> {
     const { orderId } = message.payload;
