@@ -31,14 +31,46 @@ export async function tokenBehaviour(db: Queryable, token: string): Promise<Card
   return rows[0]?.behaviour ?? null;
 }
 
-export async function insertAuthorization(db: Queryable, authorization: AuthorizationView & { token: string }): Promise<AuthorizationView> {
-  const { rows } = await db.query<AuthorizationRow>(
-    `INSERT INTO authorizations (id, reference, token, amount_cents, currency, status, decline_code, decline_reason)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+/** The idempotency row a call claims: its key within its endpoint and the hash of what it asked. */
+export interface KeyClaim {
+  endpoint: string;
+  key: string;
+  requestHash: string;
+}
+
+/**
+ * Records a new authorization in one statement, and so in one implicit transaction: the key with
+ * its answer (the authorization itself, decided before: id and outcome), the authorization, and
+ * its ledger row when it holds money (a decline moves none). Every part is conditional on the key
+ * being new. Returns the answer stored, or null when the key was taken already (a concurrent call
+ * with the same key waits on the key's row, then finds it) and nothing was written.
+ */
+export async function insertAuthorizationOnce(
+  pool: Pool,
+  claim: KeyClaim,
+  authorization: AuthorizationView & { token: string },
+): Promise<AuthorizationView | null> {
+  const { token, ...view } = authorization;
+  const { rows } = await pool.query<{ claimed: boolean }>(
+    `WITH claimed AS (
+       INSERT INTO idempotency (endpoint, key, request_hash, response_status, response_body)
+       VALUES ($1, $2, $3, 201, $4) ON CONFLICT (endpoint, key) DO NOTHING RETURNING 1
+     ), authorization_row AS (
+       INSERT INTO authorizations (id, reference, token, amount_cents, currency, status, decline_code, decline_reason)
+       SELECT $5, $6, $7, $8, $9, $10, $11, $12 FROM claimed RETURNING id, reference, status, amount_cents
+     ), ledger_row AS (
+       INSERT INTO ledger (authorization_id, reference, kind, amount_cents)
+       SELECT id, reference, 'authorize', amount_cents FROM authorization_row WHERE status = 'authorized'
+     )
+     SELECT EXISTS (SELECT 1 FROM claimed) AS claimed`,
     [
+      claim.endpoint,
+      claim.key,
+      claim.requestHash,
+      JSON.stringify(view),
       authorization.id,
       authorization.reference,
-      authorization.token,
+      token,
       authorization.amountCents,
       authorization.currency,
       authorization.status,
@@ -46,7 +78,7 @@ export async function insertAuthorization(db: Queryable, authorization: Authoriz
       authorization.declineReason,
     ],
   );
-  return toView(rows[0]);
+  return rows[0].claimed ? view : null;
 }
 
 /** The authorization, locked until the transaction ends, so a concurrent capture and void take turns. */

@@ -1,10 +1,10 @@
 import type { AuthorizationView, AuthorizeRequest } from '@shop/contracts';
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import { runIdempotent, type CallOutcome } from '../idempotency/idempotent-call';
+import { requestHash, runIdempotent, storedAnswer, storedAnswerIfAny, type CallOutcome } from '../idempotency/idempotent-call';
 import { ProviderError } from '../http/provider-error';
 import { authorizationOutcome, nextStatus, requiredStatus, type AuthorizationAction } from './authorization-policy';
-import { appendLedger, insertAuthorization, lockAuthorization, tokenBehaviour, updateStatus } from './authorizations.repository';
+import { appendLedger, insertAuthorizationOnce, lockAuthorization, tokenBehaviour, updateStatus } from './authorizations.repository';
 
 export const newAuthorizationId = (): string => `auth_${randomBytes(12).toString('base64url')}`;
 
@@ -13,34 +13,31 @@ export class AuthorizationsService {
 
   /**
    * Holds the amount on the card, or records the decline; with its ledger row and its key, in one
-   * transaction. `hangs` is set on the first answer for a card that hangs (never on a replay).
+   * statement (see insertAuthorizationOnce): the card's behaviour is read first, so the answer is
+   * known before anything is written. `hangs` is set on the first answer for a card that hangs
+   * (never on a replay).
    */
   async authorize(idempotencyKey: string, request: AuthorizeRequest): Promise<CallOutcome & { hangs: boolean }> {
-    let hangs = false;
-    const outcome = await runIdempotent(this.pool, { endpoint: 'authorize', key: idempotencyKey, request }, async (client) => {
-      const behaviour = await tokenBehaviour(client, request.token);
-      if (behaviour === null) throw ProviderError.field(400, 'invalid_token', 'token', 'is not a token this provider issued; tokenize the card first');
-      hangs = behaviour === 'hangs';
-      const authorization = await insertAuthorization(client, {
-        id: newAuthorizationId(),
-        reference: request.reference,
-        token: request.token,
-        amountCents: request.amountCents,
-        currency: request.currency,
-        ...authorizationOutcome(behaviour),
-      });
-      // A decline holds no money: it is among the authorizations, not in the ledger.
-      if (authorization.status === 'authorized') {
-        await appendLedger(client, {
-          authorizationId: authorization.id,
-          reference: authorization.reference,
-          kind: 'authorize',
-          amountCents: authorization.amountCents,
-        });
-      }
-      return { status: 201, body: authorization };
-    });
-    return { ...outcome, hangs: hangs && !outcome.replayed };
+    const call = { endpoint: 'authorize', key: idempotencyKey, request };
+    const hash = requestHash(request);
+    const behaviour = await tokenBehaviour(this.pool, request.token);
+    if (behaviour === null) {
+      // Nothing to write; a key already taken still answers as it did (or as a key reused).
+      const earlier = await storedAnswerIfAny(this.pool, call, hash);
+      if (earlier) return { ...earlier, hangs: false };
+      throw ProviderError.field(400, 'invalid_token', 'token', 'is not a token this provider issued; tokenize the card first');
+    }
+    const authorization: AuthorizationView & { token: string } = {
+      id: newAuthorizationId(),
+      reference: request.reference,
+      token: request.token,
+      amountCents: request.amountCents,
+      currency: request.currency,
+      ...authorizationOutcome(behaviour),
+    };
+    const stored = await insertAuthorizationOnce(this.pool, { endpoint: call.endpoint, key: idempotencyKey, requestHash: hash }, authorization);
+    if (stored === null) return { ...(await storedAnswer(this.pool, call, hash)), hangs: false };
+    return { status: 201, body: stored, replayed: false, hangs: behaviour === 'hangs' };
   }
 
   /** Captures, voids or refunds the whole amount, once per key; the row lock makes concurrent actions take turns. */

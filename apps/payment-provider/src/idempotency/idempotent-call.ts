@@ -36,22 +36,7 @@ export async function runIdempotent(pool: Pool, call: IdempotentCall, effect: (c
       call.key,
       hash,
     ]);
-    if (claimed.rowCount === 0) {
-      const stored = await client.query<{ request_hash: string; response_status: number; response_body: unknown }>(
-        `SELECT request_hash, response_status, response_body FROM idempotency WHERE endpoint = $1 AND key = $2`,
-        [call.endpoint, call.key],
-      );
-      const first = stored.rows[0];
-      if (first.request_hash !== hash) {
-        throw ProviderError.field(
-          422,
-          'idempotency_key_reused',
-          'Idempotency-Key',
-          'was first used with a different request; send the same request again, or a new key for a new request',
-        );
-      }
-      return { status: first.response_status, body: first.response_body, replayed: true };
-    }
+    if (claimed.rowCount === 0) return storedAnswer(client, call, hash);
     const response = await effect(client);
     await client.query(`UPDATE idempotency SET response_status = $3, response_body = $4 WHERE endpoint = $1 AND key = $2`, [
       call.endpoint,
@@ -61,4 +46,33 @@ export async function runIdempotent(pool: Pool, call: IdempotentCall, effect: (c
     ]);
     return { ...response, replayed: false };
   });
+}
+
+/**
+ * The answer stored under the call's key, or null when the key is free: the same answer when the
+ * request is the same (`replayed`), a 422 naming the header when it is not.
+ */
+export async function storedAnswerIfAny(db: Pool | PoolClient, call: IdempotentCall, hash = requestHash(call.request)): Promise<CallOutcome | null> {
+  const stored = await db.query<{ request_hash: string; response_status: number; response_body: unknown }>(
+    `SELECT request_hash, response_status, response_body FROM idempotency WHERE endpoint = $1 AND key = $2`,
+    [call.endpoint, call.key],
+  );
+  const first = stored.rows[0];
+  if (!first) return null;
+  if (first.request_hash !== hash) {
+    throw ProviderError.field(
+      422,
+      'idempotency_key_reused',
+      'Idempotency-Key',
+      'was first used with a different request; send the same request again, or a new key for a new request',
+    );
+  }
+  return { status: first.response_status, body: first.response_body, replayed: true };
+}
+
+/** The answer stored under a key the caller found taken (its INSERT conflicted): see storedAnswerIfAny. */
+export async function storedAnswer(db: Pool | PoolClient, call: IdempotentCall, hash = requestHash(call.request)): Promise<CallOutcome> {
+  const answer = await storedAnswerIfAny(db, call, hash);
+  if (answer === null) throw new Error(`the ${call.endpoint} key ${call.key} was taken, and no answer is stored under it`);
+  return answer;
 }
