@@ -28,4 +28,17 @@ export class InboxService {
     );
     return messages.filter((message) => fresh.delete(message.messageId));
   }
+
+  /**
+   * Takes back, in the caller's transaction, claims it made for messages whose effect did not
+   * happen: the commit then keeps the others' claims and effects, and these are applied when they
+   * are delivered again. For a batch whose messages each have an effect outside the database (an
+   * email) that may fail alone.
+   */
+  async release(manager: EntityManager, consumer: string, messageIds: string[]): Promise<void> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('InboxService.release must run inside the transaction that claimed the messages');
+    }
+    if (messageIds.length > 0) await this.repository.releaseInbox(manager, consumer, messageIds);
+  }
 }

@@ -248,6 +248,10 @@ export class OutboxRepository {
     return new Set(inserted.map((row) => row.message_id));
   }
 
+  async releaseInbox(manager: EntityManager, consumer: string, messageIds: string[]): Promise<void> {
+    await manager.query(`DELETE FROM inbox WHERE consumer = $1 AND message_id = ANY($2::text[])`, [consumer, messageIds]);
+  }
+
   /**
    * Deletes up to `limit` published outbox rows older than `hours`; returns how many. Unpublished
    * rows are never deleted, whatever their age. Limited, so one call stays far inside the statement timeout.

@@ -448,6 +448,23 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     expect(await dataSource.query(`SELECT count(*)::int AS count FROM inbox WHERE consumer = 'aged'`)).toEqual([{ count: 0 }]);
   });
 
+  it('release takes back claims of its own transaction: the commit keeps the other claims, the released messages are fresh again', async () => {
+    const dataSource = dataSources[0];
+    const inbox = new InboxService();
+    const message = (messageId: string) => ({ messageId });
+    const kept = await dataSource.transaction(async (manager) => {
+      const claimed = await inbox.claimMany(manager, 'release-consumer', [message('r-1'), message('r-2'), message('r-3')]);
+      await inbox.release(manager, 'release-consumer', ['r-2']);
+      return claimed;
+    });
+    expect(kept.map((m) => m.messageId)).toEqual(['r-1', 'r-2', 'r-3']);
+    const again = await dataSource.transaction((manager) =>
+      inbox.claimMany(manager, 'release-consumer', [message('r-1'), message('r-2'), message('r-3'), message('r-4')]),
+    );
+    expect(again.map((m) => m.messageId)).toEqual(['r-2', 'r-4']);
+    await expect(inbox.release(dataSource.manager, 'release-consumer', ['r-1'])).rejects.toThrow(/inside the transaction/);
+  });
+
   it('claimMany records a batch of message ids once: it returns only the messages not seen before, each once', async () => {
     const dataSource = dataSources[0];
     const inbox = new InboxService();
