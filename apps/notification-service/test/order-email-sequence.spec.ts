@@ -184,6 +184,33 @@ describe('notification-service: an order’s emails in the order’s own order',
     expect((await sentLog(orderId)).map((row) => row.kind)).toEqual(['received', 'rejected']);
   });
 
+  it("sends one receipt and one confirmation, the receipt first, when an order's events come in one batch, in their order or reversed (10 orders)", async () => {
+    const emails = app.get(EmailsService);
+    const orderIds = Array.from({ length: 10 }, () => randomUUID());
+    // Half the orders' events in their order, half reversed (the confirmation sends the receipt ahead), all in one batch.
+    const batch: OrderEventMessage[] = orderIds.flatMap((orderId, index) => {
+      const events: OrderEventMessage[] = [
+        { type: 'order.placed', payload: placed(orderId), messageId: randomUUID() },
+        { type: 'order.confirmed', payload: confirmed(orderId), messageId: randomUUID() },
+      ];
+      return index % 2 === 0 ? events : events.reverse();
+    });
+    await emails.sendOrderEmails(batch);
+
+    for (const orderId of orderIds) {
+      expect([orderId, arrived(orderId)]).toEqual([orderId, ['received', 'confirmed']]);
+      expect([orderId, (await sentLog(orderId)).map((row) => [row.kind, row.status])]).toEqual([
+        orderId,
+        [
+          ['received', 'sent'],
+          ['confirmed', 'sent'],
+        ],
+      ]);
+    }
+    const claimed = await sql.query(`SELECT message_id FROM inbox WHERE message_id = ANY($1::text[])`, [batch.map((message) => message.messageId)]);
+    expect(claimed.rowCount).toBe(batch.length);
+  });
+
   it('sends exactly one receipt and one confirmation, the receipt first, when order.placed and order.confirmed are handled at once in two batches (20 orders)', async () => {
     const emails = app.get(EmailsService);
     // A slow mail server: each send holds its transaction 30 ms, so the two batches overlap on every order.

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { QUEUES, type QueueName, type SentEmailView, type SignInRequested } from '@shop/contracts';
+import { QUEUES, type OrderEmailKind, type QueueName, type SentEmailView, type SignInRequested } from '@shop/contracts';
 import { deliveryContext, UnprocessableMessageError } from '@shop/messaging';
 import { InboxService } from '@shop/outbox';
 import { singletonMetric } from '@shop/platform';
 import { Counter, Histogram } from 'prom-client';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { emailPlan } from './email-plan';
 import { Mailer, type OutgoingEmail } from './mailer';
 import { EMAIL_KIND_OF, orderEmail, receiptOf, type OrderEvent, type ShopIdentity } from './order-emails';
@@ -44,13 +44,14 @@ export type SignInMessage = { messageId: string; payload: SignInRequested; trace
  * What happened to a message. `repeated`: a refusal recorded by an earlier delivery of the message,
  * on its way to the dead-letter queue. `superseded` and `contradiction` send nothing (see emailPlan).
  */
-type Outcome =
+type Outcome = { kind: SentEmailKind } & (
   | { status: 'sent'; emails: Email[] }
   | { status: 'refused'; reply: string; repeated?: boolean; emails: Email[] }
   | { status: 'duplicate' }
   | { status: 'expired' }
   | { status: 'superseded' }
-  | { status: 'contradiction' };
+  | { status: 'contradiction' }
+);
 
 /** One email to hand to the mail server, and how the sent log files it. */
 interface Email {
@@ -79,7 +80,8 @@ interface Sending {
   orderId: string | null;
   /** For the logs: what the email is about ("order …", "sign-in link …"). */
   about: string;
-  decide: (manager: EntityManager) => Promise<Decision>;
+  /** Decided under the order's lock from the kinds its emails already have (none for a sign-in link). */
+  decide: (handled: readonly OrderEmailKind[]) => Decision;
 }
 
 @Injectable()
@@ -114,9 +116,7 @@ export class EmailsService {
         kind,
         orderId,
         about: `order ${orderId}`,
-        decide: async (manager) => {
-          await this.sentEmails.lockOrder(manager, orderId);
-          const handled = await this.sentEmails.handledKinds(manager, orderId);
+        decide: (handled) => {
           const plan = emailPlan(handled, kind);
           switch (plan.action) {
             case 'send':
@@ -157,118 +157,132 @@ export class EmailsService {
       about: `sign-in link ${payload.linkId}`,
       decide: () => {
         const email: Email = { email: signInEmail(payload, this.shop), kind: SIGN_IN_KIND, changedAt: payload.requestedAt };
-        return Promise.resolve<Decision>(
-          signInDecision(payload, new Date()) === 'expired' ? { action: 'expired', email } : { action: 'send', emails: [email] },
-        );
+        return signInDecision(payload, new Date()) === 'expired' ? { action: 'expired', email } : { action: 'send', emails: [email] };
       },
     }));
   }
 
   /**
-   * Sends each message's emails, each message in its own transaction, as many at once as the
-   * SMTP pool has connections, counted over every batch of the process (one after the other, a
-   * batch of a hundred waits a hundred round trips; a count per batch would hold a transaction, and
-   * its database connection, per waiting email of every other batch running). A refused recipient does not stop the others: after the batch it is thrown as
-   * unprocessable, the batch is handled again message by message (the sent ones are now
-   * duplicates) and only the refused one is dead-lettered, with the server's reply. An outage fails
-   * the batch as transient once the sends under way have settled: those that committed are
-   * duplicates next time.
+   * Sends a batch's emails a chunk at a time, each chunk in one transaction: as many messages as
+   * free SMTP slots (counted over every batch of the process, taken before the transaction opens),
+   * at most one per order (an order's next message goes in a later chunk, decided from what this
+   * one sent). A chunk claims its messages in the inbox, locks their orders and reads what each
+   * was already sent, hands the emails to the mail server all at once, writes the sent log and
+   * commits: six statements a chunk, where a transaction per message took six each. The
+   * transaction waits on one message's sends at most, as it did when it held one message.
+   *
+   * The sends happen inside the transaction, so a failure or crash before the server accepted an
+   * email leaves its message unclaimed and it is delivered again; the opposite order (commit, then
+   * send) would lose the email instead. A crash after the server accepted and before the commit
+   * sends the chunk's emails again: duplicates with the same Message-ID. An outage fails the
+   * messages under way: once the chunk's sends have settled, the failed messages' claims are taken
+   * back, the emails the server did accept are committed, and the batch fails as transient, so
+   * the failed messages and the chunks not started come again (the others are duplicates then). A
+   * refused recipient does not stop the others: after the batch it is thrown as unprocessable, the
+   * batch is handled again message by message (the sent ones are now duplicates) and only the
+   * refused one is dead-lettered, with the server's reply.
    */
   private async sendEach<M>(messages: M[], sendingOf: (message: M) => Sending): Promise<void> {
+    const waiting = messages.map(sendingOf);
     const refusals: string[] = [];
-    const failures: unknown[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < messages.length && failures.length === 0) {
-        const message = messages[next++];
-        const release = await this.sending.acquire();
-        try {
-          const outcome = await this.sendOnce(sendingOf(message));
+    while (waiting.length > 0) {
+      const slots = await this.sending.acquireUpTo(Math.min(waiting.length, this.mailer.maxConnections));
+      try {
+        const chunk = takeChunk(waiting, slots.length);
+        const { outcomes, failures } = await this.sendChunk(chunk);
+        for (const outcome of outcomes) {
+          count(outcome);
           if (outcome.status === 'refused') refusals.push(outcome.reply);
-        } catch (err) {
-          failures.push(err);
-        } finally {
-          release();
         }
+        if (failures.length > 0) throw failures[0];
+      } finally {
+        for (const release of slots) release();
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.mailer.maxConnections, messages.length) }, worker));
-    if (failures.length > 0) throw failures[0];
+    }
     if (refusals.length > 0) throw new UnprocessableMessageError(refusals.join('; '));
   }
 
-  /**
-   * The ordering, chosen so that no email is lost: claim the message in the inbox, decide (for an
-   * order: under its lock, from the emails it already has), hand the emails to the mail server one
-   * after the other, write the sent log, commit. The sends happen inside the transaction, so a
-   * failure or crash before the server accepted them rolls the claim back and the message is
-   * delivered again. A crash after the server accepted and before the commit sends again too: a
-   * duplicate with the same Message-ID (that window is one SMTP reply and one commit long; with a
-   * receipt sent ahead, an outage before the second email repeats the receipt, in its place). The
-   * opposite order (commit, then send) would lose the email instead. A concurrent copy of the
-   * message waits on the inbox row and is then skipped; another event of the order waits on its lock.
-   */
-  private async sendOnce(sending: Sending): Promise<Outcome> {
-    const outcome = await this.dataSource.transaction(async (manager): Promise<Outcome> => {
-      const [fresh] = await this.inbox.claimMany(manager, sending.consumer, [sending]);
-      if (!fresh) {
-        // Seen before: it was sent, or refused (then it still has to reach the dead-letter queue).
-        const reply = await this.sentEmails.refusalOf(manager, sending.messageId);
-        return reply === null ? { status: 'duplicate' } : { status: 'refused', reply, repeated: true, emails: [] };
-      }
-      const decision = await sending.decide(manager);
-      if (decision.action === 'expired') {
-        // Nothing was handed to the mail server: the column says why instead of quoting a reply.
-        await this.record(manager, sending, decision.email, 'expired', 'not sent: expired before it was consumed');
-        this.logger.warn(`the ${sending.about} expired before it could be emailed: not sent`);
-        return { status: 'expired' };
-      }
-      if (decision.action !== 'send') return { status: decision.action };
-      const sent: Email[] = [];
-      for (const email of decision.emails) {
-        let smtpResponse: string;
-        try {
-          smtpResponse = await this.mailer.send(email.email, {
-            parent: deliveryContext(sending),
-            kind: email.kind,
-            messageId: sending.messageId,
-            orderId: sending.orderId,
-          });
-        } catch (err) {
-          // An outage or an unknown failure rolls the claim back: the message comes again.
-          if (classifySmtpFailure(err) !== 'refused') throw err;
-          smtpResponse = smtpReplyOf(err);
-          this.logger.warn(`the mail server refused the ${email.kind} email of ${sending.about}: ${smtpResponse}`);
-          await this.record(manager, sending, email, 'refused', smtpResponse);
-          // Refused for good: an email after it would come out of the order's order (and goes to the same address).
-          return { status: 'refused', reply: smtpResponse, emails: sent };
-        }
-        await this.record(manager, sending, email, 'sent', smtpResponse);
-        sent.push(email);
-      }
-      return { status: 'sent', emails: sent };
+  /** One chunk (see sendEach), in one transaction; the caller holds an SMTP slot for each of its messages. */
+  private async sendChunk(chunk: Sending[]): Promise<{ outcomes: Outcome[]; failures: unknown[] }> {
+    const consumer = chunk[0].consumer;
+    return this.dataSource.transaction(async (manager) => {
+      const fresh = await this.inbox.claimMany(manager, consumer, chunk);
+      const claimed = new Set(fresh);
+      // Seen before: sent, or refused (then it still has to reach the dead-letter queue).
+      const seen = chunk.filter((sending) => !claimed.has(sending));
+      const refusals = await this.sentEmails.refusalsOf(
+        manager,
+        seen.map((sending) => sending.messageId),
+      );
+      const outcomes: Outcome[] = seen.map((sending) => {
+        const reply = refusals.get(sending.messageId);
+        return reply === undefined ? { status: 'duplicate', kind: sending.kind } : { status: 'refused', reply, repeated: true, emails: [], kind: sending.kind };
+      });
+      const handled = await this.sentEmails.lockOrders(
+        manager,
+        fresh.flatMap((sending) => (sending.orderId === null ? [] : [sending.orderId])),
+      );
+      const rows: SentEmailRow[] = [];
+      const failures: unknown[] = [];
+      const failed: string[] = [];
+      await Promise.all(
+        fresh.map(async (sending) => {
+          try {
+            const sent = await this.sendMessage(sending, sending.orderId === null ? [] : (handled.get(sending.orderId) ?? []));
+            rows.push(...sent.rows);
+            outcomes.push(sent.outcome);
+          } catch (err) {
+            failures.push(err);
+            failed.push(sending.messageId);
+          }
+        }),
+      );
+      await this.inbox.release(manager, consumer, failed);
+      await this.sentEmails.recordAll(manager, rows);
+      return { outcomes, failures };
     });
-    if ('emails' in outcome) {
-      for (const email of outcome.emails) {
-        emailOutcomes.inc({ kind: email.kind, outcome: 'sent' });
-        emailLatency.observe({ kind: email.kind }, (Date.now() - Date.parse(email.changedAt)) / 1_000);
-      }
-    }
-    if (outcome.status !== 'sent')
-      emailOutcomes.inc({ kind: sending.kind, outcome: outcome.status === 'refused' && outcome.repeated ? 'duplicate' : outcome.status });
-    return outcome;
   }
 
-  private record(manager: EntityManager, sending: Sending, { email, kind }: Email, status: SentEmailRow['status'], smtpResponse: string): Promise<void> {
-    return this.sentEmails.record(manager, {
-      messageId: sending.messageId,
-      orderId: sending.orderId,
-      kind,
-      recipient: email.to.address,
-      status,
-      smtpResponse,
-      emailMessageId: email.messageId,
-    });
+  /**
+   * One claimed message: decided from the kinds its order already has, its emails handed to the
+   * mail server one after the other. Returns the sent log's rows; throws on an outage or an
+   * unknown failure, and then none of its emails counts as sent.
+   */
+  private async sendMessage(sending: Sending, handled: readonly OrderEmailKind[]): Promise<{ outcome: Outcome; rows: SentEmailRow[] }> {
+    const decision = sending.decide(handled);
+    if (decision.action === 'expired') {
+      this.logger.warn(`the ${sending.about} expired before it could be emailed: not sent`);
+      // Nothing was handed to the mail server: the column says why instead of quoting a reply.
+      return {
+        outcome: { status: 'expired', kind: sending.kind },
+        rows: [rowOf(sending, decision.email, 'expired', 'not sent: expired before it was consumed')],
+      };
+    }
+    if (decision.action !== 'send') return { outcome: { status: decision.action, kind: sending.kind }, rows: [] };
+    const sent: Email[] = [];
+    const rows: SentEmailRow[] = [];
+    for (const email of decision.emails) {
+      let smtpResponse: string;
+      try {
+        smtpResponse = await this.mailer.send(email.email, {
+          parent: deliveryContext(sending),
+          kind: email.kind,
+          messageId: sending.messageId,
+          orderId: sending.orderId,
+        });
+      } catch (err) {
+        // An outage or an unknown failure: the message comes again.
+        if (classifySmtpFailure(err) !== 'refused') throw err;
+        smtpResponse = smtpReplyOf(err);
+        this.logger.warn(`the mail server refused the ${email.kind} email of ${sending.about}: ${smtpResponse}`);
+        rows.push(rowOf(sending, email, 'refused', smtpResponse));
+        // Refused for good: an email after it would come out of the order's order (and goes to the same address).
+        return { outcome: { status: 'refused', reply: smtpResponse, emails: sent, kind: sending.kind }, rows };
+      }
+      rows.push(rowOf(sending, email, 'sent', smtpResponse));
+      sent.push(email);
+    }
+    return { outcome: { status: 'sent', emails: sent, kind: sending.kind }, rows };
   }
 
   /** The emails the mail server accepted for this order. */
@@ -287,9 +301,26 @@ class Slots {
     this.free = size;
   }
 
-  async acquire(): Promise<() => void> {
+  /**
+   * One slot, waiting for it if none is free, then as many more of `count` as are free now: never
+   * waiting while holding one, so two callers cannot each hold part of what the other waits for.
+   */
+  async acquireUpTo(count: number): Promise<(() => void)[]> {
+    const releases = [await this.acquire()];
+    while (releases.length < count && this.free > 0) {
+      this.free--;
+      releases.push(this.releaser());
+    }
+    return releases;
+  }
+
+  private async acquire(): Promise<() => void> {
     if (this.free > 0) this.free--;
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;
@@ -314,4 +345,49 @@ function changedAt(event: OrderEvent): string {
     case 'order.cancelled':
       return event.payload.cancelledAt;
   }
+}
+
+/** The sent log's row of one email of a message. */
+function rowOf(sending: Sending, { email, kind }: Email, status: SentEmailRow['status'], smtpResponse: string): SentEmailRow {
+  return {
+    messageId: sending.messageId,
+    orderId: sending.orderId,
+    kind,
+    recipient: email.to.address,
+    status,
+    smtpResponse,
+    emailMessageId: email.messageId,
+  };
+}
+
+/**
+ * Takes the next chunk out of `waiting`: up to `size` messages in their order, at most one per
+ * order (a sign-in link is alone), so that each order's next message is decided after this one's
+ * emails are in the sent log.
+ */
+function takeChunk(waiting: Sending[], size: number): Sending[] {
+  const chunk: Sending[] = [];
+  const orders = new Set<string>();
+  for (let index = 0; index < waiting.length && chunk.length < size;) {
+    const key = waiting[index].orderId ?? `message ${waiting[index].messageId}`;
+    if (orders.has(key)) {
+      index++;
+      continue;
+    }
+    orders.add(key);
+    chunk.push(...waiting.splice(index, 1));
+  }
+  return chunk;
+}
+
+/** The counters and the latency histogram, once a chunk committed. */
+function count(outcome: Outcome): void {
+  if ('emails' in outcome) {
+    for (const email of outcome.emails) {
+      emailOutcomes.inc({ kind: email.kind, outcome: 'sent' });
+      emailLatency.observe({ kind: email.kind }, (Date.now() - Date.parse(email.changedAt)) / 1_000);
+    }
+  }
+  if (outcome.status !== 'sent')
+    emailOutcomes.inc({ kind: outcome.kind, outcome: outcome.status === 'refused' && outcome.repeated ? 'duplicate' : outcome.status });
 }
