@@ -20,11 +20,16 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
+/** Every port freePort handed out in this process: a caller may not have bound it yet. */
+const handedOut = new Set<number>();
+
 /**
  * A TCP port on 127.0.0.1 that nothing listens on right now, for a server a test starts. It is
  * chosen below the ephemeral range: a port from `listen(0)` is an ephemeral one, and any outgoing
  * connection (a service's database pool, its broker link) can take it before the server that was
- * meant to bind it starts, which fails that start with EADDRINUSE.
+ * meant to bind it starts, which fails that start with EADDRINUSE. Never the same port twice in
+ * one process: a driver picks all of a stack's ports before any of them is bound (compose binds
+ * them minutes later, after its builds), and two picks of one port would fail the second server.
  */
 export async function freePort(): Promise<number> {
   const { low, high } = ephemeralPorts();
@@ -32,7 +37,11 @@ export async function freePort(): Promise<number> {
   const [from, to] = low - 10_000 >= 65_535 - high ? [10_000, low - 1] : [high + 1, 65_535];
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = from + Math.floor(Math.random() * (to - from + 1));
-    if (await canListen(port)) return port;
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error(`no free port found between ${from} and ${to}`);
 }
