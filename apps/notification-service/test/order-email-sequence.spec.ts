@@ -184,6 +184,20 @@ describe('notification-service: an order’s emails in the order’s own order',
     expect((await sentLog(orderId)).map((row) => row.kind)).toEqual(['received', 'rejected']);
   });
 
+  /** Each order got one receipt, then one confirmation, at the mail server and in the sent log. */
+  const expectReceiptThenConfirmation = async (orderIds: string[]) => {
+    for (const orderId of orderIds) {
+      expect([orderId, arrived(orderId)]).toEqual([orderId, ['received', 'confirmed']]);
+      expect([orderId, (await sentLog(orderId)).map((row) => [row.kind, row.status])]).toEqual([
+        orderId,
+        [
+          ['received', 'sent'],
+          ['confirmed', 'sent'],
+        ],
+      ]);
+    }
+  };
+
   it("sends one receipt and one confirmation, the receipt first, when an order's events come in one batch, in their order or reversed (10 orders)", async () => {
     const emails = app.get(EmailsService);
     const orderIds = Array.from({ length: 10 }, () => randomUUID());
@@ -197,16 +211,7 @@ describe('notification-service: an order’s emails in the order’s own order',
     });
     await emails.sendOrderEmails(batch);
 
-    for (const orderId of orderIds) {
-      expect([orderId, arrived(orderId)]).toEqual([orderId, ['received', 'confirmed']]);
-      expect([orderId, (await sentLog(orderId)).map((row) => [row.kind, row.status])]).toEqual([
-        orderId,
-        [
-          ['received', 'sent'],
-          ['confirmed', 'sent'],
-        ],
-      ]);
-    }
+    await expectReceiptThenConfirmation(orderIds);
     const claimed = await sql.query(`SELECT message_id FROM inbox WHERE message_id = ANY($1::text[])`, [batch.map((message) => message.messageId)]);
     expect(claimed.rowCount).toBe(batch.length);
   });
@@ -220,15 +225,6 @@ describe('notification-service: an order’s emails in the order’s own order',
     const confirmations: OrderEventMessage[] = orderIds.map((orderId) => ({ type: 'order.confirmed', payload: confirmed(orderId), messageId: randomUUID() }));
     await Promise.all([emails.sendOrderEmails(placements), emails.sendOrderEmails(confirmations)]);
 
-    for (const orderId of orderIds) {
-      expect([orderId, arrived(orderId)]).toEqual([orderId, ['received', 'confirmed']]);
-      expect([orderId, (await sentLog(orderId)).map((row) => [row.kind, row.status])]).toEqual([
-        orderId,
-        [
-          ['received', 'sent'],
-          ['confirmed', 'sent'],
-        ],
-      ]);
-    }
+    await expectReceiptThenConfirmation(orderIds);
   });
 });
