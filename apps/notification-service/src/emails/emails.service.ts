@@ -292,7 +292,7 @@ export class EmailsService {
   }
 }
 
-/** A counting semaphore: `acquire` resolves with the release once one of `size` slots is free, first come first served. */
+/** A counting semaphore of `size` slots, first come first served: `acquireUpTo` resolves with a release for each slot it took. */
 class Slots {
   private free: number;
   private readonly waiting: (() => void)[] = [];
