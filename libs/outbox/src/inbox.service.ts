@@ -18,9 +18,7 @@ export class InboxService {
    * one batch, a redelivery racing its retry, is applied once).
    */
   async claimMany<T extends { messageId: string }>(manager: EntityManager, consumer: string, messages: T[]): Promise<T[]> {
-    if (!manager.queryRunner?.isTransactionActive) {
-      throw new Error('InboxService.claimMany must run inside the transaction of the effect');
-    }
+    requireTransaction(manager, 'InboxService.claimMany must run inside the transaction of the effect');
     const fresh = await this.repository.claimInbox(
       manager,
       consumer,
@@ -36,9 +34,11 @@ export class InboxService {
    * email) that may fail alone.
    */
   async release(manager: EntityManager, consumer: string, messageIds: string[]): Promise<void> {
-    if (!manager.queryRunner?.isTransactionActive) {
-      throw new Error('InboxService.release must run inside the transaction that claimed the messages');
-    }
+    requireTransaction(manager, 'InboxService.release must run inside the transaction that claimed the messages');
     if (messageIds.length > 0) await this.repository.releaseInbox(manager, consumer, messageIds);
   }
+}
+
+function requireTransaction(manager: EntityManager, message: string): void {
+  if (!manager.queryRunner?.isTransactionActive) throw new Error(message);
 }

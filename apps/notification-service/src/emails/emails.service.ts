@@ -189,6 +189,8 @@ export class EmailsService {
       const slots = await this.sending.acquireUpTo(Math.min(waiting.length, this.mailer.maxConnections));
       try {
         const chunk = takeChunk(waiting, slots.length);
+        // Fewer orders left than slots taken: the others' batches may use them meanwhile.
+        for (const release of slots.splice(chunk.length)) release();
         const { outcomes, failures } = await this.sendChunk(chunk);
         for (const outcome of outcomes) {
           count(outcome);
