@@ -58,9 +58,19 @@ RUN pnpm --config.inject-workspace-packages=true --filter "@shop/${SERVICE}" dep
 # ---- service: node, the compiled service and its production node_modules; nothing else.
 FROM ${NODE_IMAGE} AS service
 ARG PORT=3001
+# V8's heap, sized for a service, not for the host: left alone on a large host, V8 lets the old
+# generation grow to about four times what is live before it collects, with 16 MB semi-spaces, so a
+# service whose live heap is 45 MB sat at 230-310 MB resident under load; in a container Node sizes
+# the heap from the memory limit, to about the limit itself, leaving no room for the rest of the
+# process. A 384 MB old generation (V8 then grows it by about 1.35 between collections) and 4 MB
+# semi-spaces: 115-150 MB resident at any load the bench offers, for about 10 % more CPU in the
+# Node processes (more collections). The bench starts its services with this line
+# (bench/src/processes.ts), so it measures what deploys; bench/README.md has the figures, and
+# deploy/README.md how to raise it with a pod's memory limit.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=${PORT}
+    PORT=${PORT} \
+    NODE_OPTIONS="--max-old-space-size=384 --max-semi-space-size=4"
 WORKDIR /app
 # Owned by root and read-only for the service's user: the process cannot rewrite its own code.
 COPY --from=service-build /out ./

@@ -1,7 +1,20 @@
 import { freePort, waitUntilReady } from '@shop/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+
+/**
+ * The node flags of the shop's images (the Dockerfile's NODE_OPTIONS: V8's heap sized for a
+ * service), read from the Dockerfile so the bench measures the services as they deploy. Every Node
+ * process the bench starts gets them, the baselines' too, so CPU and memory compare at one setting.
+ */
+export const DEPLOYED_NODE_OPTIONS = nodeOptionsOf(readFileSync(resolve(__dirname, '../../Dockerfile'), 'utf8'));
+
+export function nodeOptionsOf(dockerfile: string): string {
+  const options = /^\s*NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
+  if (options === undefined) throw new Error('Dockerfile: no NODE_OPTIONS="…" line, which the bench starts its services with');
+  return options;
+}
 
 /** A service as a child process on 127.0.0.1: started, stopped, restarted on the same port, its memory read from /proc. */
 export class ServiceProcess {
@@ -23,7 +36,13 @@ export class ServiceProcess {
 
   static async create(name: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): Promise<ServiceProcess> {
     const port = await freePort();
-    return new ServiceProcess(name, args, { ...env, PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1' }, port, join(logDir, `${name}.log`));
+    return new ServiceProcess(
+      name,
+      args,
+      { NODE_OPTIONS: DEPLOYED_NODE_OPTIONS, ...env, PORT: String(port), METRICS_PORT: '0', HOST: '127.0.0.1' },
+      port,
+      join(logDir, `${name}.log`),
+    );
   }
 
   get running(): boolean {
