@@ -9,8 +9,9 @@
  *    the upstream linux-amd64 kubectl binary in a zip; it is unpacked once into node_modules/.cache.
  * 3. Every rendered object is valid against the vendored Kubernetes and operator CRD schemas,
  *    strictly (no unknown fields): scripts/k8s-validate.mjs.
- * 4. The shop's own rules: each Deployment has probes, requests and limits, a non-root read-only
- *    container and a PodDisruptionBudget; the NetworkPolicies deny by default and let each service
+ * 4. The shop's own rules: each Deployment has probes, requests and limits (a Node service's limit
+ *    above what its NODE_OPTIONS let its heap take), a non-root read-only container and a
+ *    PodDisruptionBudget; the NetworkPolicies deny by default and let each service
  *    reach its own database only; nothing refers to a Secret, ConfigMap, ServiceAccount or
  *    PersistentVolumeClaim that neither the overlay renders, nor an operator writes, nor (for the
  *    production overlay) the secrets step deploy/create-secrets.mjs creates.
@@ -95,11 +96,47 @@ function shopRules(objects) {
       for (const bound of ['requests', 'limits']) if (!container.resources?.[bound]?.memory) say(`container ${container.name} has no memory ${bound}`);
       if (container.securityContext?.readOnlyRootFilesystem !== true) say(`container ${container.name} must have readOnlyRootFilesystem`);
       if (container.securityContext?.allowPrivilegeEscalation !== false) say(`container ${container.name} must set allowPrivilegeEscalation: false`);
+      const heap = heapFitsLimit(container);
+      if (heap) say(heap);
     }
     const covered = budgets.some((b) => Object.entries(b.spec.selector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value));
     if (!covered) say('no PodDisruptionBudget selects its pods');
   }
   return problems;
+}
+
+/** What a Node process needs besides V8's heap: the binary, native memory, thread stacks (about 70 MB measured, bench/README.md). */
+const NODE_OUTSIDE_HEAP_MIB = 96;
+const MEBIBYTES = { Ki: 1 / 1024, Mi: 1, Gi: 1024, K: 1e3 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576 };
+
+/**
+ * A Node service's heap fits its memory limit: V8's old generation and young generation (three
+ * semi-spaces) as its NODE_OPTIONS set them (the container's env, else the image's, from the
+ * Dockerfile), plus what the process needs outside the heap. Otherwise the kernel kills the pod
+ * before V8 collects. Null when it fits or the container is not one of the shop's Node images.
+ */
+function heapFitsLimit(container) {
+  if (!/^shop\/(?!storefront)/.test(container.image ?? '')) return null;
+  const options = container.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value ?? imageNodeOptions();
+  const flag = (name) => Number(new RegExp(`--${name}=(\\d+)`).exec(options)?.[1]);
+  const oldSpace = flag('max-old-space-size');
+  const semiSpace = flag('max-semi-space-size');
+  if (!(oldSpace > 0 && semiSpace > 0))
+    return `container ${container.name}: NODE_OPTIONS "${options}" must size the heap (--max-old-space-size and --max-semi-space-size)`;
+  const quantity = /^(\d+)(Ki|Mi|Gi|K|M|G)$/.exec(String(container.resources?.limits?.memory ?? ''));
+  if (!quantity) return null;
+  const limit = Number(quantity[1]) * MEBIBYTES[quantity[2]];
+  const needs = oldSpace + 3 * semiSpace + NODE_OUTSIDE_HEAP_MIB;
+  return limit >= needs
+    ? null
+    : `container ${container.name}: its memory limit ${quantity[0]} is below what its heap may take (NODE_OPTIONS "${options}": ${oldSpace} + 3 × ${semiSpace} MB, and ${NODE_OUTSIDE_HEAP_MIB} MiB outside the heap)`;
+}
+
+let dockerfileNodeOptions;
+/** The NODE_OPTIONS every service image starts with (the Dockerfile's service stage). */
+function imageNodeOptions() {
+  dockerfileNodeOptions ??= /^\s*NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(path.join(root, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+  return dockerfileNodeOptions;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -107,6 +107,37 @@ spec:
     const result = rules(...manifests, leak);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("Deployment/order-service: a NetworkPolicy lets it reach inventory-db, another service's database");
+  });
+});
+
+describe("scripts/k8s-check.mjs --rules (a Node service's heap fits its memory limit)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-heap-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** order-service from deploy/base, its memory limit and (when given) its NODE_OPTIONS replaced. */
+  function orderService(limit: string, nodeOptions?: string): string {
+    let yaml = readFileSync(join(__dirname, '../../deploy/base/order-service.yaml'), 'utf8');
+    expect(yaml).toContain('memory: 512Mi');
+    yaml = yaml.replace('memory: 512Mi', `memory: ${limit}`);
+    if (nodeOptions) yaml = yaml.replace(/( +)env:\n/, (env, indent: string) => `${env}${indent}  - name: NODE_OPTIONS\n${indent}    value: ${nodeOptions}\n`);
+    const file = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, yaml);
+    const run = spawnSync(process.execPath, [join(__dirname, '../../scripts/k8s-check.mjs'), '--rules', file], { encoding: 'utf8' });
+    return run.stderr
+      .split('\n')
+      .filter((line) => line.includes('heap'))
+      .join('\n');
+  }
+
+  it("holds for the image's NODE_OPTIONS under 512Mi, fails under 256Mi naming both, and follows the pod's own NODE_OPTIONS", () => {
+    expect(orderService('512Mi')).toBe('');
+    expect(orderService('256Mi')).toBe(
+      'Deployment/order-service: container order-service: its memory limit 256Mi is below what its heap may take ' +
+        '(NODE_OPTIONS "--max-old-space-size=384 --max-semi-space-size=4": 384 + 3 × 4 MB, and 96 MiB outside the heap)',
+    );
+    expect(orderService('256Mi', '--max-old-space-size=128 --max-semi-space-size=4')).toBe('');
+    expect(orderService('512Mi', '--max-old-space-size=1024 --max-semi-space-size=4')).toContain('its memory limit 512Mi is below');
+    expect(orderService('512Mi', '--enable-source-maps')).toContain('must size the heap (--max-old-space-size and --max-semi-space-size)');
   });
 });
 
