@@ -24,13 +24,19 @@ export function memoryOf(pid: number): MemorySample {
 }
 
 /**
- * B14: each service's memory idle and at a steady 100 orders/s (the peak of samples taken every
- * second), then order-service with `streams` order event streams open at once (from one client,
+ * B14: each service's memory idle (just restarted) and at a steady 100 orders/s (the peak of samples
+ * taken every second), then order-service with `streams` order event streams open at once (from one client,
  * its per-client cap raised for the run) and `afterS` seconds after they closed: whether the memory
  * of a closed stream comes back.
  */
 export async function measureMemory(shop: Shop, plan: { seconds: number; streams: number; afterS: number }): Promise<MemoryResults> {
   const services = shop.services.filter((service) => service.running);
+  // Idle means just started: a service that ran the phases before carries the heap their load grew.
+  await shop.quiesce();
+  for (const service of services) {
+    await service.stop();
+    await service.start();
+  }
   const idle = Object.fromEntries(services.map((service) => [service.name, memoryOf(service.pid!)]));
   const peak: Record<string, MemorySample> = { ...idle };
   const sampler = setInterval(() => {
