@@ -28,6 +28,28 @@ export class InboxService {
   }
 
   /**
+   * One message claimed in the same statement as the caller's read (one round trip where there
+   * were two): the read's rows first (a `SELECT … FOR UPDATE` takes its locks before the claim, as
+   * if it ran first), then the message's inbox row. `fresh` says whether the message was not seen
+   * before; `rows` are the read's (none when it found nothing). The read must not refer to
+   * parameters past its own `values`.
+   */
+  async claimWith<R>(
+    manager: EntityManager,
+    consumer: string,
+    messageId: string,
+    read: { statement: string; values: unknown[] },
+  ): Promise<{ fresh: boolean; rows: R[] }> {
+    requireTransaction(manager, 'InboxService.claimWith must run inside the transaction of the effect');
+    const result: (R & { [FOUND]: boolean | null; [FRESH]: boolean })[] = await manager.query(
+      this.repository.claimAlongside(read.statement, read.values.length + 1, FOUND, FRESH),
+      [...read.values, consumer, messageId],
+    );
+    const rows = result.filter((row) => row[FOUND]).map(({ [FOUND]: _found, [FRESH]: _fresh, ...row }) => row as R);
+    return { fresh: result[0][FRESH], rows };
+  }
+
+  /**
    * Takes back, in the caller's transaction, claims it made for messages whose effect did not
    * happen: the commit then keeps the others' claims and effects, and these are applied when they
    * are delivered again. For a batch whose messages each have an effect outside the database (an
@@ -38,6 +60,10 @@ export class InboxService {
     if (messageIds.length > 0) await this.repository.releaseInbox(manager, consumer, messageIds);
   }
 }
+
+/** The columns claimWith adds to the read's rows: whether the read found the row, whether the message was new. */
+const FOUND = 'inbox: read found';
+const FRESH = 'inbox: claimed';
 
 function requireTransaction(manager: EntityManager, message: string): void {
   if (!manager.queryRunner?.isTransactionActive) throw new Error(message);

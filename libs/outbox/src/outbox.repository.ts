@@ -248,6 +248,17 @@ export class OutboxRepository {
     return new Set(inserted.map((row) => row.message_id));
   }
 
+  /**
+   * `read` with one inbox claim ($first: consumer, $first + 1: message id) in one statement: the
+   * read as a lateral subquery of one row (so the claim runs when it found nothing too), marked by
+   * `found`, then the claim, evaluated as each output row is formed, so after the read's locks.
+   */
+  claimAlongside(read: string, first: number, found: string, fresh: string): string {
+    return `WITH claimed AS (INSERT INTO inbox (consumer, message_id) VALUES ($${first}, $${first + 1}) ON CONFLICT DO NOTHING RETURNING 1)
+      SELECT found_row.*, EXISTS (SELECT 1 FROM claimed) AS "${fresh}"
+      FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT true AS "${found}", inner_read.* FROM (${read}) inner_read) found_row ON true`;
+  }
+
   async releaseInbox(manager: EntityManager, consumer: string, messageIds: string[]): Promise<void> {
     await manager.query(`DELETE FROM inbox WHERE consumer = $1 AND message_id = ANY($2::text[])`, [consumer, messageIds]);
   }

@@ -465,6 +465,36 @@ describe('libs/outbox on real PostgreSQL and RabbitMQ', () => {
     await expect(inbox.release(dataSource.manager, 'release-consumer', ['r-1'])).rejects.toThrow(/inside the transaction/);
   });
 
+  it("claimWith claims a message in the statement of a read: the read's rows as they are, the claim made whether the read found any", async () => {
+    const dataSource = dataSources[0];
+    const inbox = new InboxService();
+    // A read of `$2` rows, each numbered, with its own parameters before the claim's.
+    const read = (rows: number) => ({ statement: `SELECT n, $1::text AS label FROM generate_series(1, $2::int) AS n ORDER BY n`, values: ['row', rows] });
+    const claim = (messageId: string, rows: number) =>
+      dataSource.transaction((manager) => inbox.claimWith<{ n: number; label: string }>(manager, 'with-consumer', messageId, read(rows)));
+    expect(await claim('w-1', 2)).toEqual({
+      fresh: true,
+      rows: [
+        { n: 1, label: 'row' },
+        { n: 2, label: 'row' },
+      ],
+    });
+    expect(await claim('w-1', 2)).toEqual({
+      fresh: false,
+      rows: [
+        { n: 1, label: 'row' },
+        { n: 2, label: 'row' },
+      ],
+    });
+    expect(await claim('w-2', 0)).toEqual({ fresh: true, rows: [] });
+    expect(await claim('w-2', 0)).toEqual({ fresh: false, rows: [] });
+    expect(await dataSource.query(`SELECT message_id FROM inbox WHERE consumer = 'with-consumer' ORDER BY message_id`)).toEqual([
+      { message_id: 'w-1' },
+      { message_id: 'w-2' },
+    ]);
+    await expect(inbox.claimWith(dataSource.manager, 'with-consumer', 'w-3', read(1))).rejects.toThrow(/inside the transaction/);
+  });
+
   it('claimMany records a batch of message ids once: it returns only the messages not seen before, each once', async () => {
     const dataSource = dataSources[0];
     const inbox = new InboxService();
