@@ -31,6 +31,12 @@ export interface PaymentChange {
   values: unknown[];
 }
 
+/** A read as one SQL statement with its parameters. */
+export interface SqlRead {
+  statement: string;
+  values: unknown[];
+}
+
 /** When each later status was reached. */
 const REACHED_AT = { captured: 'captured_at', voided: 'voided_at', refunded: 'refunded_at' } as const;
 
@@ -43,10 +49,13 @@ export class PaymentsRepository {
    * An order never seen gets a placeholder row (`authorizing`), whose insert is the lock: a
    * concurrent message of the same order waits on it, then finds what this transaction committed
    * (or nothing, if it rolled back). The caller replaces the placeholder or rolls back.
+   * `firstRead` runs the first locking read (the message's inbox claim rides on it); later ones run alone.
    */
-  async lockPayment(manager: EntityManager, orderId: string): Promise<PaymentRow | null> {
-    for (;;) {
-      const [row]: PaymentRow[] = await manager.query(`SELECT ${COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE`, [orderId]);
+  async lockPayment(manager: EntityManager, orderId: string, firstRead?: (lock: SqlRead) => Promise<PaymentRow[]>): Promise<PaymentRow | null> {
+    const lock: SqlRead = { statement: `SELECT ${COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE`, values: [orderId] };
+    const alone = (query: SqlRead): Promise<PaymentRow[]> => manager.query(query.statement, query.values);
+    for (let read = firstRead ?? alone; ; read = alone) {
+      const [row] = await read(lock);
       if (row) return row;
       const inserted: unknown[] = await manager.query(
         `INSERT INTO payments (order_id, status) VALUES ($1, 'authorizing') ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,

@@ -115,8 +115,13 @@ export class PaymentsService {
     }
     return this.dataSource
       .transaction(async (manager): Promise<Outcome> => {
-        const payment = await this.payments.lockPayment(manager, orderId);
-        const [fresh] = await this.inbox.claimMany(manager, QUEUE, [message]);
+        // The message's inbox claim rides on the first locking read: one round trip.
+        let fresh = false;
+        const payment = await this.payments.lockPayment(manager, orderId, async (lock) => {
+          const claim = await this.inbox.claimWith<PaymentRow>(manager, QUEUE, message.messageId, lock);
+          fresh = claim.fresh;
+          return claim.rows;
+        });
         // Seen before: nothing to do, and a placeholder just written for it must not stay.
         if (!fresh && payment === null) throw new SeenBefore();
         if (!fresh) return 'duplicate';
