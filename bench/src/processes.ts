@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
  */
 export const DEPLOYED_NODE_OPTIONS = nodeOptionsOf(readFileSync(resolve(__dirname, '../../Dockerfile'), 'utf8'));
 
-export function nodeOptionsOf(dockerfile: string): string {
+function nodeOptionsOf(dockerfile: string): string {
   const options = /^\s*NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
   if (options === undefined) throw new Error('Dockerfile: no NODE_OPTIONS="…" line, which the bench starts its services with');
   return options;
