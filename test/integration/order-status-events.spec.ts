@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { Pool } from 'pg';
 import { createOrderService } from '../../apps/order-service/src/app';
+import { OrderStatusStream } from '../../apps/order-service/src/orders/order-status.stream';
 import { loadOrderServiceConfig } from '../../apps/order-service/src/config';
 import { anOrder } from './harness';
 
@@ -122,6 +123,24 @@ describe('order status events', () => {
     await waitFor(() => stream.ended, { what: 'the server to end the stream of a settled order' });
     expect(stream.status).toBe(200);
     expect(stream.statuses()).toEqual(['REJECTED']);
+  });
+
+  it('follows an order no more once its client closed the stream, and ends the open ones when the service shuts down', async () => {
+    await startOrderService();
+    const [left, staying] = [await placeOrder(), await placeOrder()];
+    const [leaving, open] = [await openStream(left), await openStream(staying)];
+    await waitFor(() => leaving.statuses().length === 1 && open.statuses().length === 1, { what: 'the current status on both streams' });
+    const following = app!.get(OrderStatusStream);
+    expect(following.followedOrders).toBe(2);
+
+    // The browser goes away: nothing of its stream stays behind (no follower, so no heartbeat timer either).
+    leaving.close();
+    await waitFor(() => following.followedOrders === 1, { what: 'the closed stream to stop following its order' });
+
+    await app!.close();
+    app = null;
+    await waitFor(() => open.ended, { what: 'the open stream to end with the service' });
+    expect(open.statuses()).toEqual(['PENDING']);
   });
 
   it('answers 400 for a malformed order id and 404 for an unknown order, as JSON, before any stream opens', async () => {

@@ -300,11 +300,12 @@ describe('OrdersService on PostgreSQL', () => {
       const slot = following.open(order.id, '127.0.0.1');
       if (typeof slot === 'string') throw new Error(`no stream: ${slot}`);
       const pushed: OrderStatusEvent[] = [];
-      const subscription = following.statusesOf(order.id).subscribe((event) => pushed.push(event));
+      let ended = 0;
+      following.follow(order.id, { send: (event) => pushed.push(event), end: () => ended++ });
       await waitFor(() => pushed.length === 1, { what: 'the current status' });
-      // Someone following another order hears nothing of this one; each followed order has its own subject.
+      // A stream of an order not stored hears nothing of this one; each followed order has its own followers.
       const elsewhere: OrderStatusEvent[] = [];
-      const otherOrder = following.changesOf(randomUUID()).subscribe((event) => elsewhere.push(event));
+      const unfollowOther = following.follow(randomUUID(), { send: (event) => elsewhere.push(event), end: () => elsewhere.push(null!) });
       expect(following.followedOrders).toBe(2);
 
       // The answer's delivery span (a batch's other messages would be in other traces); nothing of it is active here.
@@ -332,17 +333,46 @@ describe('OrdersService on PostgreSQL', () => {
       const old = pushes().find((span) => span.attributes['shop.order.status'] === 'REJECTED')!;
       expect(old.parentSpanContext).toBeUndefined();
       expect(old.spanContext().traceId).not.toBe(answer.traceId);
-      subscription.unsubscribe();
-      otherOrder.unsubscribe();
+      // REJECTED with its stock back settles the order: its stream ended, once, and follows it no more.
+      expect(pushed.map((event) => event.status)).toEqual(['PENDING', 'RESERVED', 'REJECTED']);
+      expect(ended).toBe(1);
+      expect(following.followedOrders).toBe(1);
+      unfollowOther();
       slot.release();
       expect(elsewhere).toEqual([]);
-      // Nobody follows anything any more: no subject is kept.
+      // Nobody follows anything any more: nothing is kept.
       expect(following.followedOrders).toBe(0);
       expect(other.followedOrders).toBe(0);
     } finally {
       following.onModuleDestroy();
       other.onModuleDestroy();
     }
+  });
+
+  it('ends the streams that follow an order when the instance shuts down, and not one that went away before', async () => {
+    const { order } = await service.placeOrder(randomUUID(), request());
+    const stream = statusStream();
+    const [left, staying] = [
+      { sent: [] as string[], ended: 0 },
+      { sent: [] as string[], ended: 0 },
+    ];
+    const unfollowLeft = stream.follow(order.id, { send: (event) => left.sent.push(event.status), end: () => left.ended++ });
+    stream.follow(order.id, { send: (event) => staying.sent.push(event.status), end: () => staying.ended++ });
+    await waitFor(() => left.sent.length === 1 && staying.sent.length === 1, { what: 'the current status on both' });
+    unfollowLeft();
+    unfollowLeft();
+    expect(stream.followedOrders).toBe(1);
+    stream.onModuleDestroy();
+    expect([left, staying]).toEqual([
+      { sent: ['PENDING'], ended: 0 },
+      { sent: ['PENDING'], ended: 1 },
+    ]);
+    expect(stream.followedOrders).toBe(0);
+    // Asked to follow once shut down, it ends at once.
+    let endedAtOnce = false;
+    stream.follow(order.id, { send: () => undefined, end: () => (endedAtOnce = true) });
+    expect(endedAtOnce).toBe(true);
+    expect(stream.followedOrders).toBe(0);
   });
 
   /** An instance's stream of status changes, listening. */

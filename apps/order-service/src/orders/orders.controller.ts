@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Req, Res, Sse, UseGuards, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
   CANCEL_TOKEN_HEADER,
   cancelOrderRequestSchema,
@@ -9,17 +9,15 @@ import {
   noQuerySchema,
   type CancelOrderRequest,
   type CreateOrderRequest,
-  type OrderStatusEvent,
   type OrderView,
   type PlacedOrderView,
 } from '@shop/contracts';
 import { ZodValidationPipe } from '@shop/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { interval, map, merge, Observable, takeWhile } from 'rxjs';
 import { orderIdPipe } from './order-id.pipe';
+import { writeOrderEvents } from './order-events.response';
 import { ORDER_STREAM_SETTINGS, OrderStatusStream, type OrderStreamSettings } from './order-status.stream';
 import { OrderStreamAdmission } from './order-stream-admission.guard';
-import { endsStream } from './order-stream-rules';
 import { OrdersService } from './orders.service';
 import { sessionIdOf } from '../sessions/session-cookie';
 import { SessionsService } from '../sessions/sessions.service';
@@ -104,13 +102,9 @@ export class OrdersController {
    * back); the stream ends once nothing more will happen to the order (at once for one that is settled). OrderStreamAdmission answers 400, 404,
    * 429 or 503 before a stream opens.
    */
-  @Sse(':id/events')
+  @Get(':id/events')
   @UseGuards(OrderStreamAdmission)
-  statusEvents(@Param('id', orderIdPipe) id: string): Observable<MessageEvent> {
-    const statuses = this.statusStream.statusesOf(id).pipe(map((event): MessageEvent => ({ data: event })));
-    const heartbeats = interval(this.streamSettings.heartbeatMs).pipe(map((): MessageEvent => ({ type: HEARTBEAT, data: '{}' })));
-    return merge(statuses, heartbeats).pipe(takeWhile((message) => message.type === HEARTBEAT || !endsStream(message.data as OrderStatusEvent), true));
+  statusEvents(@Param('id', orderIdPipe) id: string, @Res() reply: FastifyReply): void {
+    writeOrderEvents(reply, this.statusStream, id, this.streamSettings.heartbeatMs);
   }
 }
-
-const HEARTBEAT = 'heartbeat';
