@@ -307,7 +307,7 @@ async function tracing(shop: Shop, results: BenchResults): Promise<void> {
 
 /** B14: each service's memory idle and at steady load; order-service's with 2,000 event streams open, then after they closed. */
 async function memory(shop: Shop, results: BenchResults): Promise<void> {
-  results.memory = await measureMemory(shop, { seconds: PLAN.e2eSeconds, streams: 2_000, afterS: quick ? 10 : 30 });
+  results.memory = await measureMemory(shop, { seconds: PLAN.e2eSeconds, streams: 2_000, afterS: 10, watchS: quick ? 45 : 60 });
   log(`B14 memory: ${JSON.stringify(results.memory)}`);
 }
 

@@ -14,7 +14,15 @@ export interface MemoryResults {
   /** Per service: idle, the peak seen at steady load, with `streams` order event streams open, and `afterS` seconds after they closed. */
   services: Record<string, { idle: MemorySample; steady: MemorySample }>;
   streams: number;
-  orderService: { idle: MemorySample; streamsOpen: MemorySample; streamsClosed: MemorySample; afterS: number };
+  orderService: {
+    idle: MemorySample;
+    streamsOpen: MemorySample;
+    streamsClosed: MemorySample;
+    afterS: number;
+    /** Seconds after the streams closed until resident memory was back within 10% of idle; null if not within `watchS`. */
+    backToIdleAfterS: number | null;
+    watchS: number;
+  };
 }
 
 export function memoryOf(pid: number): MemorySample {
@@ -26,10 +34,10 @@ export function memoryOf(pid: number): MemorySample {
 /**
  * B14: each service's memory idle (just restarted) and at a steady 100 orders/s (the peak of samples
  * taken every second), then order-service with `streams` order event streams open at once (from one client,
- * its per-client cap raised for the run) and `afterS` seconds after they closed: whether the memory
- * of a closed stream comes back.
+ * its per-client cap raised for the run), `afterS` seconds after they closed, and when (within
+ * `watchS`) its memory was back near idle: whether the memory of a closed stream comes back.
  */
-export async function measureMemory(shop: Shop, plan: { seconds: number; streams: number; afterS: number }): Promise<MemoryResults> {
+export async function measureMemory(shop: Shop, plan: { seconds: number; streams: number; afterS: number; watchS: number }): Promise<MemoryResults> {
   const services = shop.services.filter((service) => service.running);
   // Idle means just started: a service that ran the phases before carries the heap their load grew.
   await shop.quiesce();
@@ -74,11 +82,20 @@ export async function measureMemory(shop: Shop, plan: { seconds: number; streams
     } finally {
       for (const request of requests) request.destroy();
     }
-    await new Promise((resolve) => setTimeout(resolve, plan.afterS * 1000));
+    // V8 gives the heap back at a collection, which an idle process starts only by a timer of its own: sampled each second.
+    let streamsClosed: MemorySample | null = null;
+    let backToIdleAfterS: number | null = null;
+    for (let second = 1; second <= Math.max(plan.afterS, plan.watchS); second++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const sample = memoryOf(orders.pid!);
+      if (second === plan.afterS) streamsClosed = sample;
+      if (backToIdleAfterS === null && sample.rssMb <= orderIdle.rssMb * 1.1) backToIdleAfterS = second;
+      if (streamsClosed && backToIdleAfterS !== null) break;
+    }
     return {
       services: Object.fromEntries(services.map((service) => [service.name, { idle: idle[service.name], steady: peak[service.name] }])),
       streams: rows.length,
-      orderService: { idle: orderIdle, streamsOpen, streamsClosed: memoryOf(orders.pid!), afterS: plan.afterS },
+      orderService: { idle: orderIdle, streamsOpen, streamsClosed: streamsClosed!, afterS: plan.afterS, backToIdleAfterS, watchS: plan.watchS },
     };
   } finally {
     await orders.stop();

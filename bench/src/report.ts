@@ -293,7 +293,13 @@ export function markdown(r: BenchResults): string {
     const o = m.orderService;
     rows.push([
       `B14 order-service RSS / own MiB with ${m.streams} event streams`,
-      `idle ${o.idle.rssMb}/${o.idle.ownMb}, open ${o.streamsOpen.rssMb}/${o.streamsOpen.ownMb}, ${o.afterS} s after they closed ${o.streamsClosed.rssMb}/${o.streamsClosed.ownMb}`,
+      `idle ${o.idle.rssMb}/${o.idle.ownMb}, open ${o.streamsOpen.rssMb}/${o.streamsOpen.ownMb}, ${o.afterS} s after they closed ${o.streamsClosed.rssMb}/${o.streamsClosed.ownMb}` +
+        // (results from before the watch have no watchS)
+        (o.watchS === undefined
+          ? ''
+          : o.backToIdleAfterS === null
+            ? `, not back within 10% of idle in ${o.watchS} s`
+            : `, back within 10% of idle ${o.backToIdleAfterS} s after`),
     ]);
   }
   if (r.cluster) rows.push(...clusterRows(r.cluster));
