@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { createTransport, type Transporter } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
 
 export interface MailerSettings {
   smtpUrl: string;
@@ -87,21 +86,17 @@ export class Mailer implements OnModuleDestroy {
       about.parent,
     );
     try {
-      // Built whole before the send (nodemailer's MailComposer, the same MIME as sendMail's own):
-      // streamed, an email's parts went to the socket as 13 writes; built, the message is one of 5.
-      const message = new MailComposer({
-        from: this.settings.from,
-        to: email.to,
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        messageId: email.messageId,
-        headers: email.headers,
-      }).compile();
-      const raw = await message.build();
-      const info = (await context.with(trace.setSpan(about.parent, span), () => this.transport.sendMail({ envelope: message.getEnvelope(), raw }))) as {
-        response: string;
-      };
+      const info = (await context.with(trace.setSpan(about.parent, span), () =>
+        this.transport.sendMail({
+          from: this.settings.from,
+          to: email.to,
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
+          messageId: email.messageId,
+          headers: email.headers,
+        }),
+      )) as { response: string };
       return info.response;
     } catch (err) {
       failed(span, err, email.to.address);
