@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { OutboxRepository } from './outbox.repository';
+import type { SqlStatement } from './sql-statement';
 
 /**
  * The idempotent consumer: records (consumer, messageId) in the caller's transaction before the
@@ -34,12 +35,7 @@ export class InboxService {
    * before; `rows` are the read's (none when it found nothing). The read must not refer to
    * parameters past its own `values`.
    */
-  async claimWith<R>(
-    manager: EntityManager,
-    consumer: string,
-    messageId: string,
-    read: { statement: string; values: unknown[] },
-  ): Promise<{ fresh: boolean; rows: R[] }> {
+  async claimWith<R>(manager: EntityManager, consumer: string, messageId: string, read: SqlStatement): Promise<{ fresh: boolean; rows: R[] }> {
     requireTransaction(manager, 'InboxService.claimWith must run inside the transaction of the effect');
     const result: (R & { [FOUND]: boolean | null; [FRESH]: boolean })[] = await manager.query(
       this.repository.claimAlongside(read.statement, read.values.length + 1, FOUND, FRESH),

@@ -13,5 +13,6 @@ export * from './outbox.options';
 export * from './outbox.relay';
 export { pooledConnection, RETENTION_STATEMENTS, storedEvents, type OutboxBacklog, type ParkedRow } from './outbox.repository';
 export * from './publish-policy';
+export * from './sql-statement';
 export * from './outbox.service';
 export * from './pg-listener';

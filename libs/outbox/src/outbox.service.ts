@@ -12,6 +12,7 @@ import {
 import { HEADERS, traceparentForNewEvent } from '@shop/messaging';
 import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, PURGE_BATCH_SIZE, type OutboxOptions } from './outbox.options';
 import { OutboxRepository, pooledConnection, type CorrelatedRow, type OutboxBacklog, type OutboxRow, type ParkedRow } from './outbox.repository';
+import type { SqlStatement } from './sql-statement';
 
 /**
  * An event to publish: where to (exchange, routing key) and what. The shop builds it with
@@ -105,7 +106,7 @@ export class OutboxService implements EntitySubscriberInterface {
    * RETURNING clause, and one outbox row is written per row it returns (none when it changed
    * nothing). Returns the statement's rows and the event's message id.
    */
-  async addWith<R>(manager: EntityManager, change: { statement: string; values: unknown[]; event: OutboxEvent }): Promise<{ rows: R[]; messageId: string }> {
+  async addWith<R>(manager: EntityManager, change: SqlStatement & { event: OutboxEvent }): Promise<{ rows: R[]; messageId: string }> {
     const queryRunner = manager.queryRunner;
     if (!queryRunner?.isTransactionActive) {
       throw new Error('OutboxService.addWith must run inside the transaction of the change it announces');

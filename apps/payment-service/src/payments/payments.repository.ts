@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthorizationView } from '@shop/contracts';
+import type { SqlStatement } from '@shop/outbox';
 import type { EntityManager } from 'typeorm';
 import type { PaymentStatus } from './payment-step';
 
@@ -25,18 +26,6 @@ const COLUMNS = `order_id AS "orderId", status, authorization_id AS "authorizati
   decline_code AS "declineCode", decline_reason AS "declineReason", payment_token AS "paymentToken", created_at AS "createdAt", authorized_at AS "authorizedAt",
   captured_at AS "capturedAt", voided_at AS "voidedAt", refunded_at AS "refundedAt", cancelled_at AS "cancelledAt"`;
 
-/** A change of one payment row: an UPDATE returning the row's order id. */
-export interface PaymentChange {
-  statement: string;
-  values: unknown[];
-}
-
-/** A read as one SQL statement with its parameters. */
-export interface SqlRead {
-  statement: string;
-  values: unknown[];
-}
-
 /** When each later status was reached. */
 const REACHED_AT = { captured: 'captured_at', voided: 'voided_at', refunded: 'refunded_at' } as const;
 
@@ -49,21 +38,27 @@ export class PaymentsRepository {
    * An order never seen gets a placeholder row (`authorizing`), whose insert is the lock: a
    * concurrent message of the same order waits on it, then finds what this transaction committed
    * (or nothing, if it rolled back). The caller replaces the placeholder or rolls back.
-   * `firstRead` runs the first locking read (the message's inbox claim rides on it); later ones run alone.
+   * `firstRead` runs the first locking read and may return more than its rows (the message's inbox
+   * claim rides on it, and says whether the message is new); later reads run alone.
    */
-  async lockPayment(manager: EntityManager, orderId: string, firstRead?: (lock: SqlRead) => Promise<PaymentRow[]>): Promise<PaymentRow | null> {
-    const lock: SqlRead = { statement: `SELECT ${COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE`, values: [orderId] };
-    const alone = (query: SqlRead): Promise<PaymentRow[]> => manager.query(query.statement, query.values);
-    for (let read = firstRead ?? alone; ; read = alone) {
-      const [row] = await read(lock);
-      if (row) return row;
+  async lockPayment<T extends { rows: PaymentRow[] }>(
+    manager: EntityManager,
+    orderId: string,
+    firstRead: (lock: SqlStatement) => Promise<T>,
+  ): Promise<Omit<T, 'rows'> & { payment: PaymentRow | null }> {
+    const lock: SqlStatement = { statement: `SELECT ${COLUMNS} FROM payments WHERE order_id = $1 FOR UPDATE`, values: [orderId] };
+    const { rows, ...first } = await firstRead(lock);
+    let [row]: (PaymentRow | undefined)[] = rows;
+    while (!row) {
       const inserted: unknown[] = await manager.query(
         `INSERT INTO payments (order_id, status) VALUES ($1, 'authorizing') ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
         [orderId],
       );
-      if (inserted.length === 1) return null;
+      if (inserted.length === 1) return { ...first, payment: null };
       // Committed by another transaction after the SELECT's snapshot was taken: the next SELECT sees it.
+      [row] = await manager.query(lock.statement, lock.values);
     }
+    return { ...first, payment: row };
   }
 
   /**
@@ -75,7 +70,7 @@ export class PaymentsRepository {
     authorization: AuthorizationView & { status: 'authorized' | 'declined' },
     decline: { code: string; reason: string } | null,
     at: Date,
-  ): PaymentChange {
+  ): SqlStatement {
     return {
       statement: `UPDATE payments SET status = $2, authorization_id = $3, amount_cents = $4, currency = $5, decline_code = $6, decline_reason = $7,
          payment_token = NULL, authorized_at = $8, updated_at = $8
@@ -103,7 +98,7 @@ export class PaymentsRepository {
   }
 
   /** The payment reached a later status at the provider, as a statement returning the order id (see authorizationChange). */
-  statusChange(orderId: string, status: keyof typeof REACHED_AT, at: Date): PaymentChange {
+  statusChange(orderId: string, status: keyof typeof REACHED_AT, at: Date): SqlStatement {
     return {
       statement: `UPDATE payments SET status = $2, ${REACHED_AT[status]} = $3, updated_at = $3 WHERE order_id = $1 RETURNING order_id`,
       values: [orderId, status, at],

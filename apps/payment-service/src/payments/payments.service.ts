@@ -116,12 +116,9 @@ export class PaymentsService {
     return this.dataSource
       .transaction(async (manager): Promise<Outcome> => {
         // The message's inbox claim rides on the first locking read: one round trip.
-        let fresh = false;
-        const payment = await this.payments.lockPayment(manager, orderId, async (lock) => {
-          const claim = await this.inbox.claimWith<PaymentRow>(manager, QUEUE, message.messageId, lock);
-          fresh = claim.fresh;
-          return claim.rows;
-        });
+        const { payment, fresh } = await this.payments.lockPayment(manager, orderId, (lock) =>
+          this.inbox.claimWith<PaymentRow>(manager, QUEUE, message.messageId, lock),
+        );
         // Seen before: nothing to do, and a placeholder just written for it must not stay.
         if (!fresh && payment === null) throw new SeenBefore();
         if (!fresh) return 'duplicate';
