@@ -10,9 +10,11 @@ import { createDatabase, createVhost, waitFor } from '@shop/testing';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import { createNotificationService } from '../src/app';
 import { loadNotificationServiceConfig } from '../src/config';
 import { EmailsService, type OrderEventMessage } from '../src/emails/emails.service';
+import { SentEmailsRepository } from '../src/emails/sent-emails.repository';
 import { SmtpCatcher } from './smtp-catcher';
 
 const orderState = (orderId: string) => ({
@@ -226,5 +228,32 @@ describe('notification-service: an order’s emails in the order’s own order',
     await Promise.all([emails.sendOrderEmails(placements), emails.sendOrderEmails(confirmations)]);
 
     await expectReceiptThenConfirmation(orderIds);
+  });
+
+  it("reads what a chunk's orders were already sent through the index, also while the sent log has no statistics (autovacuum off, a new database)", async () => {
+    // 5,000 emails of other orders, and the table never analyzed: PostgreSQL then knows nothing of how few rows an order has.
+    await sql.query(
+      `INSERT INTO sent_emails (message_id, order_id, kind, recipient, status, smtp_response, email_message_id)
+       SELECT 'seeded-' || n, gen_random_uuid(), 'received', 'seeded@example.com', 'sent', '250 OK', 'seeded-' || n FROM generate_series(1, 5000) AS n`,
+    );
+    const orderIds = Array.from({ length: 10 }, () => randomUUID());
+    await sql.query(
+      `INSERT INTO sent_emails (message_id, order_id, kind, recipient, status, smtp_response, email_message_id)
+       SELECT 'indexed-' || order_id, order_id::uuid, 'received', 'indexed@example.com', 'sent', '250 OK', 'indexed-' || order_id FROM unnest($1::text[]) AS order_id`,
+      [orderIds],
+    );
+    expect(
+      (await sql.query(`SELECT 1 FROM pg_stat_user_tables WHERE relname = 'sent_emails' AND last_analyze IS NULL AND last_autoanalyze IS NULL`)).rowCount,
+    ).toBe(1);
+
+    const { handled, read } = await app.get(DataSource).transaction(async (manager) => ({
+      handled: await app.get(SentEmailsRepository).lockOrders(manager, orderIds),
+      // What this transaction read of the sent log, so far.
+      read: (await manager.query(`SELECT seq_scan, seq_tup_read FROM pg_stat_xact_user_tables WHERE relname = 'sent_emails'`))[0],
+    }));
+
+    expect([...handled.entries()]).toEqual(orderIds.map((orderId) => [orderId, ['received']]));
+    // A sequential scan would read all 5,010 rows for 10 orders, and more for each email sent since.
+    expect(read).toEqual({ seq_scan: '0', seq_tup_read: '0' });
   });
 });

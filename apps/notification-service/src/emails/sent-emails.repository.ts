@@ -56,10 +56,15 @@ export class SentEmailsRepository {
        FROM (SELECT DISTINCT hashtext(order_id) AS key FROM unnest($1::text[]) AS order_id ORDER BY key) AS keys`,
       [ids],
     );
-    // Done: accepted by the mail server, or refused for good.
+    // Done: accepted by the mail server, or refused for good. Each order's emails are looked up by
+    // its index: the lateral subquery is kept apart from the join (OFFSET 0), so the planner cannot
+    // turn it into a hash join over the whole log, which it picks on a table not yet analyzed (a
+    // new database, a restore) where it cannot tell that an order has only a few rows.
     const rows: { order_id: string; kind: OrderEmailKind }[] = await manager.query(
       `SELECT ids.order_id, sent.kind FROM unnest($1::text[]) AS ids (order_id)
-       JOIN sent_emails AS sent ON sent.order_id = ids.order_id::uuid AND sent.status IN ('sent', 'refused')
+       CROSS JOIN LATERAL (
+         SELECT kind, sent_at FROM sent_emails WHERE order_id = ids.order_id::uuid AND status IN ('sent', 'refused') OFFSET 0
+       ) AS sent
        ORDER BY sent.sent_at, sent.kind`,
       [ids],
     );
