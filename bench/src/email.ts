@@ -1,6 +1,6 @@
 import { waitFor } from '@shop/testing';
 import { offerOrders, placeOrders, round } from './load';
-import { count, type Shop } from './shop';
+import { count, outboxRowOf, type Shop } from './shop';
 
 export interface EmailRate {
   offeredPerSecond: number;
@@ -101,7 +101,7 @@ async function settle(shop: Shop, tag: string, timeoutMs: number): Promise<{ id:
   await waitFor(async () => (await shop.pendingOrders(email)) === 0, { timeoutMs, intervalMs: 250, what: `${tag} orders to be final` });
   // Not orders.updated_at: the capture that follows the confirmation updates the order again.
   const { rows } = await shop.ordersDb.query<{ id: string; created_at: Date; confirmed_at: Date }>(
-    `SELECT o.id, o.created_at, m.created_at AS confirmed_at FROM orders o JOIN outbox m ON m.payload->>'orderId' = o.id::text AND m.routing_key = 'order.confirmed'
+    `SELECT o.id, o.created_at, m.created_at AS confirmed_at FROM orders o JOIN outbox m ON ${outboxRowOf('o', 'm')} AND m.routing_key = 'order.confirmed'
      WHERE o.customer_email = $1 AND o.status = 'CONFIRMED'`,
     [email],
   );

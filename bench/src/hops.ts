@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { round } from './load';
+import { outboxRowOf } from './shop';
 
 /** Median and 99th percentile of each hop, in ms. */
 export type Hops = Record<string, { p50: number; p99: number }>;
@@ -20,10 +21,10 @@ export async function measureHops(ordersDb: Pool, inventoryDb: Pool, email: stri
     updated_at: Date;
   }>(
     `SELECT o.id, m.id AS message_id, o.created_at, m.published_at, r.created_at AS reserved_at, coalesce(f.created_at, o.updated_at) AS updated_at
-     FROM orders o JOIN outbox m ON m.payload->>'orderId' = o.id::text AND m.routing_key = 'order.placed'
-     LEFT JOIN outbox r ON r.payload->>'orderId' = o.id::text AND r.routing_key = 'order.reserved'
+     FROM orders o JOIN outbox m ON ${outboxRowOf('o', 'm')} AND m.routing_key = 'order.placed'
+     LEFT JOIN outbox r ON ${outboxRowOf('o', 'r')} AND r.routing_key = 'order.reserved'
      -- The final status's own event: the capture after a confirmation updates the order again.
-     LEFT JOIN outbox f ON f.payload->>'orderId' = o.id::text AND f.routing_key IN ('order.confirmed', 'order.rejected')
+     LEFT JOIN outbox f ON ${outboxRowOf('o', 'f')} AND f.routing_key IN ('order.confirmed', 'order.rejected')
      WHERE o.customer_email = $1 AND o.status NOT IN ('PENDING', 'RESERVED')`,
     [email],
   );
