@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -131,6 +132,32 @@ function readCounts(file) {
   }
 }
 
+/**
+ * What failed in a suite's report, a line each (the test's name, then the first lines of its error),
+ * so the totals at the end of a long log say which tests to look at without scrolling up.
+ */
+function readFailures(file) {
+  try {
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    // The first lines of an error say what was expected and where (a locator's call log starts on its third).
+    const summary = (message) =>
+      stripVTControlCharacters(message ?? '')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !(line.startsWith('at ') && /node_modules|<anonymous>|\(node:/.test(line)))
+        .slice(0, 4)
+        .join(' / ')
+        .slice(0, 400);
+    return report.testResults.flatMap((result) => {
+      const failedTests = (result.assertionResults ?? []).filter((test) => test.status === 'failed');
+      if (failedTests.length === 0 && result.status === 'failed') return [`${result.name}: ${summary(result.message)}`];
+      return failedTests.map((test) => `${test.fullName}: ${summary(test.failureMessages?.[0])}`);
+    });
+  } catch {
+    return [];
+  }
+}
+
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SUITES.some((suite) => suite.name === name));
 if (unknown.length > 0) {
@@ -190,11 +217,14 @@ for (const suite of selected) {
   const counts = readCounts(out);
   // A suite that crashed before reporting counts as one failure, never as nothing.
   const { passed, failed } = counts ?? { passed: 0, failed: 1 };
-  rows.push({ suite: suite.name, passed, failed: exitCode !== 0 && failed === 0 ? 1 : failed });
+  rows.push({ suite: suite.name, passed, failed: exitCode !== 0 && failed === 0 ? 1 : failed, failures: readFailures(out) });
 }
 
 console.log('\n== totals');
-for (const row of rows) console.log(`${row.suite.padEnd(12)} ${String(row.passed).padStart(4)} passed, ${row.failed} failed`);
+for (const row of rows) {
+  console.log(`${row.suite.padEnd(12)} ${String(row.passed).padStart(4)} passed, ${row.failed} failed`);
+  for (const failure of row.failures ?? []) console.log(`  ✕ ${failure}`);
+}
 const passed = rows.reduce((sum, row) => sum + row.passed, 0);
 const failed = rows.reduce((sum, row) => sum + row.failed, 0);
 console.log(`${passed} passed, ${failed} failed`);
