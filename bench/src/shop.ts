@@ -11,7 +11,15 @@ import { SmtpSink } from './smtp-sink';
 const APPS_DIR = resolve(process.env.BENCH_APPS_DIR ?? resolve(__dirname, '../..'));
 
 /** Service knobs passed through from the bench's environment, to measure a setting without editing code. */
-const KNOBS = ['CONSUMER_PREFETCH', 'OUTBOX_BATCH_SIZE', 'OUTBOX_POLL_INTERVAL_MS', 'DATABASE_POOL_SIZE', 'SMTP_MAX_CONNECTIONS', 'INTAKE_BATCH_MAX'];
+const KNOBS = [
+  'CONSUMER_PREFETCH',
+  'OUTBOX_BATCH_SIZE',
+  'OUTBOX_POLL_INTERVAL_MS',
+  'DATABASE_POOL_SIZE',
+  'SMTP_MAX_CONNECTIONS',
+  'INTAKE_BATCH_MAX',
+  'PAYMENT_CONCURRENCY',
+];
 
 export const BENCH_STOCK = 10_000_000;
 
