@@ -123,39 +123,35 @@ async function checkServices() {
   process.exit(1);
 }
 
-function readCounts(file) {
-  try {
-    const report = JSON.parse(readFileSync(file, 'utf8'));
-    return { passed: report.numPassedTests, failed: report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0) };
-  } catch {
-    return null;
-  }
+/** The first lines of an error: what was expected and where (a locator's call log starts on its third). */
+function summary(message) {
+  return stripVTControlCharacters(message ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !(line.startsWith('at ') && /node_modules|<anonymous>|\(node:/.test(line)))
+    .slice(0, 4)
+    .join(' / ')
+    .slice(0, 400);
 }
 
 /**
- * What failed in a suite's report, a line each (the test's name, then the first lines of its error),
- * so the totals at the end of a long log say which tests to look at without scrolling up.
+ * A suite's JSON report, read once: its counts, and what failed, a line each (the test's name, then
+ * the first lines of its error), so the totals at the end of a long log say which tests to look at.
+ * Null when the suite wrote no report.
  */
-function readFailures(file) {
+function readReport(file) {
+  let report;
   try {
-    const report = JSON.parse(readFileSync(file, 'utf8'));
-    // The first lines of an error say what was expected and where (a locator's call log starts on its third).
-    const summary = (message) =>
-      stripVTControlCharacters(message ?? '')
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !(line.startsWith('at ') && /node_modules|<anonymous>|\(node:/.test(line)))
-        .slice(0, 4)
-        .join(' / ')
-        .slice(0, 400);
-    return report.testResults.flatMap((result) => {
-      const failedTests = (result.assertionResults ?? []).filter((test) => test.status === 'failed');
-      if (failedTests.length === 0 && result.status === 'failed') return [`${result.name}: ${summary(result.message)}`];
-      return failedTests.map((test) => `${test.fullName}: ${summary(test.failureMessages?.[0])}`);
-    });
+    report = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    return [];
+    return null;
   }
+  const failures = report.testResults.flatMap((result) => {
+    const failedTests = (result.assertionResults ?? []).filter((test) => test.status === 'failed');
+    if (failedTests.length === 0 && result.status === 'failed') return [`${result.name}: ${summary(result.message)}`];
+    return failedTests.map((test) => `${test.fullName}: ${summary(test.failureMessages?.[0])}`);
+  });
+  return { passed: report.numPassedTests, failed: report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0), failures };
 }
 
 const wanted = process.argv.slice(2);
@@ -206,24 +202,25 @@ for (const suite of selected) {
   const out = join(results, `${suite.name}.json`);
   if (suite.checks) {
     // Each check passes or fails as a whole.
-    let passed = 0;
-    for (const check of suite.checks) if ((await run(check)) === 0) passed++;
-    rows.push({ suite: suite.name, passed, failed: suite.checks.length - passed });
+    const failures = [];
+    for (const check of suite.checks) if ((await run(check)) !== 0) failures.push(check.join(' '));
+    rows.push({ suite: suite.name, passed: suite.checks.length - failures.length, failed: failures.length, failures });
     continue;
   }
   let exitCode = 0;
   for (const step of suite.before ?? []) exitCode ||= await run(step.command, { env: { ...process.env, ...step.env } });
   if (exitCode === 0) exitCode = await run(suite.command.map((arg) => arg.replace('%out', out)));
-  const counts = readCounts(out);
   // A suite that crashed before reporting counts as one failure, never as nothing.
-  const { passed, failed } = counts ?? { passed: 0, failed: 1 };
-  rows.push({ suite: suite.name, passed, failed: exitCode !== 0 && failed === 0 ? 1 : failed, failures: readFailures(out) });
+  const { passed, failed, failures } = readReport(out) ?? { passed: 0, failed: 1, failures: ["no report written: see the suite's output above"] };
+  if (exitCode !== 0 && failed === 0) {
+    rows.push({ suite: suite.name, passed, failed: 1, failures: [`exited with ${exitCode}, its report counting no failed test: see its output above`] });
+  } else rows.push({ suite: suite.name, passed, failed, failures });
 }
 
 console.log('\n== totals');
 for (const row of rows) {
   console.log(`${row.suite.padEnd(12)} ${String(row.passed).padStart(4)} passed, ${row.failed} failed`);
-  for (const failure of row.failures ?? []) console.log(`  ✕ ${failure}`);
+  for (const failure of row.failures) console.log(`  ✕ ${failure}`);
 }
 const passed = rows.reduce((sum, row) => sum + row.passed, 0);
 const failed = rows.reduce((sum, row) => sum + row.failed, 0);
